@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Installs everything lapor-gateway needs to build, run and test on Debian 12 (as root).
+set -euo pipefail
+export DEBIAN_FRONTEND=noninteractive
+apt-get update
+apt-get install -y --no-install-recommends \
+  ca-certificates build-essential cmake ninja-build ccache pkg-config git \
+  libboost1.81-dev libcurl4-openssl-dev libsqlite3-dev libsimdjson-dev doctest-dev \
+  libtomlplusplus-dev libssl-dev libutf8proc-dev \
+  python3 curl sqlite3
