@@ -1,0 +1,225 @@
+// lapor::store — SQLite (WAL) as both the complaint store and the outbox.
+//
+// Threading: one `group_writer` thread owns the only write connection and commits queued
+// requests in groups (one BEGIN IMMEDIATE … COMMIT, synchronous=FULL, one fsync per group).
+// Completions run on the writer thread *after* the commit returned; callers post them back
+// to their own executor. `read_pool` runs read-only queries on its own connection and thread
+// so readers never block the writer (WAL) and never block an Asio thread. WAL checkpoints run
+// on a third thread with its own connection (store/checkpointer.h), off the commit path.
+//
+// Idempotency keys are indexed in memory by the writer (store/key_index.h: ~24-48 bytes per
+// keyed complaint, rebuilt from the database at open) instead of by a random-key b-tree,
+// which would cost 2-3x commit throughput. Only this process may write the database.
+//
+// Nothing here knows Asio, JSON or channels: rows are opaque strings chosen by the gateway.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace lapor::store {
+
+enum class outbox_state { pending = 0, sent = 1, dead = 2 };
+[[nodiscard]] const char* to_string(outbox_state s) noexcept;
+
+struct options {
+  std::string path;                      // database file; ":memory:" for tests
+  std::size_t queue_limit = 20000;       // insert_complaint() refuses beyond this many queued requests
+  std::size_t max_group = 2048;          // requests per transaction at most
+  bool synchronous_full = true;          // FULL: the WAL is fsync'd at every commit
+  // Tuning and fault injection (tests, benchmarks).
+  std::int64_t max_page_count = 0;       // caps the file in pages, 0 = no cap; beyond it groups fail (SQLITE_FULL)
+  int wal_autocheckpoint = 0;            // WAL pages between checkpoints; 0 = 1000 (SQLite's default)
+  // Checkpoints run on a background thread and connection instead of inside the COMMIT that
+  // crosses wal_autocheckpoint (store/checkpointer.h). false = SQLite's inline checkpoints.
+  bool background_checkpoints = true;
+  // Page cache of the write connection. A group's dirty pages must fit, or SQLite spills
+  // them into the WAL mid-transaction (2048 rows of ~1 KiB need ~3 MiB).
+  std::int64_t cache_kib = 65536;
+  // Page size of a new database (an existing one keeps its own). 16 KiB pages hold a dozen
+  // ~1 KiB complaints and cut the WAL's write calls per commit by 4 compared with 4 KiB.
+  int page_size = 16384;
+  std::string vfs;                       // SQLite VFS name (tests: store/fault_vfs.h)
+  // Tests: called on the writer thread with each group's size after the group was taken from
+  // the queue and before it is applied; blocking in it holds the writer, so requests
+  // submitted meanwhile form the next group, deterministically. Empty in production.
+  std::function<void(std::size_t group_size)> before_apply;
+};
+
+// One complaint row plus its outbox rows, written in one transaction.
+struct complaint_row {
+  std::int64_t id = 0;                   // node << 32 | sequence (see gateway/tracking_id.h)
+  std::string tracking_id;
+  std::string channel;
+  std::string idempotency_key;           // channel-scoped; empty = none
+  std::string request_fingerprint;       // empty = not compared
+  std::int64_t received_at_ms = 0;
+  std::string duplicate_of;              // original tracking ID when a duplicate, else empty
+  std::string document;                  // the JSON forwarded to the dispatcher
+  std::string status_meta;               // small JSON shown by status pages (no content, no PII)
+  std::vector<std::string> outbox_destinations{"dispatcher"};
+};
+
+// Idempotency keys are compared exactly, across channels (the caller scopes them, e.g.
+// "mobile:<key>"). Fingerprints are compared only when both the stored and the new one are
+// non-empty. A later request in the same group sees a key stored earlier in that group.
+enum class write_status {
+  stored,        // committed now
+  replay,        // the idempotency key was already stored with the same fingerprint: nothing new
+  conflict,      // the key is known with a different fingerprint: nothing stored (id/tracking_id empty)
+  overloaded,    // queue full: nothing stored, caller must refuse (throttle / 503)
+  failed,        // SQLite error: nothing stored, caller must refuse; `error` says why. The whole
+                 // group failed and rolled back, or (this request only) its id was already stored,
+                 // or "stopping" after stop().
+};
+[[nodiscard]] const char* to_string(write_status s) noexcept;
+
+struct write_result {
+  write_status status = write_status::failed;
+  std::int64_t id = 0;                   // the stored (or previously stored) complaint id
+  std::string tracking_id;               // the stored (or previously stored) tracking id
+  std::string duplicate_of;              // as stored with the original, for replays
+  std::string error;
+};
+
+struct outbox_item {
+  std::int64_t id = 0;
+  std::int64_t complaint_id = 0;         // 0 when not tied to a complaint
+  std::string tracking_id;               // of the complaint, when tied to one
+  std::string destination;
+  std::string payload;                   // the complaint's document or the item's own payload
+  outbox_state state = outbox_state::pending;
+  int attempts = 0;
+  std::int64_t next_attempt_ms = 0;
+  std::int64_t created_ms = 0;
+  std::int64_t updated_ms = 0;
+  std::string last_error;
+};
+
+struct complaint_summary {
+  std::int64_t id = 0;
+  std::string tracking_id;
+  std::string channel;
+  std::int64_t received_at_ms = 0;
+  std::string duplicate_of;
+  std::string status_meta;
+  // State of the 'dispatcher' outbox row created with the complaint: pending / sent / dead,
+  // and when it last changed (pending and 0 when the complaint had no such destination).
+  outbox_state dispatch_state = outbox_state::pending;
+  std::int64_t dispatch_updated_ms = 0;
+};
+
+// Kept per state by the writer in the same transactions as the rows: O(1) to read.
+struct outbox_counts {
+  std::int64_t pending = 0, sent = 0, dead = 0;
+  std::int64_t oldest_pending_ms = 0;    // created_ms of the oldest pending row; 0 if none
+};
+
+// Observes every commit (batch size, wall time of BEGIN…COMMIT) for metrics. Writer thread,
+// after the group's completions.
+using commit_observer = std::function<void(std::size_t group_size, std::chrono::microseconds took, bool ok)>;
+// Told which outbox rows a commit created (payload resolved), after the commit and the
+// group's completions, on the writer thread (the forwarder's fast path). Not called for a
+// failed group.
+using outbox_listener = std::function<void(const std::vector<outbox_item>& created)>;
+
+class group_writer {
+ public:
+  using completion = std::function<void(write_result)>;
+  using done = std::function<void(bool ok, std::string error)>;
+
+  // Opens (creating and migrating) the database; throws std::runtime_error at start-up only
+  // (also when the database's schema is newer than this build).
+  explicit group_writer(options opts);
+  ~group_writer();  // drains the queue, commits, joins the thread
+  group_writer(const group_writer&) = delete;
+  group_writer& operator=(const group_writer&) = delete;
+
+  // Thread-safe; take effect from the next group.
+  void set_commit_observer(commit_observer o);
+  void set_outbox_listener(outbox_listener l);
+
+  // Thread-safe. Queues the row; `on_done` runs on the writer thread after the group's
+  // commit (or with `overloaded` immediately on the caller's thread when the queue is full,
+  // or with `failed` "stopping" there after stop()). The row's outbox rows (one per
+  // destination, pending, payload = its document, stored once) are created in the same
+  // transaction.
+  void insert_complaint(complaint_row row, completion on_done);
+
+  // Outbox state changes, batched with everything else and never refused for load (after
+  // stop(): false, "stopping" on the caller's thread). `on_done` may be empty; it runs on the
+  // writer thread after the commit; a failed group answers false with the error.
+  //
+  // enqueue_outbox: a new pending row; an empty payload with a complaint id means "that
+  //   complaint's document"; false when complaint_id is not 0 and unknown.
+  // mark_sent: sent is final. false ("unknown outbox id N") when an id is unknown; the known
+  //   ones are marked anyway.
+  // mark_retry / mark_dead: pending|dead -> pending / dead with attempts, time and error; on
+  //   a sent row they change nothing and answer true; false when unknown.
+  // requeue: dead/pending -> pending, next_attempt_ms = 0, attempts kept; false when unknown
+  //   ("unknown outbox id N") or already sent.
+  void enqueue_outbox(std::string destination, std::string payload, std::int64_t complaint_id, done on_done = {});
+  void mark_sent(std::vector<std::int64_t> outbox_ids, done on_done = {});
+  void mark_retry(std::int64_t outbox_id, int attempts, std::int64_t next_attempt_ms, std::string error, done on_done = {});
+  void mark_dead(std::int64_t outbox_id, int attempts, std::string error, done on_done = {});
+  void requeue(std::int64_t outbox_id, done on_done);  // dead/pending -> pending now; false if unknown
+  void set_cursor(std::string name, std::string value, done on_done);
+
+  // Highest sequence stored for `node` (0 when none): the pipeline continues after it.
+  // Blocks until everything queued before it was committed and answered; runs on the
+  // writer's connection (so ":memory:" works). Throws std::runtime_error on a SQLite error.
+  [[nodiscard]] std::uint32_t max_sequence(std::uint8_t node);
+  // Requests accepted and not yet committed (queued or in the group being committed).
+  [[nodiscard]] std::size_t queued() const noexcept;
+  // Stops accepting, commits what is queued, joins. Idempotent.
+  void stop();
+
+ private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+// Read-only queries on their own connection and thread. Callbacks run on that thread (after
+// stop(): on the caller's thread, synchronously). They see what was committed when the query
+// started. A SQLite error answers like "nothing found" (nullopt, empty, zero counts).
+class read_pool {
+ public:
+  // Opens an existing database (the group_writer creates it); throws std::runtime_error when
+  // it is missing or its schema is not this build's.
+  explicit read_pool(std::string path);
+  ~read_pool();
+  read_pool(const read_pool&) = delete;
+  read_pool& operator=(const read_pool&) = delete;
+
+  void find_complaint(std::int64_t id, std::function<void(std::optional<complaint_summary>)> cb);
+  // Scans the idempotency table (no index on keys, by design): for diagnostics, not hot paths.
+  void find_by_idempotency_key(std::string key, std::function<void(std::optional<complaint_summary>)> cb);
+  // Rows with id > after_id in id order, at most `limit` (<= 0: none); all states when nullopt.
+  void list_outbox(std::optional<outbox_state> state, std::int64_t after_id, int limit,
+                   std::function<void(std::vector<outbox_item>)> cb);
+  // Pending rows of `destination` with id > after_id in id order (whatever next_attempt_ms),
+  // payload resolved and tracking_id joined.
+  void pending_outbox(std::string destination, std::int64_t after_id, int limit,
+                      std::function<void(std::vector<outbox_item>)> cb);
+  void counts(std::function<void(outbox_counts)> cb);
+  void get_cursor(std::string name, std::function<void(std::optional<std::string>)> cb);
+
+  // Synchronous variants for start-up and tests (run on the caller's thread, serialised).
+  [[nodiscard]] std::vector<outbox_item> pending_outbox_now(const std::string& destination, std::int64_t after_id, int limit);
+  [[nodiscard]] outbox_counts counts_now();
+  [[nodiscard]] std::optional<complaint_summary> find_complaint_now(std::int64_t id);
+  [[nodiscard]] std::optional<std::string> get_cursor_now(const std::string& name);
+
+  void stop();
+
+ private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+}  // namespace lapor::store

@@ -1,0 +1,70 @@
+// What producers hand to the group writer: one alternative per public write call.
+//
+// Each request carries its own answer (filled while its group is applied) and its
+// completion, which the writer thread calls after the group's COMMIT returned.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "store/store.h"
+
+namespace lapor::store {
+
+class writer_session;
+
+struct insert_request {
+  complaint_row row;
+  group_writer::completion done;
+  write_result result;
+};
+
+// The outbox and cursor changes share one shape: a bool and an error text for `done`.
+struct change_answer {
+  bool ok = false;
+  std::string error;
+};
+
+struct enqueue_request {
+  std::string destination;
+  std::string payload;
+  std::int64_t complaint_id = 0;
+  group_writer::done done;
+  change_answer answer;
+};
+
+// mark_sent, mark_retry, mark_dead and requeue: a transition of outbox rows' state.
+struct transition_request {
+  enum class kind : std::uint8_t { sent, retry, dead, requeue };
+  kind what = kind::sent;
+  std::vector<std::int64_t> ids;     // mark_sent may carry many
+  std::int64_t id = 0;               // the others carry one
+  int attempts = 0;
+  std::int64_t next_attempt_ms = 0;
+  std::string error;
+  group_writer::done done;
+  change_answer answer;
+};
+
+struct cursor_request {
+  std::string name;
+  std::string value;
+  group_writer::done done;
+  change_answer answer;
+};
+
+// max_sequence: runs on the writer thread among the completions, after the group's commit,
+// outside any transaction; answers through `fn`.
+struct probe_request {
+  std::function<void(writer_session&)> fn;
+};
+
+using write_request = std::variant<insert_request, enqueue_request, transition_request, cursor_request, probe_request>;
+
+// Answers every request of `group` (probes excepted) with `failed` / false and `error`.
+void fail_requests(std::vector<write_request>& group, const std::string& error);
+
+}  // namespace lapor::store

@@ -1,0 +1,458 @@
+#include "store/writer_session.h"
+
+#include <string_view>
+#include <type_traits>
+#include <utility>
+
+#include "store/migrations.h"
+
+namespace lapor::store {
+
+namespace {
+
+constexpr std::string_view dispatcher_destination = "dispatcher";
+
+std::int64_t wall_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+int state_index(outbox_state s) { return static_cast<int>(s); }
+
+}  // namespace
+
+// Every statement the writer runs, prepared once per connection.
+struct writer_session::statements {
+  explicit statements(database& db)
+      : begin(db, "BEGIN IMMEDIATE"),
+        commit(db, "COMMIT"),
+        insert_complaint(db,
+                         "INSERT INTO complaints(id, tracking_id, channel, received_at_ms, duplicate_of,"
+                         " dispatch_outbox_id, status_meta, document) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"),
+        insert_key(db, "INSERT INTO idempotency(complaint_id, key, fingerprint) VALUES (?1, ?2, ?3)"),
+        insert_outbox(db,
+                      "INSERT INTO outbox(id, complaint_id, destination, state, attempts, next_attempt_ms,"
+                      " created_ms, updated_ms, last_error, payload) VALUES (?1, ?2, ?3, 0, 0, 0, ?4, ?4, NULL, ?5)"),
+        find_key(db,
+                 "SELECT i.key, i.fingerprint, c.tracking_id, c.duplicate_of FROM idempotency i"
+                 " JOIN complaints c ON c.id = i.complaint_id WHERE i.complaint_id = ?1"),
+        complaint_document(db, "SELECT tracking_id, document FROM complaints WHERE id = ?1"),
+        transition(db,
+                   "UPDATE outbox SET state = ?1, attempts = coalesce(?2, attempts),"
+                   " next_attempt_ms = coalesce(?3, next_attempt_ms),"
+                   " last_error = CASE WHEN ?4 THEN ?5 ELSE last_error END, updated_ms = ?6"
+                   " WHERE id = ?7 AND state = ?8"),
+        outbox_state_of(db, "SELECT state FROM outbox WHERE id = ?1"),
+        count_delta(db, "UPDATE outbox_counts SET n = n + ?1 WHERE state = ?2"),
+        set_cursor(db,
+                   "INSERT INTO cursors(name, value) VALUES (?1, ?2)"
+                   " ON CONFLICT(name) DO UPDATE SET value = excluded.value"),
+        max_id(db, "SELECT max(id) FROM complaints WHERE id >= ?1 AND id < ?2") {}
+
+  statement begin, commit, insert_complaint, insert_key, insert_outbox, find_key, complaint_document, transition,
+      outbox_state_of, count_delta, set_cursor, max_id;
+};
+
+writer_session::writer_session(const options& opts) : opts_(opts) { open(); }
+
+writer_session::~writer_session() { close(); }
+
+void writer_session::close() noexcept {
+  st_.reset();  // statements are finalized before their connection closes
+  db_.reset();
+}
+
+void writer_session::open() {
+  close();
+  connection_options co;
+  co.path = opts_.path;
+  co.synchronous_full = opts_.synchronous_full;
+  co.max_page_count = opts_.max_page_count;
+  co.wal_autocheckpoint = opts_.wal_autocheckpoint;
+  co.cache_kib = opts_.cache_kib;
+  co.page_size = opts_.page_size;
+  co.vfs = opts_.vfs;
+  auto db = std::make_unique<database>(co);
+  migrate(*db);
+  auto st = std::make_unique<statements>(*db);
+
+  // The idempotency index and the next outbox id live in memory; rebuild both from disk.
+  keys_.clear();
+  {
+    statement all(*db, "SELECT complaint_id, key FROM idempotency");
+    int rc;
+    while ((rc = all.step()) == db_row) keys_.insert(keys_.hash(all.column_text(1)), all.column_int64(0));
+    if (rc != db_done) throw db_error(rc, "loading idempotency keys: " + db->error_text(rc));
+  }
+  {
+    statement last(*db, "SELECT coalesce(max(id), 0) FROM outbox");
+    const int rc = last.step();
+    if (rc != db_row) throw db_error(rc, "reading outbox ids: " + db->error_text(rc));
+    next_outbox_id_ = last.column_int64(0) + 1;
+  }
+  db_ = std::move(db);
+  st_ = std::move(st);
+  if (!db_->is_memory() && opts_.background_checkpoints) {
+    // Replaces SQLite's automatic checkpoints: the checkpointer thread does them.
+    db_->on_wal_commit([this](int frames) {
+      wal_frames_ = frames;
+      if (wal_listener_) wal_listener_(frames);
+    });
+  }
+  wal_frames_ = 0;
+  reopen_needed_ = false;
+}
+
+void writer_session::set_wal_listener(std::function<void(int frames)> f) { wal_listener_ = std::move(f); }
+
+bool writer_session::is_memory() const noexcept { return db_ && db_->is_memory(); }
+
+std::uint32_t writer_session::max_sequence(std::uint8_t node) {
+  if (reopen_needed_) open();
+  statement& q = st_->max_id;
+  reset_guard g(q);
+  const std::int64_t lo = static_cast<std::int64_t>(node) << 32;
+  q.bind(1, lo).bind(2, lo + (std::int64_t{1} << 32));
+  const int rc = q.step();
+  if (rc != db_row) throw db_error(rc, "max_sequence: " + db_->error_text(rc));
+  if (q.column_is_null(0)) return 0;
+  return static_cast<std::uint32_t>(q.column_int64(0) & 0xffffffff);
+}
+
+writer_session::group_outcome writer_session::apply(std::vector<write_request>& group,
+                                                    std::vector<outbox_item>* created) {
+  group_outcome out;
+  for (const write_request& req : group)
+    if (!std::holds_alternative<probe_request>(req)) ++out.size;
+  if (out.size == 0) return out;
+
+  if (reopen_needed_) {
+    try {
+      open();
+    } catch (const std::exception& e) {
+      out.ok = false;
+      out.error = std::string("database unavailable: ") + e.what();
+      fail_requests(group, out.error);
+      return out;
+    }
+  }
+
+  const auto started = std::chrono::steady_clock::now();
+  now_ms_ = wall_ms();
+  const std::int64_t first_outbox_id = next_outbox_id_;
+  const std::size_t created_before = created ? created->size() : 0;
+  count_delta_[0] = count_delta_[1] = count_delta_[2] = 0;
+  group_keys_.clear();
+  group_ = &group;
+
+  auto finish = [&](int rc) {
+    out.took = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started);
+    group_ = nullptr;
+    if (rc == db_ok) return;
+    out.ok = false;
+    out.error = db_->error_text(rc);
+    // A failed statement may already have rolled the transaction back; make sure.
+    if (db_->in_transaction()) (void)db_->exec("ROLLBACK");
+    next_outbox_id_ = first_outbox_id;
+    group_keys_.clear();
+    if (created) created->resize(created_before);
+    fail_requests(group, out.error);
+    if (needs_reopen(rc) && !db_->is_memory()) reopen_needed_ = true;
+  };
+
+  int rc;
+  {
+    reset_guard g(st_->begin);
+    rc = st_->begin.step();
+  }
+  if (rc != db_done) {
+    finish(rc);
+    return out;
+  }
+
+  std::uint32_t index = 0;
+  for (write_request& req : group) {
+    rc = std::visit(
+        [&](auto& r) -> int {
+          using T = std::decay_t<decltype(r)>;
+          if constexpr (std::is_same_v<T, insert_request>) return apply_one(r, index, created);
+          else if constexpr (std::is_same_v<T, enqueue_request>) return apply_one(r, created);
+          else if constexpr (std::is_same_v<T, transition_request>) return apply_one(r);
+          else if constexpr (std::is_same_v<T, cursor_request>) return apply_one(r);
+          else return db_ok;  // probes run outside the transaction
+        },
+        req);
+    if (rc != db_ok) break;
+    ++index;
+  }
+
+  for (int s = 0; s < 3 && rc == db_ok; ++s) {
+    if (count_delta_[s] == 0) continue;
+    statement& q = st_->count_delta;
+    reset_guard g(q);
+    q.bind(1, count_delta_[s]).bind(2, std::int64_t{s});
+    rc = q.step();
+    if (rc == db_done) rc = db_ok;
+  }
+
+  if (rc == db_ok) {
+    reset_guard g(st_->commit);
+    rc = st_->commit.step();
+    if (rc == db_done) rc = db_ok;
+  }
+  finish(rc);
+  if (out.ok) {
+    // Durable now: the group's keys join the index.
+    for (const group_keys::entry& e : group_keys_.entries()) keys_.insert(e.hash, e.complaint_id);
+    group_keys_.clear();
+  }
+  return out;
+}
+
+int writer_session::lookup_key(insert_request& r, std::uint64_t hash, std::vector<write_request>& group,
+                               bool& found) {
+  found = false;
+  const complaint_row& row = r.row;
+  auto answer = [&](std::int64_t id, std::string_view fingerprint, std::string_view tracking_id,
+                    std::string_view duplicate_of) {
+    found = true;
+    r.result = write_result{};
+    if (!row.request_fingerprint.empty() && !fingerprint.empty() && fingerprint != row.request_fingerprint) {
+      r.result.status = write_status::conflict;
+      r.result.error = "idempotency key already used for a different request";
+      return;
+    }
+    r.result.status = write_status::replay;
+    r.result.id = id;
+    r.result.tracking_id = tracking_id;
+    r.result.duplicate_of = duplicate_of;
+  };
+
+  if (const group_keys::entry* e = group_keys_.find(hash, row.idempotency_key)) {
+    const complaint_row& first = std::get<insert_request>(group[e->request]).row;
+    answer(first.id, first.request_fingerprint, first.tracking_id, first.duplicate_of);
+    return db_ok;
+  }
+
+  int rc = db_ok;
+  keys_.find(hash, [&](std::int64_t id) {
+    statement& q = st_->find_key;
+    reset_guard g(q);
+    q.bind(1, id);
+    const int step = q.step();
+    if (step == db_done) return false;  // the row is gone: not this key
+    if (step != db_row) {
+      rc = step;
+      return true;  // stop probing: the group fails
+    }
+    if (q.column_text(0) != row.idempotency_key) return false;  // a hash collision
+    answer(id, q.column_text(1), q.column_text(2), q.column_text(3));
+    return true;
+  });
+  return rc;
+}
+
+int writer_session::apply_one(insert_request& r, std::uint32_t index, std::vector<outbox_item>* created) {
+  complaint_row& row = r.row;
+  std::uint64_t hash = 0;
+  if (!row.idempotency_key.empty()) {
+    hash = keys_.hash(row.idempotency_key);
+    bool found = false;
+    if (const int rc = lookup_key(r, hash, *group_, found); rc != db_ok) return rc;
+    if (found) return db_ok;
+  }
+
+  // Outbox ids are assigned here (max + 1 at open, restored on rollback) so the complaint
+  // row can point at its dispatcher row without an index on outbox.complaint_id.
+  const std::int64_t first_outbox = next_outbox_id_;
+  std::int64_t dispatch_outbox = 0;
+  for (std::size_t i = 0; i < row.outbox_destinations.size(); ++i)
+    if (row.outbox_destinations[i] == dispatcher_destination) {
+      dispatch_outbox = first_outbox + static_cast<std::int64_t>(i);
+      break;
+    }
+
+  {
+    statement& q = st_->insert_complaint;
+    reset_guard g(q);
+    q.bind(1, row.id)
+        .bind(2, row.tracking_id)
+        .bind(3, row.channel)
+        .bind(4, row.received_at_ms)
+        .bind_or_null(5, row.duplicate_of);
+    if (dispatch_outbox != 0) q.bind(6, dispatch_outbox);
+    else q.bind_null(6);
+    q.bind(7, row.status_meta).bind(8, row.document);
+    const int rc = q.step();
+    if ((rc & 0xff) == db_constraint) {
+      // This request only (the statement wrote nothing); the group goes on.
+      r.result = write_result{};
+      r.result.status = write_status::failed;
+      r.result.error = "complaint id " + std::to_string(row.id) + " is already stored";
+      return db_ok;
+    }
+    if (rc != db_done) return rc;
+  }
+
+  if (!row.idempotency_key.empty()) {
+    statement& q = st_->insert_key;
+    reset_guard g(q);
+    q.bind(1, row.id).bind(2, row.idempotency_key).bind(3, row.request_fingerprint);
+    if (const int rc = q.step(); rc != db_done) return rc;
+    group_keys_.insert(hash, row.idempotency_key, row.id, index);
+  }
+
+  const std::size_t n = row.outbox_destinations.size();
+  for (std::size_t i = 0; i < n; ++i) {
+    statement& q = st_->insert_outbox;
+    reset_guard g(q);
+    q.bind(1, next_outbox_id_).bind(2, row.id).bind(3, row.outbox_destinations[i]).bind(4, now_ms_).bind_null(5);
+    if (const int rc = q.step(); rc != db_done) return rc;
+    ++next_outbox_id_;
+  }
+  count_delta_[state_index(outbox_state::pending)] += static_cast<std::int64_t>(n);
+
+  r.result.status = write_status::stored;
+  r.result.id = row.id;
+  r.result.tracking_id = row.tracking_id;
+  r.result.duplicate_of = row.duplicate_of;
+  r.result.error.clear();
+
+  if (created != nullptr) {
+    for (std::size_t i = 0; i < n; ++i) {
+      outbox_item& item = created->emplace_back();
+      item.id = first_outbox + static_cast<std::int64_t>(i);
+      item.complaint_id = row.id;
+      item.tracking_id = row.tracking_id;
+      item.destination = std::move(row.outbox_destinations[i]);
+      // The request's document is not needed after the insert: the last row takes it.
+      item.payload = i + 1 == n ? std::move(row.document) : row.document;
+      item.created_ms = item.updated_ms = now_ms_;
+    }
+  }
+  return db_ok;
+}
+
+int writer_session::apply_one(enqueue_request& r, std::vector<outbox_item>* created) {
+  std::string tracking_id, document;
+  if (r.complaint_id != 0) {
+    statement& q = st_->complaint_document;
+    reset_guard g(q);
+    q.bind(1, r.complaint_id);
+    const int rc = q.step();
+    if (rc == db_done) {
+      r.answer = {false, "unknown complaint id " + std::to_string(r.complaint_id)};
+      return db_ok;
+    }
+    if (rc != db_row) return rc;
+    tracking_id = q.column_text(0);
+    if (r.payload.empty() && created != nullptr) document = q.column_text(1);
+  }
+  {
+    statement& q = st_->insert_outbox;
+    reset_guard g(q);
+    q.bind(1, next_outbox_id_).bind(2, r.complaint_id).bind(3, r.destination).bind(4, now_ms_);
+    // An empty payload tied to a complaint means "the complaint's document" (stored once).
+    if (r.payload.empty() && r.complaint_id != 0) q.bind_null(5);
+    else q.bind(5, r.payload);
+    if (const int rc = q.step(); rc != db_done) return rc;
+  }
+  ++count_delta_[state_index(outbox_state::pending)];
+  if (created != nullptr) {
+    outbox_item& item = created->emplace_back();
+    item.id = next_outbox_id_;
+    item.complaint_id = r.complaint_id;
+    item.tracking_id = std::move(tracking_id);
+    item.destination = r.destination;
+    item.payload = r.payload.empty() ? std::move(document) : r.payload;
+    item.created_ms = item.updated_ms = now_ms_;
+  }
+  ++next_outbox_id_;
+  r.answer = {true, {}};
+  return db_ok;
+}
+
+int writer_session::transition(const transition_request& r, std::int64_t id, bool& known, bool& was_sent) {
+  using kind = transition_request::kind;
+  known = was_sent = false;
+  const outbox_state to = r.what == kind::sent ? outbox_state::sent
+                          : r.what == kind::dead ? outbox_state::dead
+                                                 : outbox_state::pending;
+  auto update_from = [&](outbox_state from, bool& changed) -> int {
+    statement& q = st_->transition;
+    reset_guard g(q);
+    q.bind(1, std::int64_t{state_index(to)});
+    if (r.what == kind::retry || r.what == kind::dead) q.bind(2, std::int64_t{r.attempts});
+    else q.bind_null(2);
+    if (r.what == kind::retry) q.bind(3, r.next_attempt_ms);
+    else if (r.what == kind::requeue) q.bind(3, std::int64_t{0});
+    else q.bind_null(3);
+    const bool set_error = r.what == kind::retry || r.what == kind::dead;
+    q.bind(4, std::int64_t{set_error ? 1 : 0}).bind_or_null(5, r.error);
+    q.bind(6, now_ms_).bind(7, id).bind(8, std::int64_t{state_index(from)});
+    const int rc = q.step();
+    if (rc != db_done) return rc;
+    changed = db_->changes() > 0;
+    if (changed) {
+      --count_delta_[state_index(from)];
+      ++count_delta_[state_index(to)];
+    }
+    return db_ok;
+  };
+
+  bool changed = false;
+  if (const int rc = update_from(outbox_state::pending, changed); rc != db_ok || changed) {
+    known = changed;
+    return rc;
+  }
+  // Not pending: dead, sent (final) or unknown.
+  std::int64_t state = -1;
+  {
+    statement& q = st_->outbox_state_of;
+    reset_guard g(q);
+    q.bind(1, id);
+    const int rc = q.step();
+    if (rc == db_row) state = q.column_int64(0);
+    else if (rc != db_done) return rc;
+  }
+  if (state < 0) return db_ok;
+  known = true;
+  if (state == state_index(outbox_state::sent)) {
+    was_sent = true;
+    return db_ok;
+  }
+  return update_from(outbox_state::dead, changed);
+}
+
+int writer_session::apply_one(transition_request& r) {
+  using kind = transition_request::kind;
+  r.answer = {true, {}};
+  auto one = [&](std::int64_t id) -> int {
+    bool known = false, was_sent = false;
+    if (const int rc = transition(r, id, known, was_sent); rc != db_ok) return rc;
+    if (!known) {
+      if (r.answer.ok) r.answer = {false, "unknown outbox id " + std::to_string(id)};
+    } else if (was_sent && r.what == kind::requeue) {
+      r.answer = {false, "outbox row " + std::to_string(id) + " was already sent"};
+    }
+    // mark_retry/mark_dead on a sent row change nothing (sent is final) and report ok.
+    return db_ok;
+  };
+  if (r.what == kind::sent) {
+    for (const std::int64_t id : r.ids)
+      if (const int rc = one(id); rc != db_ok) return rc;
+    return db_ok;
+  }
+  return one(r.id);
+}
+
+int writer_session::apply_one(cursor_request& r) {
+  statement& q = st_->set_cursor;
+  reset_guard g(q);
+  q.bind(1, r.name).bind(2, r.value);
+  if (const int rc = q.step(); rc != db_done) return rc;
+  r.answer = {true, {}};
+  return db_ok;
+}
+
+}  // namespace lapor::store

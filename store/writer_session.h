@@ -1,0 +1,87 @@
+// The write connection and everything one group transaction does with it.
+//
+// No threads here: `group_writer` owns one session and calls it from its writer thread. A
+// session opens (creating and migrating) the database, prepares every statement once, and
+// loads the in-memory idempotency index. apply() runs a group in one BEGIN IMMEDIATE ...
+// COMMIT and fills each request's answer; if anything fails, it rolls back and every request
+// is answered `failed` with the error text: nothing of the group is acknowledged. After an
+// I/O error (or corruption) the connection is closed and reopened before the next group,
+// never retried-and-acked (fsyncgate).
+
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "store/database.h"
+#include "store/key_index.h"
+#include "store/store.h"
+#include "store/write_request.h"
+
+namespace lapor::store {
+
+class writer_session {
+ public:
+  // Throws db_error when the database cannot be opened, migrated or is newer than the code.
+  explicit writer_session(const options& opts);
+  ~writer_session();
+  writer_session(const writer_session&) = delete;
+  writer_session& operator=(const writer_session&) = delete;
+
+  struct group_outcome {
+    bool ok = true;
+    std::string error;                     // why the group failed
+    std::size_t size = 0;                  // requests in the transaction (probes excluded)
+    std::chrono::microseconds took{0};     // BEGIN ... COMMIT (or ROLLBACK)
+  };
+
+  // Applies every request of `group` except probes in one transaction and sets each one's
+  // answer. When `created` is not null it receives the outbox rows the group created
+  // (payload resolved), only if the group committed. Never throws.
+  group_outcome apply(std::vector<write_request>& group, std::vector<outbox_item>* created);
+
+  // Highest sequence stored for `node`, 0 when none. Throws db_error.
+  [[nodiscard]] std::uint32_t max_sequence(std::uint8_t node);
+
+  // Keys in the in-memory idempotency index (for tests and metrics).
+  [[nodiscard]] std::size_t indexed_keys() const noexcept { return keys_.size(); }
+
+  [[nodiscard]] bool is_memory() const noexcept;
+  // WAL size in frames after the last commit, and a callback told after each commit.
+  [[nodiscard]] int wal_frames() const noexcept { return wal_frames_; }
+  void set_wal_listener(std::function<void(int frames)> f);
+
+ private:
+  struct statements;
+
+  void open();                                   // throws db_error
+  void close() noexcept;
+  [[nodiscard]] int apply_one(insert_request& r, std::uint32_t index, std::vector<outbox_item>* created);
+  [[nodiscard]] int apply_one(enqueue_request& r, std::vector<outbox_item>* created);
+  [[nodiscard]] int apply_one(transition_request& r);
+  [[nodiscard]] int apply_one(cursor_request& r);
+  // Moves `id` to state `to` (fields per `r`); sets `known`/`was_sent`. Returns an rc.
+  [[nodiscard]] int transition(const transition_request& r, std::int64_t id, bool& known, bool& was_sent);
+  // Looks the key up in this group, then in the index (verifying the stored key).
+  // Returns an rc; `found` tells whether `r.result` was set (replay or conflict).
+  [[nodiscard]] int lookup_key(insert_request& r, std::uint64_t hash, std::vector<write_request>& group, bool& found);
+
+  options opts_;
+  std::unique_ptr<database> db_;
+  std::unique_ptr<statements> st_;
+  key_index keys_;
+  group_keys group_keys_;
+  std::int64_t next_outbox_id_ = 1;
+  std::int64_t count_delta_[3] = {0, 0, 0};
+  std::int64_t now_ms_ = 0;
+  bool reopen_needed_ = false;
+  int wal_frames_ = 0;
+  std::function<void(int)> wal_listener_;
+  std::vector<write_request>* group_ = nullptr;  // the group being applied
+};
+
+}  // namespace lapor::store
