@@ -1,0 +1,56 @@
+// The admin listener's routes (SPEC §8): health, readiness, Prometheus metrics, the outbox,
+// and — only when admin.test_channel is on — a JSON test channel into the pipeline.
+//
+//   GET  /healthz                      200 "ok" while the process serves
+//   GET  /readyz                       200 when every readiness check passes, else 503 + reasons
+//   GET  /metrics                      Prometheus text
+//   GET  /admin/outbox?state=pending|dead|sent&after=ID&limit=N
+//   POST /admin/outbox/{id}/retry      dead/pending row -> pending now
+//   GET  /admin/complaints/{tracking_id}
+//   POST /admin/test/submit            (test channel) JSON complaint + Idempotency-Key
+#pragma once
+
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "gateway/http_router.h"
+#include "gateway/metrics.h"
+#include "gateway/outbox_forwarder.h"
+#include "gateway/pipeline.h"
+#include "store/store.h"
+
+namespace lapor::gateway {
+
+// A readiness check returns nullopt when fine, else the reason it is not ready.
+using readiness_check = std::function<std::optional<std::string>()>;
+
+class readiness {
+ public:
+  void add(std::string name, readiness_check c);
+  // (name, reason) of every failing check.
+  [[nodiscard]] std::vector<std::pair<std::string, std::string>> failing() const;
+
+ private:
+  mutable std::mutex mutex_;
+  std::vector<std::pair<std::string, readiness_check>> checks_;
+};
+
+struct admin_deps {
+  store::group_writer& writer;
+  store::read_pool& reader;
+  outbox_forwarder& forwarder;
+  metrics& stats;
+  readiness& ready;
+  pipeline& core;
+  bool test_channel = false;
+};
+
+void add_admin_routes(http_router& router, admin_deps deps);
+
+// Parses the test channel's JSON body into a submission; a rejection naming the field.
+[[nodiscard]] std::optional<submit_result> parse_test_submission(const std::string& body, submission& out);
+
+}  // namespace lapor::gateway

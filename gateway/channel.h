@@ -1,0 +1,61 @@
+// The one narrow interface between the core and a channel (STYLE §2).
+//
+// A channel turns its protocol into `submission`s and hands each to the sink with a
+// completion. It answers its peer only inside that completion, which runs after the
+// complaint (or the fact that it is a retry/duplicate) is committed — or with a refusal
+// that stored nothing.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <string_view>
+
+#include "gateway/complaint.h"
+
+namespace lapor::gateway {
+
+struct submit_result {
+  enum class status {
+    received,    // a new complaint, committed
+    duplicate,   // a retry or duplicate of `duplicate_of`/`tracking_id`, committed earlier
+    rejected,    // bad input: `field` and `message` say what; nothing stored
+    conflict,    // idempotency key reused with a different request; nothing stored
+    overloaded,  // the store cannot keep up: refuse (SMPP throttled, HTTP 503); nothing stored
+    failed,      // the store failed: refuse; nothing stored
+  };
+  status code = status::failed;
+  std::string tracking_id;   // the ID to give the citizen (the original for duplicates)
+  std::string duplicate_of;  // set for cross-channel duplicates
+  std::string field;         // for rejections, e.g. "body", "reporter.phone"
+  std::string message;       // human-readable reason (Bahasa Indonesia for citizen-facing fields)
+
+  [[nodiscard]] bool acknowledged() const noexcept { return code == status::received || code == status::duplicate; }
+};
+[[nodiscard]] std::string_view to_string(submit_result::status s) noexcept;
+
+// Where channels put submissions. Thread-safe.
+class submission_sink {
+ public:
+  // `done` is invoked exactly once, on the store's writer thread (or the caller's thread for
+  // immediate refusals). It must not block: post to your own strand.
+  using completion = std::function<void(submit_result)>;
+  virtual void submit(submission s, completion done) = 0;
+
+  // Validates and normalises without storing; the rejection a submit() would give, if any.
+  [[nodiscard]] virtual std::optional<submit_result> check(const submission& s) const = 0;
+
+ protected:
+  ~submission_sink() = default;
+};
+
+// What the core asks of every channel.
+class channel {
+ public:
+  virtual ~channel() = default;
+  [[nodiscard]] virtual std::string_view name() const = 0;
+  virtual void start(submission_sink& sink) = 0;
+  // Stops taking new work; in-flight acknowledgements still complete.
+  virtual void stop() = 0;
+};
+
+}  // namespace lapor::gateway

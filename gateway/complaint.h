@@ -1,0 +1,81 @@
+// The canonical complaint (SPEC §4) and the raw submission a channel hands to the core.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace lapor::gateway {
+
+enum class channel_kind { sms, twitter, web, mobile, test };
+enum class complaint_kind { complaint, aspiration, information_request };
+
+[[nodiscard]] std::string_view to_string(channel_kind c) noexcept;
+[[nodiscard]] std::string_view to_string(complaint_kind k) noexcept;
+[[nodiscard]] std::optional<complaint_kind> parse_complaint_kind(std::string_view s) noexcept;
+[[nodiscard]] std::optional<channel_kind> parse_channel_kind(std::string_view s) noexcept;
+
+using clock = std::chrono::system_clock;
+
+struct attachment {
+  std::string sha256;  // lowercase hex of the content
+  std::string mime;
+  std::uint64_t size = 0;
+  std::string name;
+};
+
+struct location {
+  std::string text;
+  std::optional<double> lat;
+  std::optional<double> lon;
+};
+
+struct reporter {
+  std::optional<std::string> name;
+  std::optional<std::string> phone;    // E.164 once normalised
+  std::optional<std::string> email;
+  std::optional<std::string> twitter;  // handle without '@'
+};
+
+// What a channel hands to the core: raw text as received (any valid UTF-8), identity as the
+// channel saw it. The core validates, NFC-normalises and turns it into a `complaint`.
+struct submission {
+  channel_kind channel = channel_kind::test;
+  // Channel-specific references, kept in order (e.g. operator, source_addr, message_id).
+  std::vector<std::pair<std::string, std::string>> channel_ref;
+  // Retries of one message carry the same key (SMPP redelivery, tweet id, Idempotency-Key,
+  // form nonce). Empty when the channel has none. Scoped by the channel by the core.
+  std::string idempotency_key;
+  // Fingerprint of the request as sent (e.g. SHA-256 of the HTTP body). A known key with a
+  // different fingerprint is a conflict, not a retry. Empty = not checked.
+  std::string request_fingerprint;
+  reporter who;
+  bool anonymous = false;
+  bool confidential = false;
+  complaint_kind kind = complaint_kind::complaint;
+  std::string title;  // may be empty: derived from the body
+  std::string body;
+  location where;
+  std::vector<attachment> attachments;
+  // Flags the channel wants carried, e.g. an SMS whose parts never all arrived.
+  bool incomplete = false;
+  clock::time_point received_at{};
+};
+
+struct sla_dates {
+  std::string verify_by;  // YYYY-MM-DD, 3 working days after received_at (Asia/Jakarta)
+  int respond_within_working_days = 14;
+};
+
+// A validated, normalised complaint, ready to be stored and forwarded.
+struct complaint {
+  std::string tracking_id;
+  submission sub;  // normalised: NFC text, E.164 phone, trimmed fields, title filled
+  sla_dates sla;
+};
+
+}  // namespace lapor::gateway

@@ -1,0 +1,375 @@
+#include "gateway/config.h"
+
+#include <charconv>
+#include <functional>
+#include <sstream>
+
+#include <toml++/toml.h>
+
+namespace lapor::gateway {
+
+namespace {
+
+using setter = std::function<std::optional<std::string>(const toml::node&, config&)>;
+
+struct key_spec {
+  const char* key;
+  const char* type;
+  const char* help;
+  setter set;
+};
+
+std::optional<std::string> want_string(const toml::node& n, std::string& out) {
+  if (auto v = n.value<std::string>()) {
+    out = *v;
+    return std::nullopt;
+  }
+  return "expected a string";
+}
+
+std::optional<std::string> want_bool(const toml::node& n, bool& out) {
+  if (auto v = n.value<bool>()) {
+    out = *v;
+    return std::nullopt;
+  }
+  return "expected true or false";
+}
+
+template <class Int>
+std::optional<std::string> want_int(const toml::node& n, Int& out, long long lo, long long hi) {
+  auto v = n.value<long long>();
+  if (!v || !n.is_integer()) return "expected an integer";
+  if (*v < lo || *v > hi) return "must be between " + std::to_string(lo) + " and " + std::to_string(hi);
+  out = static_cast<Int>(*v);
+  return std::nullopt;
+}
+
+std::optional<std::string> want_listen(const toml::node& n, listen_address& out) {
+  std::string s;
+  if (auto e = want_string(n, s)) return "expected \"host:port\"";
+  auto a = parse_listen_address(s);
+  if (!a) return "expected \"host:port\" with a port 0..65535, got \"" + s + "\"";
+  out = *a;
+  return std::nullopt;
+}
+
+std::optional<std::string> want_one_of(const toml::node& n, std::string& out, std::initializer_list<const char*> allowed) {
+  std::string s;
+  if (auto e = want_string(n, s)) return e;
+  for (auto a : allowed)
+    if (s == a) {
+      out = s;
+      return std::nullopt;
+    }
+  std::string msg = "must be one of";
+  for (auto a : allowed) msg += std::string(" ") + a;
+  return msg;
+}
+
+// Reads an array of tables whose entries have string fields; `fields` lists the allowed keys.
+template <class T>
+std::optional<std::string> want_table_array(
+    const toml::node& n, std::vector<T>& out,
+    const std::vector<std::pair<const char*, std::function<std::optional<std::string>(const toml::node&, T&)>>>& fields,
+    std::initializer_list<const char*> required) {
+  const auto* arr = n.as_array();
+  if (!arr) return "expected an array of tables";
+  out.clear();
+  std::size_t i = 0;
+  for (const auto& el : *arr) {
+    const auto* t = el.as_table();
+    if (!t) return "entry " + std::to_string(i) + ": expected a table";
+    T item{};
+    for (const auto& [k, v] : *t) {
+      bool known = false;
+      for (const auto& [name, fn] : fields) {
+        if (k.str() == name) {
+          known = true;
+          if (auto e = fn(v, item)) return "entry " + std::to_string(i) + " field '" + std::string(k.str()) + "': " + *e;
+        }
+      }
+      if (!known) return "entry " + std::to_string(i) + ": unknown field '" + std::string(k.str()) + "'";
+    }
+    for (auto r : required)
+      if (!t->contains(r)) return "entry " + std::to_string(i) + ": missing field '" + r + "'";
+    out.push_back(std::move(item));
+    ++i;
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> want_string_array(const toml::node& n, std::vector<std::string>& out) {
+  const auto* arr = n.as_array();
+  if (!arr) return "expected an array of strings";
+  out.clear();
+  for (const auto& el : *arr) {
+    auto v = el.value<std::string>();
+    if (!v) return "expected an array of strings";
+    out.push_back(*v);
+  }
+  return std::nullopt;
+}
+
+#define STR(field) [](const toml::node& n, config& c) { return want_string(n, c.field); }
+#define BOOL(field) [](const toml::node& n, config& c) { return want_bool(n, c.field); }
+#define INT(field, lo, hi) [](const toml::node& n, config& c) { return want_int(n, c.field, lo, hi); }
+#define LISTEN(field) [](const toml::node& n, config& c) { return want_listen(n, c.field); }
+
+const std::vector<key_spec>& key_specs() {
+  static const std::vector<key_spec> specs = {
+      {"data_dir", "string", "folder for the SQLite database and files (default ./data)", STR(data_dir)},
+      {"log_format", "string", "json | text (default json)",
+       [](const toml::node& n, config& c) { return want_one_of(n, c.log_format, {"json", "text"}); }},
+      {"log_level", "string", "debug | info | warn | error (default info)",
+       [](const toml::node& n, config& c) { return want_one_of(n, c.log_level, {"debug", "info", "warn", "error"}); }},
+      {"threads", "integer", "Asio threads (default 2)", INT(threads, 1, 64)},
+      {"web.listen", "host:port", "public HTTP: web form and mobile API (default 127.0.0.1:8080)", LISTEN(web.listen)},
+      {"web.max_body_bytes", "integer", "largest accepted request body (default 32 MiB)",
+       INT(web.max_body_bytes, 1024, 1LL << 31)},
+      {"web.rate_limit_per_minute", "integer", "submissions per client IP per minute, 0 = off (default 60)",
+       INT(web.rate_limit_per_minute, 0, 1000000)},
+      {"web.max_photo_bytes", "integer", "largest accepted photo, web form and mobile API (default 6 MiB)",
+       INT(web.max_photo_bytes, 1024, 1LL << 30)},
+      {"web.max_photos", "integer", "photos per report, web form and mobile API (default 5)", INT(web.max_photos, 0, 10)},
+      {"web.upload_threads", "integer", "threads that write uploaded photos to disk (default 2)",
+       INT(web.upload_threads, 1, 64)},
+      {"admin.listen", "host:port", "admin HTTP: health, metrics, outbox (default 127.0.0.1:9090)", LISTEN(admin.listen)},
+      {"admin.test_channel", "bool", "enable POST /admin/test/submit (default false)", BOOL(admin.test_channel)},
+      {"smpp.listen", "host:port", "SMPP server for operators' SMSCs (default 127.0.0.1:2775)", LISTEN(smpp.listen)},
+      {"smpp.enabled", "bool", "run the SMPP server (default true)", BOOL(smpp.enabled)},
+      {"smpp.short_code", "string", "the short code citizens send to (default \"1708\")", STR(smpp.short_code)},
+      {"smpp.accounts", "array", "[{system_id, password, operator, allowed_cidrs}] operators that bind to us",
+       [](const toml::node& n, config& c) {
+         using F = std::function<std::optional<std::string>(const toml::node&, smpp_account&)>;
+         return want_table_array<smpp_account>(
+             n, c.smpp.accounts,
+             {{"system_id", F([](const toml::node& v, smpp_account& a) { return want_string(v, a.system_id); })},
+              {"password", F([](const toml::node& v, smpp_account& a) { return want_string(v, a.password); })},
+              {"operator", F([](const toml::node& v, smpp_account& a) { return want_string(v, a.operator_name); })},
+              {"allowed_cidrs", F([](const toml::node& v, smpp_account& a) { return want_string_array(v, a.allowed_cidrs); })}},
+             {"system_id", "password", "operator"});
+       }},
+      {"smpp.clients", "array", "[{host, port, system_id, password, bind, operator}] SMSCs we bind to",
+       [](const toml::node& n, config& c) {
+         using F = std::function<std::optional<std::string>(const toml::node&, smpp_client_config&)>;
+         return want_table_array<smpp_client_config>(
+             n, c.smpp.clients,
+             {{"host", F([](const toml::node& v, smpp_client_config& a) { return want_string(v, a.host); })},
+              {"port", F([](const toml::node& v, smpp_client_config& a) { return want_int(v, a.port, 1, 65535); })},
+              {"system_id", F([](const toml::node& v, smpp_client_config& a) { return want_string(v, a.system_id); })},
+              {"password", F([](const toml::node& v, smpp_client_config& a) { return want_string(v, a.password); })},
+              {"system_type", F([](const toml::node& v, smpp_client_config& a) { return want_string(v, a.system_type); })},
+              {"bind", F([](const toml::node& v, smpp_client_config& a) {
+                 return want_one_of(v, a.bind, {"transceiver", "receiver"});
+               })},
+              {"operator", F([](const toml::node& v, smpp_client_config& a) { return want_string(v, a.operator_name); })}},
+             {"host", "port", "system_id", "password", "operator"});
+       }},
+      {"smpp.window", "integer", "outstanding requests per bind (default 50)", INT(smpp.window, 1, 10000)},
+      {"smpp.enquire_link_interval_s", "integer", "keep-alive period (default 30)", INT(smpp.enquire_link_interval_s, 1, 3600)},
+      {"smpp.idle_timeout_s", "integer", "close a bind silent this long (default 120)", INT(smpp.idle_timeout_s, 1, 86400)},
+      {"smpp.reassembly_timeout_s", "integer", "store incomplete long SMS after (default 60)",
+       INT(smpp.reassembly_timeout_s, 1, 86400)},
+      {"smpp.redelivery_window_s", "integer", "same message again within this is a redelivery (default 86400)",
+       INT(smpp.redelivery_window_s, 1, 30 * 86400)},
+      {"smpp.dcs0_policy", "string", "gsm7 | latin1 | auto: how to read data_coding 0 (default gsm7)",
+       [](const toml::node& n, config& c) { return want_one_of(n, c.smpp.dcs0_policy, {"gsm7", "latin1", "auto"}); }},
+      {"twitter.enabled", "bool", "poll mentions (default false)", BOOL(twitter.enabled)},
+      {"twitter.api_base", "string", "API base URL (default https://api.twitter.com)", STR(twitter.api_base)},
+      {"twitter.bearer_token", "string", "app bearer token", STR(twitter.bearer_token)},
+      {"twitter.user_id", "string", "numeric user id of @lapor1708", STR(twitter.user_id)},
+      {"twitter.handle", "string", "our handle without @ (default lapor1708)", STR(twitter.handle)},
+      {"twitter.poll_interval_ms", "integer", "poll period (default 60000)", INT(twitter.poll_interval_ms, 10, 86400000)},
+      {"twitter.reply", "bool", "reply with the tracking ID (default false)", BOOL(twitter.reply)},
+      {"dispatcher.url", "string", "http(s)://… or file://PATH (default file://<data_dir>/dispatched.jsonl)",
+       [](const toml::node& n, config& c) -> std::optional<std::string> {
+         std::string s;
+         if (auto e = want_string(n, s)) return e;
+         if (!(s.starts_with("http://") || s.starts_with("https://") || s.starts_with("file://")) ||
+             s.size() < 8)
+           return "expected http://…, https://… or file://PATH";
+         c.dispatcher.url = s;
+         return std::nullopt;
+       }},
+      {"dispatcher.token", "string", "sent as Authorization: Bearer …", STR(dispatcher.token)},
+      {"dispatcher.batch", "bool", "POST JSON arrays (default false)", BOOL(dispatcher.batch)},
+      {"dispatcher.batch_size", "integer", "documents per batch (default 100)", INT(dispatcher.batch_size, 1, 10000)},
+      {"dispatcher.connections", "integer", "parallel connections (default 4)", INT(dispatcher.connections, 1, 256)},
+      {"dispatcher.timeout_ms", "integer", "per request (default 10000)", INT(dispatcher.timeout_ms, 100, 600000)},
+      {"dispatcher.max_attempts", "integer", "dead-letter after this many transient failures, 0 = never (default 0)",
+       INT(dispatcher.max_attempts, 0, 1000000)},
+      {"dispatcher.backoff_initial_ms", "integer", "first retry delay (default 500)",
+       INT(dispatcher.backoff_initial_ms, 1, 3600000)},
+      {"dispatcher.backoff_max_ms", "integer", "retry delay cap (default 300000)", INT(dispatcher.backoff_max_ms, 1, 86400000)},
+      {"mobile.api_keys", "array", "[{key_id, secret}] app keys for request signing",
+       [](const toml::node& n, config& c) {
+         using F = std::function<std::optional<std::string>(const toml::node&, mobile_api_key&)>;
+         return want_table_array<mobile_api_key>(
+             n, c.mobile.api_keys,
+             {{"key_id", F([](const toml::node& v, mobile_api_key& a) { return want_string(v, a.key_id); })},
+              {"secret", F([](const toml::node& v, mobile_api_key& a) { return want_string(v, a.secret); })}},
+             {"key_id", "secret"});
+       }},
+      {"tracking.node_id", "integer", "this node's number 0..255 (default 0)", INT(tracking.node_id, 0, 255)},
+      {"tracking.key", "string", "32 hex digits shared by all nodes (default: generated in data_dir)",
+       [](const toml::node& n, config& c) -> std::optional<std::string> {
+         std::string s;
+         if (auto e = want_string(n, s)) return e;
+         if (s.size() != 32 || s.find_first_not_of("0123456789abcdefABCDEF") != std::string::npos)
+           return "expected 32 hex digits";
+         c.tracking.key = s;
+         return std::nullopt;
+       }},
+      {"sla.holidays_file", "string", "holiday list (YYYY-MM-DD name per line); default: embedded 2025-2027",
+       STR(sla.holidays_file)},
+      {"store.queue_limit", "integer", "queued submissions before refusing (default 20000)",
+       INT(store.queue_limit, 1, 10000000)},
+      {"store.max_group", "integer", "submissions per transaction at most (default 2048)", INT(store.max_group, 1, 1000000)},
+      {"store.synchronous_full", "bool", "fsync the WAL at every commit (default true)", BOOL(store.synchronous_full)},
+      {"dedup.window_days", "integer", "cross-channel duplicate window (default 7)", INT(dedup.window_days, 0, 365)},
+  };
+  return specs;
+}
+
+#undef STR
+#undef BOOL
+#undef INT
+#undef LISTEN
+
+const key_spec* find_spec(std::string_view key) {
+  for (const auto& s : key_specs())
+    if (key == s.key) return &s;
+  return nullptr;
+}
+
+bool is_section(std::string_view prefix) {
+  for (const auto& s : key_specs()) {
+    std::string_view k = s.key;
+    if (k.size() > prefix.size() && k.starts_with(prefix) && k[prefix.size()] == '.') return true;
+  }
+  return false;
+}
+
+std::optional<config_error> apply_table(const toml::table& t, const std::string& prefix, config& out) {
+  for (const auto& [k, v] : t) {
+    std::string key = prefix.empty() ? std::string(k.str()) : prefix + "." + std::string(k.str());
+    if (const auto* spec = find_spec(key)) {
+      if (auto e = spec->set(v, out)) return config_error{key, *e};
+    } else if (v.is_table() && is_section(key)) {
+      if (auto e = apply_table(*v.as_table(), key, out)) return e;
+    } else {
+      return config_error{key, "unknown config key (see --help)"};
+    }
+  }
+  return std::nullopt;
+}
+
+// "a.b.c=value" -> sets root[a][b][c]. The value is TOML when it parses as one, else a string.
+std::optional<config_error> apply_override(const std::string& kv, toml::table& root) {
+  auto eq = kv.find('=');
+  if (eq == std::string::npos || eq == 0) return config_error{kv, "expected --set key=value"};
+  std::string key = kv.substr(0, eq), value = kv.substr(eq + 1);
+  toml::table* t = &root;
+  std::size_t start = 0;
+  for (;;) {
+    auto dot = key.find('.', start);
+    std::string part = key.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
+    if (part.empty()) return config_error{key, "malformed key"};
+    if (dot == std::string::npos) {
+      try {
+        toml::table parsed = toml::parse("v = " + value);
+        if (auto* node = parsed.get("v")) {
+          t->insert_or_assign(part, *node);
+          return std::nullopt;
+        }
+      } catch (const toml::parse_error&) {
+        // not a TOML value: taken as a plain string below
+      }
+      t->insert_or_assign(part, value);
+      return std::nullopt;
+    }
+    auto* next = t->get(part);
+    if (!next) {
+      toml::table fresh;
+      t->insert_or_assign(part, std::move(fresh));
+      next = t->get(part);
+    }
+    if (!next->is_table()) return config_error{key.substr(0, dot), "is not a table"};
+    t = next->as_table();
+    start = dot + 1;
+  }
+}
+
+}  // namespace
+
+std::string listen_address::to_string() const {
+  if (host.find(':') != std::string::npos) return "[" + host + "]:" + std::to_string(port);
+  return host + ":" + std::to_string(port);
+}
+
+std::optional<listen_address> parse_listen_address(const std::string& s) {
+  auto colon = s.rfind(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 >= s.size()) return std::nullopt;
+  std::string host = s.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  unsigned port = 0;
+  auto p = s.data() + colon + 1, e = s.data() + s.size();
+  auto [ptr, ec] = std::from_chars(p, e, port);
+  if (ec != std::errc{} || ptr != e || port > 65535) return std::nullopt;
+  return listen_address{host, static_cast<std::uint16_t>(port)};
+}
+
+std::string config::dispatcher_url() const {
+  if (!dispatcher.url.empty()) return dispatcher.url;
+  return "file://" + data_dir + "/dispatched.jsonl";
+}
+
+std::string config_error::to_string() const {
+  if (key.empty()) return message;
+  return "config key '" + key + "': " + message;
+}
+
+std::optional<config_error> load_config(const std::optional<std::string>& file, const std::vector<std::string>& overrides,
+                                        config& out) {
+  toml::table root;
+  if (file) {
+    try {
+      root = toml::parse_file(*file);
+    } catch (const toml::parse_error& err) {
+      std::ostringstream msg;
+      msg << *file << ":" << err.source().begin.line << ":" << err.source().begin.column << ": " << err.description();
+      return config_error{"", msg.str()};
+    }
+  }
+  for (const auto& kv : overrides)
+    if (auto e = apply_override(kv, root)) return e;
+  out = config{};
+  if (auto e = apply_table(root, "", out)) return e;
+  if (out.data_dir.empty()) return config_error{"data_dir", "must not be empty"};
+  for (const auto& a : out.smpp.accounts)
+    if (a.system_id.size() > 15) return config_error{"smpp.accounts", "system_id longer than 15 characters: " + a.system_id};
+  return std::nullopt;
+}
+
+std::string config_help() {
+  std::ostringstream o;
+  o << "Usage: lapor-gateway [--config FILE] [--set key=value]... [--check-config] [--log-format json|text]\n\n"
+       "SP4N-LAPOR! multichannel ingestion gateway: SMS 1708 (SMPP 3.4), Twitter mentions, web form and\n"
+       "mobile API into canonical complaints, forwarded to the dispatcher through a durable outbox.\n\n"
+       "Options:\n"
+       "  --config FILE        read a TOML config file (keys below; sections as [web], [smpp] …)\n"
+       "  --set key=value      override one key (repeatable), e.g. --set web.listen=127.0.0.1:0\n"
+       "  --check-config       validate the configuration and exit (0 = valid)\n"
+       "  --log-format F       json (default) or text; same as --set log_format=F\n"
+       "  --help               this text\n\n"
+       "Config keys:\n";
+  for (const auto& s : key_specs()) {
+    o << "  " << s.key;
+    for (std::size_t i = std::string_view(s.key).size(); i < 30; ++i) o << ' ';
+    o << " " << s.type << ": " << s.help << "\n";
+  }
+  o << "\nA port of 0 binds an ephemeral port; <data_dir>/ports.json lists the bound ports.\n";
+  return o.str();
+}
+
+}  // namespace lapor::gateway

@@ -1,0 +1,126 @@
+// Configuration (SPEC §3): an embedded default, a TOML file, and `--set key=value` overrides.
+// Every key is known: an unknown or mistyped key is an error that names it.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace lapor::gateway {
+
+struct listen_address {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 0;
+  [[nodiscard]] std::string to_string() const;
+};
+
+struct smpp_account {
+  std::string system_id, password, operator_name;
+  std::vector<std::string> allowed_cidrs;  // empty = any address
+};
+
+struct smpp_client_config {
+  std::string host;
+  std::uint16_t port = 2775;
+  std::string system_id, password, system_type;
+  std::string bind = "transceiver";  // transceiver | receiver
+  std::string operator_name;
+};
+
+struct mobile_api_key {
+  std::string key_id, secret;
+};
+
+struct config {
+  std::string data_dir = "./data";
+  std::string log_format = "json";  // json | text
+  std::string log_level = "info";   // debug | info | warn | error
+  int threads = 2;                  // Asio threads
+
+  struct {
+    listen_address listen{"127.0.0.1", 8080};
+    std::size_t max_body_bytes = 32 * 1024 * 1024;
+    int rate_limit_per_minute = 60;  // submissions per client IP
+    std::size_t max_photo_bytes = 6 * 1024 * 1024;  // per photo (web form and mobile API)
+    int max_photos = 5;                             // photos per report
+    int upload_threads = 2;                         // threads writing uploads to disk
+  } web;
+  struct {
+    listen_address listen{"127.0.0.1", 9090};
+    bool test_channel = false;  // POST /admin/test/submit (integration tests and drills)
+  } admin;
+  struct {
+    listen_address listen{"127.0.0.1", 2775};
+    bool enabled = true;
+    std::string short_code = "1708";
+    std::vector<smpp_account> accounts;
+    std::vector<smpp_client_config> clients;
+    int window = 50;
+    int enquire_link_interval_s = 30;
+    int idle_timeout_s = 120;
+    int reassembly_timeout_s = 60;
+    int redelivery_window_s = 86400;
+    std::string dcs0_policy = "gsm7";  // gsm7 | latin1 | auto
+  } smpp;
+  struct {
+    bool enabled = false;
+    std::string api_base = "https://api.twitter.com";
+    std::string bearer_token;
+    std::string user_id;
+    std::string handle = "lapor1708";
+    int poll_interval_ms = 60000;
+    bool reply = false;
+  } twitter;
+  struct {
+    std::string url;  // empty = file://<data_dir>/dispatched.jsonl
+    std::string token;
+    bool batch = false;
+    int batch_size = 100;
+    int connections = 4;
+    int timeout_ms = 10000;
+    int max_attempts = 0;
+    int backoff_initial_ms = 500;
+    int backoff_max_ms = 300000;
+  } dispatcher;
+  struct {
+    std::vector<mobile_api_key> api_keys;
+  } mobile;
+  struct {
+    int node_id = 0;
+    std::string key;  // 32 hex digits; empty = <data_dir>/tracking.key (created on first start)
+  } tracking;
+  struct {
+    std::string holidays_file;  // empty = the embedded 2025–2027 national holidays
+  } sla;
+  struct {
+    std::size_t queue_limit = 20000;
+    std::size_t max_group = 2048;
+    bool synchronous_full = true;
+  } store;
+  struct {
+    int window_days = 7;
+  } dedup;
+
+  // The dispatcher URL with the default resolved.
+  [[nodiscard]] std::string dispatcher_url() const;
+};
+
+struct config_error {
+  std::string key;      // the offending key, e.g. "web.listen"; empty when the file itself is bad
+  std::string message;  // what is wrong
+  [[nodiscard]] std::string to_string() const;
+};
+
+// Loads `file` (if any), then applies each "key=value" override in order. The value of an
+// override is read as a TOML value when it parses as one (numbers, booleans, arrays, inline
+// tables), else as a plain string. On failure returns the first error and leaves `out` unspecified.
+[[nodiscard]] std::optional<config_error> load_config(const std::optional<std::string>& file,
+                                                      const std::vector<std::string>& overrides, config& out);
+
+// The text of `--help`: every option and every key with its default.
+[[nodiscard]] std::string config_help();
+
+[[nodiscard]] std::optional<listen_address> parse_listen_address(const std::string& s);
+
+}  // namespace lapor::gateway

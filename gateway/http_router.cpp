@@ -1,0 +1,74 @@
+#include "gateway/http_router.h"
+
+namespace lapor::gateway {
+
+namespace {
+std::vector<std::string_view> split_path(std::string_view p) {
+  std::vector<std::string_view> out;
+  std::size_t i = 0;
+  while (i < p.size()) {
+    while (i < p.size() && p[i] == '/') ++i;
+    auto j = p.find('/', i);
+    if (j == std::string_view::npos) j = p.size();
+    if (j > i) out.push_back(p.substr(i, j - i));
+    i = j;
+  }
+  return out;
+}
+}  // namespace
+
+void http_router::add(std::string method, std::string pattern, route_handler h) {
+  route r{std::move(method), {}, std::move(h)};
+  for (auto s : split_path(pattern)) r.segments.emplace_back(s);
+  routes_.push_back(std::move(r));
+}
+
+bool http_router::match(const route& r, const std::vector<std::string_view>& path, route_params& params) {
+  if (r.segments.size() != path.size()) return false;
+  params.clear();
+  for (std::size_t i = 0; i < path.size(); ++i) {
+    const auto& seg = r.segments[i];
+    if (seg.size() > 2 && seg.front() == '{' && seg.back() == '}') {
+      auto decoded = percent_decode(path[i], false);
+      if (!decoded) return false;
+      params.emplace(seg.substr(1, seg.size() - 2), std::move(*decoded));
+    } else if (seg != path[i]) {
+      return false;
+    }
+  }
+  return true;
+}
+
+void http_router::handle(http_request&& req, http_responder respond) const {
+  const auto path = split_path(req.path);
+  const bool head = req.method == "HEAD";
+  std::string allow;
+  route_params params;
+  for (const auto& r : routes_) {
+    if (!match(r, path, params)) continue;
+    if (r.method == req.method || (head && r.method == "GET")) {
+      if (head) {
+        auto inner = std::move(respond);
+        respond = [inner](http_response res) {
+          res.head_only = true;
+          inner(std::move(res));
+        };
+      }
+      r.handler(std::move(req), params, std::move(respond));
+      return;
+    }
+    if (allow.find(r.method) == std::string::npos) {
+      if (!allow.empty()) allow += ", ";
+      allow += r.method;
+      if (r.method == "GET") allow += ", HEAD";
+    }
+  }
+  if (!allow.empty()) {
+    auto res = http_response::problem(405, "Method Not Allowed", req.method + " is not allowed on " + req.path);
+    res.headers.emplace_back("Allow", allow);
+    return respond(std::move(res));
+  }
+  respond(http_response::problem(404, "Not Found", "no resource at " + req.path));
+}
+
+}  // namespace lapor::gateway

@@ -1,0 +1,252 @@
+// lapor-gateway: builds the io_context, store, pipeline, forwarder, listeners and channels,
+// and stops them in reverse on SIGTERM/SIGINT.
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <thread>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "channels/mobile/mobile_api.h"
+#include "channels/web/web_form.h"
+#include "gateway/admin_api.h"
+#include "gateway/attachment_store.h"
+#include "gateway/blocking_pool.h"
+#include "gateway/complaint_status.h"
+#include "gateway/rate_limiter.h"
+#include "gateway/config.h"
+#include "gateway/http_router.h"
+#include "gateway/http_server.h"
+#include "gateway/log.h"
+#include "gateway/metrics.h"
+#include "gateway/outbox_forwarder.h"
+#include "gateway/pipeline.h"
+#include "gateway/sla.h"
+#include "gateway/startup.h"
+#include "gateway/tracking_id.h"
+#include "store/store.h"
+
+namespace net = boost::asio;
+using namespace lapor::gateway;
+namespace store = lapor::store;
+
+namespace {
+
+std::optional<holiday_calendar> load_calendar(const config& cfg, std::string& error) {
+  if (cfg.sla.holidays_file.empty()) return holiday_calendar::embedded();
+  std::ifstream in(cfg.sla.holidays_file);
+  if (!in) {
+    error = "config key 'sla.holidays_file': cannot read " + cfg.sla.holidays_file;
+    return std::nullopt;
+  }
+  std::stringstream text;
+  text << in.rdbuf();
+  std::string parse_error;
+  auto cal = holiday_calendar::parse(text.str(), parse_error);
+  if (!cal) error = "config key 'sla.holidays_file': " + parse_error;
+  return cal;
+}
+
+forwarder_options forwarder_options_from(const config& cfg) {
+  forwarder_options o;
+  o.url = cfg.dispatcher_url();
+  o.token = cfg.dispatcher.token;
+  o.connections = cfg.dispatcher.connections;
+  o.request_timeout = std::chrono::milliseconds(cfg.dispatcher.timeout_ms);
+  o.backoff_initial = std::chrono::milliseconds(cfg.dispatcher.backoff_initial_ms);
+  o.backoff_max = std::chrono::milliseconds(cfg.dispatcher.backoff_max_ms);
+  o.max_attempts = cfg.dispatcher.max_attempts;
+  o.batch = cfg.dispatcher.batch;
+  o.batch_size = cfg.dispatcher.batch_size;
+  return o;
+}
+
+// Refreshes outbox gauges from the store once a second.
+void schedule_gauges(net::steady_timer& t, store::read_pool& reader, store::group_writer& writer, metrics& m) {
+  t.expires_after(std::chrono::seconds(1));
+  t.async_wait([&t, &reader, &writer, &m](boost::system::error_code ec) {
+    if (ec) return;
+    m.store_queue_depth = static_cast<std::int64_t>(writer.queued());
+    reader.counts([&m](store::outbox_counts c) {
+      m.outbox_pending = c.pending;
+      m.outbox_dead = c.dead;
+      m.outbox_oldest_pending_ms = c.oldest_pending_ms;
+    });
+    schedule_gauges(t, reader, writer, m);
+  });
+}
+
+int run(const config& cfg, const holiday_calendar& calendar) {
+  std::filesystem::create_directories(cfg.data_dir);
+  const auto db_path = (std::filesystem::path(cfg.data_dir) / "lapor.db").string();
+  const tracking_id_codec ids(load_tracking_key(cfg.tracking.key, cfg.data_dir));
+  metrics stats;
+  readiness ready;
+  std::atomic<bool> serving{false}, stopping{false};
+  ready.add("startup", [&] { return serving ? std::nullopt : std::optional<std::string>("starting"); });
+  ready.add("shutdown", [&] { return stopping ? std::optional<std::string>("stopping") : std::nullopt; });
+
+  store::options so;
+  so.path = db_path;
+  so.queue_limit = cfg.store.queue_limit;
+  so.max_group = cfg.store.max_group;
+  so.synchronous_full = cfg.store.synchronous_full;
+  store::group_writer writer(so);
+  store::read_pool reader(db_path);
+  std::atomic<bool> last_commit_ok{true};
+  writer.set_commit_observer([&](std::size_t n, std::chrono::microseconds took, bool ok) {
+    stats.commit_latency.observe(took);
+    stats.commit_groups.fetch_add(1, std::memory_order_relaxed);
+    if (ok) stats.commit_rows.fetch_add(n, std::memory_order_relaxed);
+    else stats.commit_failures.fetch_add(1, std::memory_order_relaxed);
+    last_commit_ok.store(ok, std::memory_order_relaxed);
+  });
+  ready.add("store", [&] { return last_commit_ok ? std::nullopt : std::optional<std::string>("last commit failed"); });
+
+  outbox_forwarder forwarder(forwarder_options_from(cfg), writer, reader, stats);
+  writer.set_outbox_listener([&](const std::vector<lapor::store::outbox_item>& created) { forwarder.notify(created); });
+
+  pipeline_options po;
+  po.node_id = static_cast<std::uint8_t>(cfg.tracking.node_id);
+  pipeline core(po, ids, calendar, writer, stats);
+
+  net::io_context io(cfg.threads);
+  auto work = net::make_work_guard(io);
+
+  http_router admin_routes;
+  add_admin_routes(admin_routes, admin_deps{writer, reader, forwarder, stats, ready, core, cfg.admin.test_channel});
+  http_limits admin_limits;
+  admin_limits.body_limit = 1024 * 1024;
+  http_server admin(io, "admin", cfg.admin.listen, admin_limits,
+                    [&admin_routes](http_request&& r, http_responder s) { admin_routes.handle(std::move(r), std::move(s)); });
+
+  // The public listener: the web form and the mobile API register their routes here.
+  http_router public_routes;
+  http_limits public_limits;
+  public_limits.body_limit = cfg.web.max_body_bytes;
+  http_server web(io, "web", cfg.web.listen, public_limits,
+                  [&public_routes](http_request&& r, http_responder s) { public_routes.handle(std::move(r), std::move(s)); });
+
+  // --- channels: web form and mobile API (routes on the public listener) ---
+  // Shared by both: one rate limit per client IP, one pool of threads that write uploads to
+  // disk, the content-addressed attachment folder and the status lookups.
+  rate_limiter submission_limiter(cfg.web.rate_limit_per_minute);
+  attachment_store attachments(cfg.data_dir);
+  blocking_pool uploads("uploads", static_cast<std::size_t>(cfg.web.upload_threads), 256);
+  store_status_source statuses(ids, reader);
+  lapor::web::web_options web_opts;
+  web_opts.max_photos = static_cast<std::size_t>(cfg.web.max_photos);
+  web_opts.max_photo_bytes = cfg.web.max_photo_bytes;
+  lapor::web::web_form web_channel(
+      web_opts, lapor::web::web_deps{statuses, submission_limiter, uploads, attachments,
+                                     lapor::web::load_form_key(cfg.data_dir)});
+  lapor::mobile::mobile_options mobile_opts;
+  mobile_opts.max_photos = web_opts.max_photos;
+  mobile_opts.max_photo_bytes = web_opts.max_photo_bytes;
+  lapor::mobile::mobile_api mobile_channel(
+      mobile_opts, lapor::mobile::mobile_deps{cfg.mobile.api_keys, statuses, submission_limiter, uploads, attachments});
+  web_channel.add_routes(public_routes);
+  mobile_channel.add_routes(public_routes);
+  web_channel.start(core);
+  mobile_channel.start(core);
+  // --- end channels: web and mobile ---
+
+  std::map<std::string, int> ports{{"admin", admin.port()}, {"web", web.port()}};
+  write_ports_file(cfg.data_dir, ports);
+  for (const auto& [name, port] : ports) log::info("listening", {{"listener", name}, {"port", port}});
+
+  forwarder.start();
+  admin.start();
+  web.start();
+  net::steady_timer gauges(io);
+  schedule_gauges(gauges, reader, writer, stats);
+  serving = true;
+  log::info("started", {{"data_dir", cfg.data_dir}, {"node_id", cfg.tracking.node_id},
+                        {"dispatcher", cfg.dispatcher_url().starts_with("file://") ? "file" : "http"}});
+
+  std::thread drainer;
+  net::steady_timer finish(io);
+  net::signal_set signals(io, SIGINT, SIGTERM);
+  std::function<void()> wait_for_connections;
+  std::chrono::steady_clock::time_point give_up = std::chrono::steady_clock::time_point::max();
+  wait_for_connections = [&] {
+    if ((web.open_connections() == 0 && admin.open_connections() == 0) || std::chrono::steady_clock::now() > give_up) {
+      gauges.cancel();
+      work.reset();
+      io.stop();
+      return;
+    }
+    finish.expires_after(std::chrono::milliseconds(20));
+    finish.async_wait([&](boost::system::error_code) { wait_for_connections(); });
+  };
+  signals.async_wait([&](boost::system::error_code ec, int sig) {
+    if (ec) return;
+    log::info("stopping", {{"signal", sig}});
+    stopping = true;
+    web.stop();
+    admin.stop();
+    // Draining blocks (commits, in-flight dispatches), so it runs off the Asio threads; the
+    // acknowledgements it completes still need the io_context to be written out.
+    drainer = std::thread([&] {
+      forwarder.stop();  // records the outcome of in-flight dispatches through the writer
+      writer.stop();
+      net::post(io, [&] {
+        give_up = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+        web.stop();
+        admin.stop();
+        wait_for_connections();
+      });
+    });
+  });
+
+  std::vector<std::thread> threads;
+  for (int i = 1; i < cfg.threads; ++i) threads.emplace_back([&io] { io.run(); });
+  io.run();
+  for (auto& t : threads) t.join();
+  if (drainer.joinable()) drainer.join();
+  reader.stop();
+  log::info("stopped", {{"rows_committed", static_cast<std::int64_t>(stats.commit_rows.load())}});
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string error;
+  auto cl = parse_command_line(argc, argv, error);
+  if (!cl) {
+    std::cerr << "lapor-gateway: " << error << "\n";
+    return 2;
+  }
+  if (cl->help) {
+    std::cout << config_help();
+    return 0;
+  }
+  config cfg;
+  if (auto e = load_config(cl->config_file, cl->overrides, cfg)) {
+    std::cerr << "lapor-gateway: invalid configuration: " << e->to_string() << "\n";
+    return 2;
+  }
+  auto calendar = load_calendar(cfg, error);
+  if (!calendar) {
+    std::cerr << "lapor-gateway: invalid configuration: " << error << "\n";
+    return 2;
+  }
+  if (cl->check_config) {
+    std::cout << "configuration ok\n";
+    return 0;
+  }
+  log::configure(cfg.log_format, cfg.log_level);
+  try {
+    return run(cfg, *calendar);
+  } catch (const std::exception& e) {
+    log::error("fatal", {{"what", e.what()}});
+    return 1;
+  }
+}

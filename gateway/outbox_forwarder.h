@@ -1,0 +1,70 @@
+// Forwards outbox rows to the dispatcher (SPEC §4) and records the outcome in the store.
+//
+// Runs on its own thread with a libcurl multi handle (keep-alive, `connections` parallel
+// transfers, connect/total timeouts), so it never blocks an Asio thread. Rows arrive from the
+// writer after each commit (fast path) and from a scan of pending rows at start-up, so a
+// restart resumes where the last process stopped. Every request carries
+// `Idempotency-Key: <tracking_id>`; 2xx -> sent; 408/429/5xx/network -> retry with capped
+// exponential backoff and full jitter, honouring Retry-After; other 4xx -> dead letter.
+// `file://PATH` appends JSON lines and fsyncs before marking rows sent.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "gateway/metrics.h"
+#include "store/store.h"
+
+namespace lapor::gateway {
+
+struct forwarder_options {
+  std::string url;                       // http(s)://… or file://PATH
+  std::string token;                     // Authorization: Bearer …, empty = none
+  std::string destination = "dispatcher";
+  int connections = 4;                   // parallel transfers / kept-alive connections
+  std::chrono::milliseconds connect_timeout{2000};
+  std::chrono::milliseconds request_timeout{10000};
+  std::chrono::milliseconds backoff_initial{500};
+  std::chrono::milliseconds backoff_max{300000};
+  int max_attempts = 0;                  // 0 = retry transient failures forever (visible in metrics)
+  bool batch = false;                    // POST a JSON array of up to batch_size documents
+  int batch_size = 100;
+};
+
+// How one dispatcher answer is classified; pure, unit-tested.
+enum class delivery_outcome { delivered, retry, dead };
+[[nodiscard]] delivery_outcome classify_http_status(long status) noexcept;
+// Seconds from a Retry-After value (delta-seconds or HTTP-date relative to `now`); -1 if absent/invalid.
+[[nodiscard]] long parse_retry_after(const std::string& value, std::chrono::system_clock::time_point now);
+// min(max, initial * 2^(attempt-1)) with full jitter in [0, that]; `rnd01` in [0,1).
+[[nodiscard]] std::chrono::milliseconds backoff_delay(int attempt, std::chrono::milliseconds initial,
+                                                      std::chrono::milliseconds max, double rnd01) noexcept;
+
+class outbox_forwarder {
+ public:
+  outbox_forwarder(forwarder_options opts, store::group_writer& writer, store::read_pool& reader, metrics& m);
+  ~outbox_forwarder();
+  outbox_forwarder(const outbox_forwarder&) = delete;
+  outbox_forwarder& operator=(const outbox_forwarder&) = delete;
+
+  // Scans pending rows, then forwards as rows arrive. Returns at once.
+  void start();
+  // Thread-safe: newly committed rows (the writer's outbox listener calls this).
+  void notify(const std::vector<store::outbox_item>& created);
+  // Thread-safe: an operator asked to retry this row now (after the store requeued it).
+  void retry_now(std::int64_t outbox_id);
+  // Finishes in-flight transfers (bounded by request_timeout), records outcomes, joins.
+  void stop();
+  // False while the dispatcher is failing every attempt (for /readyz detail, not a gate).
+  [[nodiscard]] bool healthy() const noexcept;
+
+ private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+}  // namespace lapor::gateway

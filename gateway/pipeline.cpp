@@ -1,0 +1,187 @@
+#include "gateway/pipeline.h"
+
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
+
+#include "gateway/complaint_json.h"
+#include "gateway/phone.h"
+#include "gateway/text.h"
+
+namespace lapor::gateway {
+
+std::string_view to_string(submit_result::status s) noexcept {
+  switch (s) {
+    case submit_result::status::received: return "received";
+    case submit_result::status::duplicate: return "duplicate";
+    case submit_result::status::rejected: return "rejected";
+    case submit_result::status::conflict: return "conflict";
+    case submit_result::status::overloaded: return "overloaded";
+    case submit_result::status::failed: return "failed";
+  }
+  return "failed";
+}
+
+namespace {
+
+submit_result reject(std::string field, std::string message) {
+  submit_result r;
+  r.code = submit_result::status::rejected;
+  r.field = std::move(field);
+  r.message = std::move(message);
+  return r;
+}
+
+// Normalises an optional text field in place; a rejection naming `field` when invalid.
+std::optional<submit_result> clean_text(std::string& v, const char* field, std::size_t max_chars) {
+  auto n = normalize_text(v);
+  if (!n) return reject(field, "bukan teks UTF-8 yang sah atau berisi karakter kontrol (invalid UTF-8 or control characters)");
+  if (utf8_length(*n) > max_chars)
+    return reject(field, "terlalu panjang, maksimal " + std::to_string(max_chars) + " karakter (too long)");
+  v = std::move(*n);
+  return std::nullopt;
+}
+
+std::optional<submit_result> clean_optional(std::optional<std::string>& v, const char* field, std::size_t max_chars) {
+  if (!v) return std::nullopt;
+  if (auto e = clean_text(*v, field, max_chars)) return e;
+  if (v->empty()) v.reset();
+  return std::nullopt;
+}
+
+bool plausible_email(std::string& e) {
+  auto at = e.find('@');
+  if (at == std::string::npos || at == 0 || at != e.rfind('@') || e.size() > 254) return false;
+  auto domain = e.substr(at + 1);
+  if (domain.size() < 3 || domain.find('.') == std::string::npos || domain.front() == '.' || domain.back() == '.')
+    return false;
+  for (char c : e)
+    if (c == ' ' || c == '\t' || c == '\n' || c == '<' || c == '>' || c == ',' || c == ';') return false;
+  // The domain is case-insensitive; the local part is kept as written.
+  for (auto i = at + 1; i < e.size(); ++i) e[i] = static_cast<char>(std::tolower(static_cast<unsigned char>(e[i])));
+  return true;
+}
+
+std::string status_meta(const complaint& c) {
+  boost::json::object o;
+  o["kind"] = to_string(c.sub.kind);
+  o["verify_by"] = c.sla.verify_by;
+  o["respond_within_working_days"] = c.sla.respond_within_working_days;
+  o["anonymous"] = c.sub.anonymous;
+  o["confidential"] = c.sub.confidential;
+  if (c.sub.incomplete) o["incomplete"] = true;
+  return boost::json::serialize(o);
+}
+
+}  // namespace
+
+pipeline::pipeline(pipeline_options opts, const tracking_id_codec& ids, const holiday_calendar& calendar,
+                   store::group_writer& writer, metrics& m, clock_fn now)
+    : opts_(opts), ids_(ids), calendar_(calendar), writer_(writer), metrics_(m), now_(std::move(now)),
+      next_sequence_(writer.max_sequence(opts.node_id) + 1) {}
+
+std::optional<submit_result> pipeline::normalise(submission& s) const {
+  if (auto e = clean_text(s.body, "body", opts_.max_body_chars)) return e;
+  if (s.body.empty()) return reject("body", "isi laporan wajib diisi (body is required)");
+  if (auto e = clean_text(s.title, "title", opts_.max_title_chars)) return e;
+  if (s.title.empty()) s.title = utf8_prefix_words(s.body, 80);
+  if (auto e = clean_optional(s.who.name, "reporter.name", opts_.max_name_chars)) return e;
+  if (auto e = clean_optional(s.who.twitter, "reporter.twitter", 64)) return e;
+  if (auto e = clean_optional(s.who.email, "reporter.email", 254)) return e;
+  if (s.who.email && !plausible_email(*s.who.email))
+    return reject("reporter.email", "alamat email tidak valid (invalid email address)");
+  if (auto e = clean_optional(s.who.phone, "reporter.phone", 32)) return e;
+  if (s.who.phone) {
+    auto p = normalize_phone(*s.who.phone);
+    if (!p) return reject("reporter.phone", "nomor telepon tidak valid (invalid phone number)");
+    s.who.phone = std::move(*p);
+  }
+  if (auto e = clean_text(s.where.text, "location.text", opts_.max_location_chars)) return e;
+  if (s.where.lat && (*s.where.lat < -90 || *s.where.lat > 90 || *s.where.lat != *s.where.lat))
+    return reject("location.lat", "lintang harus di antara -90 dan 90 (latitude out of range)");
+  if (s.where.lon && (*s.where.lon < -180 || *s.where.lon > 180 || *s.where.lon != *s.where.lon))
+    return reject("location.lon", "bujur harus di antara -180 dan 180 (longitude out of range)");
+  if (s.attachments.size() > opts_.max_attachments)
+    return reject("attachments", "terlalu banyak lampiran, maksimal " + std::to_string(opts_.max_attachments));
+  for (auto& a : s.attachments)
+    if (auto e = clean_text(a.name, "attachments.name", 255)) return e;
+  for (auto& [k, v] : s.channel_ref)
+    if (!is_valid_utf8(k) || !is_valid_utf8(v)) return reject("channel_ref", "invalid UTF-8 in channel reference");
+  if (!is_valid_utf8(s.idempotency_key) || s.idempotency_key.size() > 512)
+    return reject("idempotency_key", "invalid or too long idempotency key");
+  if (s.received_at == clock::time_point{}) s.received_at = now_();
+  return std::nullopt;
+}
+
+std::optional<submit_result> pipeline::check(const submission& s) const {
+  submission copy = s;
+  return normalise(copy);
+}
+
+void pipeline::submit(submission s, completion done) {
+  const auto started = std::chrono::steady_clock::now();
+  const channel_kind ch = s.channel;
+  if (auto rejection = normalise(s)) {
+    metrics_.add(counter::rejected, ch);
+    return done(std::move(*rejection));
+  }
+  const std::uint32_t seq = next_sequence_.fetch_add(1, std::memory_order_relaxed);
+  if (seq == 0xffffffffu) {
+    submit_result r;
+    r.message = "tracking sequence exhausted on this node; configure another tracking.node_id";
+    return done(std::move(r));
+  }
+  const tracking_parts parts{opts_.node_id, seq};
+
+  complaint c;
+  c.tracking_id = ids_.encode(parts);
+  c.sla = compute_sla(s.received_at, s.kind, calendar_);
+  c.sub = std::move(s);
+
+  store::complaint_row row;
+  row.id = row_id(parts);
+  row.tracking_id = c.tracking_id;
+  row.channel = std::string(to_string(ch));
+  if (!c.sub.idempotency_key.empty()) row.idempotency_key = row.channel + ":" + c.sub.idempotency_key;
+  row.request_fingerprint = c.sub.request_fingerprint;
+  row.received_at_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(c.sub.received_at.time_since_epoch()).count();
+  row.document = to_canonical_json(c);
+  row.status_meta = status_meta(c);
+
+  writer_.insert_complaint(std::move(row), [this, ch, started, done = std::move(done)](store::write_result w) {
+    submit_result r;
+    r.tracking_id = std::move(w.tracking_id);
+    r.duplicate_of = std::move(w.duplicate_of);
+    switch (w.status) {
+      case store::write_status::stored:
+        r.code = submit_result::status::received;
+        metrics_.add(counter::received, ch);
+        break;
+      case store::write_status::replay:
+        r.code = submit_result::status::duplicate;
+        metrics_.add(counter::duplicates, ch);
+        break;
+      case store::write_status::conflict:
+        r.code = submit_result::status::conflict;
+        r.field = "Idempotency-Key";
+        r.message = "the idempotency key was already used for a different request";
+        metrics_.add(counter::rejected, ch);
+        break;
+      case store::write_status::overloaded:
+        r.code = submit_result::status::overloaded;
+        r.message = "the store is busy; retry shortly";
+        metrics_.add(counter::throttled, ch);
+        break;
+      case store::write_status::failed:
+        r.code = submit_result::status::failed;
+        r.message = "the store could not commit: " + w.error;
+        metrics_.add(counter::throttled, ch);
+        break;
+    }
+    metrics_.ack_latency.observe(
+        std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started));
+    done(std::move(r));
+  });
+}
+
+}  // namespace lapor::gateway

@@ -1,0 +1,31 @@
+// Start-up chores of the daemon, kept out of main.cpp: command line, the tracking key file,
+// ports.json.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "gateway/tracking_id.h"
+
+namespace lapor::gateway {
+
+struct command_line {
+  std::optional<std::string> config_file;
+  std::vector<std::string> overrides;  // "key=value", in order
+  bool check_config = false;
+  bool help = false;
+};
+
+// nullopt + `error` for an unknown option or a missing argument.
+[[nodiscard]] std::optional<command_line> parse_command_line(int argc, char** argv, std::string& error);
+
+// The configured key (32 hex digits) or the one in <data_dir>/tracking.key, created with
+// fresh random bytes (mode 0600) on first start. Throws std::runtime_error on I/O failure.
+[[nodiscard]] tracking_key load_tracking_key(const std::string& configured_hex, const std::string& data_dir);
+
+// Writes {"web":…,"admin":…,"smpp":…} atomically (temp file + rename).
+void write_ports_file(const std::string& data_dir, const std::map<std::string, int>& ports);
+
+}  // namespace lapor::gateway
