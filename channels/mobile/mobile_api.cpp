@@ -1,0 +1,242 @@
+#include "channels/mobile/mobile_api.h"
+
+#include <chrono>
+
+#include "gateway/digest.h"
+#include "gateway/form_data.h"
+#include "gateway/image_type.h"
+#include "gateway/log.h"
+#include "gateway/multipart.h"
+#include "gateway/submit_answer.h"
+
+namespace lapor::mobile {
+
+namespace g = lapor::gateway;
+using g::http_request;
+using g::http_responder;
+using g::http_response;
+
+namespace {
+
+bool starts_with_ci(std::string_view s, std::string_view prefix) {
+  if (s.size() < prefix.size()) return false;
+  for (std::size_t i = 0; i < prefix.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(s[i])) != prefix[i]) return false;
+  return true;
+}
+
+http_response problem(int status, std::string_view title, std::string detail, std::string field = {}) {
+  std::vector<std::pair<std::string, std::string>> errors;
+  if (!field.empty()) errors.emplace_back(std::move(field), detail);
+  return http_response::problem(status, title, detail, errors);
+}
+
+http_response retry_later(int status, std::string_view title, std::string detail, int seconds) {
+  auto r = problem(status, title, std::move(detail));
+  r.headers.emplace_back("Retry-After", std::to_string(seconds));
+  return r;
+}
+
+http_response unauthorized(std::string detail) {
+  auto r = problem(401, "Unauthorized", std::move(detail), "Authorization");
+  r.headers.emplace_back("WWW-Authenticate", "LAPOR-HMAC-SHA256");
+  return r;
+}
+
+std::string_view title_for(int status) {
+  switch (status) {
+    case 400: return "Bad Request";
+    case 413: return "Content Too Large";
+    case 422: return "Unprocessable Content";
+    default: return "Internal Server Error";
+  }
+}
+
+}  // namespace
+
+struct mobile_api::posted {
+  http_responder respond;
+  std::string body;
+  std::string body_sha256;
+  std::string key_id;
+  std::string idempotency_key;
+  std::optional<std::string> boundary;  // multipart when set
+  bool on_pool = false;
+  std::vector<g::form_file> files;      // multipart photos
+};
+
+mobile_api::mobile_api(mobile_options opts, mobile_deps deps)
+    : opts_(opts), verifier_(deps.keys, opts.max_skew_s), deps_(std::move(deps)) {}
+
+void mobile_api::start(g::submission_sink& sink) {
+  stopping_ = false;
+  sink_ = &sink;
+}
+
+void mobile_api::stop() { stopping_ = true; }
+
+std::int64_t mobile_api::now() const {
+  if (deps_.now_s) return deps_.now_s();
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+void mobile_api::add_routes(g::http_router& router) {
+  router.add("POST", "/api/v1/reports", [this](http_request&& req, const g::route_params&, http_responder respond) {
+    post_report(std::move(req), std::move(respond));
+  });
+  router.add("GET", "/api/v1/reports/{tracking_id}",
+             [this](http_request&& req, const g::route_params& p, http_responder respond) {
+               get_report(req, p.find("tracking_id")->second, std::move(respond));
+             });
+  router.add("GET", "/api/v1/openapi.json", [](http_request&&, const g::route_params&, http_responder respond) {
+    auto r = http_response::json(200, openapi_document());
+    r.headers.emplace_back("Cache-Control", "public, max-age=300");
+    respond(std::move(r));
+  });
+}
+
+void mobile_api::post_report(http_request&& req, http_responder respond) {
+  if (!sink_.load() || stopping_)
+    return respond(retry_later(503, "Service Unavailable", "the gateway is not taking reports right now", 5));
+  if (auto d = deps_.limiter.take(req.remote_ip); !d.allowed)
+    return respond(retry_later(429, "Too Many Requests",
+                               "too many reports from this address; retry after " + std::to_string(d.retry_after.count()) + " s",
+                               static_cast<int>(d.retry_after.count())));
+  auto p = std::make_shared<posted>();
+  p->respond = std::move(respond);
+  p->body_sha256 = g::sha256_hex(req.body);
+  auto auth = verifier_.verify(req.header("authorization"), req.method, req.target, p->body_sha256, now());
+  if (!auth.ok) return p->respond(unauthorized(std::move(auth.message)));
+  p->key_id = std::move(auth.key_id);
+  auto key = req.header("idempotency-key");
+  if (!key || key->empty())
+    return p->respond(problem(400, "Bad Request", "Idempotency-Key is required on POST", "Idempotency-Key"));
+  if (key->size() > 200)
+    return p->respond(problem(400, "Bad Request", "Idempotency-Key is longer than 200 characters", "Idempotency-Key"));
+  for (char c : *key)
+    if (static_cast<unsigned char>(c) < 0x21 || static_cast<unsigned char>(c) > 0x7e)
+      return p->respond(problem(400, "Bad Request", "Idempotency-Key must be printable ASCII without spaces", "Idempotency-Key"));
+  p->idempotency_key = std::string(*key);
+
+  const auto ct = req.header("content-type").value_or("");
+  if (starts_with_ci(ct, "application/json")) {
+    if (req.body.size() > opts_.max_json_bytes)
+      return p->respond(problem(413, "Content Too Large",
+                                "a JSON report is limited to " + std::to_string(opts_.max_json_bytes) +
+                                    " bytes; send large photos as multipart/form-data parts",
+                                "$"));
+  } else if (auto b = g::multipart_boundary(ct)) {
+    p->boundary = std::move(*b);
+  } else if (starts_with_ci(ct, "multipart/form-data")) {
+    return p->respond(problem(400, "Bad Request", "multipart/form-data without a valid boundary parameter", "Content-Type"));
+  } else {
+    return p->respond(problem(415, "Unsupported Media Type",
+                              "send application/json, or multipart/form-data with the JSON in part \"report\"", "Content-Type"));
+  }
+  p->body = std::move(req.body);
+  if (!p->boundary && p->body.size() <= opts_.inline_json_bytes) return process(std::move(p));
+  p->on_pool = true;
+  if (!deps_.uploads.try_post([this, p] { process(p); }))
+    p->respond(retry_later(503, "Service Unavailable", "the gateway is busy, retry shortly", 2));
+}
+
+void mobile_api::process(std::shared_ptr<posted> p) {
+  std::string json_holder;
+  std::string_view json = p->body;
+  if (p->boundary) {
+    g::form_data_limits limits;
+    limits.max_files = opts_.max_photos;
+    limits.max_file_bytes = opts_.max_photo_bytes;
+    limits.max_field_bytes = std::min<std::size_t>(opts_.max_json_bytes, 1024 * 1024);
+    g::form_data data;
+    if (auto err = g::read_form_data(p->body, *p->boundary, deps_.files, limits, data)) {
+      if (err->what == g::form_data_error::kind::storage) {
+        g::log::error("mobile_upload_storage", {{"error", err->message}});
+        return p->respond(retry_later(503, "Service Unavailable", "the photos could not be stored, retry shortly", 5));
+      }
+      return p->respond(problem(400, "Bad Request", err->message, "$"));
+    }
+    if (!data.field_errors.empty()) {
+      auto r = http_response::problem(422, "Unprocessable Content", data.field_errors.front().second, data.field_errors);
+      return p->respond(std::move(r));
+    }
+    const std::string* report = data.field("report");
+    if (!report) return p->respond(problem(422, "Unprocessable Content", "the multipart body needs a part named \"report\" with the JSON report", "report"));
+    json_holder = *report;
+    json = json_holder;
+    p->files = std::move(data.files);
+  }
+  auto report = std::make_shared<parsed_report>();
+  report_limits limits;
+  limits.max_attachments = opts_.max_photos - std::min(opts_.max_photos, p->files.size());
+  limits.max_attachment_bytes = opts_.max_photo_bytes;
+  if (auto e = parse_report(json, limits, *report)) {
+    if (e->field == "attachments" && !p->files.empty()) e->message += " (counting the multipart photos)";
+    return p->respond(problem(e->status, title_for(e->status), e->message, e->field));
+  }
+  std::string().swap(p->body);
+  for (std::size_t i = 0; i < report->attachments.size(); ++i) {
+    if (!g::sniff_image_type(report->attachments[i].data)) {
+      auto field = "attachments[" + std::to_string(i) + "].data_base64";
+      return p->respond(problem(422, "Unprocessable Content", field + " is not a JPEG, PNG, WebP or HEIC photo", field));
+    }
+  }
+  const bool has_files = !report->attachments.empty() || !p->files.empty();
+  if (has_files && !p->on_pool) {
+    p->on_pool = true;
+    if (!deps_.uploads.try_post([this, p, report] { submit(p, std::move(*report)); }))
+      p->respond(retry_later(503, "Service Unavailable", "the gateway is busy, retry shortly", 2));
+    return;
+  }
+  submit(std::move(p), std::move(*report));
+}
+
+void mobile_api::submit(std::shared_ptr<posted> p, parsed_report&& report) {
+  auto* sink = sink_.load();
+  g::submission s = std::move(report.sub);
+  s.idempotency_key = p->key_id + ":" + p->idempotency_key;
+  s.request_fingerprint = p->body_sha256;
+  s.channel_ref.emplace_back("app_key", p->key_id);
+  if (!report.device_id.empty()) s.channel_ref.emplace_back("device_id", report.device_id);
+  if (!report.attachments.empty() || !p->files.empty()) {
+    // Refuse bad text before any photo is kept, so a refused report leaves nothing behind.
+    if (auto rejection = sink->check(s)) return p->respond(g::submit_answer(*rejection));
+    for (auto& f : p->files) {
+      if (!deps_.files.keep(f.data))
+        return p->respond(retry_later(503, "Service Unavailable", "the photos could not be stored, retry shortly", 5));
+      s.attachments.push_back({f.data.sha256(), f.mime, f.data.size(), f.filename.empty() ? "photo" : f.filename});
+    }
+    for (std::size_t i = 0; i < report.attachments.size(); ++i) {
+      auto& a = report.attachments[i];
+      auto sha = deps_.files.keep_bytes(a.data);
+      if (!sha) return p->respond(retry_later(503, "Service Unavailable", "the photos could not be stored, retry shortly", 5));
+      auto mime = std::string(*g::sniff_image_type(a.data));
+      s.attachments.push_back({*sha, mime, a.data.size(),
+                               a.name.empty() ? "photo-" + std::to_string(i + 1) + "." + std::string(g::image_extension(mime)) : a.name});
+    }
+    p->files.clear();
+  }
+  sink->submit(std::move(s), [p](g::submit_result r) {
+    auto res = g::submit_answer(r);
+    if (res.status == 201) res.headers.emplace_back("Location", "/api/v1/reports/" + r.tracking_id);
+    p->respond(std::move(res));
+  });
+}
+
+void mobile_api::get_report(const http_request& req, std::string_view tracking_id, http_responder respond) {
+  auto auth = verifier_.verify(req.header("authorization"), req.method, req.target,
+                               g::sha256_hex(req.body), now());
+  if (!auth.ok) return respond(unauthorized(std::move(auth.message)));
+  deps_.statuses.find(tracking_id, [respond = std::move(respond)](g::status_lookup r) {
+    switch (r.result) {
+      case g::status_lookup::outcome::found:
+        return respond(http_response::json(200, g::complaint_status_json(r.status)));
+      case g::status_lookup::outcome::invalid_id:
+        return respond(problem(404, "Not Found", "not a valid tracking ID (check symbol mismatch)", "tracking_id"));
+      case g::status_lookup::outcome::not_found:
+        return respond(problem(404, "Not Found", "no report with this tracking ID", "tracking_id"));
+    }
+  });
+}
+
+}  // namespace lapor::mobile

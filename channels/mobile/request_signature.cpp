@@ -1,0 +1,104 @@
+#include "channels/mobile/request_signature.h"
+
+#include <charconv>
+
+#include "gateway/digest.h"
+
+namespace lapor::mobile {
+
+namespace g = lapor::gateway;
+
+namespace {
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+constexpr std::string_view scheme = "LAPOR-HMAC-SHA256";
+}  // namespace
+
+std::optional<signature_header> parse_authorization(std::string_view v, std::string& error) {
+  v = trim(v);
+  if (v.size() <= scheme.size() || v.substr(0, scheme.size()) != scheme || (v[scheme.size()] != ' ' && v[scheme.size()] != '\t')) {
+    error = "expected the LAPOR-HMAC-SHA256 scheme";
+    return std::nullopt;
+  }
+  v.remove_prefix(scheme.size());
+  signature_header h;
+  bool have_key = false, have_ts = false, have_sig = false;
+  while (!v.empty()) {
+    auto comma = v.find(',');
+    auto item = trim(v.substr(0, comma));
+    v = comma == std::string_view::npos ? std::string_view{} : v.substr(comma + 1);
+    if (item.empty()) continue;
+    auto eq = item.find('=');
+    if (eq == std::string_view::npos) {
+      error = "expected key_id=…, ts=…, sig=…";
+      return std::nullopt;
+    }
+    auto name = trim(item.substr(0, eq));
+    auto value = trim(item.substr(eq + 1));
+    if (value.size() >= 2 && value.front() == '"' && value.back() == '"') value = value.substr(1, value.size() - 2);
+    if (name == "key_id") {
+      h.key_id = std::string(value);
+      have_key = !value.empty();
+    } else if (name == "ts") {
+      auto [p, ec] = std::from_chars(value.data(), value.data() + value.size(), h.ts);
+      if (ec != std::errc{} || p != value.data() + value.size()) {
+        error = "ts must be unix seconds";
+        return std::nullopt;
+      }
+      have_ts = true;
+    } else if (name == "sig") {
+      h.sig.clear();
+      for (char c : value) h.sig.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+      have_sig = true;
+    }
+  }
+  if (!have_key || !have_ts || !have_sig) {
+    error = !have_key ? "key_id is missing" : !have_ts ? "ts is missing" : "sig is missing";
+    return std::nullopt;
+  }
+  if (h.sig.size() != 64 || h.sig.find_first_not_of("0123456789abcdef") != std::string::npos) {
+    error = "sig must be 64 hex digits";
+    return std::nullopt;
+  }
+  return h;
+}
+
+std::string string_to_sign(std::string_view method, std::string_view path, std::int64_t ts, std::string_view body_sha256_hex) {
+  std::string s;
+  s.reserve(method.size() + path.size() + body_sha256_hex.size() + 24);
+  s.append(method).append("\n").append(path).append("\n").append(std::to_string(ts)).append("\n").append(body_sha256_hex);
+  return s;
+}
+
+std::string sign_request(std::string_view secret, std::string_view method, std::string_view path, std::int64_t ts,
+                         std::string_view body_sha256_hex) {
+  return g::hmac_sha256_hex(secret, string_to_sign(method, path, ts, body_sha256_hex));
+}
+
+request_verifier::request_verifier(const std::vector<g::mobile_api_key>& keys, int max_skew_s) : max_skew_s_(max_skew_s) {
+  for (const auto& k : keys) secrets_[k.key_id] = k.secret;
+}
+
+request_verifier::outcome request_verifier::verify(std::optional<std::string_view> authorization, std::string_view method,
+                                                   std::string_view target, std::string_view body_sha256_hex,
+                                                   std::int64_t now_s) const {
+  if (!authorization) return {false, {}, "the request is not signed: send Authorization: LAPOR-HMAC-SHA256 key_id=…, ts=…, sig=…"};
+  std::string error;
+  auto h = parse_authorization(*authorization, error);
+  if (!h) return {false, {}, "malformed Authorization header: " + error};
+  auto it = secrets_.find(h->key_id);
+  static const std::string no_secret(32, '\0');
+  const auto expected = sign_request(it == secrets_.end() ? no_secret : it->second, method, target, h->ts, body_sha256_hex);
+  const bool match = g::constant_time_equal(expected, h->sig);
+  if (it == secrets_.end() || !match) return {false, {}, "the signature does not match (unknown key_id or wrong sig)"};
+  const auto skew = h->ts > now_s ? h->ts - now_s : now_s - h->ts;
+  if (skew > max_skew_s_)
+    return {false, {}, "ts is " + std::to_string(skew) + " s away from the server's clock (at most " +
+                           std::to_string(max_skew_s_) + " s): sign with the current time"};
+  return {true, h->key_id, {}};
+}
+
+}  // namespace lapor::mobile

@@ -1,0 +1,105 @@
+#include "channels/web/form_input.h"
+
+#include "gateway/text.h"
+
+namespace lapor::web {
+
+namespace g = lapor::gateway;
+
+std::string scrub_utf8(std::string_view s) {
+  if (g::is_valid_utf8(s)) return std::string(s);
+  std::string out;
+  out.reserve(s.size() + 8);
+  std::size_t i = 0;
+  while (i < s.size()) {
+    auto c = static_cast<unsigned char>(s[i]);
+    std::size_t n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+    if (n > 0 && i + n <= s.size() && g::is_valid_utf8(s.substr(i, n))) {
+      out.append(s.substr(i, n));
+      i += n;
+    } else {
+      out.append("\xEF\xBF\xBD");
+      ++i;
+    }
+  }
+  return out;
+}
+
+namespace {
+
+bool checkbox(std::string_view v) { return v == "1" || v == "on" || v == "true" || v == "yes" || v == "ya"; }
+
+}  // namespace
+
+void read_form_fields(const std::vector<std::pair<std::string, std::string>>& pairs, form_values& out,
+                      std::vector<field_error>& errors) {
+  std::vector<std::string_view> seen;
+  for (const auto& [k, raw] : pairs) {
+    std::string* target = nullptr;
+    if (k == "title") target = &out.title;
+    else if (k == "body") target = &out.body;
+    else if (k == "kind") target = &out.kind;
+    else if (k == "name") target = &out.name;
+    else if (k == "phone") target = &out.phone;
+    else if (k == "email") target = &out.email;
+    else if (k == "location") target = &out.location;
+    else if (k == "nonce") target = &out.nonce;
+    else if (k == "anonymous") out.anonymous = checkbox(raw);
+    else if (k == "confidential") out.confidential = checkbox(raw);
+    if (!target) continue;
+    bool first = true;
+    for (auto s : seen)
+      if (s == k) first = false;
+    if (!first) continue;
+    seen.push_back(k);
+    if (!g::is_valid_utf8(raw)) {
+      errors.push_back({k, "Teks ini berisi karakter yang tidak sah (bukan UTF-8). Periksa dan ketik ulang."});
+      *target = scrub_utf8(raw);
+    } else {
+      *target = raw;
+    }
+  }
+  if (!g::parse_complaint_kind(out.kind)) {
+    errors.push_back({"kind", "Pilih jenis laporan: pengaduan, aspirasi, atau permintaan informasi."});
+    out.kind = "complaint";
+  }
+}
+
+g::submission to_submission(const form_values& v) {
+  g::submission s;
+  s.channel = g::channel_kind::web;
+  s.title = v.title;
+  s.body = v.body;
+  s.kind = g::parse_complaint_kind(v.kind).value_or(g::complaint_kind::complaint);
+  auto opt = [](const std::string& x) { return x.empty() ? std::nullopt : std::optional<std::string>(x); };
+  s.who.name = opt(v.name);
+  s.who.phone = opt(v.phone);
+  s.who.email = opt(v.email);
+  s.where.text = v.location;
+  s.anonymous = v.anonymous;
+  s.confidential = v.confidential;
+  return s;
+}
+
+std::string form_field_of(std::string_view f) {
+  if (f == "title" || f == "body" || f == "kind") return std::string(f);
+  if (f == "reporter.name") return "name";
+  if (f == "reporter.phone") return "phone";
+  if (f == "reporter.email") return "email";
+  if (f.starts_with("location")) return "location";
+  if (f.starts_with("attachments")) return "photos";
+  return "";
+}
+
+std::string without_gloss(std::string_view m) {
+  if (m.ends_with(")")) {
+    auto open = m.rfind(" (");
+    if (open != std::string_view::npos && open > 0) m = m.substr(0, open);
+  }
+  std::string out(m);
+  if (!out.empty() && out.back() != '.') out.push_back('.');
+  if (!out.empty() && out[0] >= 'a' && out[0] <= 'z') out[0] = static_cast<char>(out[0] - 'a' + 'A');
+  return out;
+}
+
+}  // namespace lapor::web
