@@ -1,0 +1,93 @@
+#include <doctest/doctest.h>
+
+#include <cstdio>
+#include <fstream>
+#include <unistd.h>
+
+#include "gateway/config.h"
+
+using namespace lapor::gateway;
+
+TEST_CASE("config: embedded default matches SPEC §3") {
+  config c;
+  REQUIRE_FALSE(load_config(std::nullopt, {}, c));
+  CHECK(c.data_dir == "./data");
+  CHECK(c.web.listen.to_string() == "127.0.0.1:8080");
+  CHECK(c.admin.listen.to_string() == "127.0.0.1:9090");
+  CHECK(c.smpp.listen.to_string() == "127.0.0.1:2775");
+  CHECK(c.smpp.short_code == "1708");
+  CHECK_FALSE(c.twitter.enabled);
+  CHECK(c.dispatcher_url() == "file://./data/dispatched.jsonl");
+}
+
+TEST_CASE("config: --set overrides parse TOML values or fall back to strings") {
+  config c;
+  REQUIRE_FALSE(load_config(std::nullopt,
+                            {"web.listen=127.0.0.1:0", "threads=3", "admin.test_channel=true",
+                             "data_dir=/tmp/x y", "dispatcher.url=http://127.0.0.1:1/c",
+                             R"(smpp.accounts=[{system_id="tsel", password="pw", operator="telkomsel"}])"},
+                            c));
+  CHECK(c.web.listen.port == 0);
+  CHECK(c.threads == 3);
+  CHECK(c.admin.test_channel);
+  CHECK(c.data_dir == "/tmp/x y");
+  CHECK(c.dispatcher_url() == "http://127.0.0.1:1/c");
+  REQUIRE(c.smpp.accounts.size() == 1);
+  CHECK(c.smpp.accounts[0].operator_name == "telkomsel");
+}
+
+TEST_CASE("config: every error names its key") {
+  struct row {
+    const char* set;
+    const char* key;
+  };
+  for (auto r : {row{"web.listen=nope", "web.listen"}, row{"web.lissen=1.2.3.4:5", "web.lissen"},
+                 row{"threads=0", "threads"}, row{"threads=abc", "threads"}, row{"log_format=xml", "log_format"},
+                 row{"smpp.window=true", "smpp.window"}, row{"dispatcher.url=ftp://x", "dispatcher.url"},
+                 row{"tracking.key=123", "tracking.key"}, row{"smpp.accounts=[{system_id=\"a\"}]", "smpp.accounts"},
+                 row{"nosuch=1", "nosuch"}, row{"web=1", "web"}}) {
+    config c;
+    auto e = load_config(std::nullopt, {r.set}, c);
+    REQUIRE_MESSAGE(e, r.set);
+    CHECK_MESSAGE(e->key == r.key, r.set, " -> ", e->to_string());
+  }
+}
+
+TEST_CASE("config: TOML file with sections and arrays of tables") {
+  const std::string path = "/tmp/lapor-config-test-" + std::to_string(::getpid()) + ".toml";
+  {
+    std::ofstream f(path);
+    f << "data_dir = \"/var/lib/lapor\"\n[web]\nlisten = \"0.0.0.0:80\"\n"
+         "[[smpp.clients]]\nhost = \"10.0.0.1\"\nport = 2775\nsystem_id = \"lapor\"\npassword = \"pw\"\n"
+         "bind = \"receiver\"\noperator = \"indosat\"\n"
+         "[[mobile.api_keys]]\nkey_id = \"android\"\nsecret = \"s3cret\"\n";
+  }
+  config c;
+  auto e = load_config(path, {"web.listen=127.0.0.1:8081"}, c);
+  std::remove(path.c_str());
+  REQUIRE_FALSE(e);
+  CHECK(c.data_dir == "/var/lib/lapor");
+  CHECK(c.web.listen.port == 8081);  // --set wins over the file
+  REQUIRE(c.smpp.clients.size() == 1);
+  CHECK(c.smpp.clients[0].bind == "receiver");
+  CHECK(c.smpp.clients[0].port == 2775);
+  REQUIRE(c.mobile.api_keys.size() == 1);
+  CHECK(c.mobile.api_keys[0].key_id == "android");
+}
+
+TEST_CASE("config: listen addresses") {
+  CHECK(parse_listen_address("127.0.0.1:0")->port == 0);
+  CHECK(parse_listen_address("[::1]:8080")->host == "::1");
+  CHECK_FALSE(parse_listen_address("127.0.0.1"));
+  CHECK_FALSE(parse_listen_address("127.0.0.1:65536"));
+  CHECK_FALSE(parse_listen_address(":80"));
+  CHECK_FALSE(parse_listen_address("host:8x"));
+}
+
+TEST_CASE("config: --help lists every key") {
+  auto h = config_help();
+  for (auto k : {"data_dir", "web.listen", "admin.listen", "smpp.listen", "smpp.accounts", "smpp.short_code",
+                 "smpp.clients", "twitter.enabled", "twitter.api_base", "twitter.bearer_token", "twitter.user_id",
+                 "twitter.poll_interval_ms", "dispatcher.url", "dispatcher.token", "mobile.api_keys"})
+    CHECK_MESSAGE(h.find(k) != std::string::npos, k);
+}

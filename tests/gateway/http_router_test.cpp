@@ -1,0 +1,55 @@
+#include <doctest/doctest.h>
+
+#include "gateway/http_router.h"
+
+using namespace lapor::gateway;
+
+namespace {
+http_response call(const http_router& r, std::string method, std::string path) {
+  http_request req;
+  req.method = std::move(method);
+  req.path = std::move(path);
+  http_response out;
+  r.handle(std::move(req), [&](http_response res) { out = std::move(res); });
+  return out;
+}
+}  // namespace
+
+TEST_CASE("router: routes, captures, 404, 405 with Allow, HEAD") {
+  http_router r;
+  std::string captured;
+  r.add("GET", "/status/{id}", [&](http_request&&, const route_params& p, http_responder done) {
+    captured = p.find("id")->second;
+    done(http_response::text(200, "state"));
+  });
+  r.add("POST", "/admin/outbox/{id}/retry", [](http_request&&, const route_params&, http_responder done) {
+    done(http_response::text(200, "ok"));
+  });
+  CHECK(call(r, "GET", "/status/LPR-7K3D%2D9QX2-M").status == 200);
+  CHECK(captured == "LPR-7K3D-9QX2-M");
+  CHECK(call(r, "GET", "/status").status == 404);
+  CHECK(call(r, "GET", "/status/a/b").status == 404);
+  auto m = call(r, "DELETE", "/status/x");
+  CHECK(m.status == 405);
+  REQUIRE(m.headers.size() == 1);
+  CHECK(m.headers[0].second == "GET, HEAD");
+  auto h = call(r, "HEAD", "/status/x");
+  CHECK(h.status == 200);
+  CHECK(h.head_only);
+  CHECK(call(r, "POST", "/admin/outbox/12/retry").status == 200);
+  CHECK(call(r, "GET", "/admin/outbox/12/retry").status == 405);
+}
+
+TEST_CASE("urlencoded forms and percent-decoding") {
+  auto p = parse_urlencoded("title=Jalan+rusak&body=Lubang%20besar%21&empty=&flag");
+  REQUIRE(p);
+  REQUIRE(p->size() == 4);
+  CHECK((*p)[0].second == "Jalan rusak");
+  CHECK((*p)[1].second == "Lubang besar!");
+  CHECK((*p)[2].second.empty());
+  CHECK((*p)[3].first == "flag");
+  CHECK_FALSE(parse_urlencoded("a=%zz"));
+  CHECK_FALSE(parse_urlencoded("a=%4"));
+  CHECK_FALSE(percent_decode("%", false));
+  CHECK(*percent_decode("a+b", false) == "a+b");
+}

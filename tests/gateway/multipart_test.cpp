@@ -1,0 +1,230 @@
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include <unistd.h>
+
+#include "gateway/attachment_store.h"
+#include "gateway/form_data.h"
+#include "gateway/image_type.h"
+#include "gateway/multipart.h"
+#include "gateway/rate_limiter.h"
+
+using namespace lapor::gateway;
+
+namespace {
+
+struct recorder final : multipart_visitor {
+  std::vector<multipart_part> parts;
+  std::vector<std::string> data;
+  int ends = 0;
+  bool on_part_begin(const multipart_part& p) override {
+    parts.push_back(p);
+    data.emplace_back();
+    return true;
+  }
+  bool on_part_data(std::string_view b) override {
+    data.back().append(b);
+    return true;
+  }
+  bool on_part_end() override {
+    ++ends;
+    return true;
+  }
+};
+
+const std::string sample =
+    "preamble to ignore\r\n"
+    "--XyZ\r\n"
+    "Content-Disposition: form-data; name=\"title\"\r\n"
+    "\r\n"
+    "Jalan rusak\r\n"
+    "--XyZ\r\n"
+    "content-disposition: form-data; name=\"photos\"; filename=\"C:\\fo%22to.jpg\"\r\n"
+    "Content-Type: image/jpeg\r\n"
+    "\r\n"
+    "\xFF\xD8\xFF\r\n--Xy not yet\r\n\r\n"
+    "\r\n--XyZ--\r\nepilogue";
+
+// Feeds `body` in chunks of `n` bytes.
+std::optional<multipart_error> parse_in_chunks(const std::string& body, std::size_t n, recorder& r,
+                                               multipart_limits limits = {}) {
+  multipart_parser p("XyZ", limits);
+  for (std::size_t i = 0; i < body.size(); i += n)
+    if (auto e = p.feed(std::string_view(body).substr(i, n), r)) return e;
+  return p.finish();
+}
+
+std::string jpeg(std::size_t n) {
+  std::string s = "\xFF\xD8\xFF\xE0";
+  s.resize(n, 'j');
+  return s;
+}
+
+std::string temp_dir() {
+  auto d = std::filesystem::temp_directory_path() / ("lapor-mp-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(d);
+  std::filesystem::create_directories(d);
+  return d.string();
+}
+
+}  // namespace
+
+TEST_CASE("multipart: boundary from Content-Type") {
+  CHECK(multipart_boundary("multipart/form-data; boundary=XyZ") == "XyZ");
+  CHECK(multipart_boundary("Multipart/Form-Data; charset=utf-8; boundary=\"a b'c\"") == "a b'c");
+  CHECK(multipart_boundary("multipart/form-data; boundary=----WebKitFormBoundary7MA4YWxkTrZu0gW") ==
+        "----WebKitFormBoundary7MA4YWxkTrZu0gW");
+  CHECK_FALSE(multipart_boundary("multipart/form-data"));
+  CHECK_FALSE(multipart_boundary("multipart/form-data; boundary="));
+  CHECK_FALSE(multipart_boundary("multipart/mixed; boundary=x"));
+  CHECK_FALSE(multipart_boundary("application/json"));
+  CHECK_FALSE(multipart_boundary("multipart/form-data; boundary=" + std::string(71, 'a')));
+  CHECK_FALSE(multipart_boundary("multipart/form-data; boundary=\"unterminated"));
+}
+
+TEST_CASE("multipart: the same events whatever the chunking") {
+  for (std::size_t n : {1u, 2u, 3u, 5u, 7u, 13u, 64u, 100000u}) {
+    CAPTURE(n);
+    recorder r;
+    REQUIRE_FALSE(parse_in_chunks(sample, n, r));
+    REQUIRE(r.parts.size() == 2);
+    CHECK(r.ends == 2);
+    CHECK(r.parts[0].name == "title");
+    CHECK_FALSE(r.parts[0].filename);
+    CHECK(r.parts[0].content_type == "text/plain");
+    CHECK(r.data[0] == "Jalan rusak");
+    CHECK(r.parts[1].name == "photos");
+    CHECK(r.parts[1].filename == "C:\\fo%22to.jpg");
+    CHECK(r.parts[1].content_type == "image/jpeg");
+    CHECK(r.data[1] == "\xFF\xD8\xFF\r\n--Xy not yet\r\n\r\n");
+  }
+}
+
+TEST_CASE("multipart: broken bodies are errors, never crashes") {
+  struct bad_case {
+    const char* what;
+    std::string body;
+    multipart_error::kind kind;
+  };
+  const std::vector<bad_case> cases = {
+      {"no delimiter at all", "just some text", multipart_error::kind::truncated},
+      {"no closing delimiter", "--XyZ\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\nvalue", multipart_error::kind::truncated},
+      {"wrong boundary", "--AbC\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\nv\r\n--AbC--", multipart_error::kind::truncated},
+      {"garbage after delimiter", "--XyZgarbage\r\n", multipart_error::kind::malformed},
+      {"no Content-Disposition", "--XyZ\r\nContent-Type: text/plain\r\n\r\nv\r\n--XyZ--", multipart_error::kind::malformed},
+      {"no name", "--XyZ\r\nContent-Disposition: form-data\r\n\r\nv\r\n--XyZ--", multipart_error::kind::malformed},
+      {"not form-data", "--XyZ\r\nContent-Disposition: attachment; name=\"a\"\r\n\r\nv\r\n--XyZ--", multipart_error::kind::malformed},
+      {"header without colon", "--XyZ\r\nbroken\r\n\r\nv\r\n--XyZ--", multipart_error::kind::malformed},
+      {"header too large", "--XyZ\r\nX: " + std::string(9000, 'a') + "\r\n\r\n", multipart_error::kind::header_too_large},
+  };
+  for (const auto& c : cases) {
+    CAPTURE(c.what);
+    recorder r;
+    auto e = parse_in_chunks(c.body, 3, r);
+    REQUIRE(e);
+    CHECK(e->what == c.kind);
+    CHECK_FALSE(e->message.empty());
+  }
+  std::string many;
+  for (int i = 0; i < 5; ++i) many += "--XyZ\r\nContent-Disposition: form-data; name=\"f\"\r\n\r\nv\r\n";
+  many += "--XyZ--";
+  recorder r;
+  auto e = parse_in_chunks(many, 1000, r, {3, 8192});
+  REQUIRE(e);
+  CHECK(e->what == multipart_error::kind::too_many_parts);
+}
+
+TEST_CASE("image types by magic bytes") {
+  CHECK(sniff_image_type(jpeg(20)) == "image/jpeg");
+  CHECK(sniff_image_type(std::string("\x89PNG\r\n\x1A\n....", 12)) == "image/png");
+  CHECK(sniff_image_type("RIFF\x10\0\0\0WEBPVP8 ") == std::nullopt);  // NUL ends the literal: too short
+  CHECK(sniff_image_type(std::string("RIFF\x10\0\0\0WEBPVP8 ", 16)) == "image/webp");
+  CHECK(sniff_image_type(std::string("\0\0\0\x18" "ftypheic\0\0\0\0", 16)) == "image/heic");
+  CHECK(sniff_image_type(std::string("\0\0\0\x18" "ftypmif1\0\0\0\0", 16)) == "image/heif");
+  CHECK_FALSE(sniff_image_type(std::string("\0\0\0\x18" "ftypisom\0\0\0\0", 16)));  // an MP4 video
+  CHECK_FALSE(sniff_image_type("%PDF-1.7\n%...."));
+  CHECK_FALSE(sniff_image_type("GIF89a......"));
+  CHECK_FALSE(sniff_image_type(""));
+}
+
+TEST_CASE("form data: fields, photos on disk, refusals per field") {
+  const auto dir = temp_dir();
+  attachment_store store(dir);
+  auto part = [](std::string name, std::string value, std::optional<std::string> filename = {}) {
+    std::string s = "--B\r\nContent-Disposition: form-data; name=\"" + name + "\"";
+    if (filename) s += "; filename=\"" + *filename + "\"\r\nContent-Type: application/octet-stream";
+    return s + "\r\n\r\n" + value + "\r\n";
+  };
+  form_data_limits limits;
+  limits.max_files = 2;
+  limits.max_file_bytes = 1000;
+  limits.max_field_bytes = 50;
+
+  SUBCASE("good photos are hashed and kept; empty file inputs ignored") {
+    auto photo = jpeg(900);
+    std::string body = part("title", "Judul") + part("photos", photo, "a.jpg") + part("photos", "", "") + "--B--\r\n";
+    form_data out;
+    REQUIRE_FALSE(read_form_data(body, "B", store, limits, out));
+    CHECK(out.field_errors.empty());
+    REQUIRE(out.files.size() == 1);
+    CHECK(*out.field("title") == "Judul");
+    CHECK(out.files[0].mime == "image/jpeg");
+    CHECK(out.files[0].data.size() == 900);
+    CHECK(out.files[0].data.sha256().size() == 64);
+    REQUIRE(store.keep(out.files[0].data));
+    std::ifstream in(store.path_of(out.files[0].data.sha256()), std::ios::binary);
+    std::string back((std::istreambuf_iterator<char>(in)), {});
+    CHECK(back == photo);
+  }
+  SUBCASE("too large, wrong type, too many, too long: refused beside the field, text kept") {
+    std::string body = part("body", std::string(60, 'x')) + part("title", "tetap") + part("photos", jpeg(1001), "big.jpg") +
+                       part("docs", "%PDF-1.7 not a photo", "cv.pdf") + part("photos", jpeg(10), "1.jpg") +
+                       part("photos", jpeg(10), "2.jpg") + part("photos", jpeg(10), "3.jpg") + "--B--";
+    form_data out;
+    REQUIRE_FALSE(read_form_data(body, "B", store, limits, out));
+    CHECK(*out.field("title") == "tetap");
+    CHECK(out.field("body") == nullptr);
+    CHECK(out.files.size() == 2);
+    REQUIRE(out.field_errors.size() == 3);
+    CHECK(out.field_errors[0].first == "body");
+    CHECK(out.field_errors[1].first == "photos");
+    CHECK(out.field_errors[1].second.find("big.jpg") != std::string::npos);
+    CHECK(out.field_errors[2].first == "docs");
+    CHECK(out.field_errors[2].second.find("cv.pdf") != std::string::npos);
+  }
+  SUBCASE("a broken body is malformed and leaves no temp file") {
+    form_data out;
+    auto e = read_form_data(part("photos", jpeg(500), "a.jpg"), "B", store, limits, out);
+    REQUIRE(e);
+    CHECK(e->what == form_data_error::kind::malformed);
+    out.files.clear();
+    std::size_t temps = 0;
+    for (auto& f : std::filesystem::directory_iterator(std::filesystem::path(dir) / "tmp")) temps += f.is_regular_file();
+    CHECK(temps == 0);
+  }
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("rate limiter: burst, refill, Retry-After, off, bounded") {
+  using namespace std::chrono;
+  rate_limiter rl(3);
+  auto t0 = steady_clock::time_point{} + hours(1);
+  CHECK(rl.take("1.2.3.4", t0).allowed);
+  CHECK(rl.take("1.2.3.4", t0).allowed);
+  CHECK(rl.take("1.2.3.4", t0).allowed);
+  auto d = rl.take("1.2.3.4", t0);
+  CHECK_FALSE(d.allowed);
+  CHECK(d.retry_after == seconds(20));
+  CHECK(rl.take("5.6.7.8", t0).allowed);  // others are not affected
+  CHECK(rl.take("1.2.3.4", t0 + seconds(20)).allowed);
+  CHECK_FALSE(rl.take("1.2.3.4", t0 + seconds(21)).allowed);
+
+  rate_limiter off(0);
+  for (int i = 0; i < 1000; ++i) REQUIRE(off.take("x", t0).allowed);
+
+  rate_limiter small(2, 4);
+  for (int i = 0; i < 10; ++i) (void)small.take("ip" + std::to_string(i), t0 + seconds(i));
+  CHECK(small.tracked() <= 4);
+}

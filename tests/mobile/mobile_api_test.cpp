@@ -1,0 +1,276 @@
+#include <doctest/doctest.h>
+
+#include <chrono>
+#include <filesystem>
+#include <mutex>
+#include <thread>
+
+#include <unistd.h>
+
+#include "channels/mobile/mobile_api.h"
+#include "fake_core.h"
+#include "gateway/digest.h"
+
+using namespace lapor::mobile;
+namespace g = lapor::gateway;
+using lapor::testing::fake_sink;
+using lapor::testing::fake_statuses;
+
+namespace {
+
+bool contains(const std::string& hay, std::string_view needle) { return hay.find(needle) != std::string::npos; }
+
+std::string jpeg(std::size_t n) {
+  std::string s = "\xFF\xD8\xFF\xE0";
+  s.resize(n, 'j');
+  return s;
+}
+
+struct rig {
+  std::string dir;
+  fake_sink sink;
+  fake_statuses statuses;
+  g::rate_limiter limiter{0};
+  g::blocking_pool pool{"test", 1, 16};
+  std::vector<g::mobile_api_key> keys{{"app1", "s3cret"}, {"ios", "other"}};
+  std::unique_ptr<g::attachment_store> files;
+  std::unique_ptr<mobile_api> api;
+  std::int64_t now = 1'800'000'000;
+
+  rig() {
+    dir = (std::filesystem::temp_directory_path() / ("lapor-mobile-" + std::to_string(::getpid()))).string();
+    std::filesystem::remove_all(dir);
+    files = std::make_unique<g::attachment_store>(dir);
+    mobile_options o;
+    o.max_photos = 2;
+    o.max_photo_bytes = 4096;
+    o.max_json_bytes = 64 * 1024;
+    api = std::make_unique<mobile_api>(o, mobile_deps{keys, statuses, limiter, pool, *files, [this] { return now; }});
+    api->start(sink);
+  }
+  ~rig() { std::filesystem::remove_all(dir); }
+
+  g::http_request signed_request(std::string method, std::string target, std::string body, std::string key = "k1",
+                                 std::int64_t ts = 0, std::string secret = "s3cret") {
+    g::http_request req;
+    req.method = method;
+    req.target = target;
+    req.path = target.substr(0, target.find('?'));
+    req.remote_ip = "10.1.1.1";
+    ts = ts ? ts : now;
+    auto sig = sign_request(secret, method, target, ts, g::sha256_hex(body));
+    req.headers = {{"authorization", "LAPOR-HMAC-SHA256 key_id=app1, ts=" + std::to_string(ts) + ", sig=" + sig},
+                   {"content-type", "application/json"}};
+    if (!key.empty()) req.headers.emplace_back("idempotency-key", key);
+    req.body = std::move(body);
+    return req;
+  }
+
+  g::http_response post(g::http_request req) {
+    std::optional<g::http_response> out;
+    std::mutex m;
+    api->post_report(std::move(req), [&](g::http_response r) {
+      std::lock_guard l(m);
+      out = std::move(r);
+    });
+    for (int i = 0; i < 500; ++i) {
+      {
+        std::lock_guard l(m);
+        if (out) return *out;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    FAIL("no answer");
+    return {};
+  }
+  g::http_response post(std::string body, std::string key = "k1") { return post(signed_request("POST", "/api/v1/reports", std::move(body), key)); }
+};
+
+std::string field_of(const g::http_response& r) {
+  auto at = r.body.find("\"field\":\"");
+  if (at == std::string::npos) return "";
+  at += 9;
+  return r.body.substr(at, r.body.find('"', at) - at);
+}
+
+}  // namespace
+
+TEST_CASE("Authorization header parsing") {
+  std::string err;
+  auto h = parse_authorization("LAPOR-HMAC-SHA256 key_id=app1, ts=1764000000, sig=" + std::string(64, 'A'), err);
+  REQUIRE(h);
+  CHECK(h->key_id == "app1");
+  CHECK(h->ts == 1764000000);
+  CHECK(h->sig == std::string(64, 'a'));
+  for (std::string bad : std::vector<std::string>{"Bearer abc", "LAPOR-HMAC-SHA256", "LAPOR-HMAC-SHA256 key_id=a, ts=x, sig=" + std::string(64, 'a'),
+                          "LAPOR-HMAC-SHA256 key_id=a, sig=" + std::string(64, 'a'), "LAPOR-HMAC-SHA256 key_id=a, ts=1, sig=abc",
+                          "LAPOR-HMAC-SHA256 ts=1, sig=" + std::string(64, 'a')}) {
+    CAPTURE(bad);
+    CHECK_FALSE(parse_authorization(bad, err));
+    CHECK_FALSE(err.empty());
+  }
+  // The spec's string to sign.
+  CHECK(string_to_sign("POST", "/api/v1/reports?x=1", 5, "ab") == "POST\n/api/v1/reports?x=1\n5\nab");
+}
+
+TEST_CASE("report JSON: fields, wrong types named, depth bounded") {
+  parsed_report r;
+  report_limits lim;
+  REQUIRE_FALSE(parse_report(R"({"title":"T","body":"B","kind":"aspiration","reporter":{"name":"N","phone":"0812","email":null},
+      "anonymous":true,"confidential":false,"location":{"text":"Sampit","lat":-2.53,"lon":112},"device_id":"d1",
+      "future_field":[1,2]})", lim, r));
+  CHECK(r.sub.channel == g::channel_kind::mobile);
+  CHECK(r.sub.title == "T");
+  CHECK(r.sub.kind == g::complaint_kind::aspiration);
+  CHECK(r.sub.who.phone == "0812");
+  CHECK_FALSE(r.sub.who.email);
+  CHECK(r.sub.anonymous);
+  CHECK(*r.sub.where.lat == doctest::Approx(-2.53));
+  CHECK(*r.sub.where.lon == doctest::Approx(112));
+  CHECK(r.device_id == "d1");
+
+  struct bad {
+    std::string json;
+    int status;
+    std::string field;
+  };
+  const std::vector<bad> cases = {
+      {"not json", 400, "$"},
+      {"[1,2]", 400, "$"},
+      {std::string(10000, '[') + std::string(10000, ']'), 400, "$"},
+      {"{\"body\":\"\xff\"}", 400, "$"},
+      {"{}", 422, "body"},
+      {R"({"body":5})", 422, "body"},
+      {R"({"body":"b","title":[]})", 422, "title"},
+      {R"({"body":"b","kind":"bogus"})", 422, "kind"},
+      {R"({"body":"b","anonymous":"yes"})", 422, "anonymous"},
+      {R"({"body":"b","reporter":"Budi"})", 422, "reporter"},
+      {R"({"body":"b","reporter":{"phone":812}})", 422, "reporter.phone"},
+      {R"({"body":"b","location":{"lat":"-2"}})", 422, "location.lat"},
+      {R"({"body":"b","attachments":{}})", 422, "attachments"},
+      {R"({"body":"b","attachments":[{"name":"a"}]})", 422, "attachments[0].data_base64"},
+      {R"({"body":"b","attachments":[{"data_base64":"!!!"}]})", 422, "attachments[0].data_base64"},
+  };
+  for (const auto& c : cases) {
+    CAPTURE(c.json.substr(0, 60));
+    parsed_report out;
+    auto e = parse_report(c.json, lim, out);
+    REQUIRE(e);
+    CHECK(e->status == c.status);
+    CHECK(e->field == c.field);
+  }
+}
+
+TEST_CASE("base64") {
+  for (std::string s : std::vector<std::string>{"", "a", "ab", "abc", "abcd", std::string("\xff\xfe\x00\x01 photo bytes", 17)}) {
+    auto enc = encode_base64(s);
+    CHECK(decode_base64(enc, 100) == s);
+  }
+  CHECK(decode_base64("YWJj\nZA==", 100) == "abcd");
+  CHECK(decode_base64("YWJjZA", 100) == "abcd");  // padding optional
+  CHECK_FALSE(decode_base64("YWJjZA=x", 100));
+  CHECK_FALSE(decode_base64("Y", 100));
+  CHECK_FALSE(decode_base64("YWJj$A==", 100));
+  CHECK_FALSE(decode_base64(encode_base64(std::string(200, 'x')), 100));
+}
+
+TEST_CASE("POST /api/v1/reports: signed, idempotent, problems name the field") {
+  rig r;
+  const std::string body = R"({"title":"Lampu mati","body":"Lampu jalan mati","reporter":{"phone":"0812-1111-2222"}})";
+  auto first = r.post(body);
+  CHECK(first.status == 201);
+  CHECK(contains(first.body, "\"status\":\"received\""));
+  REQUIRE(r.sink.stored.size() == 1);
+  CHECK(r.sink.stored[0].idempotency_key == "app1:k1");
+  CHECK(r.sink.stored[0].request_fingerprint == g::sha256_hex(body));
+  auto retry = r.post(body);
+  CHECK(retry.status == 201);
+  CHECK(contains(retry.body, "\"status\":\"duplicate\""));
+  auto conflict = r.post(body + " ");
+  CHECK(conflict.status == 422);
+  CHECK(field_of(conflict) == "Idempotency-Key");
+  CHECK(r.sink.stored.size() == 1);
+
+  auto no_key = r.post(body, "");
+  CHECK(no_key.status == 400);
+  CHECK(field_of(no_key) == "Idempotency-Key");
+
+  auto req = r.signed_request("POST", "/api/v1/reports", body, "k2");
+  req.body += "tampered";
+  CHECK(r.post(std::move(req)).status == 401);
+  CHECK(r.post(r.signed_request("POST", "/api/v1/reports", body, "k3", r.now - 301)).status == 401);  // replayed later
+  CHECK(r.post(r.signed_request("POST", "/api/v1/reports", body, "k4", r.now + 299)).status == 201);  // skew allowed
+  CHECK(r.post(r.signed_request("POST", "/api/v1/reports", body, "k5", 0, "wrong")).status == 401);
+  auto unsigned_req = r.signed_request("POST", "/api/v1/reports", body, "k6");
+  unsigned_req.headers.erase(unsigned_req.headers.begin());
+  auto u = r.post(std::move(unsigned_req));
+  CHECK(u.status == 401);
+  CHECK(field_of(u) == "Authorization");
+
+  auto deep = r.post(std::string(10000, '[') + std::string(10000, ']'), "k7");
+  CHECK(deep.status == 400);
+  auto typed = r.post(R"({"body":"b","reporter":{"phone":812}})", "k8");
+  CHECK(typed.status == 422);
+  CHECK(field_of(typed) == "reporter.phone");
+  auto rejected = r.post(R"({"body":"b","reporter":{"phone":"TELKOMSEL"}})", "k9");
+  CHECK(rejected.status == 422);
+  CHECK(field_of(rejected) == "reporter.phone");
+  auto other_type = r.signed_request("POST", "/api/v1/reports", body, "k10");
+  other_type.headers[1].second = "text/plain";
+  CHECK(r.post(std::move(other_type)).status == 415);
+  CHECK(r.sink.stored.size() == 2);
+}
+
+TEST_CASE("POST /api/v1/reports: photos inline (base64) and as multipart parts") {
+  rig r;
+  auto inline_body = R"({"body":"Banjir","attachments":[{"name":"a.jpg","mime":"image/jpeg","data_base64":")" +
+                     encode_base64(jpeg(1000)) + "\"}]}";
+  auto res = r.post(inline_body, "p1");
+  CHECK(res.status == 201);
+  REQUIRE(r.sink.stored.size() == 1);
+  REQUIRE(r.sink.stored[0].attachments.size() == 1);
+  CHECK(r.sink.stored[0].attachments[0].sha256 == g::sha256_hex(jpeg(1000)));
+  CHECK(std::filesystem::exists(r.files->path_of(g::sha256_hex(jpeg(1000)))));
+
+  auto not_photo = R"({"body":"Banjir","attachments":[{"data_base64":")" + encode_base64("%PDF-1.4 hello world") + "\"}]}";
+  auto bad = r.post(not_photo, "p2");
+  CHECK(bad.status == 422);
+  CHECK(field_of(bad) == "attachments[0].data_base64");
+
+  std::string mp = "--M\r\nContent-Disposition: form-data; name=\"report\"\r\n\r\n{\"body\":\"Jalan\"}\r\n"
+                   "--M\r\nContent-Disposition: form-data; name=\"attachments\"; filename=\"x.jpg\"\r\nContent-Type: image/jpeg\r\n\r\n" +
+                   jpeg(2000) + "\r\n--M--\r\n";
+  auto req = r.signed_request("POST", "/api/v1/reports", mp, "p3");
+  req.headers[1].second = "multipart/form-data; boundary=M";
+  CHECK(r.post(std::move(req)).status == 201);
+  REQUIRE(r.sink.stored.size() == 2);
+  CHECK(r.sink.stored[1].attachments.size() == 1);
+  auto broken = r.signed_request("POST", "/api/v1/reports", mp.substr(0, mp.size() - 8), "p4");
+  broken.headers[1].second = "multipart/form-data; boundary=M";
+  CHECK(r.post(std::move(broken)).status == 400);
+  CHECK(r.sink.stored.size() == 2);
+}
+
+TEST_CASE("GET /api/v1/reports/{id} and the OpenAPI document") {
+  rig r;
+  g::complaint_status s;
+  s.tracking_id = "LPR-AAAA-BBBB-C";
+  s.received_at_ms = 1'764'000'000'000;
+  s.kind = "complaint";
+  r.statuses.known[s.tracking_id] = s;
+  g::http_response out;
+  r.api->get_report(r.signed_request("GET", "/api/v1/reports/LPR-AAAA-BBBB-C", "", ""), "LPR-AAAA-BBBB-C",
+                    [&](g::http_response res) { out = std::move(res); });
+  CHECK(out.status == 200);
+  CHECK(contains(out.body, "\"received_at\":\"2025-11-24T16:00:00.000Z\""));
+  r.api->get_report(r.signed_request("GET", "/api/v1/reports/LPR-XXXX", "", ""), "LPR-XXXX",
+                    [&](g::http_response res) { out = std::move(res); });
+  CHECK(out.status == 404);
+  auto unsigned_get = r.signed_request("GET", "/api/v1/reports/LPR-AAAA-BBBB-C", "", "");
+  unsigned_get.headers.clear();
+  r.api->get_report(unsigned_get, "LPR-AAAA-BBBB-C", [&](g::http_response res) { out = std::move(res); });
+  CHECK(out.status == 401);
+  const auto& doc = openapi_document();
+  CHECK(contains(doc, "\"openapi\": \"3.0.3\""));
+  CHECK(contains(doc, "\"/api/v1/reports/{tracking_id}\""));
+}

@@ -1,0 +1,64 @@
+#include <doctest/doctest.h>
+
+#include "channels/sms/keywords.h"
+
+using namespace lapor::sms;
+using lapor::gateway::complaint_kind;
+
+TEST_CASE("keywords table") {
+  struct kw_case {
+    const char* sms;
+    sms_intent intent;
+    complaint_kind kind;
+    const char* text;
+    const char* keyword;
+  };
+  const auto report = sms_intent::report;
+  const auto query = sms_intent::status_query;
+  const auto complaint = complaint_kind::complaint;
+  const auto info = complaint_kind::information_request;
+  const auto aspiration = complaint_kind::aspiration;
+  const kw_case cases[] = {
+      {"INFO jadwal posyandu", report, info, "jadwal posyandu", "INFO"},
+      {"info jadwal posyandu", report, info, "jadwal posyandu", "INFO"},
+      {"   Info   jadwal  posyandu  ", report, info, "jadwal  posyandu", "INFO"},
+      {"\n\tINFO\njadwal", report, info, "jadwal", "INFO"},
+      {"INFO", report, info, "", "INFO"},
+      {"info   ", report, info, "", "INFO"},
+      {"INFO#jadwal", report, info, "jadwal", "INFO"},
+      {"INFO: jadwal", report, info, "jadwal", "INFO"},
+      {"INFORMASI jalan", report, complaint, "INFORMASI jalan", ""},
+      {"ASPIRASI taman kota perlu lampu", report, aspiration, "taman kota perlu lampu", "ASPIRASI"},
+      {"aspirasi", report, aspiration, "", "ASPIRASI"},
+      {"AsPiRaSi: bus sekolah", report, aspiration, "bus sekolah", "ASPIRASI"},
+      {"STATUS LPR-7K3D-9QX2-M", query, complaint, "LPR-7K3D-9QX2-M", "STATUS"},
+      {"status lpr 7k3d 9qx2 m", query, complaint, "lpr 7k3d 9qx2 m", "STATUS"},
+      {"CEK 7K3D9QX2M", query, complaint, "7K3D9QX2M", "CEK"},
+      {"cek 7k3d-9qx2-m ", query, complaint, "7k3d-9qx2-m", "CEK"},
+      {"STATUS", query, complaint, "", "STATUS"},
+      {"cek", query, complaint, "", "CEK"},
+      {"Cek jalan rusak di km 5", report, complaint, "Cek jalan rusak di km 5", ""},
+      {"status jembatan", report, complaint, "status jembatan", ""},
+      {"CEKLIS jalan", report, complaint, "CEKLIS jalan", ""},
+      {"Jalan rusak parah di Jl. Ahmad Yani km 5", report, complaint, "Jalan rusak parah di Jl. Ahmad Yani km 5", ""},
+      {"  lampu mati  ", report, complaint, "lampu mati", ""},
+      {"", report, complaint, "", ""},
+      {"Ínfo accented is not the keyword", report, complaint, "Ínfo accented is not the keyword", ""},
+  };
+  for (const auto& c : cases) {
+    INFO(std::string(c.sms));
+    const sms_command cmd = parse_keywords(c.sms);
+    CHECK(cmd.intent == c.intent);
+    CHECK(cmd.kind == c.kind);
+    CHECK(cmd.text == c.text);
+    CHECK(cmd.keyword == std::string_view(c.keyword));
+  }
+}
+
+TEST_CASE("keywords: a tracking-ID recogniser widens what STATUS / CEK accept") {
+  auto is_id = [](std::string_view s) { return s == "KMXPQRSTV"; };  // an all-letter ID
+  CHECK(parse_keywords("cek KMXPQRSTV").intent == sms_intent::report);  // no digit: not ID-like
+  const sms_command cmd = parse_keywords("cek KMXPQRSTV", is_id);
+  CHECK(cmd.intent == sms_intent::status_query);
+  CHECK(cmd.text == "KMXPQRSTV");
+}
