@@ -13,15 +13,29 @@ namespace lapor::gateway {
 
 void readiness::add(std::string name, readiness_check c) {
   std::lock_guard lock(mutex_);
-  checks_.emplace_back(std::move(name), std::move(c));
+  gates_.emplace_back(std::move(name), std::move(c));
+}
+
+void readiness::add_note(std::string name, readiness_check c) {
+  std::lock_guard lock(mutex_);
+  notes_.emplace_back(std::move(name), std::move(c));
+}
+
+std::vector<std::pair<std::string, std::string>> readiness::run(const named_checks& checks) {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& [name, check] : checks)
+    if (auto reason = check()) out.emplace_back(name, *reason);
+  return out;
 }
 
 std::vector<std::pair<std::string, std::string>> readiness::failing() const {
   std::lock_guard lock(mutex_);
-  std::vector<std::pair<std::string, std::string>> out;
-  for (const auto& [name, check] : checks_)
-    if (auto reason = check()) out.emplace_back(name, *reason);
-  return out;
+  return run(gates_);
+}
+
+std::vector<std::pair<std::string, std::string>> readiness::notes() const {
+  std::lock_guard lock(mutex_);
+  return run(notes_);
 }
 
 namespace {
@@ -119,11 +133,11 @@ void add_admin_routes(http_router& router, admin_deps d) {
   });
 
   router.add("GET", "/readyz", [&ready = d.ready](http_request&&, const route_params&, http_responder respond) {
-    auto failing = ready.failing();
-    if (failing.empty()) return respond(http_response::text(200, "ready\n"));
-    std::string body = "not ready\n";
+    const auto failing = ready.failing();
+    std::string body = failing.empty() ? "ready\n" : "not ready\n";
     for (const auto& [name, reason] : failing) body += name + ": " + reason + "\n";
-    respond(http_response::text(503, std::move(body)));
+    for (const auto& [name, reason] : ready.notes()) body += "warning: " + name + ": " + reason + "\n";
+    respond(http_response::text(failing.empty() ? 200 : 503, std::move(body)));
   });
 
   router.add("GET", "/metrics", [&stats = d.stats](http_request&&, const route_params&, http_responder respond) {

@@ -2,7 +2,8 @@
 // and — only when admin.test_channel is on — a JSON test channel into the pipeline.
 //
 //   GET  /healthz                      200 "ok" while the process serves
-//   GET  /readyz                       200 when every readiness check passes, else 503 + reasons
+//   GET  /readyz                       200 when every readiness gate passes, else 503 + reasons;
+//                                      failing notes (e.g. dispatcher) listed either way
 //   GET  /metrics                      Prometheus text
 //   GET  /admin/outbox?state=pending|dead|sent&after=ID&limit=N
 //   POST /admin/outbox/{id}/retry      dead/pending row -> pending now
@@ -29,13 +30,22 @@ using readiness_check = std::function<std::optional<std::string>()>;
 
 class readiness {
  public:
+  // A gate: while it fails, /readyz answers 503 and a load balancer sends traffic elsewhere.
   void add(std::string name, readiness_check c);
-  // (name, reason) of every failing check.
+  // A note: shown in /readyz but not a gate. A failing dispatcher is one: ingestion stays
+  // correct (the outbox is durable), so taking the node out of rotation would only hurt.
+  void add_note(std::string name, readiness_check c);
+  // (name, reason) of every failing gate.
   [[nodiscard]] std::vector<std::pair<std::string, std::string>> failing() const;
+  // (name, reason) of every failing note.
+  [[nodiscard]] std::vector<std::pair<std::string, std::string>> notes() const;
 
  private:
+  using named_checks = std::vector<std::pair<std::string, readiness_check>>;
+  static std::vector<std::pair<std::string, std::string>> run(const named_checks& checks);
   mutable std::mutex mutex_;
-  std::vector<std::pair<std::string, readiness_check>> checks_;
+  named_checks gates_;
+  named_checks notes_;
 };
 
 struct admin_deps {

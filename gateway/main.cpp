@@ -111,6 +111,9 @@ int run(const config& cfg, const holiday_calendar& calendar) {
 
   outbox_forwarder forwarder(forwarder_options_from(cfg), writer, reader, stats);
   writer.set_outbox_listener([&](const std::vector<lapor::store::outbox_item>& created) { forwarder.notify(created); });
+  ready.add_note("dispatcher", [&] {
+    return forwarder.healthy() ? std::nullopt : std::optional<std::string>("failing repeatedly; the outbox keeps complaints");
+  });
 
   pipeline_options po;
   po.node_id = static_cast<std::uint8_t>(cfg.tracking.node_id);

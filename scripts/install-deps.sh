@@ -8,3 +8,7 @@ apt-get install -y --no-install-recommends \
   libboost1.81-dev libcurl4-openssl-dev libsqlite3-dev libsimdjson-dev doctest-dev \
   libtomlplusplus-dev libssl-dev libutf8proc-dev \
   python3 curl sqlite3
+# The web form's browser test: headless Chromium driven by playwright-core (npm).
+apt-get install -y --no-install-recommends chromium nodejs
+# Debian's npm, unless nodejs came from NodeSource (which ships npm and conflicts with it).
+command -v npm >/dev/null || apt-get install -y --no-install-recommends npm

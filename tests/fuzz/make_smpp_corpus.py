@@ -3,13 +3,13 @@
 
 Each file is one control octet (chunking / text policy for the fuzz target) followed by
 SMPP octets. Built from the wire samples in channels/sms/pdu.cpp and the captures in
-reference/smpp-3.4.md. Run from anywhere: writes next to this script, in corpus/smpp/.
+reference/smpp-3.4.md. Run from anywhere: writes next to this script, in corpus/smpp_decoder/.
 """
 import os
 import struct
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-OUT = os.path.join(HERE, "corpus", "smpp")
+OUT = os.path.join(HERE, "corpus", "smpp_decoder")
 
 
 def pdu(cmd, seq, body=b"", status=0):

@@ -3,10 +3,14 @@
 // text decoding under every policy, reassembly, keywords, the session FSM, and the reply
 // encoder on whatever text came out.
 //
-//   CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DLAPOR_FUZZ=ON
+// Input: one control octet (stream chunking, text policy), then SMPP octets.
+//
+//   tests/fuzz/run_fuzzers.sh 60 smpp_decoder     (or by hand:)
+//   CC=clang-14 CXX=clang++-14 cmake -S . -B build-fuzz -G Ninja -DLAPOR_FUZZ=ON
 //   ninja -C build-fuzz smpp_decoder_fuzz
 //   build-fuzz/tests/fuzz/smpp_decoder_fuzz -dict=tests/fuzz/smpp.dict -max_total_time=60 \
-//       /tmp/corpus tests/fuzz/corpus/smpp
+//       /tmp/corpus tests/fuzz/corpus/smpp_decoder
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 
@@ -20,14 +24,12 @@
 #include "channels/sms/text_decoding.h"
 #include "channels/sms/text_encoding.h"
 #include "channels/sms/udh.h"
+#include "tests/fuzz/fuzz_targets.h"
 
 using namespace lapor::sms;
+using lapor::fuzz::require;
 
 namespace {
-
-void require(bool ok) {
-  if (!ok) __builtin_trap();
-}
 
 // A reply built from `text` must decode back to `text`.
 void check_reply_encoder(const std::string& text) {
@@ -71,7 +73,9 @@ void exercise(const pdu& p, session_fsm& fsm, reassembler& r, text_decode_option
 
 }  // namespace
 
-extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+namespace lapor::fuzz {
+
+int smpp_decoder(const std::uint8_t* data, std::size_t size) {
   if (size == 0) return 0;
   // First octet: how to chunk the stream and which policy to read dc 0/1 with.
   const std::uint8_t control = data[0];
@@ -132,3 +136,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   return 0;
 }
+
+}  // namespace lapor::fuzz
+
+LAPOR_FUZZ_ENTRY(smpp_decoder)

@@ -1,6 +1,7 @@
 """The daemon's outer contract (SPEC §3, §8): command line, config errors, ephemeral ports,
 structured logs, the admin listener, the test channel, SIGTERM."""
 import json
+import socket
 import os
 import subprocess
 import sys
@@ -113,11 +114,44 @@ def test_running_daemon(tmp):
     assert rc == 0, f"SIGTERM exit code {rc}"
 
 
+def closed_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()  # nothing listens there now: connections are refused
+    return port
+
+
+def test_dispatcher_down_is_a_note_not_a_gate(tmp):
+    """A dead dispatcher shows in /readyz but keeps the node ready: the outbox holds the work."""
+    url = f"http://127.0.0.1:{closed_port()}/complaints"
+    d = Daemon(os.path.join(tmp, "data-down"), sets=[f"dispatcher.url={url}", "dispatcher.backoff_initial_ms=10",
+                                                      "dispatcher.backoff_max_ms=50"]).start()
+    try:
+        assert d.get("admin", "/readyz")[0] == 200
+        for i in range(3):
+            st, _, ans = d.request("admin", "POST", "/admin/test/submit", body={"body": f"Jalan berlubang nomor {i}"},
+                                   headers={"Idempotency-Key": f"down-{i}"})
+            assert st == 201, (st, ans)
+
+        def warned():
+            st, _, body = d.get("admin", "/readyz")
+            return (st, body.decode()) if "warning: dispatcher" in body.decode() else None
+        st, body = wait_until(warned, 20, what="/readyz to warn about the dispatcher")
+        assert st == 200 and body.startswith("ready"), (st, body)
+        pending = json.loads(d.get("admin", "/admin/outbox?state=pending")[2])["items"]
+        assert len(pending) == 3, pending
+    finally:
+        rc = d.stop()
+    assert rc == 0, f"SIGTERM exit code {rc}"
+
+
 def main():
     tmp = TempDir("lapor-daemon-")
     try:
         test_command_line(tmp.path)
         test_running_daemon(tmp.path)
+        test_dispatcher_down_is_a_note_not_a_gate(tmp.path)
         print("PASS test_daemon")
     finally:
         tmp.cleanup()

@@ -1,5 +1,5 @@
 """A citizen's browser on the real form: Debian's headless Chromium, driven by playwright-core
-(installed locally from tests/web/browser/package-lock.json when missing), fills in the form
+(installed under the build folder from tests/web/browser/package-lock.json), fills in the form
 on a phone-sized screen, attaches a photo, submits, reads the tracking ID off the page,
 follows it to the status page, and sends an invalid form. Screenshots of the form and the
 success page are saved under $LAPOR_BUILD_DIR/screenshots."""
@@ -20,27 +20,43 @@ BROWSER_DIR = os.path.join(HERE, "..", "web", "browser")
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 
 
-def ensure_playwright():
-    if os.path.isdir(os.path.join(BROWSER_DIR, "node_modules", "playwright-core")):
-        return
+# CTest's SKIP_RETURN_CODE (tests/integration/CMakeLists.txt): a missing peer program is a
+# visible skip, never a silent pass.
+SKIP = 77
+
+
+def skip(why):
+    print(f"SKIP: {why}; the browser test did not run")
+    sys.exit(SKIP)
+
+
+def ensure_playwright(build):
+    """playwright-core from tests/web/browser/package-lock.json, installed under the build folder
+    (never into the source tree); returns the node_modules folder."""
+    where = os.path.join(build, "web-browser")
+    modules = os.path.join(where, "node_modules")
+    lock = os.path.join(BROWSER_DIR, "package-lock.json")
+    stamp = os.path.join(where, "package-lock.json")
+    if os.path.isdir(os.path.join(modules, "playwright-core")) and os.path.exists(stamp) and \
+            open(stamp, "rb").read() == open(lock, "rb").read():
+        return modules
     npm = shutil.which("npm")
     if not npm:
-        raise SystemExit("npm is not installed (apt-get install npm)")
-    cmd = [npm, "ci", "--no-audit", "--no-fund"] if os.path.exists(os.path.join(BROWSER_DIR, "package-lock.json")) else \
-        [npm, "install", "--no-audit", "--no-fund"]
-    subprocess.run(cmd, cwd=BROWSER_DIR, check=True, timeout=300)
+        skip("npm is not installed (apt-get install npm)")
+    os.makedirs(where, exist_ok=True)
+    for f in ("package.json", "package-lock.json"):
+        shutil.copyfile(os.path.join(BROWSER_DIR, f), os.path.join(where, f))
+    r = subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=where, capture_output=True, text=True, timeout=300)
+    if r.returncode != 0:
+        skip(f"npm ci could not install playwright-core (offline?):\n{r.stderr[-2000:]}")
+    return modules
 
 
 def main():
     if not os.path.exists(CHROMIUM):
-        print(f"SKIP: {CHROMIUM} is not installed (apt-get install chromium); the browser test did not run")
-        print("0 passed, 0 failed, 1 skipped")
-        return
+        skip(f"{CHROMIUM} is not installed (apt-get install chromium)")
     if not shutil.which("node"):
-        print("SKIP: node is not installed (apt-get install nodejs npm); the browser test did not run")
-        print("0 passed, 0 failed, 1 skipped")
-        return
-    ensure_playwright()
+        skip("node is not installed (apt-get install nodejs npm)")
     build = os.environ.get("LAPOR_BUILD_DIR") or os.path.dirname(os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else "."))
     shots = os.path.join(build, "screenshots")
     os.makedirs(shots, exist_ok=True)
@@ -51,7 +67,8 @@ def main():
         photo = write(os.path.join(tmp.path, "jalan-rusak.png"), png_bytes(64, 48, (120, 90, 60)))
         profile = tempfile.mkdtemp(prefix="chromium-profile-", dir=tmp.path)
         r = subprocess.run(["node", os.path.join(BROWSER_DIR, "fill_form.js"), f"http://127.0.0.1:{d.ports['web']}", photo,
-                            shots, profile], capture_output=True, text=True, timeout=180)
+                            shots, profile], capture_output=True, text=True, timeout=180,
+                           env=dict(os.environ, NODE_PATH=modules, CHROMIUM=CHROMIUM))
         assert r.returncode == 0, f"browser run failed:\n{r.stderr}\n{r.stdout}"
         out = json.loads(r.stdout.strip().splitlines()[-1])
         tid = out["tracking_id"]
