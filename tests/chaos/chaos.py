@@ -1,0 +1,250 @@
+"""Crash safety under fire (issue 7 §1): every channel at once, kill -9 at random moments.
+
+Senders run on their own threads and keep their own logs of what the daemon acknowledged
+(a key of theirs -> the tracking ID they were given). The daemon is SIGKILLed at random
+moments, restarted on the same data_dir (new ephemeral ports each time), and the senders
+follow it. A sender whose request had no answer (connection cut by the kill) retries it with
+the same idempotency identity once the daemon is back, as real clients do. At the end the
+daemon drains to a fake dispatcher and the senders' logs are checked against what arrived:
+
+  acked:   submissions a sender was told were stored (2xx / SMPP status 0)
+  lost:    acked submissions that never reached the dispatcher under their tracking ID
+  doubled: submissions (by the sender's own key, carried in the text) that reached the
+           dispatcher under two different tracking IDs
+
+Prints `acked N, lost 0, doubled 0` and exits 0 only then.
+
+Usage: chaos.py PATH/TO/lapor-gateway [--kills N] [--seed S] [--min-run S] [--max-run S]
+Long mode by hand: chaos.py build/lapor-gateway --kills 300
+"""
+import argparse
+import http.client
+import json
+import os
+import random
+import re
+import signal
+import sys
+import threading
+import time
+import urllib.parse
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "integration"))
+from lapor_harness import Daemon, FakeDispatcher, TempDir, gateway_bin, wait_until  # noqa: E402
+from web_client import sign  # noqa: E402
+
+from senders import ChaosLog, Sender  # noqa: E402
+
+MARK = re.compile(r"\[chaos:([a-z]+-\d+-\d+)\]")
+API_KEY_ID, API_SECRET = "chaos-app", "chaos-secret-0123456789"
+
+
+class LiveDaemon:
+    """The current daemon process and its ports; senders wait here across restarts."""
+
+    def __init__(self):
+        self.cond = threading.Condition()
+        self.ports = None
+        self.generation = 0
+
+    def up(self, ports):
+        with self.cond:
+            self.ports = ports
+            self.generation += 1
+            self.cond.notify_all()
+
+    def down(self):
+        with self.cond:
+            self.ports = None
+
+    def wait_ports(self, stop, after_generation=0):
+        with self.cond:
+            while (self.ports is None or self.generation <= after_generation) and not stop.is_set():
+                self.cond.wait(0.1)
+            return self.ports, self.generation
+
+
+class HttpSender(Sender):
+    """A client of one HTTP route with a kept-alive connection that follows restarts."""
+
+    listener = "web"
+
+    def __init__(self, name, live, log, stop, rnd):
+        super().__init__(name, log, stop, rnd)
+        self.live = live
+        self.conn = None
+        self.generation = 0
+
+    def connect(self):
+        ports, self.generation = self.live.wait_ports(self.stop)
+        if ports is None:
+            return False
+        self.conn = http.client.HTTPConnection("127.0.0.1", ports[self.listener], timeout=5)
+        return True
+
+    def exchange(self, method, path, body, headers):
+        if self.conn is None and not self.connect():
+            return None
+        try:
+            self.conn.request(method, path, body=body, headers=headers)
+            r = self.conn.getresponse()
+            return r.status, r.read()
+        except (OSError, http.client.HTTPException):
+            self.conn.close()
+            self.conn = None
+            # Wait for the next daemon before trying again: the old one is being killed.
+            self.live.wait_ports(self.stop, self.generation)
+            return None
+
+
+class TestChannelSender(HttpSender):
+    listener = "admin"
+
+    def attempt(self, key, text, retry_state):
+        body = json.dumps({"title": "Laporan uji", "body": text, "reporter": {"phone": self.phone(key)}}).encode()
+        got = self.exchange("POST", "/admin/test/submit", body,
+                            {"Content-Type": "application/json", "Idempotency-Key": key})
+        return self.http_outcome(got), retry_state
+
+
+class MobileSender(HttpSender):
+    def attempt(self, key, text, retry_state):
+        body = json.dumps({"title": "Jalan rusak", "body": text, "kind": "complaint",
+                           "reporter": {"phone": self.phone(key)}, "device_id": self.name}).encode()
+        path = "/api/v1/reports"
+        ts, sig = sign(API_SECRET, "POST", path, body)
+        got = self.exchange("POST", path, body, {
+            "Content-Type": "application/json", "Idempotency-Key": key,
+            "Authorization": f"LAPOR-HMAC-SHA256 key_id={API_KEY_ID}, ts={ts}, sig={sig}"})
+        return self.http_outcome(got), retry_state
+
+
+class WebFormSender(HttpSender):
+    """A browser-like client: fetches the form for its nonce, posts it; a retry re-posts the
+    same nonce (what a reload of the POST does)."""
+
+    NONCE = re.compile(rb'name="nonce" value="([^"]+)"')
+
+    def attempt(self, key, text, retry_state):
+        nonce = retry_state
+        if nonce is None:
+            got = self.exchange("GET", "/", None, {})
+            if got is None or got[0] != 200:
+                return ("uncertain", None), None
+            m = self.NONCE.search(got[1])
+            assert m, "the form has no nonce"
+            nonce = m.group(1).decode()
+        form = urllib.parse.urlencode({"title": "Lampu jalan mati", "body": text, "kind": "complaint",
+                                       "phone": self.phone(key), "nonce": nonce}).encode()
+        got = self.exchange("POST", "/lapor", form, {"Content-Type": "application/x-www-form-urlencoded",
+                                                     "Accept": "application/json"})
+        return self.http_outcome(got), nonce
+
+
+SENDER_KINDS = {"test": TestChannelSender, "mobile": MobileSender, "web": WebFormSender}
+
+
+def delivered(dispatcher):
+    """{sender key: {tracking IDs}} from every document the dispatcher accepted."""
+    out = {}
+    for r in dispatcher.received():
+        if r.get("status", 0) // 100 != 2:
+            continue
+        docs = r["body"] if isinstance(r.get("body"), list) else [r.get("body")]
+        for doc in docs:
+            if not isinstance(doc, dict) or doc.get("schema") != "lapor.complaint/v1":
+                continue
+            m = MARK.search(doc.get("body", ""))
+            if m:
+                out.setdefault(m.group(1), set()).add(doc["tracking_id"])
+    return out
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("bin", nargs="?")
+    ap.add_argument("--kills", type=int, default=int(os.environ.get("LAPOR_CHAOS_KILLS", "30")))
+    ap.add_argument("--seed", type=int, default=int(time.time()))
+    ap.add_argument("--min-run", type=float, default=0.3)
+    ap.add_argument("--max-run", type=float, default=1.5)
+    ap.add_argument("--per-kind", type=int, default=2, help="senders of each kind")
+    ap.add_argument("--time-limit", type=int, default=540)
+    args = ap.parse_args()
+    signal.signal(signal.SIGALRM, lambda *_: (_ for _ in ()).throw(SystemExit(f"chaos: exceeded {args.time_limit}s")))
+    signal.alarm(args.time_limit)
+    rnd = random.Random(args.seed)
+    print(f"chaos: seed {args.seed}, {args.kills} kills, senders {sorted(SENDER_KINDS)} x {args.per_kind}", flush=True)
+
+    tmp = TempDir("lapor-chaos-")
+    dispatcher = FakeDispatcher(tmp.path, "--flaky", "0.03", "--seed", str(args.seed))
+    live, stop, log = LiveDaemon(), threading.Event(), ChaosLog()
+    senders, daemon = [], None
+    sets = [f"mobile.api_keys=[{{key_id=\"{API_KEY_ID}\", secret=\"{API_SECRET}\"}}]",
+            "web.rate_limit_per_minute=0", "dispatcher.backoff_initial_ms=50", "dispatcher.backoff_max_ms=1000"]
+    try:
+        dispatcher.start()
+        sets.append(f"dispatcher.url={dispatcher.url}")
+        data_dir = os.path.join(tmp.path, "data")
+
+        def start_daemon():
+            d = Daemon(data_dir, sets, bin_path=gateway_bin())
+            d.start()
+            live.up(d.ports)
+            return d
+        daemon = start_daemon()
+        for kind, cls in sorted(SENDER_KINDS.items()):
+            for i in range(args.per_kind):
+                s = cls(f"{kind}-{i}", live, log, stop, random.Random(rnd.random()))
+                senders.append(s)
+                s.start()
+
+        for k in range(args.kills):
+            time.sleep(rnd.uniform(args.min_run, args.max_run))
+            live.down()
+            daemon.kill9()
+            daemon = start_daemon()
+            if (k + 1) % 10 == 0:
+                print(f"  {k + 1} kills, {log.acked_count()} acked so far", flush=True)
+        time.sleep(1.0)
+        stop.set()
+        for s in senders:
+            s.join(30)
+        assert all(not s.is_alive() for s in senders), "a sender did not stop"
+        errors = [e for s in senders for e in s.errors]
+        assert not errors, f"unexpected answers: {errors[:5]}"
+
+        acked = log.acked()
+        per_kind = {}
+        for key in acked:
+            per_kind[key.split("-")[0]] = per_kind.get(key.split("-")[0], 0) + 1
+        assert all(per_kind.get(kind, 0) > 0 for kind in SENDER_KINDS), f"every channel acknowledged something: {per_kind}"
+
+        def lost_keys():
+            got = delivered(dispatcher)
+            return [k for k, tid in acked.items() if tid not in got.get(k, set())]
+        try:
+            wait_until(lambda: not lost_keys(), 120, interval=0.5, what="every acknowledged submission at the dispatcher")
+        except AssertionError:
+            pass  # reported below with the numbers
+        got = delivered(dispatcher)
+        lost = lost_keys()
+        doubled = {k: tids for k, tids in got.items() if len(tids) > 1}
+        mismatched = {k: (acked[k], got[k]) for k in acked if k in got and acked[k] not in got[k]}
+        print(f"per channel acked: {per_kind}; retried after a cut connection: {log.retried_count()}")
+        print(f"acked {len(acked)}, lost {len(lost)}, doubled {len(doubled)}", flush=True)
+        assert not lost, f"lost: {lost[:10]}"
+        assert not doubled, f"doubled: {list(doubled.items())[:5]}"
+        assert not mismatched, f"acknowledged under another ID: {list(mismatched.items())[:5]}"
+        assert daemon.stop() == 0
+        print("PASS chaos")
+    finally:
+        stop.set()
+        if daemon:
+            daemon.kill9()
+        dispatcher.stop()
+        tmp.cleanup()
+
+
+if __name__ == "__main__":
+    main()
