@@ -1,11 +1,14 @@
 #include "gateway/admin_api.h"
 
 #include <charconv>
+#include <chrono>
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
+#include "gateway/complaint_status.h"
+#include "gateway/dedup_engine.h"
 #include "gateway/digest.h"
 #include "gateway/submit_answer.h"
 
@@ -207,6 +210,42 @@ void add_admin_routes(http_router& router, admin_deps d) {
                  auto meta = boost::json::parse(s->status_meta, ec);
                  o["meta"] = ec ? boost::json::value(nullptr) : meta;
                  respond(http_response::json(200, boost::json::serialize(o)));
+               });
+             });
+
+  // Undoes a wrong cross-channel merge: the complaint becomes an original again and the
+  // dispatcher gets a lapor.unmerge/v1 correction carrying the full complaint (see
+  // make_unmerge_payload). 409 when the complaint is not (or no longer) a duplicate.
+  router.add("POST", "/admin/complaints/{tracking_id}/unmerge",
+             [&reader = d.reader, &writer = d.writer, &core = d.core](http_request&&, const route_params& p,
+                                                                      http_responder respond) {
+               auto parts = core.ids().decode(p.find("tracking_id")->second);
+               if (!parts)
+                 return respond(http_response::problem(404, "Not Found", "not a valid tracking ID", {{"tracking_id", "invalid"}}));
+               const std::int64_t id = row_id(*parts);
+               reader.find_complaint(id, [id, &writer, respond](std::optional<store::complaint_summary> s) {
+                 if (!s) return respond(http_response::problem(404, "Not Found", "unknown tracking ID"));
+                 if (s->duplicate_of.empty())
+                   return respond(http_response::problem(409, "Conflict", "the complaint is not a duplicate",
+                                                         {{"tracking_id", "not a duplicate"}}));
+                 const std::int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                 std::chrono::system_clock::now().time_since_epoch())
+                                                 .count();
+                 boost::json::object ev;
+                 ev["decision"] = "unmerged";
+                 ev["was_duplicate_of"] = s->duplicate_of;
+                 ev["at"] = utc_timestamp(now_ms);
+                 auto payload = make_unmerge_payload(s->tracking_id, s->duplicate_of, now_ms);
+                 writer.relink(id, s->duplicate_of, "", with_dedup_evidence(s->status_meta, boost::json::serialize(ev)),
+                               std::move(payload.prefix), std::move(payload.suffix),
+                               [respond, tracking_id = s->tracking_id, was = s->duplicate_of](bool ok, std::string error) {
+                                 if (!ok) return respond(http_response::problem(409, "Conflict", error));
+                                 boost::json::object o;
+                                 o["tracking_id"] = tracking_id;
+                                 o["status"] = "unmerged";
+                                 o["was_duplicate_of"] = was;
+                                 respond(http_response::json(200, boost::json::serialize(o)));
+                               });
                });
              });
 

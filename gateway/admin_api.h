@@ -7,7 +7,8 @@
 //   GET  /metrics                      Prometheus text
 //   GET  /admin/outbox?state=pending|dead|sent&after=ID&limit=N
 //   POST /admin/outbox/{id}/retry      dead/pending row -> pending now
-//   GET  /admin/complaints/{tracking_id}
+//   GET  /admin/complaints/{tracking_id}         state, duplicate_of and "meta" (dedup evidence)
+//   POST /admin/complaints/{tracking_id}/unmerge undo a wrong duplicate merge (lapor.unmerge/v1)
 //   POST /admin/test/submit            (test channel) JSON complaint + Idempotency-Key
 #pragma once
 

@@ -142,6 +142,30 @@ std::optional<std::string> attachment_store::keep_bytes(std::string_view bytes) 
   return sha;
 }
 
+std::optional<std::string> sha256_of_file(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return std::nullopt;
+  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  bool ok = ctx && EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr) == 1;
+  std::string buffer(64 * 1024, '\0');
+  while (ok) {
+    auto n = ::read(fd, buffer.data(), buffer.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      ok = n == 0;
+      break;
+    }
+    ok = EVP_DigestUpdate(ctx, buffer.data(), static_cast<std::size_t>(n)) == 1;
+  }
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  if (ok) ok = EVP_DigestFinal_ex(ctx, md, &len) == 1;
+  if (ctx) EVP_MD_CTX_free(ctx);
+  ::close(fd);
+  if (!ok) return std::nullopt;
+  return to_hex(md, len);
+}
+
 std::string attachment_store::path_of(std::string_view sha256) const {
   return (fs::path(attachments_dir_) / std::string(sha256)).string();
 }

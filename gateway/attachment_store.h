@@ -66,4 +66,8 @@ class attachment_store {
   std::string tmp_dir_, attachments_dir_;
 };
 
+// The lowercase hex SHA-256 of a file's content, read in chunks; nullopt on an I/O error.
+// Blocking: for a worker thread.
+[[nodiscard]] std::optional<std::string> sha256_of_file(const std::string& path);
+
 }  // namespace lapor::gateway

@@ -44,6 +44,14 @@ std::optional<std::string> want_int(const toml::node& n, Int& out, long long lo,
   return std::nullopt;
 }
 
+std::optional<std::string> want_double(const toml::node& n, double& out, double lo, double hi) {
+  auto v = n.value<double>();  // integers are accepted as well ("1" = 1.0)
+  if (!v || !(n.is_floating_point() || n.is_integer())) return "expected a number";
+  if (!(*v >= lo && *v <= hi)) return "must be between " + std::to_string(lo) + " and " + std::to_string(hi);
+  out = *v;
+  return std::nullopt;
+}
+
 std::optional<std::string> want_listen(const toml::node& n, listen_address& out) {
   std::string s;
   if (auto e = want_string(n, s)) return "expected \"host:port\"";
@@ -133,6 +141,14 @@ const std::vector<key_spec>& key_specs() {
       {"web.max_photos", "integer", "photos per report, web form and mobile API (default 5)", INT(web.max_photos, 0, 10)},
       {"web.upload_threads", "integer", "threads that write uploaded photos to disk (default 2)",
        INT(web.upload_threads, 1, 64)},
+      {"web.max_connections", "integer", "open public HTTP connections; beyond it 503 + Retry-After (default 4096)",
+       INT(web.max_connections, 1, 1000000)},
+      {"web.header_timeout_ms", "integer", "time to send a request header; then the connection is closed (default 10000)",
+       INT(web.header_timeout_ms, 100, 600000)},
+      {"web.body_timeout_ms", "integer", "time to send a request body; then the connection is closed (default 60000)",
+       INT(web.body_timeout_ms, 100, 3600000)},
+      {"web.idle_timeout_ms", "integer", "keep-alive wait for the next request (default 30000)",
+       INT(web.idle_timeout_ms, 100, 3600000)},
       {"admin.listen", "host:port", "admin HTTP: health, metrics, outbox (default 127.0.0.1:9090)", LISTEN(admin.listen)},
       {"admin.test_channel", "bool", "enable POST /admin/test/submit (default false)", BOOL(admin.test_channel)},
       {"smpp.listen", "host:port", "SMPP server for operators' SMSCs (default 127.0.0.1:2775)", LISTEN(smpp.listen)},
@@ -174,13 +190,60 @@ const std::vector<key_spec>& key_specs() {
        INT(smpp.redelivery_window_s, 1, 30 * 86400)},
       {"smpp.dcs0_policy", "string", "gsm7 | latin1 | auto: how to read data_coding 0 (default gsm7)",
        [](const toml::node& n, config& c) { return want_one_of(n, c.smpp.dcs0_policy, {"gsm7", "latin1", "auto"}); }},
+      {"smpp.system_id", "string", "our system_id in bind responses, at most 15 characters (default LAPOR1708)",
+       STR(smpp.system_id)},
+      {"smpp.max_connections", "integer", "open connections to the SMPP listener; more are closed (default 1024)",
+       INT(smpp.max_connections, 1, 100000)},
+      {"smpp.reply_ttl_s", "integer", "drop a reply SMS no bind of its operator could take within this (default 21600)",
+       INT(smpp.reply_ttl_s, 1, 7 * 86400)},
       {"twitter.enabled", "bool", "poll mentions (default false)", BOOL(twitter.enabled)},
       {"twitter.api_base", "string", "API base URL (default https://api.twitter.com)", STR(twitter.api_base)},
       {"twitter.bearer_token", "string", "app bearer token", STR(twitter.bearer_token)},
-      {"twitter.user_id", "string", "numeric user id of @lapor1708", STR(twitter.user_id)},
+      {"twitter.user_id", "string", "numeric user id of @lapor1708 (a string; an integer is accepted)",
+       [](const toml::node& n, config& c) -> std::optional<std::string> {
+         if (auto v = n.value<long long>(); v && n.is_integer() && *v > 0) {
+           c.twitter.user_id = std::to_string(*v);
+           return std::nullopt;
+         }
+         return want_string(n, c.twitter.user_id);
+       }},
       {"twitter.handle", "string", "our handle without @ (default lapor1708)", STR(twitter.handle)},
       {"twitter.poll_interval_ms", "integer", "poll period (default 60000)", INT(twitter.poll_interval_ms, 10, 86400000)},
-      {"twitter.reply", "bool", "reply with the tracking ID (default false)", BOOL(twitter.reply)},
+      {"twitter.max_results", "integer", "mentions per page, 5..100 (default 100)", INT(twitter.max_results, 5, 100)},
+      {"twitter.request_timeout_ms", "integer", "per API request (default 30000)", INT(twitter.request_timeout_ms, 100, 600000)},
+      {"twitter.backoff_initial_ms", "integer", "first retry delay after 5xx/network errors (default 1000)",
+       INT(twitter.backoff_initial_ms, 1, 3600000)},
+      {"twitter.backoff_max_ms", "integer", "retry delay cap (default 300000)", INT(twitter.backoff_max_ms, 1, 86400000)},
+      {"twitter.config_error_retry_ms", "integer", "retry period after 401/403/400/usage cap (default 300000)",
+       INT(twitter.config_error_retry_ms, 10, 86400000)},
+      {"twitter.initial_since_id", "string",
+       "post id to start after when no cursor is stored yet (default: every mention the API keeps, ~800)",
+       [](const toml::node& n, config& c) -> std::optional<std::string> {
+         if (auto v = n.value<long long>(); v && n.is_integer() && *v > 0) {
+           c.twitter.initial_since_id = std::to_string(*v);
+           return std::nullopt;
+         }
+         if (auto e = want_string(n, c.twitter.initial_since_id)) return e;
+         const auto& id = c.twitter.initial_since_id;
+         if (!id.empty() && (id.size() > 19 || id.find_first_not_of("0123456789") != std::string::npos))
+           return "expected a post id (digits)";
+         return std::nullopt;
+       }},
+      {"twitter.reconcile_window_ms", "integer",
+       "every reconcile_every polls, re-read from the cursor of this long ago: mentions the API indexed late (default 600000, 0 = off)",
+       INT(twitter.reconcile_window_ms, 0, 86400000)},
+      {"twitter.reconcile_every", "integer", "polls between two late-mention re-reads (default 10)",
+       INT(twitter.reconcile_every, 1, 1000000)},
+      {"twitter.reply", "bool", "reply to each new mention with its tracking ID; needs the four OAuth 1.0a keys (default false)",
+       BOOL(twitter.reply)},
+      {"twitter.reply_template", "string", "reply text, {tracking_id} filled in", STR(twitter.reply_template)},
+      {"twitter.reply_max_attempts", "integer", "dead-letter a reply after this many failures, 0 = never (default 30)",
+       INT(twitter.reply_max_attempts, 0, 1000000)},
+      {"twitter.consumer_key", "string", "OAuth 1.0a consumer (API) key, for replies", STR(twitter.consumer_key)},
+      {"twitter.consumer_secret", "string", "OAuth 1.0a consumer (API) secret, for replies", STR(twitter.consumer_secret)},
+      {"twitter.access_token", "string", "OAuth 1.0a access token of the account, for replies", STR(twitter.access_token)},
+      {"twitter.access_token_secret", "string", "OAuth 1.0a access token secret, for replies",
+       STR(twitter.access_token_secret)},
       {"dispatcher.url", "string", "http(s)://… or file://PATH (default file://<data_dir>/dispatched.jsonl)",
        [](const toml::node& n, config& c) -> std::optional<std::string> {
          std::string s;
@@ -226,7 +289,16 @@ const std::vector<key_spec>& key_specs() {
        INT(store.queue_limit, 1, 10000000)},
       {"store.max_group", "integer", "submissions per transaction at most (default 2048)", INT(store.max_group, 1, 1000000)},
       {"store.synchronous_full", "bool", "fsync the WAL at every commit (default true)", BOOL(store.synchronous_full)},
+      {"dedup.enabled", "bool", "recognise cross-channel duplicates of one reporter (default true)", BOOL(dedup.enabled)},
       {"dedup.window_days", "integer", "cross-channel duplicate window (default 7)", INT(dedup.window_days, 0, 365)},
+      {"dedup.duplicate_score", "number", "same reporter: text score 0..1 that makes a duplicate (default 0.3)",
+       [](const toml::node& n, config& c) { return want_double(n, c.dedup.duplicate_score, 0.0, 1.0); }},
+      {"dedup.related_score", "number", "other reporters: word overlap 0..1 that marks related (default 0.8)",
+       [](const toml::node& n, config& c) { return want_double(n, c.dedup.related_score, 0.0, 1.0); }},
+      {"dedup.related_max_hamming", "integer", "other reporters: SimHash distance 0..64 that marks related (default 10)",
+       INT(dedup.related_max_hamming, 0, 64)},
+      {"dedup.max_candidates", "integer", "complaints compared per reporter and per SimHash bucket (default 64)",
+       INT(dedup.max_candidates, 1, 100000)},
   };
   return specs;
 }
@@ -346,6 +418,25 @@ std::optional<config_error> load_config(const std::optional<std::string>& file, 
   out = config{};
   if (auto e = apply_table(root, "", out)) return e;
   if (out.data_dir.empty()) return config_error{"data_dir", "must not be empty"};
+  if (out.twitter.enabled) {
+    if (out.twitter.bearer_token.empty()) return config_error{"twitter.bearer_token", "required when twitter.enabled"};
+    const auto& id = out.twitter.user_id;
+    if (id.empty() || id.size() > 19 || id.find_first_not_of("0123456789") != std::string::npos)
+      return config_error{"twitter.user_id", "expected the numeric user id of the account (GET /2/users/by/username/…)"};
+    if (!(out.twitter.api_base.starts_with("http://") || out.twitter.api_base.starts_with("https://")))
+      return config_error{"twitter.api_base", "expected http://… or https://…"};
+    if (out.twitter.reply) {
+      for (const auto& [key, value] : {std::pair{"twitter.consumer_key", &out.twitter.consumer_key},
+                                       std::pair{"twitter.consumer_secret", &out.twitter.consumer_secret},
+                                       std::pair{"twitter.access_token", &out.twitter.access_token},
+                                       std::pair{"twitter.access_token_secret", &out.twitter.access_token_secret}})
+        if (value->empty()) return config_error{key, "required when twitter.reply is true (OAuth 1.0a user context)"};
+      if (out.twitter.reply_template.find("{tracking_id}") == std::string::npos)
+        return config_error{"twitter.reply_template", "must contain {tracking_id}"};
+    }
+  }
+  if (out.smpp.system_id.empty() || out.smpp.system_id.size() > 15)
+    return config_error{"smpp.system_id", "must be 1 to 15 characters"};
   for (const auto& a : out.smpp.accounts)
     if (a.system_id.size() > 15) return config_error{"smpp.accounts", "system_id longer than 15 characters: " + a.system_id};
   return std::nullopt;

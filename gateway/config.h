@@ -45,6 +45,10 @@ struct config {
     std::size_t max_photo_bytes = 6 * 1024 * 1024;  // per photo (web form and mobile API)
     int max_photos = 5;                             // photos per report
     int upload_threads = 2;                         // threads writing uploads to disk
+    int max_connections = 4096;     // open public connections; beyond: 503 + Retry-After
+    int header_timeout_ms = 10000;  // to send a request's header (slowloris cut-off)
+    int body_timeout_ms = 60000;    // to send a request's body
+    int idle_timeout_ms = 30000;    // keep-alive wait for the next request
   } web;
   struct {
     listen_address listen{"127.0.0.1", 9090};
@@ -62,6 +66,9 @@ struct config {
     int reassembly_timeout_s = 60;
     int redelivery_window_s = 86400;
     std::string dcs0_policy = "gsm7";  // gsm7 | latin1 | auto
+    std::string system_id = "LAPOR1708";  // ours, in bind_*_resp
+    int max_connections = 1024;           // open connections to the SMPP listener
+    int reply_ttl_s = 21600;              // a reply SMS waiting for a bind is dropped after this
   } smpp;
   struct {
     bool enabled = false;
@@ -70,7 +77,19 @@ struct config {
     std::string user_id;
     std::string handle = "lapor1708";
     int poll_interval_ms = 60000;
-    bool reply = false;
+    int max_results = 100;               // 5..100 mentions per page
+    int request_timeout_ms = 30000;
+    int backoff_initial_ms = 1000;       // 5xx / network / malformed answers
+    int backoff_max_ms = 300000;
+    int config_error_retry_ms = 300000;  // 401/403/400/usage cap: retried this often
+    std::string initial_since_id;        // first start only; empty = every mention the API keeps
+    int reconcile_window_ms = 600000;    // re-read from the cursor of this long ago (late mentions); 0 = off
+    int reconcile_every = 10;            // page sets between two such re-reads
+    bool reply = false;                  // answer each new complaint with its tracking ID
+    std::string reply_template = "Terima kasih, laporan Anda kami terima dengan nomor {tracking_id}.";
+    int reply_max_attempts = 30;         // then the reply row is dead-lettered
+    // OAuth 1.0a user context of the account (POST /2/tweets refuses app-only bearer tokens).
+    std::string consumer_key, consumer_secret, access_token, access_token_secret;
   } twitter;
   struct {
     std::string url;  // empty = file://<data_dir>/dispatched.jsonl
@@ -99,7 +118,12 @@ struct config {
     bool synchronous_full = true;
   } store;
   struct {
+    bool enabled = true;              // cross-channel duplicate detection (gateway/dedup_engine.h)
     int window_days = 7;
+    double duplicate_score = 0.3;     // same reporter: text score (0..1) from which a report is a duplicate
+    double related_score = 0.8;       // other reporters: word overlap from which reports are related
+    int related_max_hamming = 10;     // … and SimHash distance up to which (0..64)
+    int max_candidates = 64;          // compared per identity group / SimHash bucket, newest first
   } dedup;
 
   // The dispatcher URL with the default resolved.

@@ -1,5 +1,11 @@
 #include "gateway/form_data.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+
 #include "gateway/image_type.h"
 #include "gateway/multipart.h"
 
@@ -116,15 +122,23 @@ class collector final : public multipart_visitor {
 
 }  // namespace
 
-std::optional<form_data_error> read_form_data(std::string_view body, const std::string& boundary, attachment_store& files,
-                                              const form_data_limits& limits, form_data& out) {
+namespace {
+
+// Runs the parser over the chunks `next` yields (an empty chunk ends the body; `next` sets
+// `io_failed` when the body cannot be read).
+template <class NextChunk>
+std::optional<form_data_error> parse_chunks(NextChunk&& next, const std::string& boundary, attachment_store& files,
+                                            const form_data_limits& limits, form_data& out) {
   multipart_limits ml;
   ml.max_parts = limits.max_parts;
   multipart_parser parser(boundary, ml);
   collector c(files, limits, out);
-  constexpr std::size_t chunk = 64 * 1024;
-  for (std::size_t at = 0; at < body.size(); at += chunk) {
-    if (auto e = parser.feed(body.substr(at, chunk), c)) {
+  bool io_failed = false;
+  for (;;) {
+    std::string_view chunk = next(io_failed);
+    if (io_failed) return form_data_error{form_data_error::kind::storage, "cannot read the spooled request body"};
+    if (chunk.empty()) break;
+    if (auto e = parser.feed(chunk, c)) {
       if (c.storage_error) return c.storage_error;
       return form_data_error{form_data_error::kind::malformed, "malformed multipart body: " + e->message};
     }
@@ -132,6 +146,45 @@ std::optional<form_data_error> read_form_data(std::string_view body, const std::
   if (auto e = parser.finish())
     return form_data_error{form_data_error::kind::malformed, "malformed multipart body: " + e->message};
   return std::nullopt;
+}
+
+constexpr std::size_t chunk_bytes = 64 * 1024;
+
+}  // namespace
+
+std::optional<form_data_error> read_form_data(std::string_view body, const std::string& boundary, attachment_store& files,
+                                              const form_data_limits& limits, form_data& out) {
+  std::size_t at = 0;
+  return parse_chunks(
+      [&](bool&) {
+        auto chunk = body.substr(std::min(at, body.size()), chunk_bytes);
+        at += chunk.size();
+        return chunk;
+      },
+      boundary, files, limits, out);
+}
+
+std::optional<form_data_error> read_form_data_file(const std::string& path, const std::string& boundary,
+                                                   attachment_store& files, const form_data_limits& limits,
+                                                   form_data& out) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return form_data_error{form_data_error::kind::storage, "cannot open the spooled request body"};
+  std::string buffer(chunk_bytes, '\0');
+  auto result = parse_chunks(
+      [&](bool& failed) -> std::string_view {
+        for (;;) {
+          auto n = ::read(fd, buffer.data(), buffer.size());
+          if (n < 0 && errno == EINTR) continue;
+          if (n < 0) {
+            failed = true;
+            return {};
+          }
+          return {buffer.data(), static_cast<std::size_t>(n)};
+        }
+      },
+      boundary, files, limits, out);
+  ::close(fd);
+  return result;
 }
 
 }  // namespace lapor::gateway

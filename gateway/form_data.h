@@ -55,11 +55,17 @@ struct form_data_error {
   std::string message;
 };
 
-// Parses `body` (the boundary from multipart_boundary()). On success `out` holds the fields,
+// Parses `body` (the boundary from multipart_boundary()), fed to the parser in 64 KiB chunks. On success `out` holds the fields,
 // the files (in temp files) and the per-field refusals.
 [[nodiscard]] std::optional<form_data_error> read_form_data(std::string_view body, const std::string& boundary,
                                                             attachment_store& files, const form_data_limits& limits,
                                                             form_data& out);
+
+// The same for a body the listener spooled to a file (http_request::spooled), read in 64 KiB
+// chunks so it never sits whole in memory. A read error is a `storage` error.
+[[nodiscard]] std::optional<form_data_error> read_form_data_file(const std::string& path, const std::string& boundary,
+                                                                 attachment_store& files, const form_data_limits& limits,
+                                                                 form_data& out);
 
 // "6 MB" style size for messages.
 [[nodiscard]] std::string human_size(std::size_t bytes);

@@ -2,7 +2,9 @@
 // role, a strand per connection, the session alive as long as a handler holds it.
 #include "gateway/http_server.h"
 
+#include <array>
 #include <atomic>
+#include <filesystem>
 #include <mutex>
 #include <unordered_set>
 
@@ -11,9 +13,11 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include "gateway/digest.h"
 #include "gateway/log.h"
 
 namespace lapor::gateway {
@@ -27,17 +31,22 @@ namespace {
 
 class session;
 
+constexpr std::size_t max_refusals = 1024;
+
 struct shared_state {
   std::string name;
   http_limits limits;
   http_handler handler;
   std::atomic<std::size_t> connections{0};
+  std::atomic<std::size_t> refusals{0};  // busy_refusal in flight
   std::atomic<bool> stopping{false};
   std::mutex sessions_mutex;
   std::unordered_set<session*> sessions;  // to close idle ones at stop()
 };
 
-http_request to_request(http::request<http::string_body>&& req, const std::string& remote) {
+// The request line and header fields; the body is the caller's business.
+template <class Body>
+http_request head_of(const http::request<Body>& req, const std::string& remote) {
   http_request r;
   r.method = std::string(req.method_string());
   r.target = std::string(req.target());
@@ -51,9 +60,21 @@ http_request to_request(http::request<http::string_body>&& req, const std::strin
     r.headers.emplace_back(std::move(name), std::string(f.value()));
   }
   r.keep_alive = req.keep_alive();
-  r.body = std::move(req.body());
   r.remote_ip = remote;
   return r;
+}
+
+bool is_multipart(std::string_view content_type) {
+  constexpr std::string_view prefix = "multipart/form-data";
+  if (content_type.size() < prefix.size()) return false;
+  for (std::size_t i = 0; i < prefix.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(content_type[i])) != prefix[i]) return false;
+  return true;
+}
+
+bool expects_continue(const http::request_header<>& h) {
+  auto e = h[http::field::expect];
+  return e.size() == 12 && beast::iequals(e, "100-continue");
 }
 
 class session : public std::enable_shared_from_this<session> {
@@ -66,6 +87,7 @@ class session : public std::enable_shared_from_this<session> {
   }
 
   ~session() {
+    discard_spool();
     state_->connections.fetch_sub(1);
     std::lock_guard lock(state_->sessions_mutex);
     state_->sessions.erase(this);
@@ -91,33 +113,106 @@ class session : public std::enable_shared_from_this<session> {
   }
 
  private:
+  const http_limits& limits() const { return state_->limits; }
+
   void do_read(bool first) {
     if (state_->stopping && !first) return close();
-    parser_.emplace();
-    parser_->header_limit(static_cast<std::uint32_t>(state_->limits.header_limit));
-    parser_->body_limit(state_->limits.body_limit);
+    string_parser_.reset();
+    file_parser_.reset();
+    header_parser_.emplace();
+    header_parser_->header_limit(static_cast<std::uint32_t>(limits().header_limit));
+    // Checks a declared Content-Length against the largest body of any kind; the body's own
+    // parser narrows it below.
+    header_parser_->body_limit(limits().body_limit);
+    body_limit_ = limits().body_limit;
     idle_ = true;
     // Idle wait and header read share one deadline; the body gets its own once the header is in.
-    stream_.expires_after(std::chrono::milliseconds(first ? state_->limits.header_timeout_ms
-                                                          : state_->limits.idle_timeout_ms));
-    http::async_read_header(stream_, buffer_, *parser_,
+    stream_.expires_after(std::chrono::milliseconds(first ? limits().header_timeout_ms : limits().idle_timeout_ms));
+    http::async_read_header(stream_, buffer_, *header_parser_,
                             beast::bind_front_handler(&session::on_header, shared_from_this()));
   }
 
   void on_header(beast::error_code ec, std::size_t) {
     idle_ = false;
     if (ec) return on_error(ec);
-    stream_.expires_after(std::chrono::milliseconds(state_->limits.body_timeout_ms));
-    http::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&session::on_read, shared_from_this()));
+    const auto& h = header_parser_->get();
+    head_ = h.method() == http::verb::head;
+    version_ = h.version();
+    keep_alive_ = h.keep_alive();
+    const bool expect_continue = expects_continue(h);
+    const auto length = header_parser_->content_length();
+    const std::size_t memory_limit = std::min(limits().memory_body_limit, limits().body_limit);
+    const bool spool = !limits().spool_dir.empty() && is_multipart(h[http::field::content_type]) &&
+                       (header_parser_->chunked() || (length && *length > limits().spool_threshold));
+    if (!spool && length && *length > memory_limit) {
+      keep_alive_ = false;
+      return write(http_response::problem(413, "Content Too Large",
+                                          "the body exceeds " + std::to_string(memory_limit) +
+                                              " bytes (larger uploads: multipart/form-data)"));
+    }
+    if (spool) {
+      file_parser_.emplace(std::move(*header_parser_));
+      file_parser_->body_limit(limits().body_limit);
+      body_limit_ = limits().body_limit;
+      unsigned char r[12];
+      random_bytes(r, sizeof r);
+      spool_path_ = (std::filesystem::path(limits().spool_dir) / ("upload-body-" + to_hex(r, sizeof r) + ".part")).string();
+      beast::error_code fec;
+      file_parser_->get().body().open(spool_path_.c_str(), beast::file_mode::write_new, fec);
+      if (fec) {
+        log::error("http_spool_open_failed", {{"listener", state_->name}, {"error", fec.message()}});
+        spool_path_.clear();
+        keep_alive_ = false;
+        auto busy = http_response::problem(503, "Service Unavailable", "the upload cannot be stored right now");
+        busy.headers.emplace_back("Retry-After", "5");
+        return write(std::move(busy));
+      }
+    } else {
+      string_parser_.emplace(std::move(*header_parser_));
+      string_parser_->body_limit(memory_limit);
+      body_limit_ = memory_limit;
+    }
+    header_parser_.reset();
+    if (!expect_continue) return read_body();
+    // The client waits for this before it sends the body (curl does for large uploads).
+    auto cont = std::make_shared<http::response<http::empty_body>>(http::status::continue_, version_);
+    stream_.expires_after(std::chrono::milliseconds(limits().write_timeout_ms));
+    http::async_write(stream_, *cont, [self = shared_from_this(), cont](beast::error_code wec, std::size_t) {
+      if (wec) return self->close();
+      self->read_body();
+    });
+  }
+
+  void read_body() {
+    stream_.expires_after(std::chrono::milliseconds(limits().body_timeout_ms));
+    if (file_parser_)
+      http::async_read(stream_, buffer_, *file_parser_, beast::bind_front_handler(&session::on_read, shared_from_this()));
+    else
+      http::async_read(stream_, buffer_, *string_parser_, beast::bind_front_handler(&session::on_read, shared_from_this()));
   }
 
   void on_read(beast::error_code ec, std::size_t) {
-    if (ec) return on_error(ec);
+    if (ec) {
+      discard_spool();
+      return on_error(ec);
+    }
     stream_.expires_never();
-    auto req = parser_->release();
-    head_ = req.method() == http::verb::head;
-    version_ = req.version();
-    auto request = to_request(std::move(req), remote_);
+    http_request request;
+    if (file_parser_) {
+      auto req = file_parser_->release();
+      req.body().close();
+      std::error_code fec;
+      const auto size = std::filesystem::file_size(spool_path_, fec);
+      request = head_of(req, remote_);
+      request.spooled = std::make_shared<spooled_body>(std::move(spool_path_), fec ? 0 : size);
+      spool_path_.clear();
+    } else {
+      auto req = string_parser_->release();
+      request = head_of(req, remote_);
+      request.body = std::move(req.body());
+    }
+    file_parser_.reset();
+    string_parser_.reset();
     keep_alive_ = request.keep_alive;
     auto self = shared_from_this();
     http_responder respond = [self](http_response r) {
@@ -131,22 +226,35 @@ class session : public std::enable_shared_from_this<session> {
     }
   }
 
+  // A spool file that never reached a handler (the body failed or the connection died).
+  void discard_spool() {
+    if (spool_path_.empty()) return;
+    if (file_parser_) {
+      beast::error_code ec;
+      file_parser_->get().body().file().close(ec);
+    }
+    std::error_code ec;
+    std::filesystem::remove(spool_path_, ec);
+    spool_path_.clear();
+  }
+
+  // Some of a request arrived (a timeout is then worth a log line; an idle keep-alive is not).
+  [[nodiscard]] bool mid_request() const { return header_parser_ ? header_parser_->got_some() : true; }
+
   void on_error(beast::error_code ec) {
     if (ec == http::error::end_of_stream || ec == net::error::operation_aborted || ec == net::error::eof ||
         ec == net::error::connection_reset)
       return close();
     if (ec == beast::error::timeout) {
-      // A client that stalls mid-request gets 408; an idle keep-alive is simply closed.
-      if (parser_ && parser_->got_some()) {
-        keep_alive_ = false;
-        return write(http_response::problem(408, "Request Timeout", "the request was not received in time"));
-      }
+      // beast::tcp_stream closes the socket when its deadline passes, so a client that stalls
+      // mid-request (a slowloris) or idles past the keep-alive time is simply disconnected.
+      if (mid_request()) log::debug("http_request_timeout", {{"listener", state_->name}});
       return close();
     }
     keep_alive_ = false;
     if (ec == http::error::body_limit)
       return write(http_response::problem(413, "Content Too Large",
-                                          "the body exceeds " + std::to_string(state_->limits.body_limit) + " bytes"));
+                                          "the body exceeds " + std::to_string(body_limit_) + " bytes"));
     if (ec == http::error::header_limit)
       return write(http_response::problem(431, "Request Header Fields Too Large", "the header is too large"));
     log::debug("http_bad_request", {{"listener", state_->name}, {"error", ec.message()}});
@@ -182,13 +290,52 @@ class session : public std::enable_shared_from_this<session> {
 
   beast::tcp_stream stream_;
   beast::flat_buffer buffer_;
-  std::optional<http::request_parser<http::string_body>> parser_;
+  // One request at a time: the header, then its body in memory or in a spool file.
+  std::optional<http::request_parser<http::empty_body>> header_parser_;
+  std::optional<http::request_parser<http::string_body>> string_parser_;
+  std::optional<http::request_parser<http::file_body>> file_parser_;
+  std::string spool_path_;
+  std::size_t body_limit_ = 0;  // of the parser reading the current request (for the 413's text)
   std::shared_ptr<shared_state> state_;
   std::string remote_;
   unsigned version_ = 11;
   bool keep_alive_ = true;
   bool head_ = false;
   bool idle_ = false;
+};
+
+// Beyond max_connections: a 503 with Retry-After at once, then whatever the client sends is
+// read and dropped until it closes (at most 1 s), so the answer is not lost to the TCP reset
+// a close with unread data would cause.
+class busy_refusal : public std::enable_shared_from_this<busy_refusal> {
+ public:
+  busy_refusal(tcp::socket&& socket, std::shared_ptr<shared_state> state)
+      : stream_(std::move(socket)), state_(std::move(state)) {}
+  ~busy_refusal() { state_->refusals.fetch_sub(1); }
+
+  void run() {
+    static constexpr std::string_view busy =
+        "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 1\r\nContent-Type: text/plain\r\nContent-Length: 45\r\n"
+        "Connection: close\r\n\r\ntoo many connections; retry after one second\n";
+    stream_.expires_after(std::chrono::seconds(1));
+    net::async_write(stream_, net::buffer(busy), [self = shared_from_this()](beast::error_code ec, std::size_t) {
+      if (ec) return self->stream_.close();
+      self->stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+      self->drain();
+    });
+  }
+
+ private:
+  void drain() {
+    stream_.async_read_some(net::buffer(scratch_), [self = shared_from_this()](beast::error_code ec, std::size_t) {
+      if (ec) return self->stream_.close();  // EOF, timeout or reset: done
+      self->drain();
+    });
+  }
+
+  beast::tcp_stream stream_;
+  std::shared_ptr<shared_state> state_;
+  std::array<char, 2048> scratch_{};
 };
 
 }  // namespace
@@ -223,10 +370,13 @@ struct http_server::impl : std::enable_shared_from_this<http_server::impl> {
     socket.set_option(tcp::no_delay(true), ec);
     if (state->connections.fetch_add(1) >= state->limits.max_connections) {
       state->connections.fetch_sub(1);
-      static const char busy[] =
-          "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 1\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
-      socket.write_some(net::buffer(busy, sizeof busy - 1), ec);
-      socket.close(ec);
+      // Refusals are bounded too: past that, the connection is just closed.
+      if (state->refusals.fetch_add(1) >= max_refusals) {
+        state->refusals.fetch_sub(1);
+        socket.close(ec);
+        return;
+      }
+      std::make_shared<busy_refusal>(std::move(socket), state)->run();
       return;
     }
     std::make_shared<session>(std::move(socket), state)->run();

@@ -4,7 +4,12 @@
 // Each connection has its own strand, reads one request at a time (keep-alive), and bounds
 // everything: header and body size (413/431), time to send the header and the body (a
 // slowloris is cut off and does not hold a worker), idle keep-alive time, and the number of
-// open connections (beyond it new connections get 503 and are closed).
+// open connections (beyond it new connections get 503 with Retry-After and are closed).
+//
+// Bodies are held in memory up to `memory_body_limit`. A multipart/form-data body larger
+// than `spool_threshold` (or chunked) goes to a temp file in `spool_dir` as it arrives, up to
+// `body_limit`, and reaches the handler as http_request::spooled. "Expect: 100-continue" is
+// answered (or refused with 413/415 before the client sends the body).
 #pragma once
 
 #include <cstdint>
@@ -22,8 +27,11 @@ namespace lapor::gateway {
 
 struct http_limits {
   std::size_t header_limit = 16 * 1024;
-  std::size_t body_limit = 1024 * 1024;
-  int header_timeout_ms = 10000;   // from the first byte of a request to the end of its header
+  std::size_t body_limit = 1024 * 1024;          // any body, spooled or not
+  std::size_t memory_body_limit = 16 * 1024 * 1024;  // a body held in memory (also capped by body_limit)
+  std::string spool_dir;                         // empty: never spool (multipart up to the memory limit)
+  std::size_t spool_threshold = 256 * 1024;      // multipart bodies above this are spooled
+  int header_timeout_ms = 10000;   // first request: from accept to the end of its header; then closed
   int body_timeout_ms = 60000;     // to receive the body
   int idle_timeout_ms = 30000;     // keep-alive wait between requests
   int write_timeout_ms = 30000;

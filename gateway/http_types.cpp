@@ -1,9 +1,13 @@
 #include "gateway/http_types.h"
 
+#include <unistd.h>
+
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
 namespace lapor::gateway {
+
+spooled_body::~spooled_body() { ::unlink(path_.c_str()); }
 
 std::optional<std::string_view> http_request::header(std::string_view lower_name) const {
   for (const auto& [k, v] : headers)

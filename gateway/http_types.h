@@ -2,7 +2,9 @@
 // No Beast or Asio here, so handlers (admin, web form, mobile API) compile without them.
 #pragma once
 
+#include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -11,13 +13,32 @@
 
 namespace lapor::gateway {
 
+// A request body the listener wrote to a temp file instead of holding it in memory (large
+// multipart uploads, see http_limits::spool_dir). The file is removed when the last holder
+// lets it go, so a handler keeps the request (or this) alive until it has read the body.
+class spooled_body {
+ public:
+  spooled_body(std::string path, std::uint64_t size) : path_(std::move(path)), size_(size) {}
+  ~spooled_body();
+  spooled_body(const spooled_body&) = delete;
+  spooled_body& operator=(const spooled_body&) = delete;
+
+  [[nodiscard]] const std::string& path() const noexcept { return path_; }
+  [[nodiscard]] std::uint64_t size() const noexcept { return size_; }
+
+ private:
+  std::string path_;
+  std::uint64_t size_;
+};
+
 struct http_request {
   std::string method;   // "GET", "POST", …
   std::string target;   // as sent: path + "?" + query
   std::string path;     // percent-decoding is the handler's business
   std::string query;    // without '?'
   std::vector<std::pair<std::string, std::string>> headers;  // names lowercased
-  std::string body;
+  std::string body;                               // empty when `spooled`
+  std::shared_ptr<const spooled_body> spooled;    // set when the body went to a temp file
   std::string remote_ip;
   bool keep_alive = true;
 

@@ -14,6 +14,9 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "channels/mobile/mobile_api.h"
+#include "channels/sms/smpp_channel.h"
+#include "channels/twitter/mentions_poller.h"
+#include "channels/twitter/reply_sink.h"
 #include "channels/web/web_form.h"
 #include "gateway/admin_api.h"
 #include "gateway/attachment_store.h"
@@ -21,6 +24,7 @@
 #include "gateway/complaint_status.h"
 #include "gateway/rate_limiter.h"
 #include "gateway/config.h"
+#include "gateway/dedup_engine.h"
 #include "gateway/http_router.h"
 #include "gateway/http_server.h"
 #include "gateway/log.h"
@@ -97,6 +101,15 @@ int run(const config& cfg, const holiday_calendar& calendar) {
   so.queue_limit = cfg.store.queue_limit;
   so.max_group = cfg.store.max_group;
   so.synchronous_full = cfg.store.synchronous_full;
+  // Declared before the writer, which calls it on its thread until it stops.
+  dedup_options dedup_opts;
+  dedup_opts.enabled = cfg.dedup.enabled;
+  dedup_opts.thresholds.window_ms = std::int64_t{cfg.dedup.window_days} * 24 * 3600 * 1000;
+  dedup_opts.thresholds.duplicate_score = cfg.dedup.duplicate_score;
+  dedup_opts.thresholds.related_score = cfg.dedup.related_score;
+  dedup_opts.thresholds.related_max_hamming = cfg.dedup.related_max_hamming;
+  dedup_opts.thresholds.max_candidates = static_cast<std::size_t>(cfg.dedup.max_candidates);
+  dedup_engine dedup(dedup_opts, ids, stats);
   store::group_writer writer(so);
   store::read_pool reader(db_path);
   std::atomic<bool> last_commit_ok{true};
@@ -117,7 +130,18 @@ int run(const config& cfg, const holiday_calendar& calendar) {
 
   pipeline_options po;
   po.node_id = static_cast<std::uint8_t>(cfg.tracking.node_id);
+  po.dedup = cfg.dedup.enabled;
   pipeline core(po, ids, calendar, writer, stats);
+  {
+    const auto t0 = std::chrono::steady_clock::now();
+    const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                            std::chrono::system_clock::now().time_since_epoch()).count();
+    const std::size_t loaded = dedup.attach(writer, now_ms);
+    log::info("dedup_index_loaded",
+              {{"enabled", cfg.dedup.enabled}, {"complaints", static_cast<std::int64_t>(loaded)},
+               {"ms", static_cast<std::int64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::steady_clock::now() - t0).count())}});
+  }
 
   net::io_context io(cfg.threads);
   auto work = net::make_work_guard(io);
@@ -133,6 +157,11 @@ int run(const config& cfg, const holiday_calendar& calendar) {
   http_router public_routes;
   http_limits public_limits;
   public_limits.body_limit = cfg.web.max_body_bytes;
+  public_limits.spool_dir = (std::filesystem::path(cfg.data_dir) / "tmp").string();  // made by attachment_store
+  public_limits.max_connections = static_cast<std::size_t>(cfg.web.max_connections);
+  public_limits.header_timeout_ms = cfg.web.header_timeout_ms;
+  public_limits.body_timeout_ms = cfg.web.body_timeout_ms;
+  public_limits.idle_timeout_ms = cfg.web.idle_timeout_ms;
   http_server web(io, "web", cfg.web.listen, public_limits,
                   [&public_routes](http_request&& r, http_responder s) { public_routes.handle(std::move(r), std::move(s)); });
 
@@ -160,7 +189,71 @@ int run(const config& cfg, const holiday_calendar& calendar) {
   mobile_channel.start(core);
   // --- end channels: web and mobile ---
 
+  // --- channel: SMS over SMPP (listener for operators' binds, binds to smpp.clients) ---
+  std::string smpp_error;
+  auto smpp_opts = lapor::sms::smpp_options_from(cfg, smpp_error);
+  if (!smpp_opts) throw std::runtime_error("invalid configuration: " + smpp_error);
+  lapor::sms::smpp_channel sms_channel(std::move(*smpp_opts), lapor::sms::smpp_deps{io, statuses, ids, stats});
+  sms_channel.start(core);
+  // --- end channel: SMS ---
+
+  // --- channels: twitter ---
+  // The mentions poller: its own thread (libcurl, photo downloads, waits for commits); the
+  // since_id cursor in the store. /readyz fails while the API refuses our credentials.
+  std::unique_ptr<attachment_store> twitter_photos;
+  std::unique_ptr<lapor::twitter::mentions_poller> twitter_channel;
+  std::unique_ptr<outbox_forwarder> twitter_replies;  // POST /2/tweets from outbox rows "twitter_reply"
+  if (cfg.twitter.enabled) {
+    twitter_photos = std::make_unique<attachment_store>(cfg.data_dir);
+    lapor::twitter::poller_options to;
+    to.walk.mentions.our_user_id = std::stoull(cfg.twitter.user_id);  // digits, checked by load_config
+    to.walk.mentions.our_handle = cfg.twitter.handle;
+    to.walk.mentions.max_photos = static_cast<std::size_t>(cfg.web.max_photos);
+    to.walk.max_results = cfg.twitter.max_results;
+    to.walk.poll_interval = std::chrono::milliseconds(cfg.twitter.poll_interval_ms);
+    to.walk.backoff_initial = std::chrono::milliseconds(cfg.twitter.backoff_initial_ms);
+    to.walk.backoff_max = std::chrono::milliseconds(cfg.twitter.backoff_max_ms);
+    to.walk.config_error_retry = std::chrono::milliseconds(cfg.twitter.config_error_retry_ms);
+    to.walk.reconcile_window = std::chrono::milliseconds(cfg.twitter.reconcile_window_ms);
+    to.walk.reconcile_every = cfg.twitter.reconcile_every;
+    to.api.api_base = cfg.twitter.api_base;
+    to.api.bearer_token = cfg.twitter.bearer_token;
+    to.api.request_timeout = std::chrono::milliseconds(cfg.twitter.request_timeout_ms);
+    to.max_photo_bytes = cfg.web.max_photo_bytes;
+    if (!cfg.twitter.initial_since_id.empty()) to.initial_since_id = std::stoull(cfg.twitter.initial_since_id);
+    if (cfg.twitter.reply) {
+      to.reply_template = cfg.twitter.reply_template;
+      lapor::twitter::reply_options ro;
+      ro.api_base = cfg.twitter.api_base;
+      ro.credentials = {cfg.twitter.consumer_key, cfg.twitter.consumer_secret, cfg.twitter.access_token,
+                        cfg.twitter.access_token_secret};
+      ro.request_timeout = std::chrono::milliseconds(cfg.twitter.request_timeout_ms);
+      forwarder_options fo;
+      fo.url = cfg.twitter.api_base + "/2/tweets";
+      fo.destination = to.reply_destination;
+      fo.connections = 1;
+      fo.request_timeout = ro.request_timeout;
+      fo.backoff_initial = std::chrono::milliseconds(cfg.twitter.backoff_initial_ms);
+      fo.backoff_max = std::chrono::milliseconds(cfg.twitter.backoff_max_ms);
+      fo.max_attempts = cfg.twitter.reply_max_attempts;
+      fo.channel_metrics = false;
+      twitter_replies = std::make_unique<outbox_forwarder>(fo, lapor::twitter::make_reply_sink(std::move(ro)), writer, reader, stats);
+      // Both forwarders hear of every commit's new outbox rows; each takes its destination's.
+      writer.set_outbox_listener([&forwarder, r = twitter_replies.get()](const std::vector<lapor::store::outbox_item>& created) {
+        forwarder.notify(created);
+        r->notify(created);
+      });
+      twitter_replies->start();
+    }
+    twitter_channel = std::make_unique<lapor::twitter::mentions_poller>(
+        std::move(to), lapor::twitter::poller_deps{writer, reader, stats, *twitter_photos});
+    ready.add("twitter", [p = twitter_channel.get()] { return p->readiness_problem(); });
+    twitter_channel->start(core);
+  }
+  // --- end channels: twitter ---
+
   std::map<std::string, int> ports{{"admin", admin.port()}, {"web", web.port()}};
+  if (sms_channel.port() != 0) ports["smpp"] = sms_channel.port();
   write_ports_file(cfg.data_dir, ports);
   for (const auto& [name, port] : ports) log::info("listening", {{"listener", name}, {"port", port}});
 
@@ -179,7 +272,8 @@ int run(const config& cfg, const holiday_calendar& calendar) {
   std::function<void()> wait_for_connections;
   std::chrono::steady_clock::time_point give_up = std::chrono::steady_clock::time_point::max();
   wait_for_connections = [&] {
-    if ((web.open_connections() == 0 && admin.open_connections() == 0) || std::chrono::steady_clock::now() > give_up) {
+    if ((web.open_connections() == 0 && admin.open_connections() == 0 && sms_channel.open_links() == 0) ||
+        std::chrono::steady_clock::now() > give_up) {
       gauges.cancel();
       work.reset();
       io.stop();
@@ -194,9 +288,12 @@ int run(const config& cfg, const holiday_calendar& calendar) {
     stopping = true;
     web.stop();
     admin.stop();
+    sms_channel.stop();  // unbinds; acknowledgements of messages with the core still go out
     // Draining blocks (commits, in-flight dispatches), so it runs off the Asio threads; the
     // acknowledgements it completes still need the io_context to be written out.
     drainer = std::thread([&] {
+      if (twitter_channel) twitter_channel->stop();  // its acknowledgements and cursor need the writer
+      if (twitter_replies) twitter_replies->stop();
       forwarder.stop();  // records the outcome of in-flight dispatches through the writer
       writer.stop();
       net::post(io, [&] {
@@ -238,6 +335,10 @@ int main(int argc, char** argv) {
   }
   auto calendar = load_calendar(cfg, error);
   if (!calendar) {
+    std::cerr << "lapor-gateway: invalid configuration: " << error << "\n";
+    return 2;
+  }
+  if (!lapor::sms::smpp_options_from(cfg, error)) {  // e.g. a malformed allowed_cidrs entry
     std::cerr << "lapor-gateway: invalid configuration: " << error << "\n";
     return 2;
   }

@@ -55,6 +55,7 @@ constexpr std::array<counter_info, static_cast<std::size_t>(counter::count_)> co
     {"forwarded", "Complaints confirmed by the dispatcher."},
     {"retried", "Dispatcher attempts that will be retried."},
     {"dead_lettered", "Complaints permanently refused by the dispatcher."},
+    {"related", "New complaints marked related to another reporter's near-identical complaint (not merged)."},
 }};
 
 constexpr std::array<channel_kind, metrics::channels> all_channels{

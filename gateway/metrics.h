@@ -22,6 +22,7 @@ enum class counter {
   forwarded,      // confirmed by the dispatcher
   retried,        // dispatcher attempts that will be retried
   dead_lettered,  // permanently refused by the dispatcher
+  related,        // stored as new, marked related to another reporter's near-identical complaint
   count_
 };
 

@@ -193,12 +193,12 @@ struct inbox {
 }  // namespace
 
 struct outbox_forwarder::impl {
-  impl(forwarder_options o, store::group_writer& w, store::read_pool& r, metrics& m)
+  impl(forwarder_options o, std::unique_ptr<dispatch_sink> s, store::group_writer& w, store::read_pool& r, metrics& m)
       : opts(std::move(o)),
         writer(w),
         reader(r),
         stats(m),
-        sink(make_dispatch_sink(opts)),
+        sink(s ? std::move(s) : make_dispatch_sink(opts)),
         resident_limit(std::max<std::size_t>(
             min_resident, 4 * static_cast<std::size_t>(std::max(1, opts.connections)) * static_cast<std::size_t>(std::max(1, opts.batch_size)))),
         queue(resident_limit),
@@ -454,7 +454,7 @@ struct outbox_forwarder::impl {
       for (auto id : ids) {
         const auto* item = queue.find(id);
         if (!item) continue;
-        stats.add(counter::forwarded, channel_of_document(item->payload));
+        if (opts.channel_metrics) stats.add(counter::forwarded, channel_of_document(item->payload));
         queue.finish(id);
         sent.push_back(id);
       }
@@ -470,7 +470,7 @@ struct outbox_forwarder::impl {
       const auto ch = channel_of_document(item->payload);
       const auto step = next_step(r.outcome, item->attempts, policy, now, r.retry_after_s, rnd01());
       if (step.what == dispatch_step::action::retry) {
-        stats.add(counter::retried, ch);
+        if (opts.channel_metrics) stats.add(counter::retried, ch);
         log::debug("dispatch_retry", {{"outbox_id", id},
                                       {"tracking_id", item->tracking_id},
                                       {"attempts", step.attempts},
@@ -484,7 +484,7 @@ struct outbox_forwarder::impl {
         std::string error = r.outcome == delivery_outcome::retry
                                 ? "gave up after " + std::to_string(step.attempts) + " attempts: " + r.error
                                 : r.error;
-        stats.add(counter::dead_lettered, ch);
+        if (opts.channel_metrics) stats.add(counter::dead_lettered, ch);
         gauge_add(stats.outbox_pending, -1);
         gauge_add(stats.outbox_dead, 1);
         log::warn("dispatch_dead_letter", {{"outbox_id", id},
@@ -500,7 +500,11 @@ struct outbox_forwarder::impl {
 };
 
 outbox_forwarder::outbox_forwarder(forwarder_options opts, store::group_writer& writer, store::read_pool& reader, metrics& m)
-    : impl_(std::make_unique<impl>(std::move(opts), writer, reader, m)) {}
+    : impl_(std::make_unique<impl>(std::move(opts), nullptr, writer, reader, m)) {}
+
+outbox_forwarder::outbox_forwarder(forwarder_options opts, std::unique_ptr<dispatch_sink> sink, store::group_writer& writer,
+                                   store::read_pool& reader, metrics& m)
+    : impl_(std::make_unique<impl>(std::move(opts), std::move(sink), writer, reader, m)) {}
 
 outbox_forwarder::~outbox_forwarder() { stop(); }
 

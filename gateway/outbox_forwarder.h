@@ -33,6 +33,9 @@ struct forwarder_options {
   int max_attempts = 0;                  // 0 = retry transient failures forever (visible in metrics)
   bool batch = false;                    // POST a JSON array of up to batch_size documents
   int batch_size = 100;
+  // Count outcomes in lapor_forwarded/retried/dead_lettered_total{channel}: true for the
+  // dispatcher; false for other destinations (e.g. reply posts), which keep their own metrics.
+  bool channel_metrics = true;
 };
 
 // How one dispatcher answer is classified; pure, unit-tested.
@@ -44,9 +47,15 @@ enum class delivery_outcome { delivered, retry, dead };
 [[nodiscard]] std::chrono::milliseconds backoff_delay(int attempt, std::chrono::milliseconds initial,
                                                       std::chrono::milliseconds max, double rnd01) noexcept;
 
+class dispatch_sink;
+
 class outbox_forwarder {
  public:
   outbox_forwarder(forwarder_options opts, store::group_writer& writer, store::read_pool& reader, metrics& m);
+  // With a sink of the caller's (another destination than the dispatcher, e.g. replies
+  // posted to an API): `opts.url` is then only shown in logs.
+  outbox_forwarder(forwarder_options opts, std::unique_ptr<dispatch_sink> sink, store::group_writer& writer,
+                   store::read_pool& reader, metrics& m);
   ~outbox_forwarder();
   outbox_forwarder(const outbox_forwarder&) = delete;
   outbox_forwarder& operator=(const outbox_forwarder&) = delete;

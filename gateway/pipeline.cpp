@@ -4,6 +4,7 @@
 #include <boost/json/value.hpp>
 
 #include "gateway/complaint_json.h"
+#include "gateway/dedup_engine.h"
 #include "gateway/phone.h"
 #include "gateway/text.h"
 
@@ -132,6 +133,10 @@ void pipeline::submit(submission s, completion done) {
   }
   const tracking_parts parts{opts_.node_id, seq};
 
+  // The expensive half of duplicate detection (normalising and sketching the text) runs here,
+  // on the submitting thread; the store's writer only looks the sketch up (dedup_engine.h).
+  std::shared_ptr<dedup_context> dedup = opts_.dedup ? make_dedup_context(s) : nullptr;
+
   complaint c;
   c.tracking_id = ids_.encode(parts);
   c.sla = compute_sla(s.received_at, s.kind, calendar_);
@@ -147,6 +152,7 @@ void pipeline::submit(submission s, completion done) {
       std::chrono::duration_cast<std::chrono::milliseconds>(c.sub.received_at.time_since_epoch()).count();
   row.document = to_canonical_json(c);
   row.status_meta = status_meta(c);
+  row.context = std::move(dedup);
 
   writer_.insert_complaint(std::move(row), [this, ch, started, done = std::move(done)](store::write_result w) {
     submit_result r;
@@ -154,11 +160,20 @@ void pipeline::submit(submission s, completion done) {
     r.duplicate_of = std::move(w.duplicate_of);
     switch (w.status) {
       case store::write_status::stored:
+        if (!r.duplicate_of.empty()) {
+          // A cross-channel duplicate, stored as a link: the reporter gets the original's ID.
+          r.code = submit_result::status::duplicate;
+          r.tracking_id = r.duplicate_of;
+          metrics_.add(counter::duplicates, ch);
+          break;
+        }
         r.code = submit_result::status::received;
         metrics_.add(counter::received, ch);
         break;
       case store::write_status::replay:
+        // A retry: the same answer as the first time (the original's ID for a duplicate).
         r.code = submit_result::status::duplicate;
+        if (!r.duplicate_of.empty()) r.tracking_id = r.duplicate_of;
         metrics_.add(counter::duplicates, ch);
         break;
       case store::write_status::conflict:

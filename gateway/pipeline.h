@@ -22,6 +22,8 @@ struct pipeline_options {
   std::size_t max_name_chars = 200;
   std::size_t max_location_chars = 500;
   std::size_t max_attachments = 10;
+  // Attach a dedup_context (gateway/dedup_engine.h) to every row, for the store's decider.
+  bool dedup = false;
 };
 
 class pipeline final : public submission_sink {

@@ -12,3 +12,5 @@ apt-get install -y --no-install-recommends \
 apt-get install -y --no-install-recommends chromium nodejs
 # Debian's npm, unless nodejs came from NodeSource (which ships npm and conflicts with it).
 command -v npm >/dev/null || apt-get install -y --no-install-recommends npm
+# SMPP interop tests: Kannel (bearerbox + smsbox) as an operator's ESME binding to our server.
+apt-get install -y --no-install-recommends kannel

@@ -138,6 +138,11 @@ statement& statement::bind_or_null(int i, std::string_view v) noexcept {
   return v.empty() ? bind_null(i) : bind(i, v);
 }
 
+statement& statement::bind_blob(int i, std::string_view bytes) noexcept {
+  sqlite3_bind_blob64(stmt_, i, bytes.data() != nullptr ? bytes.data() : "", bytes.size(), SQLITE_STATIC);
+  return *this;
+}
+
 int statement::step() noexcept { return sqlite3_step(stmt_); }
 
 void statement::reset() noexcept {
@@ -149,6 +154,12 @@ std::int64_t statement::column_int64(int i) const noexcept { return sqlite3_colu
 
 std::string_view statement::column_text(int i) const noexcept {
   const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, i));
+  if (p == nullptr) return {};
+  return {p, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, i))};
+}
+
+std::string_view statement::column_blob(int i) const noexcept {
+  const auto* p = static_cast<const char*>(sqlite3_column_blob(stmt_, i));
   if (p == nullptr) return {};
   return {p, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, i))};
 }

@@ -89,6 +89,8 @@ class statement {
   statement& bind_null(int i) noexcept;
   // Binds NULL for an empty string, the text otherwise.
   statement& bind_or_null(int i, std::string_view v) noexcept;
+  // Binds bytes as a BLOB (not copied: keep them alive until reset()).
+  statement& bind_blob(int i, std::string_view bytes) noexcept;
 
   // SQLITE_ROW, SQLITE_DONE or an error code.
   [[nodiscard]] int step() noexcept;
@@ -98,6 +100,8 @@ class statement {
   // Columns are 0-based; text of a NULL column is empty.
   [[nodiscard]] std::int64_t column_int64(int i) const noexcept;
   [[nodiscard]] std::string_view column_text(int i) const noexcept;
+  // The bytes of a BLOB (or TEXT) column; empty for NULL.
+  [[nodiscard]] std::string_view column_blob(int i) const noexcept;
   [[nodiscard]] bool column_is_null(int i) const noexcept;
 
   [[nodiscard]] sqlite3_stmt* handle() const noexcept { return stmt_; }

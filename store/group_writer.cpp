@@ -285,6 +285,53 @@ void group_writer::set_cursor(std::string name, std::string value, done on_done)
   if (!impl_->push(std::move(req))) refuse(std::get<cursor_request>(req).done);
 }
 
+void group_writer::relink(std::int64_t id, std::string expected_duplicate_of, std::string duplicate_of,
+                          std::string status_meta, std::string payload_prefix, std::string payload_suffix,
+                          done on_done) {
+  relink_request r;
+  r.id = id;
+  r.expected_duplicate_of = std::move(expected_duplicate_of);
+  r.duplicate_of = std::move(duplicate_of);
+  r.status_meta = std::move(status_meta);
+  r.payload_prefix = std::move(payload_prefix);
+  r.payload_suffix = std::move(payload_suffix);
+  r.done = std::move(on_done);
+  write_request req = std::move(r);
+  if (!impl_->push(std::move(req))) refuse(std::get<relink_request>(req).done);
+}
+
+void group_writer::set_insert_decider(insert_decider* d) {
+  run_on_session([d](writer_session& s) { s.set_insert_decider(d); });
+}
+
+void group_writer::scan_match_state(std::int64_t since_ms,
+                                    const std::function<void(std::string_view, std::string_view)>& on_link,
+                                    const std::function<void(const match_record&)>& on_match) {
+  run_on_session([&](writer_session& s) { s.scan_match_state(since_ms, on_link, on_match); });
+}
+
+void group_writer::run_on_session(const std::function<void(writer_session&)>& fn) {
+  // Like max_sequence: through the queue, on the writer's thread and connection, after
+  // everything queued before it; here when the thread has stopped.
+  auto answer = std::make_shared<std::promise<void>>();
+  auto result = answer->get_future();
+  write_request req = probe_request{[&fn, answer](writer_session& s) {
+    try {
+      fn(s);
+      answer->set_value();
+    } catch (...) {
+      answer->set_exception(std::current_exception());
+    }
+  }};
+  if (!impl_->push(std::move(req))) {
+    stop();
+    std::lock_guard lk(impl_->direct_mu);
+    fn(impl_->session);
+    return;
+  }
+  result.get();
+}
+
 std::uint32_t group_writer::max_sequence(std::uint8_t node) {
   // Through the queue, so it runs on the writer's connection (":memory:" included), after
   // everything queued before it was committed and answered. After stop() the thread is gone:

@@ -59,6 +59,26 @@ CREATE TABLE outbox_counts(state INTEGER PRIMARY KEY, n INTEGER NOT NULL);
 INSERT INTO outbox_counts(state, n) VALUES (0, 0), (1, 0), (2, 0);
 CREATE TABLE cursors(name TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
 )sql"},
+    // match_sketches: the gateway's opaque per-complaint sketch (cross-channel duplicate
+    //   detection, gateway/dedup_engine.h), written in the complaint's transaction and read back
+    //   for the duplicate window at start-up, in complaint id order, to rebuild the in-memory
+    //   index. No index on received_at_ms: every commit would pay for it, and only the start-up
+    //   scan (which prunes rows older than the window) filters on it.
+    // identity_links: pairs of reporter identities (tel:/mailto:/twitter: keys) that one
+    //   report stated together; the gateway unions them at start-up. Only links that joined two
+    //   different groups are written, so the table grows with people, not with reports.
+    {2, R"sql(
+CREATE TABLE match_sketches(
+  complaint_id INTEGER PRIMARY KEY,
+  received_at_ms INTEGER NOT NULL,
+  sketch BLOB NOT NULL);
+CREATE TABLE identity_links(
+  id INTEGER PRIMARY KEY,
+  a TEXT NOT NULL,
+  b TEXT NOT NULL,
+  complaint_id INTEGER NOT NULL,
+  created_ms INTEGER NOT NULL);
+)sql"},
 };
 
 constexpr int latest = migrations[std::size(migrations) - 1].version;

@@ -20,6 +20,8 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 namespace lapor::store {
@@ -51,6 +53,12 @@ struct options {
   std::function<void(std::size_t group_size)> before_apply;
 };
 
+// What the gateway attaches to a row for its insert_decider (below); opaque to the store,
+// which only carries it to decide() on the writer thread.
+struct row_context {
+  virtual ~row_context() = default;
+};
+
 // One complaint row plus its outbox rows, written in one transaction.
 struct complaint_row {
   std::int64_t id = 0;                   // node << 32 | sequence (see gateway/tracking_id.h)
@@ -63,6 +71,43 @@ struct complaint_row {
   std::string document;                  // the JSON forwarded to the dispatcher
   std::string status_meta;               // small JSON shown by status pages (no content, no PII)
   std::vector<std::string> outbox_destinations{"dispatcher"};
+  // What the outbox rows carry instead of `document` (e.g. a duplicate's link); empty = the
+  // document. `document` is stored either way.
+  std::string outbox_payload;
+  // Opaque bytes kept in match_sketches with received_at_ms (empty = none), read back by
+  // scan_match_state() to rebuild the gateway's in-memory duplicate index at start-up.
+  std::string match_sketch;
+  // Pairs of identity keys this row links (table identity_links), read back by scan_match_state().
+  std::vector<std::pair<std::string, std::string>> identity_links;
+  std::shared_ptr<row_context> context;  // for the insert_decider; never stored
+};
+
+// Decides, on the writer thread and inside the group's transaction, what depends on every row
+// committed before (cross-channel duplicates): the writer is the one place that sees every
+// new row in commit order, so two near-duplicates in one group cannot both become originals.
+// Not called for replays or conflicts. Implementations must not throw and must not block.
+class insert_decider {
+ public:
+  virtual ~insert_decider() = default;
+  // Before `row` is inserted: may set duplicate_of, status_meta, outbox_payload, match_sketch
+  // and identity_links, and stage what later rows must see (in this group too).
+  virtual void decide(complaint_row& row) noexcept = 0;
+  // The row decided last was not stored after all (its id was already stored).
+  virtual void undo_last() noexcept = 0;
+  // A relink() of complaint `id` to `duplicate_of` (empty = standalone) committed; called
+  // before group_committed().
+  virtual void relinked(std::int64_t id, const std::string& duplicate_of) noexcept = 0;
+  // The group's transaction committed (staged state becomes durable) or rolled back (forget it).
+  virtual void group_committed() noexcept = 0;
+  virtual void group_failed() noexcept = 0;
+};
+
+// One row of match_sketches joined with its complaint, for scan_match_state().
+struct match_record {
+  std::int64_t complaint_id = 0;
+  std::int64_t received_at_ms = 0;
+  std::string_view duplicate_of;  // empty when an original
+  std::string_view sketch;
 };
 
 // Idempotency keys are compared exactly, across channels (the caller scopes them, e.g.
@@ -120,6 +165,8 @@ struct outbox_counts {
   std::int64_t oldest_pending_ms = 0;    // created_ms of the oldest pending row; 0 if none
 };
 
+class writer_session;  // store/writer_session.h: the writer thread's connection
+
 // Observes every commit (batch size, wall time of BEGIN…COMMIT) for metrics. Writer thread,
 // after the group's completions.
 using commit_observer = std::function<void(std::size_t group_size, std::chrono::microseconds took, bool ok)>;
@@ -170,6 +217,29 @@ class group_writer {
   void requeue(std::int64_t outbox_id, done on_done);  // dead/pending -> pending now; false if unknown
   void set_cursor(std::string name, std::string value, done on_done);
 
+  // Sets complaint `id`'s duplicate_of (empty = NULL) and status_meta, and queues one pending
+  // 'dispatcher' outbox row (complaint_id 0, so its Idempotency-Key is its own) whose payload
+  // is payload_prefix + the complaint's stored document + payload_suffix — all in one
+  // transaction, and only when the stored duplicate_of equals `expected_duplicate_of`
+  // (compare-and-set: two operators cannot undo one merge twice). The insert_decider is told
+  // (relinked) once the transaction committed. false: "unknown complaint id N", or "complaint N is not a
+  // duplicate of X" when the comparison failed; nothing changed then.
+  void relink(std::int64_t id, std::string expected_duplicate_of, std::string duplicate_of, std::string status_meta,
+              std::string payload_prefix, std::string payload_suffix, done on_done);
+
+  // Installs the decider every later group consults (nullptr = none). Set it before the
+  // first insert; `d` must outlive the writer or be reset first. Thread-safe.
+  void set_insert_decider(insert_decider* d);
+
+  // Start-up: deletes match_sketches rows received before `since_ms`, then calls `on_link`
+  // for every identity link in insertion order and `on_match` for every sketch received at
+  // or after `since_ms` in complaint id order (commit order on one node: a sequential scan). Blocks; runs on the writer's connection
+  // after everything queued before it (so ":memory:" works). Throws std::runtime_error on a
+  // SQLite error. The views are valid during the call only.
+  void scan_match_state(std::int64_t since_ms,
+                        const std::function<void(std::string_view a, std::string_view b)>& on_link,
+                        const std::function<void(const match_record&)>& on_match);
+
   // Highest sequence stored for `node` (0 when none): the pipeline continues after it.
   // Blocks until everything queued before it was committed and answered; runs on the
   // writer's connection (so ":memory:" works). Throws std::runtime_error on a SQLite error.
@@ -181,6 +251,8 @@ class group_writer {
 
  private:
   struct impl;
+  // Runs `fn` on the writer thread with its session and waits; rethrows what it threw.
+  void run_on_session(const std::function<void(writer_session&)>& fn);
   std::unique_ptr<impl> impl_;
 };
 

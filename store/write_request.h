@@ -56,13 +56,24 @@ struct cursor_request {
   change_answer answer;
 };
 
+struct relink_request {
+  std::int64_t id = 0;
+  std::string expected_duplicate_of;
+  std::string duplicate_of;
+  std::string status_meta;
+  std::string payload_prefix, payload_suffix;
+  group_writer::done done;
+  change_answer answer;
+};
+
 // max_sequence: runs on the writer thread among the completions, after the group's commit,
 // outside any transaction; answers through `fn`.
 struct probe_request {
   std::function<void(writer_session&)> fn;
 };
 
-using write_request = std::variant<insert_request, enqueue_request, transition_request, cursor_request, probe_request>;
+using write_request =
+    std::variant<insert_request, enqueue_request, transition_request, cursor_request, relink_request, probe_request>;
 
 // Answers every request of `group` (probes excepted) with `failed` / false and `error`.
 void fail_requests(std::vector<write_request>& group, const std::string& error);

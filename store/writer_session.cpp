@@ -47,10 +47,14 @@ struct writer_session::statements {
         set_cursor(db,
                    "INSERT INTO cursors(name, value) VALUES (?1, ?2)"
                    " ON CONFLICT(name) DO UPDATE SET value = excluded.value"),
-        max_id(db, "SELECT max(id) FROM complaints WHERE id >= ?1 AND id < ?2") {}
+        max_id(db, "SELECT max(id) FROM complaints WHERE id >= ?1 AND id < ?2"),
+        insert_sketch(db, "INSERT INTO match_sketches(complaint_id, received_at_ms, sketch) VALUES (?1, ?2, ?3)"),
+        insert_link(db, "INSERT INTO identity_links(a, b, complaint_id, created_ms) VALUES (?1, ?2, ?3, ?4)"),
+        relink_read(db, "SELECT coalesce(duplicate_of, ''), document FROM complaints WHERE id = ?1"),
+        relink_update(db, "UPDATE complaints SET duplicate_of = ?1, status_meta = ?2 WHERE id = ?3") {}
 
   statement begin, commit, insert_complaint, insert_key, insert_outbox, find_key, complaint_document, transition,
-      outbox_state_of, count_delta, set_cursor, max_id;
+      outbox_state_of, count_delta, set_cursor, max_id, insert_sketch, insert_link, relink_read, relink_update;
 };
 
 writer_session::writer_session(const options& opts) : opts_(opts) { open(); }
@@ -143,6 +147,7 @@ writer_session::group_outcome writer_session::apply(std::vector<write_request>& 
   const std::size_t created_before = created ? created->size() : 0;
   count_delta_[0] = count_delta_[1] = count_delta_[2] = 0;
   group_keys_.clear();
+  relinked_.clear();
   group_ = &group;
 
   auto finish = [&](int rc) {
@@ -156,6 +161,8 @@ writer_session::group_outcome writer_session::apply(std::vector<write_request>& 
     next_outbox_id_ = first_outbox_id;
     group_keys_.clear();
     if (created) created->resize(created_before);
+    relinked_.clear();
+    if (decider_) decider_->group_failed();
     fail_requests(group, out.error);
     if (needs_reopen(rc) && !db_->is_memory()) reopen_needed_ = true;
   };
@@ -179,6 +186,7 @@ writer_session::group_outcome writer_session::apply(std::vector<write_request>& 
           else if constexpr (std::is_same_v<T, enqueue_request>) return apply_one(r, created);
           else if constexpr (std::is_same_v<T, transition_request>) return apply_one(r);
           else if constexpr (std::is_same_v<T, cursor_request>) return apply_one(r);
+          else if constexpr (std::is_same_v<T, relink_request>) return apply_one(r, created);
           else return db_ok;  // probes run outside the transaction
         },
         req);
@@ -205,6 +213,11 @@ writer_session::group_outcome writer_session::apply(std::vector<write_request>& 
     // Durable now: the group's keys join the index.
     for (const group_keys::entry& e : group_keys_.entries()) keys_.insert(e.hash, e.complaint_id);
     group_keys_.clear();
+    if (decider_) {
+      for (const auto& [id, dup] : relinked_) decider_->relinked(id, dup);
+      decider_->group_committed();
+    }
+    relinked_.clear();
   }
   return out;
 }
@@ -262,6 +275,8 @@ int writer_session::apply_one(insert_request& r, std::uint32_t index, std::vecto
     if (found) return db_ok;
   }
 
+  if (decider_) decider_->decide(row);
+
   // Outbox ids are assigned here (max + 1 at open, restored on rollback) so the complaint
   // row can point at its dispatcher row without an index on outbox.complaint_id.
   const std::int64_t first_outbox = next_outbox_id_;
@@ -289,6 +304,7 @@ int writer_session::apply_one(insert_request& r, std::uint32_t index, std::vecto
       r.result = write_result{};
       r.result.status = write_status::failed;
       r.result.error = "complaint id " + std::to_string(row.id) + " is already stored";
+      if (decider_) decider_->undo_last();
       return db_ok;
     }
     if (rc != db_done) return rc;
@@ -302,11 +318,26 @@ int writer_session::apply_one(insert_request& r, std::uint32_t index, std::vecto
     group_keys_.insert(hash, row.idempotency_key, row.id, index);
   }
 
+  if (!row.match_sketch.empty()) {
+    statement& q = st_->insert_sketch;
+    reset_guard g(q);
+    q.bind(1, row.id).bind(2, row.received_at_ms).bind_blob(3, row.match_sketch);
+    if (const int rc = q.step(); rc != db_done) return rc;
+  }
+  for (const auto& [a, b] : row.identity_links) {
+    statement& q = st_->insert_link;
+    reset_guard g(q);
+    q.bind(1, a).bind(2, b).bind(3, row.id).bind(4, now_ms_);
+    if (const int rc = q.step(); rc != db_done) return rc;
+  }
+
   const std::size_t n = row.outbox_destinations.size();
   for (std::size_t i = 0; i < n; ++i) {
     statement& q = st_->insert_outbox;
     reset_guard g(q);
-    q.bind(1, next_outbox_id_).bind(2, row.id).bind(3, row.outbox_destinations[i]).bind(4, now_ms_).bind_null(5);
+    q.bind(1, next_outbox_id_).bind(2, row.id).bind(3, row.outbox_destinations[i]).bind(4, now_ms_);
+    if (row.outbox_payload.empty()) q.bind_null(5);
+    else q.bind(5, row.outbox_payload);
     if (const int rc = q.step(); rc != db_done) return rc;
     ++next_outbox_id_;
   }
@@ -326,7 +357,8 @@ int writer_session::apply_one(insert_request& r, std::uint32_t index, std::vecto
       item.tracking_id = row.tracking_id;
       item.destination = std::move(row.outbox_destinations[i]);
       // The request's document is not needed after the insert: the last row takes it.
-      item.payload = i + 1 == n ? std::move(row.document) : row.document;
+      std::string& source = row.outbox_payload.empty() ? row.document : row.outbox_payload;
+      item.payload = i + 1 == n ? std::move(source) : source;
       item.created_ms = item.updated_ms = now_ms_;
     }
   }
@@ -453,6 +485,87 @@ int writer_session::apply_one(cursor_request& r) {
   if (const int rc = q.step(); rc != db_done) return rc;
   r.answer = {true, {}};
   return db_ok;
+}
+
+int writer_session::apply_one(relink_request& r, std::vector<outbox_item>* created) {
+  std::string current, payload;
+  {
+    statement& q = st_->relink_read;
+    reset_guard g(q);
+    q.bind(1, r.id);
+    const int rc = q.step();
+    if (rc == db_done) {
+      r.answer = {false, "unknown complaint id " + std::to_string(r.id)};
+      return db_ok;
+    }
+    if (rc != db_row) return rc;
+    current = q.column_text(0);
+    const std::string_view document = q.column_text(1);
+    payload.reserve(r.payload_prefix.size() + document.size() + r.payload_suffix.size());
+    payload.append(r.payload_prefix).append(document).append(r.payload_suffix);
+  }
+  if (current != r.expected_duplicate_of) {
+    r.answer = {false, "complaint " + std::to_string(r.id) + " is not a duplicate of " +
+                           (r.expected_duplicate_of.empty() ? std::string("nothing") : r.expected_duplicate_of)};
+    return db_ok;
+  }
+  {
+    statement& q = st_->relink_update;
+    reset_guard g(q);
+    q.bind_or_null(1, r.duplicate_of).bind(2, r.status_meta).bind(3, r.id);
+    if (const int rc = q.step(); rc != db_done) return rc;
+  }
+  {
+    // complaint_id 0: the correction has its own Idempotency-Key ("outbox-<id>"), distinct
+    // from the tracking ID the complaint's first payload was sent under.
+    statement& q = st_->insert_outbox;
+    reset_guard g(q);
+    q.bind(1, next_outbox_id_).bind(2, std::int64_t{0}).bind(3, dispatcher_destination).bind(4, now_ms_).bind(5, payload);
+    if (const int rc = q.step(); rc != db_done) return rc;
+  }
+  if (created != nullptr) {
+    outbox_item& item = created->emplace_back();
+    item.id = next_outbox_id_;
+    item.destination = dispatcher_destination;
+    item.payload = std::move(payload);
+    item.created_ms = item.updated_ms = now_ms_;
+  }
+  ++count_delta_[state_index(outbox_state::pending)];
+  ++next_outbox_id_;
+  relinked_.emplace_back(r.id, r.duplicate_of);
+  r.answer = {true, {}};
+  return db_ok;
+}
+
+void writer_session::scan_match_state(std::int64_t since_ms,
+                                      const std::function<void(std::string_view, std::string_view)>& on_link,
+                                      const std::function<void(const match_record&)>& on_match) {
+  if (reopen_needed_) open();
+  {
+    statement del(*db_, "DELETE FROM match_sketches WHERE received_at_ms < ?1");
+    del.bind(1, since_ms);
+    if (const int rc = del.step(); rc != db_done) throw db_error(rc, "pruning match_sketches: " + db_->error_text(rc));
+  }
+  {
+    statement q(*db_, "SELECT a, b FROM identity_links ORDER BY id");
+    int rc;
+    while ((rc = q.step()) == db_row) on_link(q.column_text(0), q.column_text(1));
+    if (rc != db_done) throw db_error(rc, "reading identity_links: " + db_->error_text(rc));
+  }
+  statement q(*db_,
+              "SELECT s.complaint_id, s.received_at_ms, coalesce(c.duplicate_of, ''), s.sketch FROM match_sketches s"
+              " JOIN complaints c ON c.id = s.complaint_id WHERE s.received_at_ms >= ?1 ORDER BY s.complaint_id");
+  q.bind(1, since_ms);
+  int rc;
+  while ((rc = q.step()) == db_row) {
+    match_record m;
+    m.complaint_id = q.column_int64(0);
+    m.received_at_ms = q.column_int64(1);
+    m.duplicate_of = q.column_text(2);
+    m.sketch = q.column_blob(3);
+    on_match(m);
+  }
+  if (rc != db_done) throw db_error(rc, "reading match_sketches: " + db_->error_text(rc));
 }
 
 }  // namespace lapor::store

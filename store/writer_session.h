@@ -47,6 +47,13 @@ class writer_session {
   // Highest sequence stored for `node`, 0 when none. Throws db_error.
   [[nodiscard]] std::uint32_t max_sequence(std::uint8_t node);
 
+  // The decider consulted for every new row (nullptr = none); see store.h.
+  void set_insert_decider(insert_decider* d) noexcept { decider_ = d; }
+
+  // See group_writer::scan_match_state. Throws db_error.
+  void scan_match_state(std::int64_t since_ms, const std::function<void(std::string_view, std::string_view)>& on_link,
+                        const std::function<void(const match_record&)>& on_match);
+
   // Keys in the in-memory idempotency index (for tests and metrics).
   [[nodiscard]] std::size_t indexed_keys() const noexcept { return keys_.size(); }
 
@@ -64,6 +71,7 @@ class writer_session {
   [[nodiscard]] int apply_one(enqueue_request& r, std::vector<outbox_item>* created);
   [[nodiscard]] int apply_one(transition_request& r);
   [[nodiscard]] int apply_one(cursor_request& r);
+  [[nodiscard]] int apply_one(relink_request& r, std::vector<outbox_item>* created);
   // Moves `id` to state `to` (fields per `r`); sets `known`/`was_sent`. Returns an rc.
   [[nodiscard]] int transition(const transition_request& r, std::int64_t id, bool& known, bool& was_sent);
   // Looks the key up in this group, then in the index (verifying the stored key).
@@ -82,6 +90,8 @@ class writer_session {
   int wal_frames_ = 0;
   std::function<void(int)> wal_listener_;
   std::vector<write_request>* group_ = nullptr;  // the group being applied
+  insert_decider* decider_ = nullptr;
+  std::vector<std::pair<std::int64_t, std::string>> relinked_;  // this group's, told after commit
 };
 
 }  // namespace lapor::store

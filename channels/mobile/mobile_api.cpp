@@ -61,12 +61,13 @@ struct mobile_api::posted {
   std::string key_id;
   std::string idempotency_key;
   std::optional<std::string> boundary;  // multipart when set
+  std::shared_ptr<const g::spooled_body> spooled;  // a large multipart body in the listener's file
   bool on_pool = false;
   std::vector<g::form_file> files;      // multipart photos
 };
 
 mobile_api::mobile_api(mobile_options opts, mobile_deps deps)
-    : opts_(opts), verifier_(deps.keys, opts.max_skew_s), deps_(std::move(deps)) {}
+    : opts_(opts), verifier_(deps.keys, opts.max_skew_s), replays_(opts.max_skew_s), deps_(std::move(deps)) {}
 
 void mobile_api::start(g::submission_sink& sink) {
   stopping_ = false;
@@ -104,40 +105,74 @@ void mobile_api::post_report(http_request&& req, http_responder respond) {
                                static_cast<int>(d.retry_after.count())));
   auto p = std::make_shared<posted>();
   p->respond = std::move(respond);
-  p->body_sha256 = g::sha256_hex(req.body);
-  auto auth = verifier_.verify(req.header("authorization"), req.method, req.target, p->body_sha256, now());
-  if (!auth.ok) return p->respond(unauthorized(std::move(auth.message)));
-  p->key_id = std::move(auth.key_id);
-  auto key = req.header("idempotency-key");
-  if (!key || key->empty())
-    return p->respond(problem(400, "Bad Request", "Idempotency-Key is required on POST", "Idempotency-Key"));
-  if (key->size() > 200)
-    return p->respond(problem(400, "Bad Request", "Idempotency-Key is longer than 200 characters", "Idempotency-Key"));
-  for (char c : *key)
-    if (static_cast<unsigned char>(c) < 0x21 || static_cast<unsigned char>(c) > 0x7e)
-      return p->respond(problem(400, "Bad Request", "Idempotency-Key must be printable ASCII without spaces", "Idempotency-Key"));
-  p->idempotency_key = std::string(*key);
-
-  const auto ct = req.header("content-type").value_or("");
-  if (starts_with_ci(ct, "application/json")) {
-    if (req.body.size() > opts_.max_json_bytes)
-      return p->respond(problem(413, "Content Too Large",
-                                "a JSON report is limited to " + std::to_string(opts_.max_json_bytes) +
-                                    " bytes; send large photos as multipart/form-data parts",
-                                "$"));
-  } else if (auto b = g::multipart_boundary(ct)) {
-    p->boundary = std::move(*b);
-  } else if (starts_with_ci(ct, "multipart/form-data")) {
-    return p->respond(problem(400, "Bad Request", "multipart/form-data without a valid boundary parameter", "Content-Type"));
-  } else {
-    return p->respond(problem(415, "Unsupported Media Type",
-                              "send application/json, or multipart/form-data with the JSON in part \"report\"", "Content-Type"));
+  if (req.spooled) {
+    // A large multipart upload the listener wrote to a file: hash it (for the signature)
+    // and parse it on the upload pool.
+    p->on_pool = true;
+    auto r = std::make_shared<http_request>(std::move(req));
+    if (!deps_.uploads.try_post([this, p, r] {
+          auto sha = g::sha256_of_file(r->spooled->path());
+          if (!sha) {
+            g::log::error("mobile_spool_read_failed", {});
+            return p->respond(retry_later(503, "Service Unavailable", "the upload could not be read, retry shortly", 5));
+          }
+          p->body_sha256 = std::move(*sha);
+          if (admit(*p, *r)) process(p);
+        }))
+      p->respond(retry_later(503, "Service Unavailable", "the gateway is busy, retry shortly", 2));
+    return;
   }
-  p->body = std::move(req.body);
+  p->body_sha256 = g::sha256_hex(req.body);
+  if (!admit(*p, req)) return;
   if (!p->boundary && p->body.size() <= opts_.inline_json_bytes) return process(std::move(p));
   p->on_pool = true;
   if (!deps_.uploads.try_post([this, p] { process(p); }))
     p->respond(retry_later(503, "Service Unavailable", "the gateway is busy, retry shortly", 2));
+}
+
+bool mobile_api::admit(posted& p, http_request& req) {
+  auto auth = verifier_.verify(req.header("authorization"), req.method, req.target, p.body_sha256, now());
+  if (!auth.ok) {
+    p.respond(unauthorized(std::move(auth.message)));
+    return false;
+  }
+  p.key_id = std::move(auth.key_id);
+  auto refuse = [&p](int status, std::string_view title, std::string detail, std::string field) {
+    p.respond(problem(status, title, std::move(detail), std::move(field)));
+    return false;
+  };
+  auto key = req.header("idempotency-key");
+  if (!key || key->empty()) return refuse(400, "Bad Request", "Idempotency-Key is required on POST", "Idempotency-Key");
+  if (key->size() > 200)
+    return refuse(400, "Bad Request", "Idempotency-Key is longer than 200 characters", "Idempotency-Key");
+  for (char c : *key)
+    if (static_cast<unsigned char>(c) < 0x21 || static_cast<unsigned char>(c) > 0x7e)
+      return refuse(400, "Bad Request", "Idempotency-Key must be printable ASCII without spaces", "Idempotency-Key");
+  if (!replays_.admit(auth.sig, auth.ts, *key, now())) {
+    p.respond(unauthorized("this signed request was already sent with another Idempotency-Key (a replay): "
+                           "sign each request anew"));
+    return false;
+  }
+  p.idempotency_key = std::string(*key);
+
+  const auto ct = req.header("content-type").value_or("");
+  if (starts_with_ci(ct, "application/json") && !req.spooled) {
+    if (req.body.size() > opts_.max_json_bytes)
+      return refuse(413, "Content Too Large",
+                    "a JSON report is limited to " + std::to_string(opts_.max_json_bytes) +
+                        " bytes; send large photos as multipart/form-data parts",
+                    "$");
+  } else if (auto b = g::multipart_boundary(ct)) {
+    p.boundary = std::move(*b);
+  } else if (starts_with_ci(ct, "multipart/form-data")) {
+    return refuse(400, "Bad Request", "multipart/form-data without a valid boundary parameter", "Content-Type");
+  } else {
+    return refuse(415, "Unsupported Media Type",
+                  "send application/json, or multipart/form-data with the JSON in part \"report\"", "Content-Type");
+  }
+  p.body = std::move(req.body);
+  p.spooled = std::move(req.spooled);
+  return true;
 }
 
 void mobile_api::process(std::shared_ptr<posted> p) {
@@ -149,7 +184,10 @@ void mobile_api::process(std::shared_ptr<posted> p) {
     limits.max_file_bytes = opts_.max_photo_bytes;
     limits.max_field_bytes = std::min<std::size_t>(opts_.max_json_bytes, 1024 * 1024);
     g::form_data data;
-    if (auto err = g::read_form_data(p->body, *p->boundary, deps_.files, limits, data)) {
+    auto err = p->spooled ? g::read_form_data_file(p->spooled->path(), *p->boundary, deps_.files, limits, data)
+                          : g::read_form_data(p->body, *p->boundary, deps_.files, limits, data);
+    p->spooled.reset();
+    if (err) {
       if (err->what == g::form_data_error::kind::storage) {
         g::log::error("mobile_upload_storage", {{"error", err->message}});
         return p->respond(retry_later(503, "Service Unavailable", "the photos could not be stored, retry shortly", 5));

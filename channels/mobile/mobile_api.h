@@ -8,7 +8,8 @@
 //
 // Answers: 201 {"tracking_id", "status": "received"|"duplicate", "duplicate_of"} after the
 // commit; every error is RFC 9457 problem JSON naming the field: 400 (not JSON, too deep,
-// missing Idempotency-Key), 401 (signature), 413 (too large), 415 (content type), 422 (a
+// missing Idempotency-Key), 401 (signature missing, wrong or stale, or a signed request
+// replayed under another Idempotency-Key), 413 (too large), 415 (content type), 422 (a
 // field, or an Idempotency-Key reused with another body), 429 (rate limit, Retry-After),
 // 503 (overload, Retry-After).
 //
@@ -66,12 +67,16 @@ class mobile_api final : public gateway::channel {
 
  private:
   struct posted;
+  // Checks the signature (p.body_sha256 already set), the Idempotency-Key and the content
+  // type, and moves the body into `p`; false after answering the refusal.
+  [[nodiscard]] bool admit(posted& p, gateway::http_request& req);
   void process(std::shared_ptr<posted> p);
   void submit(std::shared_ptr<posted> p, parsed_report&& report);
   [[nodiscard]] std::int64_t now() const;
 
   mobile_options opts_;
   request_verifier verifier_;
+  replay_guard replays_;
   mobile_deps deps_;
   std::atomic<gateway::submission_sink*> sink_{nullptr};
   std::atomic<bool> stopping_{false};

@@ -11,7 +11,7 @@ const std::string& openapi_document() {
   "info": {
     "title": "SP4N-LAPOR! mobile API",
     "version": "1.0.0",
-    "description": "Citizen reports from the Android and iOS apps. Every request to /api/v1/reports is signed with an app key: Authorization: LAPOR-HMAC-SHA256 key_id=<key_id>, ts=<unix seconds>, sig=<hex> where sig = hex(HMAC-SHA256(secret, METHOD \"\\n\" PATH \"\\n\" ts \"\\n\" hex(SHA-256(body)))). PATH is the request target including the query string; ts must be within 300 s of the server's clock. A 201 is sent only after the report is durably stored. Errors are RFC 9457 problem documents whose errors[].field names the offending field ($ = the document itself)."
+    "description": "Citizen reports from the Android and iOS apps. Every request to /api/v1/reports is signed with an app key: Authorization: LAPOR-HMAC-SHA256 key_id=<key_id>, ts=<unix seconds>, sig=<hex> where sig = hex(HMAC-SHA256(secret, METHOD \"\\n\" PATH \"\\n\" ts \"\\n\" hex(SHA-256(body)))). PATH is the request target including the query string; ts must be within 300 s of the server's clock, and a signature may be reused only with the same Idempotency-Key (a resend). A 201 is sent only after the report is durably stored. Errors are RFC 9457 problem documents whose errors[].field names the offending field ($ = the document itself)."
   },
   "servers": [{"url": "/"}],
   "components": {
@@ -133,7 +133,7 @@ const std::string& openapi_document() {
     },
     "responses": {
       "BadRequest": {"description": "Not JSON, nested too deep, a broken multipart body, or a missing/invalid Idempotency-Key.", "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}},
-      "Unauthorized": {"description": "Missing, malformed or wrong signature, unknown key_id, or a timestamp more than 300 s away.", "headers": {"WWW-Authenticate": {"schema": {"type": "string"}}}, "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}},
+      "Unauthorized": {"description": "Missing, malformed or wrong signature, unknown key_id, a timestamp more than 300 s away, or a signed POST sent again with another Idempotency-Key (a replay: sign each request anew).", "headers": {"WWW-Authenticate": {"schema": {"type": "string"}}}, "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}},
       "NotFound": {"description": "No such report (or not a valid tracking ID).", "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}},
       "MethodNotAllowed": {"description": "Wrong method; Allow lists the right ones.", "headers": {"Allow": {"schema": {"type": "string"}}}, "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}},
       "TooLarge": {"description": "The body exceeds the limit.", "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}},

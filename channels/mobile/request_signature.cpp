@@ -1,8 +1,11 @@
 #include "channels/mobile/request_signature.h"
 
+#include <algorithm>
 #include <charconv>
+#include <cstring>
 
 #include "gateway/digest.h"
+#include "gateway/tracking_id.h"
 
 namespace lapor::mobile {
 
@@ -82,23 +85,69 @@ request_verifier::request_verifier(const std::vector<g::mobile_api_key>& keys, i
   for (const auto& k : keys) secrets_[k.key_id] = k.secret;
 }
 
+namespace {
+request_verifier::outcome refused(std::string why) {
+  request_verifier::outcome o;
+  o.message = std::move(why);
+  return o;
+}
+}  // namespace
+
 request_verifier::outcome request_verifier::verify(std::optional<std::string_view> authorization, std::string_view method,
                                                    std::string_view target, std::string_view body_sha256_hex,
                                                    std::int64_t now_s) const {
-  if (!authorization) return {false, {}, "the request is not signed: send Authorization: LAPOR-HMAC-SHA256 key_id=…, ts=…, sig=…"};
+  if (!authorization) return refused("the request is not signed: send Authorization: LAPOR-HMAC-SHA256 key_id=…, ts=…, sig=…");
   std::string error;
   auto h = parse_authorization(*authorization, error);
-  if (!h) return {false, {}, "malformed Authorization header: " + error};
+  if (!h) return refused("malformed Authorization header: " + error);
   auto it = secrets_.find(h->key_id);
   static const std::string no_secret(32, '\0');
   const auto expected = sign_request(it == secrets_.end() ? no_secret : it->second, method, target, h->ts, body_sha256_hex);
   const bool match = g::constant_time_equal(expected, h->sig);
-  if (it == secrets_.end() || !match) return {false, {}, "the signature does not match (unknown key_id or wrong sig)"};
+  if (it == secrets_.end() || !match) return refused("the signature does not match (unknown key_id or wrong sig)");
   const auto skew = h->ts > now_s ? h->ts - now_s : now_s - h->ts;
   if (skew > max_skew_s_)
-    return {false, {}, "ts is " + std::to_string(skew) + " s away from the server's clock (at most " +
-                           std::to_string(max_skew_s_) + " s): sign with the current time"};
-  return {true, h->key_id, {}};
+    return refused("ts is " + std::to_string(skew) + " s away from the server's clock (at most " +
+                   std::to_string(max_skew_s_) + " s): sign with the current time");
+  return {true, h->key_id, {}, h->sig, h->ts};
+}
+
+namespace {
+// The first 64 bits of a hex string (a signature or a SHA-256), as a number.
+std::uint64_t prefix64(std::string_view hex) {
+  std::uint64_t v = 0;
+  std::from_chars(hex.data(), hex.data() + std::min<std::size_t>(16, hex.size()), v, 16);
+  return v;
+}
+}  // namespace
+
+replay_guard::replay_guard(int max_skew_s, std::size_t capacity) : max_skew_s_(max_skew_s), capacity_(capacity) {
+  // Keys chosen by clients are hashed with a secret key, so none can be crafted to collide.
+  unsigned char k[16];
+  g::random_bytes(k, sizeof k);
+  std::memcpy(&k0_, k, 8);
+  std::memcpy(&k1_, k + 8, 8);
+}
+
+bool replay_guard::admit(std::string_view sig_hex, std::int64_t ts, std::string_view idempotency_key, std::int64_t now_s) {
+  const auto sig = prefix64(sig_hex);
+  const auto key = g::siphash24(k0_, k1_, idempotency_key.data(), idempotency_key.size());
+  std::lock_guard lock(mutex_);
+  while (!order_.empty() && (order_.front().first < now_s || by_sig_.size() > capacity_)) {
+    by_sig_.erase(order_.front().second);
+    order_.pop_front();
+  }
+  auto [it, fresh] = by_sig_.try_emplace(sig, seen{key, ts + max_skew_s_});
+  if (fresh) {
+    order_.emplace_back(ts + max_skew_s_, sig);
+    return true;
+  }
+  return it->second.key_hash == key;
+}
+
+std::size_t replay_guard::remembered() const {
+  std::lock_guard lock(mutex_);
+  return by_sig_.size();
 }
 
 }  // namespace lapor::mobile

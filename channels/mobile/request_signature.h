@@ -6,12 +6,15 @@
 //
 // PATH is the request target as sent (with its query string). A timestamp more than
 // `max_skew_s` from the server's clock is refused, so a captured request cannot be replayed
-// later; within the window a replayed POST carries the same Idempotency-Key and body and
-// gets the stored answer, changing nothing. Signatures are compared in constant time, and an
+// later. Within the window a replayed POST with the same Idempotency-Key and body gets the
+// stored answer, changing nothing; one with another Idempotency-Key (which the signature does
+// not cover) is refused by the replay_guard. Signatures are compared in constant time, and an
 // unknown key_id costs the same HMAC as a known one.
 #pragma once
 
 #include <cstdint>
+#include <deque>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -45,6 +48,8 @@ class request_verifier {
     bool ok = false;
     std::string key_id;   // when ok
     std::string message;  // when not ok: why (English, no secrets)
+    std::string sig;      // when ok: the signature (for the replay_guard)
+    std::int64_t ts = 0;  // when ok: the signed time
   };
   // `authorization`: the header value, or nullopt when absent.
   [[nodiscard]] outcome verify(std::optional<std::string_view> authorization, std::string_view method,
@@ -54,6 +59,33 @@ class request_verifier {
  private:
   std::unordered_map<std::string, std::string> secrets_;
   int max_skew_s_;
+};
+
+// Refuses a signed POST whose signature was already used with another Idempotency-Key: the
+// signature covers method, path, time and body, not the key, so without this a captured
+// request could be sent again under a new key within the clock-skew window and be stored
+// twice. The same signature with the same key (a client resending the very same request) goes
+// ahead: the store answers it like any retry. A signature is remembered until its timestamp
+// leaves the window; at most `capacity` are (beyond it the oldest are forgotten first, which
+// only shortens how long the oldest are guarded). Thread-safe.
+class replay_guard {
+ public:
+  explicit replay_guard(int max_skew_s = 300, std::size_t capacity = 1u << 18);
+  // True when this request may go ahead. `sig_hex`: the 64 hex digits of the signature.
+  [[nodiscard]] bool admit(std::string_view sig_hex, std::int64_t ts, std::string_view idempotency_key, std::int64_t now_s);
+  [[nodiscard]] std::size_t remembered() const;
+
+ private:
+  struct seen {
+    std::uint64_t key_hash;
+    std::int64_t forget_at;
+  };
+  int max_skew_s_;
+  std::size_t capacity_;
+  std::uint64_t k0_ = 0, k1_ = 0;  // SipHash key for Idempotency-Keys
+  mutable std::mutex mutex_;
+  std::unordered_map<std::uint64_t, seen> by_sig_;                 // first 64 bits of the signature
+  std::deque<std::pair<std::int64_t, std::uint64_t>> order_;       // (forget_at, signature) as first seen
 };
 
 }  // namespace lapor::mobile

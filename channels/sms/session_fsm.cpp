@@ -37,6 +37,19 @@ bool session_fsm::can_receive() const noexcept {
   return state_ == session_state::bound_rx || state_ == session_state::bound_trx;
 }
 
+bool session_fsm::can_push() const noexcept {
+  if (is_client()) return state_ == session_state::bound_tx || state_ == session_state::bound_trx;
+  return can_receive();
+}
+
+session_actions session_fsm::start_bind() {
+  session_actions out;
+  if (!is_client() || state_ != session_state::open || bind_seq_) return out;
+  bind_seq_ = next_sequence();
+  out.push_back(send_pdu{make_bind(options_.client->kind, *bind_seq_, options_.client->credentials)});
+  return out;
+}
+
 std::uint32_t session_fsm::next_sequence() noexcept {
   sequence_ = sequence_ >= 0x7FFFFFFFu ? 1 : sequence_ + 1;
   return sequence_;
@@ -54,6 +67,7 @@ void session_fsm::close(std::string_view reason, session_actions& out) {
   pending_.clear();
   enquire_seq_.reset();
   unbind_seq_.reset();
+  bind_seq_.reset();
   owed_unbind_resp_.reset();
   out.push_back(close_session{reason});
 }
@@ -68,7 +82,13 @@ session_actions session_fsm::on_pdu(const pdu& p) {
   switch (p.id) {
     case command_id::bind_transmitter:
     case command_id::bind_receiver:
-    case command_id::bind_transceiver: on_bind(p, out); break;
+    case command_id::bind_transceiver:
+      if (is_client()) {
+        out.push_back(send_pdu{make_generic_nack(p.sequence, status::esme_rinvcmdid)});  // SMSCs do not bind to us
+      } else {
+        on_bind(p, out);
+      }
+      break;
     case command_id::submit_sm:
     case command_id::deliver_sm:
     case command_id::data_sm: on_message(p, out); break;
@@ -119,6 +139,14 @@ void session_fsm::on_bind(const pdu& p, session_actions& out) {
 
 void session_fsm::on_message(const pdu& p, session_actions& out) {
   auto refuse = [&](std::uint32_t st) { out.push_back(send_pdu{make_message_resp(p.id, p.sequence, st, {})}); };
+  if (is_client() && p.id == command_id::submit_sm) {
+    refuse(status::esme_rinvcmdid);  // an SMSC delivers MOs; it does not submit to us
+    return;
+  }
+  if (is_client() && state_ == session_state::bound_tx) {
+    refuse(status::esme_rinvbndsts);
+    return;
+  }
   if (!bound() || (state_ == session_state::bound_rx && p.id == command_id::submit_sm)) {
     refuse(status::esme_rinvbndsts);
     return;
@@ -153,6 +181,26 @@ void session_fsm::on_unbind(const pdu& p, session_actions& out) {
   maybe_finish_unbind(out);
 }
 
+// Client role: the SMSC answered our bind.
+void session_fsm::on_bind_answer(const pdu& p, bool nack, session_actions& out) {
+  if (state_ != session_state::open) return;
+  if (nack || p.status != status::esme_rok) {
+    out.push_back(session_note{"bind refused by peer", p.status});
+    close("bind refused by peer", out);
+    return;
+  }
+  const client_bind& c = *options_.client;
+  bind_ = c.kind;
+  operator_ = c.operator_name;
+  if (const auto* b = p.get<bind_resp_body>()) peer_system_id_ = b->system_id;
+  switch (c.kind) {
+    case bind_kind::transmitter: state_ = session_state::bound_tx; break;
+    case bind_kind::receiver: state_ = session_state::bound_rx; break;
+    case bind_kind::transceiver: state_ = session_state::bound_trx; break;
+  }
+  out.push_back(session_bound{c.kind, peer_system_id_, operator_});
+}
+
 // In unbinding: once nothing waits for the core, answer the peer's unbind (if it sent one)
 // and close; after our own unbind, close once the peer answered it.
 void session_fsm::maybe_finish_unbind(session_actions& out) {
@@ -168,6 +216,11 @@ void session_fsm::maybe_finish_unbind(session_actions& out) {
 
 void session_fsm::on_response(const pdu& p, session_actions& out) {
   const bool nack = p.id == command_id::generic_nack;
+  if (bind_seq_ && *bind_seq_ == p.sequence && (nack || bind_kind_of(p.id) == options_.client->kind)) {
+    bind_seq_.reset();
+    on_bind_answer(p, nack, out);
+    return;
+  }
   if (enquire_seq_ && *enquire_seq_ == p.sequence && (nack || p.id == command_id::enquire_link_resp)) {
     enquire_seq_.reset();  // the peer is alive, whatever it answered
     return;
@@ -221,9 +274,16 @@ session_actions session_fsm::on_core_answer(std::uint64_t token, const core_answ
 }
 
 boost::system::result<session_actions, push_refused> session_fsm::push(pdu request, std::uint64_t token) {
-  if (!can_receive()) return push_refused{"session is not bound as receiver or transceiver", false};
-  if (request.id != command_id::deliver_sm && request.id != command_id::data_sm) {
-    return push_refused{"only deliver_sm and data_sm go to a bound ESME", false};
+  if (is_client()) {
+    if (!can_push()) return push_refused{"session is not bound as transmitter or transceiver", false};
+    if (request.id != command_id::submit_sm && request.id != command_id::data_sm) {
+      return push_refused{"only submit_sm and data_sm go to an SMSC", false};
+    }
+  } else {
+    if (!can_receive()) return push_refused{"session is not bound as receiver or transceiver", false};
+    if (request.id != command_id::deliver_sm && request.id != command_id::data_sm) {
+      return push_refused{"only deliver_sm and data_sm go to a bound ESME", false};
+    }
   }
   if (outstanding_.size() >= options_.max_outstanding) {
     return push_refused{"too many requests waiting for the peer", true};
@@ -250,7 +310,7 @@ session_actions session_fsm::request_unbind() {
 
 session_actions session_fsm::on_bind_timeout() {
   session_actions out;
-  if (state_ == session_state::open) close("no bind in time", out);
+  if (state_ == session_state::open) close(is_client() ? "bind not answered in time" : "no bind in time", out);
   return out;
 }
 

@@ -28,6 +28,13 @@
 // a fatal one (framing lost) closes the session, and so does an unreadable bind (e.g. a
 // system_id over 15 octets: bind_*_resp ESME_RINVSYSID). generic_nack is never answered.
 //
+// Client role (session_options::client set: we bind to an operator's SMSC, smpp.clients):
+// start_bind() sends our bind_*; the peer's bind_*_resp with status 0 makes the session
+// bound (session_bound), anything else closes it. The SMSC hands MOs to us as deliver_sm
+// or data_sm (bound RX/TRX; submit_sm from an SMSC: ESME_RINVCMDID; on a TX bind:
+// ESME_RINVBNDSTS); a bind_* from the peer gets generic_nack ESME_RINVCMDID; push() sends
+// submit_sm or data_sm (the reply SMS) on a TX/TRX bind. Everything else is as above.
+//
 // Not thread-safe: one per connection, driven from that connection's strand.
 #pragma once
 
@@ -70,8 +77,16 @@ struct bind_decision {
 // closure. Called synchronously from on_pdu().
 using authenticator = std::function<bind_decision(const bind_request&)>;
 
+// What we send when we are the client (ESME) of an operator's SMSC.
+struct client_bind {
+  bind_kind kind = bind_kind::transceiver;
+  bind_body credentials;      // system_id, password, system_type, interface_version 0x34
+  std::string operator_name;  // reported in session_bound and submit_to_core
+};
+
 struct session_options {
   std::string system_id = "LAPOR1708";  // ours, sent in bind_*_resp (<= 15 octets)
+  std::optional<client_bind> client;    // set: client role (see above)
   std::size_t window = 10;              // messages waiting for the core; more: ESME_RTHROTTLED
   std::size_t max_outstanding = 10;     // our own requests (push()) waiting for the peer
   authenticator authenticate;           // unset: every bind is refused with ESME_RBINDFAIL
@@ -154,8 +169,11 @@ class session_fsm {
   // Sends deliver_sm or data_sm (a reply SMS, a receipt) to a receiver/transceiver peer with
   // the next sequence number; the outcome comes as request_finished with `token`.
   // Refused when not bound RX/TRX, for another command id, or when max_outstanding
-  // requests already wait (retry_later).
+  // requests already wait (retry_later). Client role: submit_sm or data_sm on TX/TRX.
   [[nodiscard]] boost::system::result<session_actions, push_refused> push(pdu request, std::uint64_t token);
+
+  // Client role: the bind request (once, in state open); empty otherwise.
+  [[nodiscard]] session_actions start_bind();
 
   // Graceful shutdown: unbind (bound) or close (open).
   [[nodiscard]] session_actions request_unbind();
@@ -168,7 +186,9 @@ class session_fsm {
 
   [[nodiscard]] session_state state() const noexcept { return state_; }
   [[nodiscard]] bool bound() const noexcept;
-  [[nodiscard]] bool can_receive() const noexcept;  // bound RX or TRX: push() allowed
+  [[nodiscard]] bool can_receive() const noexcept;  // bound RX or TRX
+  [[nodiscard]] bool can_push() const noexcept;     // push() allowed: server RX/TRX, client TX/TRX
+  [[nodiscard]] bool is_client() const noexcept { return options_.client.has_value(); }
   [[nodiscard]] const std::string& operator_name() const noexcept { return operator_; }
   [[nodiscard]] std::size_t waiting_for_core() const noexcept { return pending_.size(); }
   [[nodiscard]] bool window_full() const noexcept { return pending_.size() >= options_.window; }
@@ -188,6 +208,7 @@ class session_fsm {
   void on_message(const pdu& p, session_actions& out);
   void on_unbind(const pdu& p, session_actions& out);
   void on_response(const pdu& p, session_actions& out);
+  void on_bind_answer(const pdu& p, bool nack, session_actions& out);
   void maybe_finish_unbind(session_actions& out);
   void close(std::string_view reason, session_actions& out);
   std::uint32_t next_sequence() noexcept;
@@ -201,6 +222,7 @@ class session_fsm {
   std::uint64_t next_token_ = 1;
   std::map<std::uint64_t, pending_message> pending_;           // token -> message with the core
   std::map<std::uint32_t, outstanding_request> outstanding_;   // our seq -> push()
+  std::optional<std::uint32_t> bind_seq_;                      // client: our bind in flight
   std::optional<std::uint32_t> enquire_seq_;                   // our enquire_link in flight
   std::optional<std::uint32_t> unbind_seq_;                    // our unbind in flight
   bool unbind_answered_ = false;                               // the peer answered our unbind

@@ -1,5 +1,6 @@
 #include "channels/web/form_page.h"
 
+#include <cctype>
 #include <chrono>
 #include <cstdio>
 
@@ -47,7 +48,7 @@ label,legend{display:block;font-weight:700;margin-bottom:.25rem}
 .hint{color:#505a5f;margin:0 0 .35rem;font-size:.95rem}
 input[type=text],input[type=tel],input[type=email],input[type=search],textarea{width:100%;font:inherit;padding:.55rem;border:2px solid #0b0c0c;border-radius:0;min-height:2.75rem}
 textarea{min-height:9rem;resize:vertical}
-input[type=file]{font:inherit;max-width:100%}
+input[type=file]{font:inherit;width:100%;padding:.6rem;border:2px dashed #505a5f;background:#f8f8f8}
 fieldset{border:0;padding:0;margin:0 0 1.4rem}
 .choice{display:flex;align-items:flex-start;gap:.6rem;margin:.4rem 0}
 .choice input{width:1.5rem;height:1.5rem;margin:.1rem 0 0;flex:none}
@@ -133,6 +134,15 @@ std::string field_label(std::string_view f) {
   return "Formulir";
 }
 
+// "Isi laporan wajib diisi." already says which field it is about.
+bool starts_with_label(std::string_view message, std::string_view label) {
+  if (message.size() < label.size()) return false;
+  for (std::size_t i = 0; i < label.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(message[i])) != std::tolower(static_cast<unsigned char>(label[i])))
+      return false;
+  return true;
+}
+
 }  // namespace
 
 std::string indonesian_date(std::string_view d) {
@@ -166,6 +176,8 @@ std::string form_page(const form_values& v, const std::vector<field_error>& erro
     for (const auto& e : errors) {
       o += "<li>";
       if (e.field.empty()) o += html_escape(e.message);
+      else if (starts_with_label(e.message, field_label(e.field)))
+        o += "<a href=\"#f-" + e.field + "\">" + html_escape(e.message) + "</a>";  // already names the field
       else o += "<a href=\"#f-" + e.field + "\">" + field_label(e.field) + ": " + html_escape(e.message) + "</a>";
       o += "</li>\n";
     }

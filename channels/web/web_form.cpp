@@ -78,6 +78,7 @@ struct web_form::posted {
   http_responder respond;
   bool json = false;
   std::string body;                    // multipart bodies, until parsed
+  std::shared_ptr<const g::spooled_body> spooled;  // or the listener's file of a large one
   std::vector<g::form_file> files;     // photos in temp files
   std::vector<field_error> errors;     // refusals found while reading the body
 };
@@ -179,6 +180,7 @@ void web_form::post_report(http_request&& req, http_responder respond) {
   }
   if (auto boundary = g::multipart_boundary(ct)) {
     p->body = std::move(req.body);
+    p->spooled = std::move(req.spooled);
     bool queued = deps_.uploads.try_post([this, p, b = std::move(*boundary)]() mutable { handle_multipart(std::move(p), std::move(b)); });
     if (!queued) return refuse(*p, 503, "Layanan sedang sibuk", "Silakan coba lagi sebentar lagi.", {{"Retry-After", "2"}});
     return;
@@ -194,8 +196,10 @@ void web_form::handle_multipart(std::shared_ptr<posted> p, std::string boundary)
   limits.max_files = opts_.max_photos;
   limits.max_file_bytes = opts_.max_photo_bytes;
   g::form_data data;
-  auto err = g::read_form_data(p->body, boundary, deps_.files, limits, data);
+  auto err = p->spooled ? g::read_form_data_file(p->spooled->path(), boundary, deps_.files, limits, data)
+                        : g::read_form_data(p->body, boundary, deps_.files, limits, data);
   std::string().swap(p->body);
+  p->spooled.reset();
   if (err) {
     if (err->what == g::form_data_error::kind::storage) {
       g::log::error("web_upload_storage", {{"error", err->message}});

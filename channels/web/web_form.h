@@ -8,8 +8,8 @@
 //   GET  /status/{id}      state and dates of a complaint, never its content or identity
 //
 // Acknowledged means durable: the tracking ID page is sent only from the sink's completion.
-// Multipart bodies are parsed on the upload pool (photos go to disk while being hashed),
-// never on an Asio thread. Every POST /lapor is counted against the client IP's rate limit.
+// Multipart bodies (in memory, or in the listener's spool file when large) are parsed on the
+// upload pool (photos go to disk while being hashed), never on an Asio thread. Every POST /lapor is counted against the client IP's rate limit.
 #pragma once
 
 #include <atomic>

@@ -8,7 +8,7 @@
 //   tests/fuzz/run_fuzzers.sh 60 smpp_decoder     (or by hand:)
 //   CC=clang-14 CXX=clang++-14 cmake -S . -B build-fuzz -G Ninja -DLAPOR_FUZZ=ON
 //   ninja -C build-fuzz smpp_decoder_fuzz
-//   build-fuzz/tests/fuzz/smpp_decoder_fuzz -dict=tests/fuzz/smpp.dict -max_total_time=60 \
+//   build-fuzz/tests/fuzz/smpp_decoder_fuzz -dict=tests/fuzz/smpp.dict -max_total_time=60
 //       /tmp/corpus tests/fuzz/corpus/smpp_decoder
 #include <algorithm>
 #include <cstddef>

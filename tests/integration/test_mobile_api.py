@@ -54,9 +54,12 @@ def test_submit_retry_conflict_status(d, base):
     assert st2 == 201 and again["tracking_id"] == ans["tracking_id"] and again["status"] == "duplicate", again
     st3, _, conflict = post(base, dict(REPORT, body="another text"), idem="r-1")
     assert st3 == 422 and conflict["errors"][0]["field"] == "Idempotency-Key", conflict
-    # Keys are scoped per app key: another app may use "r-1" too.
-    st4, _, other = post(base, REPORT, idem="r-1", key_id="ios", secret="ios-secret")
-    assert st4 == 201 and other["tracking_id"] != ans["tracking_id"], other
+    # Keys are scoped per app key: another app may use "r-1" too, for another report (the same
+    # report from the same reporter would be a cross-channel duplicate, SPEC §6).
+    st4, _, other = post(base, dict(REPORT, body="Trotoar rusak di depan Pasar Sampit",
+                                    reporter={"name": "Ani", "phone": "0813-5555-7010"}),
+                         idem="r-1", key_id="ios", secret="ios-secret")
+    assert st4 == 201 and other["status"] == "received" and other["tracking_id"] != ans["tracking_id"], other
     assert received(d) == before + 2
     st, _, s = call(base, "GET", "/api/v1/reports/" + ans["tracking_id"], "/api/v1/reports/{tracking_id}")
     assert st == 200 and s["tracking_id"] == ans["tracking_id"] and s["status"] in ("received", "forwarded"), s
@@ -78,7 +81,10 @@ def test_photos(d, base, tmp):
     import hashlib
     assert os.path.exists(os.path.join(d.data_dir, "attachments", hashlib.sha256(photo).hexdigest()))
     # Multipart: the JSON in part "report", photos as file parts (curl -F, as an app's HTTP client sends it).
-    report = write(os.path.join(tmp, "report.json"), json.dumps(dict(REPORT, body="Jalan berlubang")).encode())
+    # Another reporter and another matter: a new complaint, not a cross-channel duplicate (SPEC §6).
+    report = write(os.path.join(tmp, "report.json"), json.dumps(dict(
+        REPORT, title="Jalan berlubang", body="Jalan berlubang besar di Jl. Tjilik Riwut km 3",
+        reporter={"name": "Dewi", "phone": "0813-5555-7020"})).encode())
     png = write(os.path.join(tmp, "a.png"), png_bytes())
     jpg = write(os.path.join(tmp, "b.jpg"), jpeg_bytes(10_000, b"q"))
     boundary = "lapor-test-boundary-42"
@@ -155,6 +161,76 @@ def test_bad_input(d, base):
     assert st == 405 and h["allow"] == "POST", (st, h)
 
 
+def test_replay_and_spooled_upload(d, base, tmp):
+    """A captured signed request sent again under another Idempotency-Key is refused (401) and
+    stores nothing; the very same request resent is answered like a retry. A multipart report
+    above the listener's spool threshold (256 KiB) is hashed and parsed from its spool file."""
+    import hashlib
+    ts = int(time.time())
+    report = dict(REPORT, body="Jembatan retak di Desa Baamang", device_id="replay-test")
+    st, _, first = post(base, report, idem="rp-1", ts=ts)
+    assert st == 201, first
+    before = received(d)
+    st, _, again = post(base, report, idem="rp-1", ts=ts)
+    assert st == 201 and again["tracking_id"] == first["tracking_id"], again
+    st, h, prob = post(base, report, idem="rp-2", ts=ts)
+    assert st == 401 and "replay" in prob["detail"] and prob["errors"][0]["field"] == "Authorization", (st, prob)
+    assert received(d) == before
+    # Large multipart: two 300 KB photos, spooled to disk by the listener.
+    photos = [jpeg_bytes(300_000, bytes([97 + i])) for i in range(2)]
+    boundary = "lapor-spool-boundary"
+    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"report\"\r\nContent-Type: application/json\r\n\r\n"
+            .encode() + json.dumps(dict(
+                REPORT, title="Longsor", body="Tanah longsor menutup jalan desa di Kecamatan Parenggean",
+                reporter={"name": "Rudi", "phone": "0813-5555-7030"})).encode() + b"\r\n")
+    for i, data in enumerate(photos):
+        body += (f"--{boundary}\r\nContent-Disposition: form-data; name=\"attachments\"; filename=\"besar{i}.jpg\"\r\n"
+                 f"Content-Type: image/jpeg\r\n\r\n").encode() + data + b"\r\n"
+    body += f"--{boundary}--\r\n".encode()
+    assert len(body) > 256 * 1024
+    st, _, ans = post(base, body, idem="big-1", content_type=f"multipart/form-data; boundary={boundary}")
+    assert st == 201 and ans["status"] == "received", (st, ans)
+    for data in photos:
+        assert os.path.exists(os.path.join(d.data_dir, "attachments", hashlib.sha256(data).hexdigest()))
+    st, _, prob = post(base, body, idem="big-2", content_type=f"multipart/form-data; boundary={boundary}",
+                       sign_body=body + b"x")
+    assert st == 401, prob  # the signature is checked against the spooled bytes
+    tmp_dir = os.path.join(d.data_dir, "tmp")
+    deadline = time.time() + 5
+    while os.listdir(tmp_dir) and time.time() < deadline:
+        time.sleep(0.05)
+    assert os.listdir(tmp_dir) == [], os.listdir(tmp_dir)
+
+
+def test_ack_after_commit(tmp):
+    """Acknowledged means durable (SPEC §2): every 201 from the API and every tracking ID page
+    from the web form is still there after a kill -9 straight after the last answer."""
+    keys = '[{key_id="app1", secret="app1-secret"}]'
+    data = os.path.join(tmp, "kill9")
+    d = Daemon(data, sets=[f"mobile.api_keys={keys}", "web.rate_limit_per_minute=0"]).start()
+    acked = []
+    try:
+        base = f"http://127.0.0.1:{d.ports['web']}"
+        for i in range(20):
+            report = dict(REPORT, title=f"Laporan {i}", body=f"Got nomor {i} di Jl. Pemuda tersumbat sampah {i * 7}",
+                          reporter={"name": "Warga", "phone": f"0813-4444-{1000 + i}"})
+            st, _, ans = api(base, "POST", "/api/v1/reports", body=report, idem=f"k9-{i}")
+            assert st == 201, (st, ans)
+            acked.append(ans["tracking_id"])
+            st, _, raw = curl("-H", "Accept: application/json", "--data-urlencode", f"body=Lampu taman {i} mati total",
+                              "--data-urlencode", f"phone=0813-4444-{2000 + i}", base + "/lapor")
+            assert st == 201, (st, raw)
+            acked.append(json.loads(raw)["tracking_id"])
+        d.kill9()
+        d = Daemon(data, sets=[f"mobile.api_keys={keys}"]).start()
+        base = f"http://127.0.0.1:{d.ports['web']}"
+        for tid in acked:
+            st, _, s = api(base, "GET", "/api/v1/reports/" + tid)
+            assert st == 200 and s["tracking_id"] == tid, (tid, st, s)
+    finally:
+        d.stop()
+
+
 def test_openapi_matches(d, base):
     st, h, raw = curl(base + "/api/v1/openapi.json")
     assert st == 200 and h["content-type"].startswith("application/json")
@@ -187,8 +263,10 @@ def main():
         check("signed report, retry, conflict, status", test_submit_retry_conflict_status, d, base)
         check("photos inline (base64) and as multipart parts", test_photos, d, base, tmp.path)
         check("bad input: problem JSON naming the field, nothing stored", test_bad_input, d, base)
+        check("replayed signature refused; large multipart spooled", test_replay_and_spooled_upload, d, base, tmp.path)
         check("OpenAPI document matches the server", test_openapi_matches, d, base)
         assert d.stop() == 0
+        check("answers only after the commit: all acked reports survive kill -9", test_ack_after_commit, tmp.path)
     except BaseException:
         if d:
             print(d.tail_log(), file=sys.stderr)

@@ -58,6 +58,7 @@ def main():
     if not shutil.which("node"):
         skip("node is not installed (apt-get install nodejs npm)")
     build = os.environ.get("LAPOR_BUILD_DIR") or os.path.dirname(os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else "."))
+    modules = ensure_playwright(build)
     shots = os.path.join(build, "screenshots")
     os.makedirs(shots, exist_ok=True)
     tmp = TempDir("lapor-browser-")

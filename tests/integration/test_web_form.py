@@ -1,6 +1,8 @@
 """The web form (SPEC §7 Web) driven by curl against the real daemon: the form, urlencoded
 and multipart posts with photos, double submits, the status page, bad input that stores
-nothing, rate limiting, HTTP hygiene (HEAD, 405, 413, slowloris)."""
+nothing, rate limiting, HTTP hygiene (HEAD, 405, 413, large uploads spooled to disk,
+slowloris disconnected, 503 + Retry-After beyond the connection limit)."""
+import http.client
 import json
 import os
 import socket
@@ -43,6 +45,45 @@ def test_form_page(d, base):
     assert st == 405 and "GET" in h["allow"] and "HEAD" in h["allow"], (st, h)
     st, h, _ = curl("-X", "PUT", base + "/lapor")
     assert st == 405 and "POST" in h["allow"], (st, h)
+
+
+def test_keep_alive_and_header_limit(d, port):
+    """Several requests on one kept-alive connection; a header beyond the limit gets 431;
+    Expect: 100-continue is answered, or refused with 413 before the body is sent."""
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        for path in ("/", "/status", "/"):
+            c.request("GET", path)
+            r = c.getresponse()
+            r.read()
+            assert r.status == 200 and r.getheader("connection", "keep-alive").lower() != "close", (path, r.status)
+        assert c.sock is not None  # the same socket served all three
+    finally:
+        c.close()
+    st, h, _ = curl("-H", "X-Padding: " + "a" * 20000, f"http://127.0.0.1:{port}/")
+    assert st == 431, (st, h)
+    # Expect: 100-continue: the interim answer comes before the body is sent; a body too large
+    # is refused before it is sent at all.
+    body = b"body=Selokan+mampet+di+Gang+Mawar&phone=0813-4444-3001"
+    s = socket.create_connection(("127.0.0.1", port), timeout=10)
+    try:
+        s.sendall(b"POST /lapor HTTP/1.1\r\nHost: x\r\nAccept: application/json\r\n"
+                  b"Content-Type: application/x-www-form-urlencoded\r\nExpect: 100-continue\r\n"
+                  b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n")
+        assert s.recv(64).startswith(b"HTTP/1.1 100 Continue"), "no 100 Continue"
+        s.sendall(body)
+        answer = s.recv(4096)
+        assert answer.startswith(b"HTTP/1.1 201"), answer[:200]
+    finally:
+        s.close()
+    s = socket.create_connection(("127.0.0.1", port), timeout=10)
+    try:
+        s.sendall(b"POST /lapor HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+                  b"Expect: 100-continue\r\nContent-Length: 50000000\r\n\r\n")
+        answer = s.recv(4096)
+        assert answer.startswith(b"HTTP/1.1 413"), answer[:200]
+    finally:
+        s.close()
 
 
 def test_urlencoded_and_double_submit(d, base):
@@ -159,8 +200,35 @@ def test_status_lookup(d, base):
     assert st == 404 and b"<script>" not in page
 
 
+def tmp_files(d):
+    return count_files(os.path.join(d.data_dir, "tmp"))
+
+
+def test_large_multipart_spooled(d, base, tmp):
+    """A multipart body above the listener's spool threshold (256 KiB) goes to a temp file as it
+    arrives, not to memory; photos are read from it, and the file is gone afterwards. Above
+    web.max_body_bytes it is refused with 413, whether the length is declared or chunked."""
+    photos = [write(os.path.join(tmp, f"besar-{i}.jpg"), jpeg_bytes(190_000, bytes([65 + i]))) for i in range(3)]
+    before_files = count_files(os.path.join(d.data_dir, "attachments"))
+    args = ["-F", "body=Tiga foto jalan berlubang besar di Jl. Sudirman", "-F", f"nonce={form_nonce(base)}"]
+    for p in photos:
+        args += ["-F", f"photos=@{p};type=image/jpeg"]
+    st, h, page = curl(*args, base + "/lapor")
+    assert st == 200 and tracking_id(page) and b"3 foto" in page, (st, page[:600])
+    assert count_files(os.path.join(d.data_dir, "attachments")) == before_files + 3
+    wait_until(lambda: tmp_files(d) == 0, 5, what="the spool file to be removed")
+    before = received(d)
+    big = write(os.path.join(tmp, "besar-sekali.jpg"), jpeg_bytes(1_500_000))
+    for extra in ([], ["-H", "Transfer-Encoding: chunked"]):
+        st, h, page = curl("-F", "body=terlalu besar", "-F", f"photos=@{big};type=image/jpeg", *extra, base + "/lapor")
+        assert st == 413, (extra, st, page[:300])
+    assert received(d) == before
+    wait_until(lambda: tmp_files(d) == 0, 5, what="no spool file left by refused uploads")
+
+
 def test_slowloris(d, port):
-    """Connections that dribble a header do not keep others from being served."""
+    """Connections that dribble a header do not keep others from being served, and are
+    disconnected once web.header_timeout_ms (1.5 s here) has passed."""
     slow = []
     for _ in range(40):
         s = socket.create_connection(("127.0.0.1", port))
@@ -174,9 +242,45 @@ def test_slowloris(d, port):
             s.sendall(b"X-Slow: 1\r\n")
         st, _, _ = curl(f"http://127.0.0.1:{port}/")
         assert st == 200
+        deadline = time.time() + 10
+        for s in slow:
+            s.settimeout(max(0.1, deadline - time.time()))
+            try:
+                answer = s.recv(4096)
+            except ConnectionResetError:
+                answer = b""
+            assert answer == b"", answer[:100]  # closed by the server (a timeout would raise)
+        assert time.time() - t0 < 8, time.time() - t0
+        # Still serving after the cut-off.
+        assert curl(f"http://127.0.0.1:{port}/")[0] == 200
     finally:
         for s in slow:
             s.close()
+
+
+def test_overload(tmp):
+    """Beyond web.max_connections a new connection gets 503 with Retry-After at once (and is
+    closed) instead of waiting in a queue; once connections close, service resumes."""
+    d = Daemon(os.path.join(tmp, "overload"), sets=["web.max_connections=4"]).start()
+    held = []
+    try:
+        port = d.ports["web"]
+        for _ in range(4):
+            s = socket.create_connection(("127.0.0.1", port))
+            s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")  # served; the connection stays open (keep-alive)
+            s.settimeout(5)
+            assert s.recv(64).startswith(b"HTTP/1.1 200"), "a held connection was not served"
+            held.append(s)
+        st, h, body = curl(f"http://127.0.0.1:{port}/")
+        assert st == 503 and int(h["retry-after"]) >= 1, (st, h)
+        for s in held:
+            s.close()
+        held.clear()
+        wait_until(lambda: curl(f"http://127.0.0.1:{port}/")[0] == 200, 5, interval=0.1, what="service after overload")
+    finally:
+        for s in held:
+            s.close()
+        assert d.stop() == 0
 
 
 def test_rate_limit(tmp):
@@ -197,16 +301,20 @@ def main():
     d = None
     try:
         d = Daemon(os.path.join(tmp.path, "data"), sets=["web.rate_limit_per_minute=10000", "web.max_body_bytes=1048576",
-                                                         "web.max_photo_bytes=200000"]).start()
+                                                         "web.max_photo_bytes=200000",
+                                                         "web.header_timeout_ms=1500"]).start()
         base = f"http://127.0.0.1:{d.ports['web']}"
         check("form page, HEAD, 405 with Allow", test_form_page, d, base)
+        check("keep-alive, 431, Expect: 100-continue", test_keep_alive_and_header_limit, d, d.ports["web"])
         check("urlencoded post, double submit, status page, JSON answer", test_urlencoded_and_double_submit, d, base)
         check("multipart post with two photos", test_multipart_with_photos, d, base, tmp.path)
         check("bad input: 4xx, nothing stored", test_bad_input_stores_nothing, d, base, tmp.path)
         check("status lookup", test_status_lookup, d, base)
-        check("slowloris does not starve others", test_slowloris, d, d.ports["web"])
+        check("large multipart spooled to disk; 413 above the limit", test_large_multipart_spooled, d, base, tmp.path)
+        check("slowloris does not starve others and is disconnected", test_slowloris, d, d.ports["web"])
         assert d.stop() == 0
         check("per-IP rate limit: 429 with Retry-After", test_rate_limit, tmp.path)
+        check("overload: 503 with Retry-After beyond web.max_connections", test_overload, tmp.path)
     except BaseException:
         if d:
             print(d.tail_log(), file=sys.stderr)

@@ -37,8 +37,10 @@ struct rig {
   std::unique_ptr<mobile_api> api;
   std::int64_t now = 1'800'000'000;
 
-  rig() {
-    dir = (std::filesystem::temp_directory_path() / ("lapor-mobile-" + std::to_string(::getpid()))).string();
+  explicit rig(int per_minute = 0) : limiter(per_minute) {
+    static int made = 0;  // one folder per rig, so two rigs in one test do not share it
+    dir = (std::filesystem::temp_directory_path() /
+           ("lapor-mobile-" + std::to_string(::getpid()) + "-" + std::to_string(made++))).string();
     std::filesystem::remove_all(dir);
     files = std::make_unique<g::attachment_store>(dir);
     mobile_options o;
@@ -111,6 +113,21 @@ TEST_CASE("Authorization header parsing") {
   }
   // The spec's string to sign.
   CHECK(string_to_sign("POST", "/api/v1/reports?x=1", 5, "ab") == "POST\n/api/v1/reports?x=1\n5\nab");
+}
+
+TEST_CASE("replay guard: the same signature with another Idempotency-Key is refused") {
+  replay_guard guard(300, 4);
+  const std::string a(64, 'a'), b(64, 'b');
+  const std::int64_t t = 1764000000;
+  CHECK(guard.admit(a, t, "k1", t));
+  CHECK(guard.admit(a, t, "k1", t + 10));        // the very same request again: the store answers it
+  CHECK_FALSE(guard.admit(a, t, "k2", t + 10));  // replayed under a new key
+  CHECK(guard.admit(b, t, "k2", t + 10));        // another signature may use any key
+  // Forgotten once the signed time has left the window (the verifier refuses it by then).
+  CHECK(guard.admit(a, t, "k3", t + 301));
+  // Bounded: beyond the capacity the oldest signatures are forgotten first.
+  for (char c = 'c'; c < 'k'; ++c) CHECK(guard.admit(std::string(64, c), t + 400, "k", t + 400));
+  CHECK(guard.remembered() <= 5);
 }
 
 TEST_CASE("report JSON: fields, wrong types named, depth bounded") {
@@ -207,6 +224,16 @@ TEST_CASE("POST /api/v1/reports: signed, idempotent, problems name the field") {
   CHECK(u.status == 401);
   CHECK(field_of(u) == "Authorization");
 
+  // A captured request sent again under a new Idempotency-Key: refused, nothing stored.
+  auto captured = r.signed_request("POST", "/api/v1/reports", R"({"body":"Jembatan retak di Desa Baamang"})", "k11");
+  auto replayed = captured;
+  replayed.headers.back().second = "k12";
+  REQUIRE(replayed.header("idempotency-key") == std::optional<std::string_view>("k12"));
+  CHECK(r.post(std::move(captured)).status == 201);
+  auto replay = r.post(std::move(replayed));
+  CHECK(replay.status == 401);
+  CHECK(contains(replay.body, "replay"));
+
   auto deep = r.post(std::string(10000, '[') + std::string(10000, ']'), "k7");
   CHECK(deep.status == 400);
   auto typed = r.post(R"({"body":"b","reporter":{"phone":812}})", "k8");
@@ -215,10 +242,10 @@ TEST_CASE("POST /api/v1/reports: signed, idempotent, problems name the field") {
   auto rejected = r.post(R"({"body":"b","reporter":{"phone":"TELKOMSEL"}})", "k9");
   CHECK(rejected.status == 422);
   CHECK(field_of(rejected) == "reporter.phone");
-  auto other_type = r.signed_request("POST", "/api/v1/reports", body, "k10");
+  auto other_type = r.signed_request("POST", "/api/v1/reports", body, "k10", r.now + 1);  // its own signature
   other_type.headers[1].second = "text/plain";
   CHECK(r.post(std::move(other_type)).status == 415);
-  CHECK(r.sink.stored.size() == 2);
+  CHECK(r.sink.stored.size() == 3);
 }
 
 TEST_CASE("POST /api/v1/reports: photos inline (base64) and as multipart parts") {
@@ -249,6 +276,31 @@ TEST_CASE("POST /api/v1/reports: photos inline (base64) and as multipart parts")
   broken.headers[1].second = "multipart/form-data; boundary=M";
   CHECK(r.post(std::move(broken)).status == 400);
   CHECK(r.sink.stored.size() == 2);
+}
+
+TEST_CASE("POST /api/v1/reports: overload and rate limit answer 503/429 with Retry-After, nothing stored") {
+  rig r;
+  r.sink.refuse_with = g::submit_result::status::overloaded;
+  auto busy = r.post(R"({"body":"Lampu jalan mati di gang 3"})", "o1");
+  CHECK(busy.status == 503);
+  auto retry_after = [](const g::http_response& res) {
+    for (const auto& [k, v] : res.headers)
+      if (k == "Retry-After") return std::stoi(v);
+    return 0;
+  };
+  CHECK(retry_after(busy) >= 1);
+  CHECK(busy.content_type == "application/problem+json");
+  r.sink.refuse_with = g::submit_result::status::received;
+  CHECK(r.sink.stored.empty());
+  // The same key after the overload is a first attempt, not a conflict.
+  CHECK(r.post(R"({"body":"Lampu jalan mati di gang 3"})", "o1").status == 201);
+
+  rig limited(1);  // one report per minute per client IP
+  CHECK(limited.post(R"({"body":"Jalan berlubang di depan sekolah"})", "l1").status == 201);
+  auto refused = limited.post(R"({"body":"Jalan berlubang di depan sekolah lagi"})", "l2");
+  CHECK(refused.status == 429);
+  CHECK(retry_after(refused) >= 1);
+  CHECK(limited.sink.stored.size() == 1);
 }
 
 TEST_CASE("GET /api/v1/reports/{id} and the OpenAPI document") {

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <thread>
 
 #include <unistd.h>
@@ -54,6 +55,9 @@ struct rig {
     req.remote_ip = "10.0.0.1";
     req.headers = {{"content-type", content_type}, {"accept", accept}};
     req.body = std::move(body);
+    return post(std::move(req));
+  }
+  g::http_response post(g::http_request req) {
     std::optional<g::http_response> out;
     std::mutex m;
     web->post_report(std::move(req), [&](g::http_response r) {
@@ -244,6 +248,31 @@ TEST_CASE("POST /lapor multipart: photos kept and referenced; bad photos and bod
   CHECK(r.post("multipart/form-data", part("body", "x")).status == 400);    // no boundary parameter
   CHECK(r.post("text/plain", "body=x").status == 415);
   CHECK(r.sink.stored.size() == 1);
+}
+
+TEST_CASE("POST /lapor multipart spooled by the listener: read from its file, the file released") {
+  rig r;
+  const auto photo = jpeg(4000);
+  const auto body = part("body", "Sampah menumpuk di TPS") + part("nonce", r.nonce()) + part("photos", photo, "tps.jpg") +
+                    "--BND--\r\n";
+  const auto path = (std::filesystem::path(r.dir) / "tmp" / "upload-body-test.part").string();
+  {
+    std::ofstream out(path, std::ios::binary);
+    out << body;
+  }
+  g::http_request req;
+  req.method = "POST";
+  req.path = req.target = "/lapor";
+  req.remote_ip = "10.0.0.1";
+  req.headers = {{"content-type", multipart}};
+  req.spooled = std::make_shared<g::spooled_body>(path, body.size());
+  auto res = r.post(std::move(req));
+  CHECK(res.status == 200);
+  REQUIRE(r.sink.stored.size() == 1);
+  REQUIRE(r.sink.stored[0].attachments.size() == 1);
+  CHECK(r.sink.stored[0].attachments[0].size == photo.size());
+  CHECK(std::filesystem::exists(r.files->path_of(r.sink.stored[0].attachments[0].sha256)));
+  CHECK_FALSE(std::filesystem::exists(path));  // the spool file goes with the last holder
 }
 
 TEST_CASE("POST /lapor: rate limit and overload") {

@@ -1,0 +1,121 @@
+#include "channels/twitter/mention_submission.h"
+
+#include <chrono>
+
+#include "channels/twitter/tweet_text.h"
+
+namespace lapor::twitter {
+
+const char* to_string(skip_reason r) noexcept {
+  switch (r) {
+    case skip_reason::none: return "none";
+    case skip_reason::retweet: return "retweet";
+    case skip_reason::own_post: return "own_post";
+  }
+  return "none";
+}
+
+namespace {
+
+bool digits(std::string_view s, std::size_t at, std::size_t n, int& out) {
+  if (at + n > s.size()) return false;
+  int v = 0;
+  for (std::size_t i = at; i < at + n; ++i) {
+    if (s[i] < '0' || s[i] > '9') return false;
+    v = v * 10 + (s[i] - '0');
+  }
+  out = v;
+  return true;
+}
+
+}  // namespace
+
+std::optional<gateway::clock::time_point> parse_created_at(std::string_view s) {
+  using namespace std::chrono;
+  int y = 0, mo = 0, d = 0, h = 0, mi = 0, sec = 0, ms = 0;
+  if (!(digits(s, 0, 4, y) && s.size() > 4 && s[4] == '-' && digits(s, 5, 2, mo) && s.size() > 7 && s[7] == '-' &&
+        digits(s, 8, 2, d) && s.size() > 10 && s[10] == 'T' && digits(s, 11, 2, h) && s.size() > 13 && s[13] == ':' &&
+        digits(s, 14, 2, mi) && s.size() > 16 && s[16] == ':' && digits(s, 17, 2, sec)))
+    return std::nullopt;
+  std::string_view rest = s.substr(19);
+  if (rest.size() == 5 && rest[0] == '.' && rest[4] == 'Z') {
+    if (!digits(rest, 1, 3, ms)) return std::nullopt;
+  } else if (rest != "Z") {
+    return std::nullopt;
+  }
+  const year_month_day ymd{year{y}, month{static_cast<unsigned>(mo)}, day{static_cast<unsigned>(d)}};
+  if (!ymd.ok() || h > 23 || mi > 59 || sec > 60) return std::nullopt;
+  return time_point_cast<gateway::clock::duration>(sys_days{ymd} + hours{h} + minutes{mi} + seconds{sec} + milliseconds{ms});
+}
+
+mention_decision decide_mention(const tweet& t, const mentions_page& page, const mention_options& opts) {
+  mention_decision d;
+  for (const auto& r : t.referenced)
+    if (r.type == "retweeted") {
+      d.skip = skip_reason::retweet;
+      return d;
+    }
+  if (opts.our_user_id != 0 && t.author_id == opts.our_user_id) {
+    d.skip = skip_reason::own_post;
+    return d;
+  }
+
+  mention_item& item = d.item;
+  item.tweet_id = t.id;
+  gateway::submission& s = item.sub;
+  s.channel = gateway::channel_kind::twitter;
+  const std::uint64_t original = t.edit_history.empty() ? t.id : t.edit_history.front();
+  s.idempotency_key = std::to_string(original);
+
+  auto& ref = s.channel_ref;
+  ref.emplace_back("tweet_id", std::to_string(t.id));
+  if (original != t.id) ref.emplace_back("original_tweet_id", std::to_string(original));
+  if (t.author_id != 0) ref.emplace_back("author_id", std::to_string(t.author_id));
+  const user* author = page.find_user(t.author_id);
+  if (author && !author->username.empty()) {
+    s.who.twitter = author->username;
+    ref.emplace_back("username", author->username);
+    ref.emplace_back("url", "https://x.com/" + author->username + "/status/" + std::to_string(t.id));
+  } else {
+    ref.emplace_back("url", "https://x.com/i/web/status/" + std::to_string(t.id));
+  }
+  if (author && !author->name.empty()) s.who.name = author->name;
+  if (t.conversation_id != 0 && t.conversation_id != t.id)
+    ref.emplace_back("conversation_id", std::to_string(t.conversation_id));
+  for (const auto& r : t.referenced) {
+    if (r.id == 0) continue;
+    if (r.type == "replied_to") ref.emplace_back("in_reply_to_tweet_id", std::to_string(r.id));
+    else if (r.type == "quoted") ref.emplace_back("quoted_tweet_id", std::to_string(r.id));
+  }
+
+  cleaned_text text = clean_tweet_text(t.text, t.entities, opts.our_handle);
+  s.body = std::move(text.body);
+  if (!text.hashtags.empty()) {
+    std::string joined;
+    for (const auto& h : text.hashtags) joined += (joined.empty() ? "" : ",") + h;
+    ref.emplace_back("hashtags", std::move(joined));
+  }
+
+  std::string media_urls;
+  for (const auto& key : t.media_keys) {
+    const media* m = page.find_media(key);
+    if (!m) continue;
+    const std::string& url = m->type == "photo" ? m->url : m->preview_image_url;
+    if (url.empty()) continue;
+    media_urls += (media_urls.empty() ? "" : " ") + url;
+    if (m->type == "photo" && item.photos.size() < opts.max_photos) item.photos.push_back({m->key, m->url});
+  }
+  if (!media_urls.empty()) ref.emplace_back("media_urls", std::move(media_urls));
+  if (!t.lang.empty()) ref.emplace_back("lang", t.lang);
+
+  if (!t.place_id.empty())
+    if (const place* p = page.find_place(t.place_id)) s.where.text = p->full_name;
+  if (t.point) {
+    s.where.lat = t.point->first;
+    s.where.lon = t.point->second;
+  }
+  if (auto when = parse_created_at(t.created_at)) s.received_at = *when;
+  return d;
+}
+
+}  // namespace lapor::twitter

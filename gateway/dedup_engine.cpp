@@ -1,0 +1,193 @@
+#include "gateway/dedup_engine.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
+
+#include "gateway/complaint_json.h"
+#include "gateway/complaint_status.h"
+
+namespace lapor::gateway {
+
+namespace {
+
+double rounded(double score) { return std::round(score * 1000.0) / 1000.0; }
+
+}  // namespace
+
+std::vector<std::string> identity_keys_of(const submission& s) {
+  std::vector<std::string> keys;
+  auto add = [&keys](std::string k) {
+    for (const auto& e : keys)
+      if (e == k) return;
+    keys.push_back(std::move(k));
+  };
+  if (s.who.phone) add(phone_identity(*s.who.phone));
+  if (s.who.email) add(email_identity(*s.who.email));
+  if (s.who.twitter) add(twitter_identity(*s.who.twitter));
+  // A tweet cannot state a phone in a field: "… hub 0812-…" in its text links the handle.
+  if (s.channel == channel_kind::twitter && s.who.twitter && !s.who.phone)
+    for (const auto& p : contact_phones_in_text(s.body)) add(phone_identity(p));
+  return keys;
+}
+
+std::shared_ptr<dedup_context> make_dedup_context(const submission& s) {
+  auto ctx = std::make_shared<dedup_context>();
+  std::string text;
+  text.reserve(s.title.size() + s.body.size() + s.where.text.size() + 2);
+  // A derived title is the body's first words: counting them twice changes nothing (sets).
+  text.append(s.title).append("\n").append(s.body).append("\n").append(s.where.text);
+  ctx->sketch = make_sketch(normalize_for_matching(text));
+  ctx->identity_keys = identity_keys_of(s);
+  for (const auto& k : ctx->identity_keys) ctx->sketch.identities.push_back(stable_hash64(k));
+  ctx->channel = s.channel;
+  ctx->received_at = s.received_at;
+  ctx->anonymous = s.anonymous;
+  return ctx;
+}
+
+std::string with_dedup_evidence(const std::string& meta, const std::string& evidence_json) {
+  boost::system::error_code ec;
+  auto v = boost::json::parse(meta, ec);
+  if (ec || !v.is_object()) return meta;
+  auto e = boost::json::parse(evidence_json, ec);
+  if (ec) return meta;
+  v.get_object()["dedup"] = std::move(e);
+  return boost::json::serialize(v);
+}
+
+unmerge_payload make_unmerge_payload(const std::string& tracking_id, const std::string& was_duplicate_of,
+                                     std::int64_t at_ms) {
+  boost::json::object o;
+  o["schema"] = "lapor.unmerge/v1";
+  o["tracking_id"] = tracking_id;
+  o["was_duplicate_of"] = was_duplicate_of;
+  o["unmerged_at"] = utc_timestamp(at_ms);
+  std::string head = boost::json::serialize(o);
+  head.pop_back();  // the closing brace: the document follows as "complaint"
+  head += ",\"complaint\":";
+  return unmerge_payload{std::move(head), "}"};
+}
+
+dedup_engine::dedup_engine(dedup_options o, const tracking_id_codec& ids, metrics& m)
+    : opts_(o), ids_(ids), metrics_(m), index_(o.thresholds) {}
+
+std::size_t dedup_engine::attach(store::group_writer& w, std::int64_t now_ms) {
+  if (!opts_.enabled) return 0;
+  std::size_t loaded = 0;
+  w.scan_match_state(
+      now_ms - opts_.thresholds.window_ms,
+      [this](std::string_view a, std::string_view b) {
+        (void)index_.link(stable_hash64(a), stable_hash64(b));
+        index_.commit();
+      },
+      [this, &loaded](const store::match_record& m) {
+        auto sketch = parse_sketch(m.sketch);
+        if (!sketch) return;  // written by another version: not comparable, skipped
+        std::int64_t original = m.complaint_id;
+        if (!m.duplicate_of.empty())
+          if (auto parts = ids_.decode(m.duplicate_of)) original = row_id(*parts);
+        index_.add(m.complaint_id, original, m.received_at_ms, std::move(*sketch));
+        latest_ms_ = std::max(latest_ms_, m.received_at_ms);
+        ++loaded;
+      });
+  index_.commit();
+  index_.expire(now_ms);
+  w.set_insert_decider(this);
+  return loaded;
+}
+
+void dedup_engine::decide(store::complaint_row& row) noexcept {
+  staged_links_ = 0;
+  last_was_related_ = false;
+  auto* ctx = dynamic_cast<dedup_context*>(row.context.get());
+  if (ctx == nullptr || !opts_.enabled) return;
+  try {
+    const std::int64_t at = row.received_at_ms;
+    latest_ms_ = std::max(latest_ms_, at);
+    const dedup_decision d = index_.lookup(ctx->sketch, at);
+
+    // A report that states several identities links them for every later report.
+    const auto& keys = ctx->identity_keys;
+    for (std::size_t i = 1; i < keys.size(); ++i)
+      if (index_.link(ctx->sketch.identities[0], ctx->sketch.identities[i])) {
+        row.identity_links.emplace_back(keys[0], keys[i]);
+        ++staged_links_;
+      }
+
+    std::int64_t original = row.id;
+    if (d.what != dedup_decision::kind::original) {
+      boost::json::object ev;
+      const std::string of = ids_.encode(parts_of_row(d.of));
+      ev["decision"] = d.what == dedup_decision::kind::duplicate ? "duplicate" : "related";
+      ev["of"] = of;
+      ev["matched"] = ids_.encode(parts_of_row(d.matched));
+      ev["score"] = rounded(d.score);
+      if (d.what == dedup_decision::kind::duplicate) {
+        original = d.of;
+        for (std::size_t i = 0; i < keys.size(); ++i)
+          if (ctx->sketch.identities[i] == d.identity)
+            ev["identity"] = ctx->anonymous ? keys[i].substr(0, keys[i].find(':')) : mask_identity(keys[i]);
+        row.duplicate_of = of;
+        duplicate_link link;
+        link.tracking_id = row.tracking_id;
+        link.duplicate_of = of;
+        link.channel = ctx->channel;
+        link.received_at = ctx->received_at;
+        link.score = rounded(d.score);
+        row.outbox_payload = to_duplicate_json(link);
+      } else {
+        staged_related_.push_back(ctx->channel);
+        last_was_related_ = true;
+      }
+      row.status_meta = with_dedup_evidence(row.status_meta, boost::json::serialize(ev));
+    }
+    row.match_sketch = serialize_sketch(ctx->sketch);
+    index_.add(row.id, original, at, std::move(ctx->sketch));
+  } catch (...) {
+    // Out of memory while deciding: the row is stored as an original, unindexed.
+  }
+}
+
+void dedup_engine::undo_last() noexcept {
+  index_.rollback_last(staged_links_);
+  staged_links_ = 0;
+  if (last_was_related_ && !staged_related_.empty()) staged_related_.pop_back();
+  last_was_related_ = false;
+}
+
+void dedup_engine::relinked(std::int64_t id, const std::string& duplicate_of) noexcept {
+  std::int64_t original = id;
+  if (!duplicate_of.empty())
+    if (auto parts = ids_.decode(duplicate_of)) original = row_id(*parts);
+  (void)index_.set_original(id, original);
+}
+
+void dedup_engine::group_committed() noexcept {
+  index_.commit();
+  for (const channel_kind ch : staged_related_) metrics_.add(counter::related, ch);
+  staged_related_.clear();
+  staged_links_ = 0;
+  // The wall clock, not the newest row's time: a channel's bogus future timestamp must not
+  // expire the whole window.
+  const std::int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                               std::chrono::system_clock::now().time_since_epoch())
+                               .count();
+  try {
+    index_.expire(std::min(latest_ms_, now));
+  } catch (...) {
+    // shrink_to_fit may allocate: expiry is retried after the next group.
+  }
+}
+
+void dedup_engine::group_failed() noexcept {
+  index_.rollback();
+  staged_related_.clear();
+  staged_links_ = 0;
+}
+
+}  // namespace lapor::gateway

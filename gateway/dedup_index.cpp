@@ -1,0 +1,267 @@
+#include "gateway/dedup_index.h"
+
+#include <algorithm>
+#include <array>
+
+namespace lapor::gateway {
+
+namespace {
+
+constexpr std::size_t tables = 4;
+constexpr std::size_t table_size = 65536;
+// "Related" is advisory: the 16 newest complaints per bucket (64 over the four tables) are
+// enough to find a running campaign, and bound the lookup when one floods a bucket.
+constexpr std::size_t related_candidates_per_bucket = 16;
+
+std::size_t bucket_of(std::size_t table, std::uint64_t simhash) noexcept {
+  return table * table_size + static_cast<std::size_t>((simhash >> (16 * table)) & 0xffff);
+}
+
+void push_unique(std::vector<std::uint64_t>& v, std::uint64_t x) {
+  if (std::find(v.begin(), v.end(), x) == v.end()) v.push_back(x);
+}
+
+}  // namespace
+
+dedup_index::dedup_index(dedup_thresholds t) : t_(t), buckets_(tables * table_size) {}
+
+const dedup_index::entry* dedup_index::at(seq_t seq) const noexcept {
+  if (seq < base_ || seq - base_ >= entries_.size()) return nullptr;
+  return &entries_[static_cast<std::size_t>(seq - base_)];
+}
+
+std::uint64_t dedup_index::find(std::uint64_t key) const {
+  for (;;) {
+    auto it = parent_.find(key);
+    if (it == parent_.end() || it->second == key) return key;
+    key = it->second;
+  }
+}
+
+std::uint64_t dedup_index::find_compress(std::uint64_t key) {
+  const std::uint64_t root = find(key);
+  while (key != root) {
+    auto it = parent_.find(key);
+    const std::uint64_t next = it->second;
+    it->second = root;
+    key = next;
+  }
+  return root;
+}
+
+void dedup_index::unite(std::uint64_t a, std::uint64_t b) {
+  a = find_compress(a);
+  b = find_compress(b);
+  if (a == b) return;
+  auto ga = groups_.find(a), gb = groups_.find(b);
+  // The larger group keeps its root; the smaller one's seqs merge into it (ascending, unique).
+  if (ga != groups_.end() && gb != groups_.end() && ga->second.size() < gb->second.size()) {
+    std::swap(a, b);
+    std::swap(ga, gb);
+  } else if (ga == groups_.end() && gb != groups_.end()) {
+    std::swap(a, b);
+    std::swap(ga, gb);
+  }
+  parent_[b] = a;
+  parent_.try_emplace(a, a);
+  if (gb == groups_.end()) return;
+  std::vector<seq_t> merged;
+  if (ga == groups_.end()) {
+    groups_[a] = std::move(gb->second);
+  } else {
+    merged.reserve(ga->second.size() + gb->second.size());
+    std::merge(ga->second.begin(), ga->second.end(), gb->second.begin(), gb->second.end(), std::back_inserter(merged));
+    merged.erase(std::unique(merged.begin(), merged.end()), merged.end());
+    ga->second = std::move(merged);
+  }
+  groups_.erase(b);
+}
+
+bool dedup_index::linked(std::uint64_t a, std::uint64_t b) const {
+  if (find(a) == find(b)) return true;
+  // Staged links: a small list, searched transitively from a.
+  std::vector<std::uint64_t> reach{find(a)};
+  for (bool grew = true; grew;) {
+    grew = false;
+    for (const auto& [x, y] : staged_links_) {
+      const std::uint64_t rx = find(x), ry = find(y);
+      const bool hx = std::find(reach.begin(), reach.end(), rx) != reach.end();
+      const bool hy = std::find(reach.begin(), reach.end(), ry) != reach.end();
+      if (hx != hy) {
+        reach.push_back(hx ? ry : rx);
+        grew = true;
+      }
+    }
+  }
+  return std::find(reach.begin(), reach.end(), find(b)) != reach.end();
+}
+
+bool dedup_index::link(std::uint64_t a, std::uint64_t b) {
+  if (linked(a, b)) return false;
+  staged_links_.emplace_back(a, b);
+  return true;
+}
+
+dedup_decision dedup_index::lookup(const match_sketch& s, std::int64_t at_ms) const {
+  dedup_decision d;
+  if (s.distinct_words < t_.min_words) return d;
+  const std::int64_t oldest = at_ms - t_.window_ms;
+
+  std::vector<std::uint64_t> roots;
+  std::vector<std::uint64_t> root_identity;  // the identity of `s` behind each root
+  for (const std::uint64_t id : s.identities) {
+    const std::uint64_t r = find(id);
+    if (std::find(roots.begin(), roots.end(), r) == roots.end()) {
+      roots.push_back(r);
+      root_identity.push_back(id);
+    }
+  }
+
+  // 1. The same reporter.
+  for (std::size_t i = 0; i < roots.size(); ++i) {
+    auto g = groups_.find(roots[i]);
+    if (g == groups_.end()) continue;
+    const auto& seqs = g->second;
+    std::size_t seen = 0;
+    for (auto it = seqs.rbegin(); it != seqs.rend() && seen < t_.max_candidates; ++it) {
+      const entry* e = at(*it);
+      if (e == nullptr) break;  // expired: everything before it too
+      ++seen;
+      if (e->at_ms < oldest || e->sketch.distinct_words < t_.min_words) continue;
+      const double score = text_score(s, e->sketch);
+      if (score < t_.duplicate_score || score <= d.score) continue;
+      if (sketch_facets_conflict(s, e->sketch)) continue;
+      d.what = dedup_decision::kind::duplicate;
+      d.of = e->original;
+      d.matched = e->id;
+      d.score = score;
+      d.identity = root_identity[i];
+    }
+  }
+  if (d.what == dedup_decision::kind::duplicate) return d;
+
+  // 2. Other reporters, near-identical text. Advisory: the first exact match ends the search,
+  // and a complaint found through several of the four tables is compared once.
+  double best = 0;
+  std::array<seq_t, tables * related_candidates_per_bucket> checked{};
+  std::size_t n_checked = 0;
+  const std::size_t per_bucket = std::min<std::size_t>(t_.max_candidates, related_candidates_per_bucket);
+  for (std::size_t table = 0; table < tables && best < 1.0; ++table) {
+    const auto& slots = buckets_[bucket_of(table, s.simhash)];
+    std::size_t seen = 0;
+    for (auto it = slots.rbegin(); it != slots.rend() && seen < per_bucket && best < 1.0; ++it) {
+      if (it->seq < base_) break;  // expired, and everything before it
+      ++seen;
+      if (hamming(it->simhash, s.simhash) > t_.related_max_hamming) continue;
+      if (std::find(checked.begin(), checked.begin() + static_cast<std::ptrdiff_t>(n_checked), it->seq) !=
+          checked.begin() + static_cast<std::ptrdiff_t>(n_checked))
+        continue;
+      checked[n_checked++] = it->seq;
+      const entry* e = at(it->seq);
+      if (e == nullptr || e->at_ms < oldest) continue;
+      const double score = sample_overlap(s.words, e->sketch.words);
+      if (score < t_.related_score || score <= best) continue;
+      bool same_reporter = false;
+      for (const std::uint64_t id : e->sketch.identities)
+        if (std::find(roots.begin(), roots.end(), find(id)) != roots.end()) same_reporter = true;
+      if (same_reporter) continue;
+      best = score;
+      d.what = dedup_decision::kind::related;
+      d.of = e->original;
+      d.matched = e->id;
+      d.score = score;
+      d.identity = 0;
+    }
+  }
+  return d;
+}
+
+void dedup_index::add(std::int64_t id, std::int64_t original, std::int64_t at_ms, match_sketch s) {
+  const seq_t seq = base_ + entries_.size();
+  std::vector<std::uint64_t> roots;
+  for (const std::uint64_t identity : s.identities) push_unique(roots, find(identity));
+  for (const std::uint64_t r : roots) groups_[r].push_back(seq);
+  for (std::size_t table = 0; table < tables; ++table) buckets_[bucket_of(table, s.simhash)].push_back(slot{seq, s.simhash});
+  entries_.push_back(entry{id, original, at_ms, std::move(s)});
+  ++staged_;
+}
+
+void dedup_index::rollback_last(std::size_t links) {
+  staged_links_.resize(staged_links_.size() > links ? staged_links_.size() - links : 0);
+  if (staged_ == 0) return;
+  const seq_t seq = base_ + entries_.size() - 1;
+  const entry& e = entries_.back();
+  std::vector<std::uint64_t> roots;
+  for (const std::uint64_t identity : e.sketch.identities) push_unique(roots, find(identity));
+  for (const std::uint64_t r : roots) {
+    auto g = groups_.find(r);
+    if (g != groups_.end() && !g->second.empty() && g->second.back() == seq) {
+      g->second.pop_back();
+      if (g->second.empty()) groups_.erase(g);
+    }
+  }
+  for (std::size_t table = 0; table < tables; ++table) {
+    auto& b = buckets_[bucket_of(table, e.sketch.simhash)];
+    if (!b.empty() && b.back().seq == seq) b.pop_back();
+  }
+  entries_.pop_back();
+  --staged_;
+}
+
+void dedup_index::rollback() {
+  while (staged_ > 0) rollback_last();
+  staged_links_.clear();
+}
+
+void dedup_index::commit() {
+  for (const auto& [a, b] : staged_links_) unite(a, b);
+  staged_links_.clear();
+  staged_ = 0;
+}
+
+bool dedup_index::set_original(std::int64_t id, std::int64_t original) {
+  for (auto it = entries_.rbegin(); it != entries_.rend(); ++it)
+    if (it->id == id) {
+      it->original = original;
+      return true;
+    }
+  return false;
+}
+
+void dedup_index::expire(std::int64_t now_ms) {
+  const std::int64_t oldest = now_ms - t_.window_ms;
+  while (entries_.size() > staged_ && entries_.front().at_ms < oldest) {
+    entries_.pop_front();
+    ++base_;
+    ++expired_since_sweep_;
+  }
+  if (expired_since_sweep_ > 1024 && expired_since_sweep_ > entries_.size()) sweep();
+}
+
+void dedup_index::sweep() {
+  for (auto it = groups_.begin(); it != groups_.end();) {
+    auto& v = it->second;
+    v.erase(v.begin(), std::lower_bound(v.begin(), v.end(), base_));
+    if (v.empty()) it = groups_.erase(it);
+    else ++it;
+  }
+  for (auto& b : buckets_) {
+    b.erase(b.begin(), std::lower_bound(b.begin(), b.end(), base_, [](const slot& x, seq_t v) { return x.seq < v; }));
+    if (b.empty()) b.shrink_to_fit();
+  }
+  expired_since_sweep_ = 0;
+}
+
+std::size_t dedup_index::memory_bytes() const noexcept {
+  std::size_t n = buckets_.capacity() * sizeof(std::vector<slot>);
+  for (const auto& b : buckets_) n += b.capacity() * sizeof(slot);
+  for (const auto& e : entries_)
+    n += sizeof(entry) + e.sketch.words.capacity() * 2 + e.sketch.skeletons.capacity() * 2 +
+         e.sketch.facets.capacity() * 4 + e.sketch.identities.capacity() * 8;
+  n += groups_.size() * (sizeof(std::vector<seq_t>) + 32);
+  for (const auto& [k, v] : groups_) n += v.capacity() * sizeof(seq_t);
+  n += parent_.size() * 32;
+  return n;
+}
+
+}  // namespace lapor::gateway

@@ -1,0 +1,322 @@
+#include "gateway/dedup_sketch.h"
+
+#include <algorithm>
+#include <array>
+#include <cstring>
+
+#include "gateway/phone.h"
+
+namespace lapor::gateway {
+
+namespace {
+
+constexpr std::uint8_t sketch_version = 1;
+
+std::uint64_t mix64(std::uint64_t x) noexcept {  // the SplitMix64 / Murmur3 finaliser
+  x ^= x >> 30;
+  x *= 0xbf58476d1ce4e5b9ULL;
+  x ^= x >> 27;
+  x *= 0x94d049bb133111ebULL;
+  x ^= x >> 31;
+  return x;
+}
+
+std::uint16_t h16(std::uint64_t h) noexcept { return static_cast<std::uint16_t>(h >> 48); }
+
+// Sorted, unique, at most sketch_k: the bottom-k sample.
+void bottom_k(std::vector<std::uint16_t>& v) {
+  std::sort(v.begin(), v.end());
+  v.erase(std::unique(v.begin(), v.end()), v.end());
+  if (v.size() > sketch_k) v.resize(sketch_k);
+}
+
+// The sample's limit: every hash <= it is in the sample (all of them when not truncated).
+std::uint32_t limit_of(const std::vector<std::uint16_t>& v) noexcept {
+  return v.size() < sketch_k ? 0xffffu : v.back();
+}
+
+template <class T>
+void put(std::string& out, T v) {
+  for (std::size_t i = 0; i < sizeof(T); ++i) out.push_back(static_cast<char>((static_cast<std::uint64_t>(v) >> (8 * i)) & 0xff));
+}
+
+class reader {
+ public:
+  explicit reader(std::string_view b) : b_(b) {}
+  template <class T>
+  bool get(T& v) {
+    if (b_.size() < sizeof(T)) return false;
+    std::uint64_t x = 0;
+    for (std::size_t i = 0; i < sizeof(T); ++i) x |= static_cast<std::uint64_t>(static_cast<unsigned char>(b_[i])) << (8 * i);
+    v = static_cast<T>(x);
+    b_.remove_prefix(sizeof(T));
+    return true;
+  }
+  template <class T>
+  bool array(std::vector<T>& v, std::size_t max) {
+    std::uint8_t n = 0;
+    if (!get(n) || n > max) return false;
+    v.resize(n);
+    for (auto& x : v)
+      if (!get(x)) return false;
+    return true;
+  }
+  [[nodiscard]] bool done() const noexcept { return b_.empty(); }
+
+ private:
+  std::string_view b_;
+};
+
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
+}  // namespace
+
+std::uint64_t stable_hash64(std::string_view s) noexcept {
+  std::uint64_t h = 0xcbf29ce484222325ULL;  // FNV-1a 64
+  for (unsigned char c : s) {
+    h ^= c;
+    h *= 0x100000001b3ULL;
+  }
+  return mix64(h ^ s.size());
+}
+
+match_sketch make_sketch(const match_text& t) {
+  match_sketch s;
+  std::vector<std::uint64_t> word_hashes;
+  word_hashes.reserve(t.tokens.size());
+  s.words.reserve(t.tokens.size());
+  s.skeletons.reserve(t.tokens.size());
+  auto skeleton_hash = [](const std::string& w) {
+    return h16(stable_hash64(consonant_skeleton(w)) ^ 0x5bd1e9955bd1e995ULL);
+  };
+  for (const auto& p : t.places) {
+    s.places.push_back(h16(stable_hash64(p)));
+    s.place_skeletons.push_back(skeleton_hash(p));
+  }
+  bottom_k(s.places);
+  bottom_k(s.place_skeletons);
+  for (const auto& w : t.tokens) {
+    const std::uint64_t h = stable_hash64(w);
+    word_hashes.push_back(h);
+    if (std::binary_search(s.places.begin(), s.places.end(), h16(h))) continue;
+    s.words.push_back(h16(h));
+    s.skeletons.push_back(skeleton_hash(w));
+  }
+  std::sort(word_hashes.begin(), word_hashes.end());
+  word_hashes.erase(std::unique(word_hashes.begin(), word_hashes.end()), word_hashes.end());
+  s.distinct_words = static_cast<std::uint16_t>(std::min<std::size_t>(word_hashes.size(), 0xffff));
+  // SimHash: each distinct word votes on each of the 64 bits.
+  // Counted as set bits (branch-free, vectorisable): bit b is 1 when more than half the
+  // words have it.
+  std::array<std::int32_t, 64> ones{};
+  for (const std::uint64_t h : word_hashes)
+    for (std::size_t b = 0; b < 64; ++b) ones[b] += static_cast<std::int32_t>((h >> b) & 1);
+  const auto half = static_cast<std::int32_t>(word_hashes.size());
+  for (std::size_t b = 0; b < 64; ++b)
+    if (2 * ones[b] > half) s.simhash |= std::uint64_t{1} << b;
+  bottom_k(s.words);
+  bottom_k(s.skeletons);
+  for (const auto& f : t.facets) {
+    const auto type = static_cast<std::uint32_t>(static_cast<unsigned char>(f.front()));
+    // The value's skeleton: "Jl. Hsnddn" and "Jalan Hasanuddin" state the same street.
+    const std::string value = consonant_skeleton(std::string_view(f).substr(2));
+    s.facets.push_back(type << 24 | static_cast<std::uint32_t>(stable_hash64(value) & 0xffffff));
+  }
+  std::sort(s.facets.begin(), s.facets.end());
+  s.facets.erase(std::unique(s.facets.begin(), s.facets.end()), s.facets.end());
+  if (s.facets.size() > 32) s.facets.resize(32);
+  return s;
+}
+
+double sample_overlap(const std::vector<std::uint16_t>& a, const std::vector<std::uint16_t>& b,
+                      const std::vector<std::uint16_t>& skip_a, const std::vector<std::uint16_t>& skip_b) noexcept {
+  if (a.empty() || b.empty()) return 0.0;
+  const std::uint32_t limit = std::min(limit_of(a), limit_of(b));
+  auto skipped = [&](std::uint16_t h) {
+    return std::binary_search(skip_a.begin(), skip_a.end(), h) || std::binary_search(skip_b.begin(), skip_b.end(), h);
+  };
+  std::size_t i = 0, j = 0, na = 0, nb = 0, both = 0;
+  while (i < a.size() || j < b.size()) {
+    if (i < a.size() && a[i] <= limit && skipped(a[i])) {
+      ++i;
+      continue;
+    }
+    if (j < b.size() && b[j] <= limit && skipped(b[j])) {
+      ++j;
+      continue;
+    }
+    const bool take_a = i < a.size() && a[i] <= limit;
+    const bool take_b = j < b.size() && b[j] <= limit;
+    if (!take_a && !take_b) break;
+    if (take_a && take_b && a[i] == b[j]) {
+      ++both, ++na, ++nb, ++i, ++j;
+    } else if (take_a && (!take_b || a[i] < b[j])) {
+      ++na, ++i;
+    } else {
+      ++nb, ++j;
+    }
+  }
+  const std::size_t denom = std::max<std::size_t>(std::min(na, nb), 3);
+  return static_cast<double>(both) / static_cast<double>(denom);
+}
+
+double text_score(const match_sketch& a, const match_sketch& b) noexcept {
+  return 0.5 * (sample_overlap(a.words, b.words, a.places, b.places) +
+                sample_overlap(a.skeletons, b.skeletons, a.place_skeletons, b.place_skeletons));
+}
+
+bool sketch_facets_conflict(const match_sketch& a, const match_sketch& b) noexcept {
+  // Both sorted: types group together.
+  std::size_t i = 0, j = 0;
+  while (i < a.facets.size() && j < b.facets.size()) {
+    const std::uint32_t ta = a.facets[i] >> 24, tb = b.facets[j] >> 24;
+    if (ta < tb) {
+      ++i;
+      continue;
+    }
+    if (tb < ta) {
+      ++j;
+      continue;
+    }
+    std::size_t ie = i, je = j;
+    while (ie < a.facets.size() && (a.facets[ie] >> 24) == ta) ++ie;
+    while (je < b.facets.size() && (b.facets[je] >> 24) == tb) ++je;
+    bool shared = false;
+    for (std::size_t x = i; x < ie && !shared; ++x)
+      for (std::size_t y = j; y < je; ++y)
+        if (a.facets[x] == b.facets[y]) {
+          shared = true;
+          break;
+        }
+    if (!shared) return true;
+    i = ie;
+    j = je;
+  }
+  return false;
+}
+
+std::string serialize_sketch(const match_sketch& s) {
+  std::string out;
+  out.reserve(16 + 2 * (s.words.size() + s.skeletons.size()) + 4 * s.facets.size() + 8 * s.identities.size());
+  put<std::uint8_t>(out, sketch_version);
+  put<std::uint64_t>(out, s.simhash);
+  put<std::uint16_t>(out, s.distinct_words);
+  put<std::uint8_t>(out, static_cast<std::uint8_t>(s.words.size()));
+  for (auto w : s.words) put<std::uint16_t>(out, w);
+  put<std::uint8_t>(out, static_cast<std::uint8_t>(s.skeletons.size()));
+  for (auto w : s.skeletons) put<std::uint16_t>(out, w);
+  put<std::uint8_t>(out, static_cast<std::uint8_t>(s.facets.size()));
+  for (auto f : s.facets) put<std::uint32_t>(out, f);
+  put<std::uint8_t>(out, static_cast<std::uint8_t>(s.places.size()));
+  for (auto w : s.places) put<std::uint16_t>(out, w);
+  put<std::uint8_t>(out, static_cast<std::uint8_t>(s.place_skeletons.size()));
+  for (auto w : s.place_skeletons) put<std::uint16_t>(out, w);
+  put<std::uint8_t>(out, static_cast<std::uint8_t>(std::min<std::size_t>(s.identities.size(), 16)));
+  for (std::size_t i = 0; i < s.identities.size() && i < 16; ++i) put<std::uint64_t>(out, s.identities[i]);
+  return out;
+}
+
+std::optional<match_sketch> parse_sketch(std::string_view bytes) {
+  reader r(bytes);
+  std::uint8_t version = 0;
+  if (!r.get(version) || version != sketch_version) return std::nullopt;
+  match_sketch s;
+  if (!r.get(s.simhash) || !r.get(s.distinct_words)) return std::nullopt;
+  if (!r.array(s.words, sketch_k) || !r.array(s.skeletons, sketch_k) || !r.array(s.facets, 32) ||
+      !r.array(s.places, sketch_k) || !r.array(s.place_skeletons, sketch_k) || !r.array(s.identities, 16) || !r.done())
+    return std::nullopt;
+  return s;
+}
+
+std::string email_identity(std::string_view email) {
+  std::string e;
+  e.reserve(email.size());
+  for (char c : email) e.push_back(static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c));
+  const auto at = e.rfind('@');
+  if (at == std::string::npos) return "mailto:" + e;
+  std::string local = e.substr(0, at), domain = e.substr(at + 1);
+  if (const auto plus = local.find('+'); plus != std::string::npos && plus > 0) local.resize(plus);
+  if (domain == "googlemail.com") domain = "gmail.com";
+  if (domain == "gmail.com") local.erase(std::remove(local.begin(), local.end(), '.'), local.end());
+  return "mailto:" + local + "@" + domain;
+}
+
+std::string phone_identity(std::string_view e164) { return "tel:" + std::string(e164); }
+
+std::string twitter_identity(std::string_view handle) {
+  if (!handle.empty() && handle.front() == '@') handle.remove_prefix(1);
+  std::string h = "twitter:";
+  for (char c : handle) h.push_back(static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c));
+  return h;
+}
+
+std::vector<std::string> contact_phones_in_text(std::string_view text) {
+  // A contact marker, then within a few characters a number starting 08, 628 or +628.
+  static constexpr std::array<std::string_view, 10> markers = {"hub", "wa", "hp", "telp", "tlp",
+                                                               "kontak", "no", "nomor", "nmr", "call"};
+  std::vector<std::string> out;
+  std::string lower(text.size(), ' ');
+  for (std::size_t i = 0; i < text.size(); ++i)
+    lower[i] = static_cast<char>(text[i] >= 'A' && text[i] <= 'Z' ? text[i] - 'A' + 'a' : text[i]);
+  for (std::size_t i = 0; i < lower.size(); ++i) {
+    if (!(lower[i] == '0' || lower[i] == '+' || lower[i] == '6')) continue;
+    if (i > 0 && (is_digit(lower[i - 1]) || lower[i - 1] == '+')) continue;
+    std::size_t j = i;
+    while (j < lower.size() && (is_digit(lower[j]) || lower[j] == '+' || lower[j] == '-' || lower[j] == '.' ||
+                                (lower[j] == ' ' && j + 1 < lower.size() && is_digit(lower[j + 1]))))
+      ++j;
+    const std::string_view candidate = std::string_view(text).substr(i, j - i);
+    std::string compact;
+    for (char c : candidate)
+      if (is_digit(c) || c == '+') compact.push_back(c);
+    const bool mobile = compact.starts_with("08") || compact.starts_with("628") || compact.starts_with("+628");
+    if (!mobile) {
+      i = j;
+      continue;
+    }
+    // The marker must come right before (up to 12 characters of ':', ' ', '.', '/').
+    const std::size_t from = i > 16 ? i - 16 : 0;
+    const std::string_view before = std::string_view(lower).substr(from, i - from);
+    bool marked = false;
+    for (auto m : markers) {
+      const auto pos = before.rfind(m);
+      if (pos == std::string_view::npos) continue;
+      const bool word_start = pos + from == 0 || !(lower[pos + from - 1] >= 'a' && lower[pos + from - 1] <= 'z');
+      bool only_punct = true;
+      for (std::size_t k = pos + m.size(); k < before.size(); ++k) {
+        const char c = before[k];
+        if (!(c == ' ' || c == ':' || c == '.' || c == '/' || c == '-' || c == '=' || (c >= 'a' && c <= 'z'))) only_punct = false;
+      }
+      if (word_start && only_punct) marked = true;
+    }
+    if (marked)
+      if (auto p = normalize_phone(candidate)) {
+        if (std::find(out.begin(), out.end(), *p) == out.end()) out.push_back(*p);
+      }
+    i = j;
+  }
+  return out;
+}
+
+std::string mask_identity(std::string_view key) {
+  const auto colon = key.find(':');
+  const std::string_view kind = key.substr(0, colon == std::string_view::npos ? 0 : colon + 1);
+  const std::string_view v = key.substr(kind.size());
+  std::string out(kind);
+  if (kind == "tel:" && v.size() > 8) {
+    out.append(v.substr(0, 6));
+    out.append(v.size() - 9, '*');
+    out.append(v.substr(v.size() - 3));
+  } else if (kind == "mailto:") {
+    const auto at = v.find('@');
+    out.append(v.substr(0, std::min<std::size_t>(2, at == std::string_view::npos ? v.size() : at)));
+    out.append("***");
+    if (at != std::string_view::npos) out.append(v.substr(at));
+  } else {
+    out.append(v.substr(0, std::min<std::size_t>(3, v.size())));
+    out.append("***");
+  }
+  return out;
+}
+
+}  // namespace lapor::gateway

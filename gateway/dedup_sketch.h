@@ -1,0 +1,84 @@
+// What the duplicate index keeps of one complaint: small sketches of its normalised text and
+// the hashes of its reporter's identities, never the text itself.
+//
+// Two measures, each suited to one question:
+//  - same reporter, reworded (SMS vs long web text): the *overlap* |A∩B| / min(|A|,|B|) of
+//    the word sets and of their consonant skeletons, estimated from bottom-k MinHash samples
+//    (the k smallest 16-bit hashes of each set; below the smaller of the two sample limits
+//    both samples are complete, so the estimate is unbiased even when one text is 10x
+//    longer). Exact for texts of up to k distinct words.
+//  - different reporters, near-identical text (campaigns): a 64-bit SimHash of the word set,
+//    looked up in four 16-bit-block tables (Hamming distance <= 3 implies one equal block).
+//
+// Hashes are fixed (FNV-1a + a 64-bit finaliser, no per-process key): sketches are stored in
+// SQLite and must compare equal after a restart.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "gateway/dedup_text.h"
+
+namespace lapor::gateway {
+
+inline constexpr std::size_t sketch_k = 48;  // bottom-k sample size per set
+
+[[nodiscard]] std::uint64_t stable_hash64(std::string_view s) noexcept;
+
+struct match_sketch {
+  std::vector<std::uint16_t> words;      // bottom-k of the distinct words' hashes, ascending
+  std::vector<std::uint16_t> skeletons;  // bottom-k of the distinct consonant skeletons' hashes
+  std::vector<std::uint32_t> facets;     // type << 24 | 24-bit hash of the value's skeleton, ascending
+  std::vector<std::uint16_t> places;     // word hashes of the place words (left out of `words`), ascending
+  std::vector<std::uint16_t> place_skeletons;  // their skeletons' hashes (left out of `skeletons`)
+  std::vector<std::uint64_t> identities; // stable_hash64 of each identity key, e.g. "tel:+62…"
+  std::uint64_t simhash = 0;
+  std::uint16_t distinct_words = 0;
+};
+
+// Sketches normalised text (identities are left empty for the caller).
+[[nodiscard]] match_sketch make_sketch(const match_text& t);
+
+// Estimated overlap coefficient of two bottom-k samples, in [0, 1]; 0 when either is empty.
+// Hashes in `skip_a` / `skip_b` (sorted) are left out of the other side (place words one text
+// names and the other uses unmarked). Sets of fewer than 3 sampled elements count as 3, so
+// that two or three shared words never make a certain match.
+[[nodiscard]] double sample_overlap(const std::vector<std::uint16_t>& a, const std::vector<std::uint16_t>& b,
+                                    const std::vector<std::uint16_t>& skip_a = {},
+                                    const std::vector<std::uint16_t>& skip_b = {}) noexcept;
+
+// The text score of two sketches: the mean of the word and the skeleton overlaps of what is
+// not a place (the problem as described; where it is, is the facets' business).
+[[nodiscard]] double text_score(const match_sketch& a, const match_sketch& b) noexcept;
+
+// True when both state a fact of the same type with no value in common (see facets_conflict).
+[[nodiscard]] bool sketch_facets_conflict(const match_sketch& a, const match_sketch& b) noexcept;
+
+[[nodiscard]] inline int hamming(std::uint64_t a, std::uint64_t b) noexcept { return __builtin_popcountll(a ^ b); }
+
+// A versioned little-endian byte string (stored in match_sketches.sketch), and back; nullopt
+// for bytes this build cannot read.
+[[nodiscard]] std::string serialize_sketch(const match_sketch& s);
+[[nodiscard]] std::optional<match_sketch> parse_sketch(std::string_view bytes);
+
+// --- identities -------------------------------------------------------------------------
+
+// "mailto:" + the address lowercased, "+tag" removed from the local part, and for Gmail the
+// dots removed ("A.Budi+lapor@GoogleMail.com" -> "mailto:abudi@gmail.com").
+[[nodiscard]] std::string email_identity(std::string_view email);
+// "tel:" + an E.164 number.
+[[nodiscard]] std::string phone_identity(std::string_view e164);
+// "twitter:" + the handle lowercased, without '@'.
+[[nodiscard]] std::string twitter_identity(std::string_view handle);
+
+// Indonesian mobile numbers a reporter states as contact in free text ("hub/wa/hp/telp/no
+// 0812-3456-7890"), E.164; used to link a Twitter handle to a phone.
+[[nodiscard]] std::vector<std::string> contact_phones_in_text(std::string_view text);
+
+// "tel:+6281234567890" -> "tel:+62812*****890": enough for an operator to compare, not to call.
+[[nodiscard]] std::string mask_identity(std::string_view key);
+
+}  // namespace lapor::gateway

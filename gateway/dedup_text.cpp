@@ -1,0 +1,472 @@
+#include "gateway/dedup_text.h"
+
+#include <utf8proc.h>
+
+#include <array>
+#include <stdexcept>
+
+namespace lapor::gateway {
+
+namespace {
+
+// data/dedup-lexicon-id.txt, embedded by CMake as a raw string literal.
+const char* const embedded_lexicon_text =
+#include "embedded_lexicon.inc"
+    ;
+
+bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
+bool is_lower_alnum(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+bool is_vowel(char c) { return c == 'a' || c == 'e' || c == 'i' || c == 'o' || c == 'u'; }
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
+  while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
+  return s;
+}
+
+// "http://…", "https://…", "www.…", "bit.ly/x", "t.co/x": links carry no complaint text.
+bool is_link(std::string_view w) {
+  if (w.find("://") != std::string_view::npos) return true;
+  if (w.size() > 4 && (w.substr(0, 4) == "www." || w.substr(0, 4) == "WWW.")) return true;
+  const auto dot = w.find('.');
+  const auto slash = w.find('/');
+  return dot != std::string_view::npos && slash != std::string_view::npos && dot < slash && dot > 0 &&
+         dot + 1 < w.size() && !is_digit(w[dot + 1]);
+}
+
+bool is_email(std::string_view w) {
+  const auto at = w.find('@');
+  return at != std::string_view::npos && at > 0 && w.find('.', at) != std::string_view::npos;
+}
+
+// One maximal run of letters or of digits inside a raw word.
+struct run {
+  std::string text;  // lowercase
+  bool digits = false;
+  bool capital = false;  // began with an uppercase letter
+};
+
+// Splits a raw word into letter and digit runs, lowercasing, stripping accents (utf8proc
+// case folding + compatibility decomposition), treating everything else as a separator.
+// `camel`: an uppercase letter after a lowercase one starts a new run (hashtags).
+void split_runs(std::string_view word, bool camel, std::vector<run>& out) {
+  run cur;
+  bool prev_lower = false;
+  auto flush = [&] {
+    if (!cur.text.empty()) out.push_back(std::move(cur));
+    cur = run{};
+  };
+  auto add = [&](char c, bool digit) {
+    if (!cur.text.empty() && cur.digits != digit) {
+      const bool cap = cur.capital && digit == false && cur.text.empty();
+      flush();
+      cur.capital = cap;
+    }
+    cur.digits = digit;
+    cur.text.push_back(c);
+  };
+  std::size_t i = 0;
+  while (i < word.size()) {
+    const auto c = static_cast<unsigned char>(word[i]);
+    if (c < 0x80) {
+      ++i;
+      if (c >= 'A' && c <= 'Z') {
+        if (camel && prev_lower) flush();
+        if (cur.text.empty() || cur.digits) cur.capital = true;
+        add(static_cast<char>(c - 'A' + 'a'), false);
+        prev_lower = false;
+      } else if (c >= 'a' && c <= 'z') {
+        add(static_cast<char>(c), false);
+        prev_lower = true;
+      } else if (c >= '0' && c <= '9') {
+        add(static_cast<char>(c), true);
+        prev_lower = false;
+      } else {
+        flush();
+        prev_lower = false;
+      }
+      continue;
+    }
+    utf8proc_int32_t cp = 0;
+    const auto n = utf8proc_iterate(reinterpret_cast<const utf8proc_uint8_t*>(word.data() + i),
+                                    static_cast<utf8proc_ssize_t>(word.size() - i), &cp);
+    if (n <= 0) {  // invalid byte: a separator
+      ++i;
+      flush();
+      prev_lower = false;
+      continue;
+    }
+    i += static_cast<std::size_t>(n);
+    std::array<utf8proc_int32_t, 8> parts{};
+    int last_boundclass = 0;
+    const auto m = utf8proc_decompose_char(
+        cp, parts.data(), static_cast<utf8proc_ssize_t>(parts.size()),
+        static_cast<utf8proc_option_t>(UTF8PROC_CASEFOLD | UTF8PROC_STRIPMARK | UTF8PROC_COMPAT | UTF8PROC_DECOMPOSE),
+        &last_boundclass);
+    if (m <= 0 || m > static_cast<utf8proc_ssize_t>(parts.size())) {
+      flush();
+      continue;
+    }
+    for (utf8proc_ssize_t k = 0; k < m; ++k) {
+      const utf8proc_int32_t d = parts[static_cast<std::size_t>(k)];
+      const auto cat = utf8proc_category(d);
+      if (d >= '0' && d <= '9') {
+        add(static_cast<char>(d), true);
+      } else if (d >= 'a' && d <= 'z') {
+        add(static_cast<char>(d), false);
+      } else if (cat >= UTF8PROC_CATEGORY_LU && cat <= UTF8PROC_CATEGORY_LO) {
+        std::array<utf8proc_uint8_t, 4> buf{};
+        const auto len = utf8proc_encode_char(d, buf.data());
+        if (!cur.text.empty() && cur.digits) flush();
+        cur.digits = false;
+        cur.text.append(reinterpret_cast<const char*>(buf.data()), static_cast<std::size_t>(len));
+      } else if (cat == UTF8PROC_CATEGORY_MN || cat == UTF8PROC_CATEGORY_MC) {
+        // combining marks left after stripping: ignore
+      } else {
+        flush();
+      }
+    }
+    prev_lower = true;
+  }
+  flush();
+}
+
+// "rusakkk" -> "rusak", "parahh" -> "parah": letters repeated for emphasis.
+std::string collapse_repeats(const std::string& w) {
+  std::string out;
+  out.reserve(w.size());
+  for (std::size_t i = 0; i < w.size();) {
+    std::size_t j = i;
+    while (j < w.size() && w[j] == w[i]) ++j;
+    const std::size_t n = j - i;
+    const bool at_end = j == w.size();
+    // Runs of 3+ are emphasis; a doubled last letter too ("parahh"), except in short words.
+    const std::size_t keep = n >= 3 ? 1 : (n == 2 && at_end && w.size() > 4 && static_cast<unsigned char>(w[i]) < 0x80) ? 1 : n;
+    out.append(keep, w[i]);
+    i = j;
+  }
+  return out;
+}
+
+std::string strip_zeros(const std::string& d) {
+  std::size_t i = 0;
+  while (i + 1 < d.size() && d[i] == '0') ++i;
+  return d.substr(i);
+}
+
+bool is_month(std::string_view w) {
+  static constexpr std::array<std::string_view, 12> months = {"januari", "februari", "maret",     "april",
+                                                              "mei",     "juni",     "juli",      "agustus",
+                                                              "september", "oktober", "november", "desember"};
+  for (auto m : months)
+    if (w == m) return true;
+  return false;
+}
+
+// Words after "jalan", "desa", … that describe rather than name the place.
+bool is_generic_place_word(std::string_view w) {
+  static constexpr std::array<std::string_view, 44> generic = {
+      "warga", "sekolah", "setempat", "sebelah",
+      "rusak",  "berlubang", "lubang", "utama",   "nasional", "provinsi", "kabupaten", "kota",   "desa",    "kampung",
+      "menuju", "arah",      "depan",  "belakang", "dekat",   "samping",  "tidak",     "belum",  "jelek",   "licin",
+      "gelap",  "banjir",    "macet",  "kecil",   "besar",    "baru",     "lama",      "umum",   "setapak", "kaki",
+      "tol",    "kami",      "rumah",  "sekitar", "tersebut", "tempat",   "rawan",     "sempit", "becek",   "parah"};
+  for (auto g : generic)
+    if (w == g) return true;
+  return false;
+}
+
+// Second words of place names, recognisable without capitals.
+bool is_name_suffix(std::string_view w) {
+  static constexpr std::array<std::string_view, 22> suffixes = {
+      "timur", "barat", "utara", "selatan", "tengah", "hulu", "hilir", "baru",  "lama",  "raya",  "jaya",
+      "kulon", "wetan", "kidul", "lor",     "atas",   "bawah", "besar", "kecil", "indah", "makmur", "negeri"};
+  for (auto x : suffixes)
+    if (w == x) return true;
+  return false;
+}
+
+// Words after "jalan" that come before the name ("Jl. Raya Bogor").
+bool is_street_prefix(std::string_view w) { return w == "raya" || w == "poros" || w == "lintas" || w == "lingkar"; }
+
+char marker_type(std::string_view w) {
+  if (w == "kabupaten" || w == "kota") return 'k';
+  if (w == "kecamatan") return 'c';
+  if (w == "desa" || w == "kelurahan" || w == "kampung" || w == "dusun") return 'd';
+  if (w == "jalan" || w == "gang") return 'j';
+  if (w == "sd" || w == "smp" || w == "sma" || w == "smk" || w == "mi" || w == "mts") return 's';
+  if (w == "tanggal") return 't';
+  if (w == "kilometer") return 'm';
+  if (w == "rt") return 'r';
+  if (w == "rw") return 'w';
+  return 0;
+}
+
+// Turns expanded words (stop words included, for adjacency) into tokens and facets.
+class token_sink {
+ public:
+
+  // `mixed_case`: the text is written in ordinary mixed case, where names are capitalised.
+  explicit token_sink(match_text& out, bool mixed_case) : out_(out), mixed_case_(mixed_case) {}
+
+  void word(const std::string& w, bool stop, bool digits, bool capital = false) {
+    const char marker = digits ? 0 : marker_type(w);
+    // "smp" is also SMS for "sampai": a school only when "negeri"/"swasta" follows.
+    if (school_ && !digits && (w == "negeri" || w == "swasta")) {
+      add_place(school_word_);
+      add_place(w);
+      naming_ = 2;
+      named_ = 0;
+    }
+    school_ = marker == 's';
+    if (school_) school_word_ = w;
+    if (marker == 'k' || marker == 'c' || marker == 'd' || marker == 'j') {
+      add_place(w);
+      naming_ = 3;
+      named_ = 0;
+    } else if (naming_ > 0 && w != "negeri" && w != "swasta") {
+      // A place's name: its first word, then more words while they are capitalised (in
+      // mixed-case text) or are the usual second words of names ("Lombok Timur", "Raya").
+      const bool more = named_ == 0 || (mixed_case_ ? capital : is_name_suffix(w));
+      if (stop || digits || is_generic_place_word(w) || marker != 0 || !more) naming_ = 0;
+      else {
+        add_place(w);
+        --naming_;
+        ++named_;
+      }
+    }
+    if (marker == 't' || marker == 'm' || marker == 'r' || marker == 'w' || (!digits && is_month(w))) add_place(w);
+    if (pending_ != 0) {
+      const char type = pending_;
+      pending_ = 0;
+      if (digits) {
+        if (type == 't' || type == 'm' || type == 'r' || type == 'w') add_facet(type, w);
+      } else if (type == 'j' && is_street_prefix(w)) {
+        pending_ = 'j';
+      } else if (type == 's' && (w == "negeri" || w == "swasta")) {
+        pending_ = 'S';  // "SD Negeri Romangloe": the name comes after
+      } else if ((type == 'k' || type == 'c' || type == 'd' || type == 'j' || type == 'S') && !stop &&
+                 !is_generic_place_word(w) && marker_type(w) == 0) {
+        add_facet(type == 'S' ? 's' : type, w);
+      }
+    }
+    if (digits) {
+      if (last_day_.empty() && w.size() <= 2 && std::stoi(w) >= 1 && std::stoi(w) <= 31) last_day_ = w;
+    } else {
+      if (!last_day_.empty() && is_month(w)) add_facet('t', last_day_);
+      if (const char t = marker_type(w)) pending_ = t;
+    }
+    if (!digits) last_day_.clear();
+    else if (w.size() > 2) last_day_.clear();
+    if (stop) return;
+    if (!digits && w.size() < 2) return;
+    if (!out_.tokens.empty() && out_.tokens.back() == w) return;  // "jalan jalan", "rusak rusak"
+    out_.tokens.push_back(w);
+  }
+
+  // A separator that breaks adjacency (a dropped link, mention or long number).
+  void gap() {
+    pending_ = 0;
+    naming_ = 0;
+    last_day_.clear();
+  }
+
+ private:
+  void add_place(const std::string& w) {
+    for (const auto& e : out_.places)
+      if (e == w) return;
+    out_.places.push_back(w);
+  }
+
+  void add_facet(char type, const std::string& v) {
+    std::string f(1, type);
+    f += ':';
+    f += v;
+    for (const auto& e : out_.facets)
+      if (e == f) return;
+    out_.facets.push_back(std::move(f));
+  }
+
+  match_text& out_;
+  bool mixed_case_ = false;
+  bool school_ = false;  // the previous word was sd/smp/sma/…
+  std::string school_word_;
+  char pending_ = 0;
+  int naming_ = 0;  // words after a place marker still taken as the place's name
+  int named_ = 0;   // words taken so far
+  std::string last_day_;
+};
+
+}  // namespace
+
+std::optional<lexicon> lexicon::parse(std::string_view text, std::string& error) {
+  lexicon lex;
+  std::size_t line_no = 0;
+  while (!text.empty()) {
+    const auto nl = text.find('\n');
+    std::string_view line = text.substr(0, nl);
+    text.remove_prefix(nl == std::string_view::npos ? text.size() : nl + 1);
+    ++line_no;
+    line = trim(line);
+    if (line.empty() || line.front() == '#') continue;
+    const auto eq = line.find('=');
+    if (eq == std::string_view::npos) {
+      error = "line " + std::to_string(line_no) + ": expected \"token = words\"";
+      return std::nullopt;
+    }
+    const std::string_view key = trim(line.substr(0, eq));
+    const std::string_view value = trim(line.substr(eq + 1));
+    if (key.empty()) {
+      error = "line " + std::to_string(line_no) + ": empty token";
+      return std::nullopt;
+    }
+    for (char c : key)
+      if (!is_lower_alnum(c)) {
+        error = "line " + std::to_string(line_no) + ": token must be lowercase letters or digits";
+        return std::nullopt;
+      }
+    std::string words;
+    std::size_t i = 0;
+    while (i < value.size()) {
+      while (i < value.size() && is_space(value[i])) ++i;
+      std::size_t j = i;
+      while (j < value.size() && !is_space(value[j])) ++j;
+      if (j > i) {
+        for (std::size_t k = i; k < j; ++k)
+          if (!is_lower_alnum(value[k])) {
+            error = "line " + std::to_string(line_no) + ": replacement must be lowercase words";
+            return std::nullopt;
+          }
+        if (!words.empty()) words += ' ';
+        words.append(value.substr(i, j - i));
+      }
+      i = j;
+    }
+    lex.map_.insert_or_assign(std::string(key), std::move(words));
+  }
+  return lex;
+}
+
+const lexicon& lexicon::embedded() {
+  static const lexicon lex = [] {
+    std::string error;
+    auto parsed = parse(embedded_lexicon_text, error);
+    if (!parsed) throw std::logic_error("embedded data/dedup-lexicon-id.txt: " + error);
+    return std::move(*parsed);
+  }();
+  return lex;
+}
+
+const std::string* lexicon::find(std::string_view token) const noexcept {
+  auto it = map_.find(token);
+  return it == map_.end() ? nullptr : &it->second;
+}
+
+match_text normalize_for_matching(std::string_view text, const lexicon& lex) {
+  match_text out;
+  std::size_t upper = 0, lower = 0;
+  for (char c : text) {
+    if (c >= 'A' && c <= 'Z') ++upper;
+    else if (c >= 'a' && c <= 'z') ++lower;
+  }
+  token_sink sink(out, upper > 0 && lower > 0 && upper * 3 < lower);
+  std::vector<run> runs;
+  bool first_word = true;
+
+  // Expands one letter run through the lexicon (twice at most) and hands the words on.
+  auto emit_letters = [&](const std::string& raw, bool capital) {
+    std::string w = collapse_repeats(raw);
+    const std::string* rep = lex.find(w);
+    if (rep == nullptr && w.size() >= 6 && w.ends_with("nya")) {
+      w.resize(w.size() - 3);
+      rep = lex.find(w);
+    }
+    if (rep == nullptr) return sink.word(w, false, false, capital);
+    if (rep->empty()) return sink.word(w, true, false, capital);
+    std::string_view words = *rep;
+    while (!words.empty()) {
+      const auto sp = words.find(' ');
+      const std::string part(words.substr(0, sp));
+      words.remove_prefix(sp == std::string_view::npos ? words.size() : sp + 1);
+      const std::string* again = part == w ? nullptr : lex.find(part);
+      const bool digits = !part.empty() && is_digit(part.front());
+      if (again != nullptr && again->empty()) sink.word(part, true, digits, capital);
+      else sink.word(part, false, digits, capital);
+    }
+  };
+
+  std::size_t i = 0;
+  while (i < text.size()) {
+    while (i < text.size() && is_space(text[i])) ++i;
+    std::size_t j = i;
+    while (j < text.size() && !is_space(text[j])) ++j;
+    std::string_view w = text.substr(i, j - i);
+    i = j;
+    if (w.empty()) continue;
+    if (w.front() == '@' || is_link(w) || is_email(w)) {
+      sink.gap();
+      continue;
+    }
+    const bool hashtag = w.front() == '#';
+    if (hashtag) w.remove_prefix(1);
+    runs.clear();
+    split_runs(w, hashtag, runs);
+    for (std::size_t r = 0; r < runs.size(); ++r) {
+      run& x = runs[r];
+      if (first_word) {
+        first_word = false;
+        // SMS keywords (SPEC §7): "INFO …", "ASPIRASI …" name the kind, not the content.
+        if (!x.digits && (x.text == "info" || x.text == "aspirasi")) continue;
+      }
+      if (x.digits) {
+        // "jalan2", "anak2": Indonesian reduplication written with a 2.
+        if (x.text == "2" && r > 0 && !runs[r - 1].digits && r + 1 == runs.size()) continue;
+        if (x.text.size() >= 8) {  // phone numbers, ID numbers: personal, not the complaint
+          sink.gap();
+          continue;
+        }
+        sink.word(strip_zeros(x.text), false, true);
+      } else {
+        emit_letters(x.text, x.capital);
+      }
+    }
+    // Punctuation ends a phrase: "perangkat desa, sedangkan" names no village. A dot after a
+    // short word is an abbreviation ("Jl. Ahmad Yani", "Kab. Banjar") and does not.
+    const char last = w.back();
+    if (last == ',' || last == ';' || last == ':' || last == '!' || last == '?' || last == ')') sink.gap();
+    else if (last == '.' && (runs.empty() || runs.back().digits || runs.back().text.size() > 4)) sink.gap();
+  }
+  return out;
+}
+
+std::string consonant_skeleton(std::string_view word) {
+  std::string out;
+  if (word.empty()) return out;
+  if (is_digit(word.front())) return std::string(word);
+  out.push_back(word.front());
+  for (std::size_t i = 1; i < word.size(); ++i) {
+    const char c = word[i];
+    if (is_vowel(c)) continue;
+    if (out.back() == c) continue;
+    out.push_back(c);
+  }
+  return out;
+}
+
+bool facets_conflict(const std::vector<std::string>& a, const std::vector<std::string>& b) {
+  for (const auto& fa : a) {
+    const char type = fa.front();
+    bool b_has_type = false, shared = false;
+    for (const auto& fb : b) {
+      if (fb.front() != type) continue;
+      b_has_type = true;
+      for (const auto& fa2 : a)
+        if (fa2 == fb) shared = true;
+    }
+    if (b_has_type && !shared) return true;
+  }
+  return false;
+}
+
+}  // namespace lapor::gateway

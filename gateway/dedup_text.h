@@ -1,0 +1,76 @@
+// Text normalisation for duplicate matching (SPEC §6): the same complaint written as an SMS
+// with abbreviations, as a tweet with hashtags and @lapor1708, or as a long web form text
+// should come out as nearly the same bag of words.
+//
+//   "INFO jln ahmad yani km 5 rusakkk parah sdh 3bln gak diperbaiki!! @lapor1708 #JalanRusak"
+//   -> tokens: jalan ahmad yani kilometer 5 rusak parah 3 bulan tidak perbaiki jalan rusak
+//      facets: m:5   ("km 5": a kilometre post)
+//
+// Everything here is pure (no I/O, no globals but the embedded lexicon) and deterministic.
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace lapor::gateway {
+
+// Abbreviations, slang and stop words: data/dedup-lexicon-id.txt, embedded at build time.
+//
+//   # comment
+//   yg = yang        an abbreviation and what it stands for (one or more words)
+//   yang =           a stop word: dropped
+class lexicon {
+ public:
+  // nullopt and `error` ("line N: …") when a line is not "token = words" or a token is not
+  // lowercase letters/digits. A later entry for the same token replaces an earlier one.
+  [[nodiscard]] static std::optional<lexicon> parse(std::string_view text, std::string& error);
+  // The embedded data/dedup-lexicon-id.txt, parsed once (thread-safe).
+  [[nodiscard]] static const lexicon& embedded();
+
+  // The replacement of `token` (empty for a stop word), or nullptr when `token` is unknown.
+  [[nodiscard]] const std::string* find(std::string_view token) const noexcept;
+  [[nodiscard]] std::size_t size() const noexcept { return map_.size(); }
+
+ private:
+  struct hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+  };
+  std::unordered_map<std::string, std::string, hash, std::equal_to<>> map_;
+};
+
+struct match_text {
+  // Content words in order: lowercase ASCII where the script allows (accents stripped), numbers
+  // without leading zeros, abbreviations expanded, stop words, URLs, mentions, e-mail
+  // addresses, long digit runs (phone numbers, IDs) and a leading INFO/ASPIRASI keyword
+  // dropped, letters repeated 3+ times collapsed, hashtags split at camelCase, the particle
+  // -nya removed, reduplication ("jalan2", "jalan-jalan") folded, consecutive repeats dropped.
+  std::vector<std::string> tokens;
+  // Facts that tell two incidents apart, as "<type>:<value>": k: kabupaten/kota, c: kecamatan,
+  // d: desa/kelurahan/kampung, j: street (after "jalan"/"jl"/"gang"), s: school ("SDN 3",
+  // "SD Negeri Romangloe"), t: day of
+  // the month ("tgl 12", "12 November"), m: kilometre post, r: RT, w: RW.
+  std::vector<std::string> facets;
+  // Where, not what: the marker words (desa, kecamatan, kabupaten, kota, jalan, …) and the up
+  // to three words naming the place after each. Compared through facets, and left out of the
+  // text score, so that two different problems in one village do not look alike.
+  std::vector<std::string> places;
+};
+
+// Normalises valid UTF-8 text (any invalid byte is treated as a separator).
+[[nodiscard]] match_text normalize_for_matching(std::string_view text, const lexicon& lex = lexicon::embedded());
+
+// The consonant skeleton of a lowercase word: its first letter, then its consonants with
+// repeats collapsed ("jalan" -> "jln", "rusak" -> "rsk", "diperbaiki" -> "dprbk"). SMS
+// abbreviations not in the lexicon are mostly skeletons of the word they stand for.
+[[nodiscard]] std::string consonant_skeleton(std::string_view word);
+
+// True when both texts state a fact of the same type and no value of that type is shared
+// (e.g. "k:sampit" against "k:palangkaraya"): two different incidents, whatever the wording.
+[[nodiscard]] bool facets_conflict(const std::vector<std::string>& a, const std::vector<std::string>& b);
+
+}  // namespace lapor::gateway

@@ -1,0 +1,208 @@
+// The pipeline, the dedup engine and the real group writer together: the decision commits
+// with the row, two near-duplicates in one group are told apart, the reporter gets the
+// original's ID, evidence lands in status_meta, and the index comes back after a restart.
+#include <doctest/doctest.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <filesystem>
+#include <future>
+#include <mutex>
+#include <random>
+
+#include <unistd.h>
+
+#include "gateway/dedup_engine.h"
+#include "gateway/pipeline.h"
+#include "store/store.h"
+
+using namespace lapor::gateway;
+namespace store = lapor::store;
+
+namespace {
+
+tracking_key test_key() {
+  tracking_key k{};
+  for (std::size_t i = 0; i < k.size(); ++i) k[i] = static_cast<std::uint8_t>(i * 7 + 1);
+  return k;
+}
+
+struct temp_dir {
+  temp_dir() {
+    std::random_device rd;
+    path = std::filesystem::temp_directory_path() /
+           ("lapor-dedup-test-" + std::to_string(::getpid()) + "-" + std::to_string(rd()));
+    std::filesystem::create_directories(path);
+  }
+  ~temp_dir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path, ec);
+  }
+  std::filesystem::path path;
+};
+
+submission report(channel_kind ch, std::optional<std::string> phone, std::string body) {
+  submission s;
+  s.channel = ch;
+  s.who.phone = std::move(phone);
+  s.body = std::move(body);
+  s.received_at = clock::now();
+  return s;
+}
+
+// A pipeline + engine + writer on one database file.
+struct rig {
+  explicit rig(const std::string& db, std::function<void(std::size_t)> before_apply = {}) : ids(test_key()) {
+    store::options so;
+    so.path = db;
+    so.before_apply = std::move(before_apply);
+    writer = std::make_unique<store::group_writer>(so);
+    pipeline_options po;
+    po.dedup = true;
+    core = std::make_unique<pipeline>(po, ids, calendar, *writer, stats);
+    loaded = engine.attach(*writer, std::chrono::duration_cast<std::chrono::milliseconds>(
+                                        clock::now().time_since_epoch()).count());
+  }
+  ~rig() { writer->stop(); }
+
+  submit_result submit_sync(submission s) {
+    std::promise<submit_result> p;
+    core->submit(std::move(s), [&p](submit_result r) { p.set_value(std::move(r)); });
+    return p.get_future().get();
+  }
+
+  tracking_id_codec ids;
+  holiday_calendar calendar = holiday_calendar::embedded();
+  metrics stats;
+  dedup_engine engine{dedup_options{}, ids, stats};
+  std::unique_ptr<store::group_writer> writer;
+  std::unique_ptr<pipeline> core;
+  std::size_t loaded = 0;
+};
+
+const char* const web_text =
+    "Jalan Ahmad Yani di Desa Baamang Hulu, Kabupaten Kotawaringin Timur rusak parah dan berlubang besar. "
+    "Sudah 3 bulan tidak diperbaiki, banyak pengendara motor jatuh saat hujan.";
+const char* const sms_text = "jln ahmad yani baamang hulu rusakkk parah berlubang sdh 3 bln gak diperbaiki";
+
+}  // namespace
+
+TEST_CASE("engine: a cross-channel duplicate answers with the original ID and forwards a link") {
+  temp_dir dir;
+  const auto db = (dir.path / "lapor.db").string();
+  std::string original;
+  {
+    rig r(db);
+    const auto first = r.submit_sync(report(channel_kind::web, "0812-3456-7890", web_text));
+    REQUIRE(first.code == submit_result::status::received);
+    original = first.tracking_id;
+    const auto second = r.submit_sync(report(channel_kind::sms, "+6281234567890", sms_text));
+    CHECK(second.code == submit_result::status::duplicate);
+    CHECK(second.tracking_id == original);
+    CHECK(second.duplicate_of == original);
+    CHECK(r.stats.get(counter::duplicates, channel_kind::sms) == 1);
+    // Anonim: the evidence names the kind of identity only.
+    submission anon = report(channel_kind::mobile, "0812-3456-7890", sms_text);
+    anon.anonymous = true;
+    const auto hidden = r.submit_sync(std::move(anon));
+    CHECK(hidden.code == submit_result::status::duplicate);
+    // Another person with the web text verbatim: stored as new, marked related.
+    const auto campaign = r.submit_sync(report(channel_kind::mobile, "081199998888", web_text));
+    CHECK(campaign.code == submit_result::status::received);
+    CHECK(r.stats.get(counter::related, channel_kind::mobile) == 1);
+    r.writer->stop();
+
+    store::read_pool reader(db);
+    auto parts = r.ids.decode(original);
+    REQUIRE(parts);
+    // The duplicate is the row after the original: its meta carries the evidence, its
+    // outbox row the lapor.duplicate/v1 link.
+    auto dup = reader.find_complaint_now(row_id(*parts) + 1);
+    REQUIRE(dup);
+    CHECK(dup->duplicate_of == original);
+    CHECK(dup->status_meta.find(R"("dedup":{"decision":"duplicate","of":")" + original) != std::string::npos);
+    CHECK(dup->status_meta.find(R"("identity":"tel:+62812*****890")") != std::string::npos);
+    const auto pending = reader.pending_outbox_now("dispatcher", 0, 10);
+    REQUIRE(pending.size() == 4);
+    CHECK(pending[0].payload.starts_with(R"({"schema":"lapor.complaint/v1")"));
+    CHECK(pending[1].payload.starts_with(R"({"schema":"lapor.duplicate/v1","tracking_id":")"));
+    CHECK(pending[1].payload.find(R"("duplicate_of":")" + original) != std::string::npos);
+    auto anonymous = reader.find_complaint_now(row_id(*parts) + 2);
+    REQUIRE(anonymous);
+    CHECK(anonymous->status_meta.find(R"("identity":"tel")") != std::string::npos);
+    CHECK(anonymous->status_meta.find("890") == std::string::npos);
+    auto related = reader.find_complaint_now(row_id(*parts) + 3);
+    REQUIRE(related);
+    CHECK(related->duplicate_of.empty());
+    CHECK(related->status_meta.find(R"("decision":"related")") != std::string::npos);
+    reader.stop();
+  }
+  // After a restart the index is rebuilt from SQLite: the app report still finds the original.
+  rig again(db);
+  CHECK(again.loaded == 4);
+  submission s = report(channel_kind::mobile, "6281234567890", "Jalan Ahmad Yani Baamang Hulu berlubang, rusak parah 3 bulan");
+  const auto third = again.submit_sync(std::move(s));
+  CHECK(third.code == submit_result::status::duplicate);
+  CHECK(third.tracking_id == original);
+}
+
+TEST_CASE("engine: two near-duplicates committed in one group do not both become originals") {
+  temp_dir dir;
+  std::mutex m;
+  std::condition_variable cv;
+  bool armed = false, entered = false, released = false;
+  rig r((dir.path / "lapor.db").string(), [&](std::size_t) {
+    std::unique_lock lk(m);
+    if (!armed) return;
+    armed = false;
+    entered = true;
+    cv.notify_all();
+    cv.wait(lk, [&] { return released; });
+  });
+  {
+    std::lock_guard lk(m);
+    armed = true;
+  }
+  r.writer->set_cursor("hold", "1", {});  // the writer now waits before this group
+  {
+    std::unique_lock lk(m);
+    cv.wait(lk, [&] { return entered; });
+  }
+  std::promise<submit_result> a, b;
+  r.core->submit(report(channel_kind::web, "081234567890", web_text), [&](submit_result x) { a.set_value(x); });
+  r.core->submit(report(channel_kind::sms, "081234567890", sms_text), [&](submit_result x) { b.set_value(x); });
+  {
+    std::lock_guard lk(m);
+    released = true;
+  }
+  cv.notify_all();
+  const auto ra = a.get_future().get(), rb = b.get_future().get();
+  CHECK(ra.code == submit_result::status::received);
+  CHECK(rb.code == submit_result::status::duplicate);
+  CHECK(rb.tracking_id == ra.tracking_id);
+}
+
+TEST_CASE("engine: disabled, nothing is sketched or merged") {
+  temp_dir dir;
+  store::options so;
+  so.path = (dir.path / "lapor.db").string();
+  store::group_writer w(so);
+  tracking_id_codec ids(test_key());
+  metrics stats;
+  dedup_options off;
+  off.enabled = false;
+  dedup_engine engine(off, ids, stats);
+  CHECK(engine.attach(w, 0) == 0);
+  pipeline_options po;
+  po.dedup = false;
+  const holiday_calendar cal = holiday_calendar::embedded();
+  pipeline core(po, ids, cal, w, stats);
+  for (const char* text : {web_text, web_text}) {
+    std::promise<submit_result> p;
+    core.submit(report(channel_kind::web, "081234567890", text), [&](submit_result x) { p.set_value(x); });
+    CHECK(p.get_future().get().code == submit_result::status::received);
+  }
+  std::size_t sketches = 0;
+  w.scan_match_state(0, [](std::string_view, std::string_view) {}, [&](const store::match_record&) { ++sketches; });
+  CHECK(sketches == 0);
+}

@@ -1,0 +1,206 @@
+// Sketches, identity keys and linking, the index's decision rules and its group staging.
+#include <doctest/doctest.h>
+
+#include <string>
+
+#include "gateway/dedup_engine.h"
+#include "gateway/dedup_index.h"
+#include "gateway/dedup_sketch.h"
+
+using namespace lapor::gateway;
+
+namespace {
+
+constexpr std::int64_t day_ms = 86'400'000;
+constexpr std::int64_t t0 = 1'795'000'000'000;
+
+match_sketch sketch_of(std::string_view text, std::initializer_list<const char*> identities) {
+  match_sketch s = make_sketch(normalize_for_matching(text));
+  for (const char* id : identities) s.identities.push_back(stable_hash64(id));
+  return s;
+}
+
+const char* const web_text =
+    "Jalan Ahmad Yani di Desa Baamang Hulu, Kabupaten Kotawaringin Timur rusak parah dan berlubang besar. "
+    "Sudah 3 bulan tidak diperbaiki, banyak pengendara motor jatuh saat hujan. Mohon segera diperbaiki.";
+const char* const sms_text = "LAPOR jln ahmad yani baamang hulu rusakkk parah berlubang sdh 3 bln gak diperbaiki!!";
+const char* const tweet_text =
+    "@lapor1708 Jalan Ahmad Yani Baamang Hulu rusak parah berlubang, 3 bulan tidak diperbaiki #JalanRusak #Kotim";
+
+}  // namespace
+
+TEST_CASE("sketch: bottom-k overlap is exact for short texts and tolerates a 10x longer one") {
+  const auto a = sketch_of(sms_text, {});
+  const auto b = sketch_of(web_text, {});
+  CHECK(text_score(a, a) == doctest::Approx(1.0));
+  CHECK(text_score(a, b) > 0.6);
+  const auto other = sketch_of("Air PDAM di desa Soren tidak mengalir sudah dua minggu, tagihan tetap datang", {});
+  CHECK(text_score(a, other) < 0.2);
+  // A long text: 200 distinct words, of which the short one's 10 are a part.
+  std::string longer, shorter;
+  for (int i = 0; i < 200; ++i) longer += "kata" + std::to_string(i) + "x ";
+  for (int i = 0; i < 200; i += 20) shorter += "kata" + std::to_string(i) + "x ";
+  const auto l = sketch_of(longer, {}), s = sketch_of(shorter, {});
+  CHECK(l.words.size() == sketch_k);
+  CHECK(sample_overlap(s.words, l.words) > 0.6);  // estimated from the common sample range
+  CHECK(sample_overlap({}, l.words) == 0.0);
+  CHECK(sample_overlap({1, 2}, {1, 2}) == doctest::Approx(2.0 / 3.0));  // tiny sets never certain
+}
+
+TEST_CASE("sketch: serialisation round-trips and refuses other versions") {
+  auto s = sketch_of(web_text, {"tel:+6281234567890", "mailto:budi@gmail.com"});
+  const std::string bytes = serialize_sketch(s);
+  auto back = parse_sketch(bytes);
+  REQUIRE(back);
+  CHECK(back->words == s.words);
+  CHECK(back->skeletons == s.skeletons);
+  CHECK(back->facets == s.facets);
+  CHECK(back->places == s.places);
+  CHECK(back->identities == s.identities);
+  CHECK(back->simhash == s.simhash);
+  CHECK(back->distinct_words == s.distinct_words);
+  std::string other = bytes;
+  other[0] = 9;
+  CHECK_FALSE(parse_sketch(other));
+  CHECK_FALSE(parse_sketch(bytes.substr(0, bytes.size() - 1)));
+  CHECK_FALSE(parse_sketch(bytes + "x"));
+}
+
+TEST_CASE("identities: E.164 phones, normalised e-mails, handles, contact phones in tweets, masking") {
+  CHECK(email_identity("A.Budi+lapor@GoogleMail.com") == "mailto:abudi@gmail.com");
+  CHECK(email_identity("Siti.Aminah@Yahoo.co.id") == "mailto:siti.aminah@yahoo.co.id");
+  CHECK(twitter_identity("@Budi_Kotim") == "twitter:budi_kotim");
+  CHECK(contact_phones_in_text("jalan rusak, hub saya 0812-3456-7890 ya") == std::vector<std::string>{"+6281234567890"});
+  CHECK(contact_phones_in_text("WA: +62 813 1111 2222") == std::vector<std::string>{"+6281311112222"});
+  CHECK(contact_phones_in_text("pungli oleh petugas 081234567890").empty());  // not stated as a contact
+  CHECK(mask_identity("tel:+6281234567890") == "tel:+62812*****890");
+  CHECK(mask_identity("mailto:budi@gmail.com") == "mailto:bu***@gmail.com");
+
+  submission s;
+  s.channel = channel_kind::twitter;
+  s.who.twitter = "Budi_Kotim";
+  s.body = "@lapor1708 jalan rusak parah, kontak saya wa 0812-3456-7890";
+  CHECK(identity_keys_of(s) == std::vector<std::string>{"twitter:budi_kotim", "tel:+6281234567890"});
+  s.channel = channel_kind::web;  // a web form states its phone in a field, never in the text
+  CHECK(identity_keys_of(s) == std::vector<std::string>{"twitter:budi_kotim"});
+  s.who.phone = "+6281234567890";
+  s.who.email = "Budi@Gmail.com";
+  CHECK(identity_keys_of(s) == std::vector<std::string>{"tel:+6281234567890", "mailto:budi@gmail.com", "twitter:budi_kotim"});
+}
+
+TEST_CASE("index: same phone + reworded text within the window -> duplicate of the original") {
+  dedup_index idx;
+  idx.add(100, 100, t0, sketch_of(web_text, {"tel:+6281234567890"}));
+  idx.commit();
+  const auto d = idx.lookup(sketch_of(sms_text, {"tel:+6281234567890"}), t0 + 2 * day_ms);
+  CHECK(d.what == dedup_decision::kind::duplicate);
+  CHECK(d.of == 100);
+  CHECK(d.matched == 100);
+  CHECK(d.score >= idx.thresholds().duplicate_score);
+  CHECK(d.identity == stable_hash64("tel:+6281234567890"));
+  // A duplicate of the duplicate links to the first.
+  idx.add(101, 100, t0 + 2 * day_ms, sketch_of(sms_text, {"tel:+6281234567890"}));
+  idx.commit();
+  const auto d2 = idx.lookup(sketch_of(tweet_text, {"tel:+6281234567890"}), t0 + 3 * day_ms);
+  CHECK(d2.of == 100);
+}
+
+TEST_CASE("index: outside the window, another kabupaten or another date is not a duplicate") {
+  dedup_index idx;
+  idx.add(1, 1, t0, sketch_of(web_text, {"tel:+6281234567890"}));
+  idx.commit();
+  CHECK(idx.lookup(sketch_of(sms_text, {"tel:+6281234567890"}), t0 + 8 * day_ms).what == dedup_decision::kind::original);
+  const char* other_kab =
+      "Jalan Ahmad Yani Kabupaten Seruyan rusak parah dan berlubang besar, sudah 3 bulan tidak diperbaiki";
+  CHECK(idx.lookup(sketch_of(other_kab, {"tel:+6281234567890"}), t0 + day_ms).what == dedup_decision::kind::original);
+
+  dedup_index dates;
+  dates.add(2, 2, t0, sketch_of("listrik pln desa soren padam tgl 3 november seharian", {"tel:+6281111111111"}));
+  dates.commit();
+  CHECK(dates.lookup(sketch_of("listrik pln desa soren padam lagi tgl 9 november seharian", {"tel:+6281111111111"}),
+                     t0 + 6 * day_ms)
+            .what == dedup_decision::kind::original);
+  CHECK(dates.lookup(sketch_of("tanggal 3 November listrik di Desa Soren mati seharian", {"tel:+6281111111111"}),
+                     t0 + day_ms)
+            .what == dedup_decision::kind::duplicate);
+}
+
+TEST_CASE("index: different people with near-identical text are related, never duplicates") {
+  dedup_index idx;
+  idx.add(10, 10, t0, sketch_of(web_text, {"tel:+6281111111111"}));
+  idx.commit();
+  const auto d = idx.lookup(sketch_of(web_text, {"tel:+6282222222222"}), t0 + day_ms);
+  CHECK(d.what == dedup_decision::kind::related);
+  CHECK(d.of == 10);
+  CHECK(d.identity == 0);
+  // Reworded by another person: neither (a shared grievance is not a campaign).
+  CHECK(idx.lookup(sketch_of(sms_text, {"tel:+6282222222222"}), t0 + day_ms).what == dedup_decision::kind::original);
+  // No identity at all (an anonymous web form without phone or e-mail): never a duplicate.
+  CHECK(idx.lookup(sketch_of(web_text, {}), t0 + day_ms).what == dedup_decision::kind::related);
+}
+
+TEST_CASE("index: identity links join a Twitter handle, a phone and an e-mail") {
+  dedup_index idx;
+  idx.add(1, 1, t0, sketch_of(sms_text, {"tel:+6281234567890"}));
+  idx.commit();
+  const auto tweet = sketch_of(tweet_text, {"twitter:budi_kotim"});
+  CHECK(idx.lookup(tweet, t0 + day_ms).what != dedup_decision::kind::duplicate);
+  // A report that names both (e.g. a tweet stating its phone) links them …
+  CHECK(idx.link(stable_hash64("twitter:budi_kotim"), stable_hash64("tel:+6281234567890")));
+  CHECK(idx.linked(stable_hash64("tel:+6281234567890"), stable_hash64("twitter:budi_kotim")));
+  CHECK_FALSE(idx.link(stable_hash64("twitter:budi_kotim"), stable_hash64("tel:+6281234567890")));  // already
+  // … for every later report, once committed.
+  CHECK(idx.lookup(tweet, t0 + day_ms).what != dedup_decision::kind::duplicate);
+  idx.commit();
+  CHECK(idx.lookup(tweet, t0 + day_ms).what == dedup_decision::kind::duplicate);
+  // Transitively: the e-mail linked to the handle reaches the phone's complaints.
+  (void)idx.link(stable_hash64("mailto:budi@gmail.com"), stable_hash64("twitter:budi_kotim"));
+  idx.commit();
+  CHECK(idx.lookup(sketch_of(web_text, {"mailto:budi@gmail.com"}), t0 + day_ms).of == 1);
+}
+
+TEST_CASE("index: staged entries are visible at once and vanish on rollback") {
+  dedup_index idx;
+  idx.add(1, 1, t0, sketch_of(web_text, {"tel:+6281234567890"}));
+  // Not committed yet: a later row of the same group must see it.
+  CHECK(idx.lookup(sketch_of(sms_text, {"tel:+6281234567890"}), t0).what == dedup_decision::kind::duplicate);
+  idx.rollback();
+  CHECK(idx.size() == 0);
+  CHECK(idx.lookup(sketch_of(sms_text, {"tel:+6281234567890"}), t0).what == dedup_decision::kind::original);
+  idx.add(2, 2, t0, sketch_of(web_text, {"tel:+6281234567890"}));
+  idx.commit();
+  idx.add(3, 3, t0, sketch_of("air pdam mati di desa soren dua minggu", {"tel:+6281234567890"}));
+  idx.rollback_last();
+  idx.commit();
+  CHECK(idx.size() == 1);
+  // An operator's unmerge makes a duplicate an original of its own.
+  idx.add(4, 2, t0 + 1, sketch_of(sms_text, {"tel:+6281234567890"}));
+  idx.commit();
+  CHECK(idx.set_original(4, 4));
+  CHECK_FALSE(idx.set_original(99, 99));
+}
+
+TEST_CASE("index: expiry drops entries older than the window, and a sweep trims the lists") {
+  dedup_thresholds t;
+  t.window_ms = day_ms;
+  dedup_index idx(t);
+  for (int i = 0; i < 3000; ++i)
+    idx.add(i, i, t0 + i * 60'000, sketch_of("lampu jalan mati di desa nomor " + std::to_string(i), {"tel:+6281234567890"}));
+  idx.commit();
+  idx.expire(t0 + 3000 * 60'000);
+  CHECK(idx.size() == 1440);  // the last 24 hours of minutes
+  const auto before = idx.memory_bytes();
+  idx.expire(t0 + 3000 * 60'000 + 2 * day_ms);
+  CHECK(idx.size() == 0);
+  CHECK(idx.memory_bytes() < before);
+}
+
+TEST_CASE("engine: status_meta evidence and the unmerge correction payload") {
+  CHECK(with_dedup_evidence(R"({"kind":"complaint"})", R"({"decision":"duplicate"})") ==
+        R"({"kind":"complaint","dedup":{"decision":"duplicate"}})");
+  CHECK(with_dedup_evidence("not json", "{}") == "not json");
+  const auto p = make_unmerge_payload("LPR-AAAA-BBBB-C", "LPR-DDDD-EEEE-F", t0);
+  const std::string doc = p.prefix + R"({"schema":"lapor.complaint/v1"})" + p.suffix;
+  CHECK(doc == R"({"schema":"lapor.unmerge/v1","tracking_id":"LPR-AAAA-BBBB-C","was_duplicate_of":"LPR-DDDD-EEEE-F",)"
+               R"("unmerged_at":"2026-11-18T11:06:40.000Z","complaint":{"schema":"lapor.complaint/v1"}})");
+}

@@ -1,0 +1,114 @@
+// The Indonesian normaliser for duplicate matching: pure functions, table-driven.
+#include <doctest/doctest.h>
+
+#include <string>
+#include <vector>
+
+#include "gateway/dedup_text.h"
+
+using namespace lapor::gateway;
+
+namespace {
+
+std::string joined(const std::vector<std::string>& v) {
+  std::string out;
+  for (const auto& s : v) {
+    if (!out.empty()) out += ' ';
+    out += s;
+  }
+  return out;
+}
+
+std::string tokens(std::string_view text) { return joined(normalize_for_matching(text).tokens); }
+std::string facets(std::string_view text) { return joined(normalize_for_matching(text).facets); }
+
+}  // namespace
+
+TEST_CASE("normaliser: case, punctuation, repeated letters, abbreviations and stop words") {
+  struct row {
+    const char* in;
+    const char* out;
+  };
+  const row rows[] = {
+      {"Jalan RUSAKKK parahhh!!!", "jalan rusak parah"},
+      {"jln rsk, sdh 3bln gak diperbaiki", "jalan rusak 3 bulan tidak perbaiki"},
+      {"yg tdk dgn krn utk", "tidak"},                       // stop words go, the negation stays
+      {"blm ada perbaikan dr pemda", "belum perbaiki pemerintah daerah"},
+      {"Kab. Kotim kec. Baamang ds. Baamang Hulu", "kabupaten kotim kecamatan baamang desa baamang hulu"},
+      {"anak2 sekolah, jalan-jalan rusak2", "anak sekolah jalan rusak"},  // reduplication folded
+      {"tiga bulan", "3 bulan"},
+      {"km 05", "kilometer 5"},
+      {"Pelayanan  Puskesmas\tlambat\n", "pelayanan puskesmas lambat"},
+      {"Jalanannya rusak", "jalan rusak"},                  // -nya particle, slang 'jalanan'
+      {"Sekolah é ÉKTP", "sekolah ektp"},                   // accents stripped, single letters dropped
+  };
+  for (const auto& r : rows) {
+    CAPTURE(r.in);
+    CHECK(tokens(r.in) == r.out);
+  }
+}
+
+TEST_CASE("normaliser: mentions, hashtags, links, e-mails, phone numbers and keyword prefixes") {
+  // Only consecutive repeats fold; the sketch compares sets.
+  CHECK(tokens("@lapor1708 @pemkabkotim jalan rusak #JalanRusak #kotim") == "jalan rusak jalan rusak kotim");
+  CHECK(tokens("lampu mati https://t.co/AbC123 www.example.com/x bit.ly/abc") == "lampu mati");
+  // A whole phone number goes; one split by dashes leaves short numbers.
+  CHECK(tokens("hub budi@example.com atau 0812-3456-7890 / 081234567890") == "hub 812 3456 7890");
+  CHECK(tokens("INFO jadwal pelayanan ktp") == "jadwal pelayanan ktp");
+  CHECK(tokens("ASPIRASI tambah lampu jalan") == "tambah lampu jalan");
+  CHECK(tokens("jalan aspirasi rusak") == "jalan aspirasi rusak");  // only a leading keyword is one
+  CHECK(tokens("@lapor1708 INFO jam buka") == "jam buka");   // a mention before the keyword
+}
+
+TEST_CASE("normaliser: facets name kabupaten, kecamatan, desa, street, school, date, km, RT/RW") {
+  CHECK(facets("Jl. Ahmad Yani km 5 Kab. Kotawaringin Timur") == "j:ahmad m:5 k:kotawaringin");
+  CHECK(facets("listrik padam tgl 12 November di desa Soren") == "t:12 d:soren");
+  CHECK(facets("banjir 3 Desember RT 04 RW 11") == "t:3 r:4 w:11");
+  CHECK(facets("SD Negeri Romangloe atap bocor") == "s:romangloe");
+  CHECK(facets("jalan rusak di desa kami") == "");  // descriptions, not names
+  CHECK(facets("antre smp dini hari") == "");        // "smp" = "sampai" unless a school follows
+  CHECK(facets("perangkat desa, sedangkan warga") == "");
+  const auto t = normalize_for_matching("Jalan Ahmad Yani di Desa Baamang Hulu rusak");
+  CHECK(joined(t.places) == "jalan ahmad yani desa baamang hulu");
+}
+
+TEST_CASE("normaliser: facet conflicts need the same type with no shared value") {
+  CHECK(facets_conflict({"k:sampit"}, {"k:seruyan"}));
+  CHECK_FALSE(facets_conflict({"k:sampit", "k:kotim"}, {"k:kotim"}));
+  CHECK_FALSE(facets_conflict({"k:sampit"}, {"d:soren"}));
+  CHECK_FALSE(facets_conflict({}, {"t:3"}));
+  CHECK(facets_conflict({"t:3", "d:soren"}, {"d:soren", "t:9"}));
+}
+
+TEST_CASE("normaliser: consonant skeletons match vowel-dropping abbreviations") {
+  CHECK(consonant_skeleton("jalan") == "jln");
+  CHECK(consonant_skeleton("rusak") == "rsk");
+  CHECK(consonant_skeleton("diperbaiki") == "dprbk");
+  CHECK(consonant_skeleton("prbaiki") == consonant_skeleton("perbaiki"));
+  CHECK(consonant_skeleton("hsnddn") == consonant_skeleton("hasanuddin"));
+  CHECK(consonant_skeleton("ektp") == "ektp");
+  CHECK(consonant_skeleton("2026") == "2026");
+}
+
+TEST_CASE("lexicon: the data file parses; bad lines are refused with their number") {
+  CHECK(lexicon::embedded().size() > 300);
+  REQUIRE(lexicon::embedded().find("yg") != nullptr);
+  CHECK(*lexicon::embedded().find("yg") == "yang");
+  CHECK(lexicon::embedded().find("yang")->empty());
+  CHECK(lexicon::embedded().find("zzzz") == nullptr);
+  std::string error;
+  auto lex = lexicon::parse("# comment\n\nbgt = banget\nbanget =\n", error);
+  REQUIRE(lex);
+  CHECK(lex->size() == 2);
+  CHECK(joined(normalize_for_matching("rusak bgt", *lex).tokens) == "rusak");
+  CHECK_FALSE(lexicon::parse("ok = fine\nno equals sign\n", error));
+  CHECK(error == "line 2: expected \"token = words\"");
+  CHECK_FALSE(lexicon::parse("Caps = x\n", error));
+  CHECK(error.starts_with("line 1:"));
+}
+
+TEST_CASE("normaliser: invalid UTF-8 bytes are separators, never a crash") {
+  CHECK(tokens("jalan\xff\xfe rusak") == "jalan rusak");
+  CHECK(tokens("") == "");
+  CHECK(tokens("!!! ??? ...") == "");
+}
