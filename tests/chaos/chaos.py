@@ -1,5 +1,9 @@
 """Crash safety under fire (issue 7 §1): every channel at once, kill -9 at random moments.
 
+Channels at once: an SMPP transceiver bind (submit_sm), the signed mobile API, the web form
+(nonce per form, reposted on retry), the admin test channel, and the Twitter poller against a
+fake X API that gains mentions between kills.
+
 Senders run on their own threads and keep their own logs of what the daemon acknowledged
 (a key of theirs -> the tracking ID they were given). The daemon is SIGKILLed at random
 moments, restarted on the same data_dir (new ephemeral ports each time), and the senders
@@ -11,6 +15,8 @@ daemon drains to a fake dispatcher and the senders' logs are checked against wha
   lost:    acked submissions that never reached the dispatcher under their tracking ID
   doubled: submissions (by the sender's own key, carried in the text) that reached the
            dispatcher under two different tracking IDs
+For Twitter the sender's log is the fake API's list of mentions that are complaints: each
+must arrive once, under one tracking ID.
 
 Prints `acked N, lost 0, doubled 0` and exits 0 only then.
 
@@ -33,6 +39,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "integration"))
 from lapor_harness import Daemon, FakeDispatcher, TempDir, gateway_bin, wait_until  # noqa: E402
 from web_client import sign  # noqa: E402
+from smpp_support import BIND_TRANSCEIVER, ESME_RTHROTTLED, RESP, SUBMIT_SM, RawSmpp, sm_body  # noqa: E402
+from twitter_harness import FakeTwitter  # noqa: E402
 
 from senders import ChaosLog, Sender  # noqa: E402
 
@@ -142,7 +150,55 @@ class WebFormSender(HttpSender):
         return self.http_outcome(got), nonce
 
 
-SENDER_KINDS = {"test": TestChannelSender, "mobile": MobileSender, "web": WebFormSender}
+class SmppSender(Sender):
+    """An operator's SMSC bound as transceiver, handing over citizens' MO as submit_sm (Latin-1,
+    so the marker's brackets survive). A retry after a cut connection resends the same source
+    and text, which the daemon must recognise as a redelivery."""
+
+    def __init__(self, name, live, log, stop, rnd):
+        super().__init__(name, log, stop, rnd)
+        self.live = live
+        self.link = None
+        self.generation = 0
+
+    def connect(self):
+        ports, self.generation = self.live.wait_ports(self.stop)
+        if ports is None:
+            return False
+        try:
+            self.link = RawSmpp(ports["smpp"], timeout=5)
+            if self.link.bind(SMPP_SYSTEM_ID, SMPP_PASSWORD, BIND_TRANSCEIVER) == 0:
+                return True
+        except (OSError, AssertionError):
+            pass
+        self.drop()
+        return False
+
+    def drop(self):
+        if self.link:
+            self.link.close()
+        self.link = None
+        self.live.wait_ports(self.stop, self.generation)
+
+    def attempt(self, key, text, retry_state):
+        if self.link is None and not self.connect():
+            return ("uncertain", None), None
+        try:
+            src = "62" + self.phone(key)[1:]
+            seq = self.link.send(SUBMIT_SM, sm_body(src, "1708", text.encode("latin-1"), data_coding=3))
+            _, status, _, body = self.link.expect(SUBMIT_SM | RESP, seq, timeout=5)
+        except (OSError, AssertionError):
+            self.drop()
+            return ("uncertain", None), None
+        if status == 0:
+            return ("acked", body.split(b"\0", 1)[0].decode()), None
+        if status == ESME_RTHROTTLED:
+            return ("refused", None), None
+        return ("error", f"submit_sm_resp status 0x{status:x}"), None
+
+
+SENDER_KINDS = {"test": TestChannelSender, "mobile": MobileSender, "web": WebFormSender, "smpp": SmppSender}
+SMPP_SYSTEM_ID, SMPP_PASSWORD = "chaos", "chaospw"
 
 
 def delivered(dispatcher):
@@ -158,6 +214,19 @@ def delivered(dispatcher):
             m = MARK.search(doc.get("body", ""))
             if m:
                 out.setdefault(m.group(1), set()).add(doc["tracking_id"])
+    return out
+
+
+def delivered_mentions(dispatcher):
+    """{tweet id: {tracking IDs}} of the twitter complaints the dispatcher accepted."""
+    out = {}
+    for r in dispatcher.received():
+        if r.get("status", 0) // 100 != 2:
+            continue
+        docs = r["body"] if isinstance(r.get("body"), list) else [r.get("body")]
+        for doc in docs:
+            if isinstance(doc, dict) and doc.get("schema") == "lapor.complaint/v1" and doc.get("channel") == "twitter":
+                out.setdefault(doc["channel_ref"]["tweet_id"], set()).add(doc["tracking_id"])
     return out
 
 
@@ -178,13 +247,18 @@ def main():
 
     tmp = TempDir("lapor-chaos-")
     dispatcher = FakeDispatcher(tmp.path, "--flaky", "0.03", "--seed", str(args.seed))
+    twitter = FakeTwitter(tmp.path, "--mentions", "60", "--page-delay", "0.02", "--seed", str(args.seed))
     live, stop, log = LiveDaemon(), threading.Event(), ChaosLog()
     senders, daemon = [], None
     sets = [f"mobile.api_keys=[{{key_id=\"{API_KEY_ID}\", secret=\"{API_SECRET}\"}}]",
+            f"smpp.accounts=[{{system_id=\"{SMPP_SYSTEM_ID}\", password=\"{SMPP_PASSWORD}\", operator=\"telkomsel\", "
+            f"allowed_cidrs=[\"127.0.0.0/8\"]}}]",
             "web.rate_limit_per_minute=0", "dispatcher.backoff_initial_ms=50", "dispatcher.backoff_max_ms=1000"]
     try:
         dispatcher.start()
+        twitter.start()
         sets.append(f"dispatcher.url={dispatcher.url}")
+        sets += twitter.daemon_sets(twitter__poll_interval_ms=100, twitter__reconcile_window_ms=0)
         data_dir = os.path.join(tmp.path, "data")
 
         def start_daemon():
@@ -203,6 +277,7 @@ def main():
             time.sleep(rnd.uniform(args.min_run, args.max_run))
             live.down()
             daemon.kill9()
+            twitter.control("/control/add", {"n": rnd.randrange(0, 8)})
             daemon = start_daemon()
             if (k + 1) % 10 == 0:
                 print(f"  {k + 1} kills, {log.acked_count()} acked so far", flush=True)
@@ -227,14 +302,31 @@ def main():
             wait_until(lambda: not lost_keys(), 120, interval=0.5, what="every acknowledged submission at the dispatcher")
         except AssertionError:
             pass  # reported below with the numbers
+        # Mentions: the fake API's own list of complaint mentions against what arrived.
+        expected_mentions = set(twitter.state()["expected"])
+        try:
+            wait_until(lambda: expected_mentions <= set(delivered_mentions(dispatcher)), 120, interval=0.5,
+                       what="every mention at the dispatcher")
+        except AssertionError:
+            pass  # reported below with the numbers
+        mentions = delivered_mentions(dispatcher)
+        lost_mentions = expected_mentions - set(mentions)
+        doubled_mentions = {t: ids for t, ids in mentions.items() if len(ids) > 1}
+        print(f"mentions: {len(expected_mentions)} expected, lost {len(lost_mentions)}, doubled {len(doubled_mentions)}")
+
         got = delivered(dispatcher)
         lost = lost_keys()
         doubled = {k: tids for k, tids in got.items() if len(tids) > 1}
         mismatched = {k: (acked[k], got[k]) for k in acked if k in got and acked[k] not in got[k]}
-        print(f"per channel acked: {per_kind}; retried after a cut connection: {log.retried_count()}")
-        print(f"acked {len(acked)}, lost {len(lost)}, doubled {len(doubled)}", flush=True)
+        per_kind["twitter"] = len(expected_mentions)
+        print(f"per channel acked (twitter: mentions behind the saved cursor): {per_kind}; "
+              f"retried after a cut connection: {log.retried_count()}")
+        print(f"acked {len(acked) + len(expected_mentions)}, lost {len(lost) + len(lost_mentions)}, "
+              f"doubled {len(doubled) + len(doubled_mentions)}", flush=True)
         assert not lost, f"lost: {lost[:10]}"
         assert not doubled, f"doubled: {list(doubled.items())[:5]}"
+        assert not lost_mentions, f"lost mentions: {sorted(lost_mentions)[:10]}"
+        assert not doubled_mentions, f"mentions under two tracking IDs: {list(doubled_mentions.items())[:5]}"
         assert not mismatched, f"acknowledged under another ID: {list(mismatched.items())[:5]}"
         assert daemon.stop() == 0
         print("PASS chaos")
@@ -243,6 +335,7 @@ def main():
         if daemon:
             daemon.kill9()
         dispatcher.stop()
+        twitter.stop()
         tmp.cleanup()
 
 
