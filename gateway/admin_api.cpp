@@ -182,12 +182,12 @@ void add_admin_routes(http_router& router, admin_deps d) {
   });
 
   router.add("POST", "/admin/outbox/{id}/retry",
-             [&writer = d.writer, &fwd = d.forwarder](http_request&&, const route_params& p, http_responder respond) {
+             [&writer = d.writer, &fwds = d.forwarders](http_request&&, const route_params& p, http_responder respond) {
                auto id = to_int<std::int64_t>(p.find("id")->second);
                if (!id) return respond(http_response::problem(400, "Bad Request", "id must be an integer", {{"id", "not an integer"}}));
-               writer.requeue(*id, [id = *id, &fwd, respond](bool ok, std::string error) {
+               writer.requeue(*id, [id = *id, &fwds, respond](bool ok, std::string error) {
                  if (!ok) return respond(http_response::problem(404, "Not Found", error, {{"id", error}}));
-                 fwd.retry_now(id);
+                 for (auto* fwd : fwds) fwd->retry_now(id);
                  respond(http_response::json(200, "{\"id\":" + std::to_string(id) + ",\"state\":\"pending\"}"));
                });
              });

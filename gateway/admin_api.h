@@ -52,7 +52,9 @@ class readiness {
 struct admin_deps {
   store::group_writer& writer;
   store::read_pool& reader;
-  outbox_forwarder& forwarder;
+  // Every forwarder (dispatcher, Twitter replies…): an operator's retry is offered to each, and
+  // the one whose destination holds the row sends it. Filled before the listener starts.
+  const std::vector<outbox_forwarder*>& forwarders;
   metrics& stats;
   readiness& ready;
   pipeline& core;

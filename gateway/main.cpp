@@ -147,7 +147,8 @@ int run(const config& cfg, const holiday_calendar& calendar) {
   auto work = net::make_work_guard(io);
 
   http_router admin_routes;
-  add_admin_routes(admin_routes, admin_deps{writer, reader, forwarder, stats, ready, core, cfg.admin.test_channel});
+  std::vector<outbox_forwarder*> forwarders{&forwarder};  // channels add theirs before the listeners start
+  add_admin_routes(admin_routes, admin_deps{writer, reader, forwarders, stats, ready, core, cfg.admin.test_channel});
   http_limits admin_limits;
   admin_limits.body_limit = 1024 * 1024;
   http_server admin(io, "admin", cfg.admin.listen, admin_limits,
@@ -243,6 +244,7 @@ int run(const config& cfg, const holiday_calendar& calendar) {
         forwarder.notify(created);
         r->notify(created);
       });
+      forwarders.push_back(twitter_replies.get());
       twitter_replies->start();
     }
     twitter_channel = std::make_unique<lapor::twitter::mentions_poller>(

@@ -9,9 +9,12 @@ What it shows:
   3. Every reply is signed with OAuth 1.0a HMAC-SHA1 that the fake verifies (no 401).
   4. After kill -9 and a restart (the page set read again), no mention is answered twice.
   5. Neither the bearer token nor the OAuth secrets appear in the log.
+  6. A reply the API refuses for good (400) is a dead letter; POST /admin/outbox/{id}/retry
+     sends it again at once.
 
 Usage: test_twitter_reply.py PATH/TO/lapor-gateway
 """
+import json
 import os
 import sys
 
@@ -67,6 +70,24 @@ def main():
         st = fake.state()
         answered = [r["in_reply_to_tweet_id"] for r in st["replies"]]
         assert len(answered) == len(set(answered)) == len(expected), f"{len(answered)} replies for {len(expected)} mentions"
+
+        # 6: a reply refused for good (400) is a dead letter; an operator's retry sends it now.
+        fake.control("/control/reply_faults", [{"status": 400}])
+        fake.control("/control/add", {"n": 1})
+
+        def dead_replies():
+            code, _, body = d.get("admin", "/admin/outbox?state=dead")
+            items = json.loads(body)["items"] if code == 200 else []
+            return [i for i in items if i.get("destination") != "dispatcher"] or None
+        dead = wait_until(dead_replies, 30, interval=0.2, what="the refused reply as a dead letter")
+        before = len(fake.state()["replies"])
+        print(f"dead letter {dead[0]}; {before} replies so far", flush=True)
+        code, _, body = d.request("admin", "POST", f"/admin/outbox/{dead[0]['id']}/retry")
+        assert code == 200, (code, body)
+        wait_until(lambda: len(fake.state()["replies"]) == before + 1, 20, interval=0.2,
+                   what="the retried reply posted without a restart")
+        st = fake.state()
+        expected = set(st["expected"])
         rc = d.stop()
         assert rc == 0, f"exit code {rc}"
         d = None
