@@ -88,6 +88,9 @@ void schedule_gauges(net::steady_timer& t, store::read_pool& reader, store::grou
 
 int run(const config& cfg, const holiday_calendar& calendar) {
   std::filesystem::create_directories(cfg.data_dir);
+  // The database and attachments hold citizens' identities and reports (Anonim, Rahasia):
+  // only the daemon's user may read them.
+  std::filesystem::permissions(cfg.data_dir, std::filesystem::perms::owner_all, std::filesystem::perm_options::replace);
   const auto db_path = (std::filesystem::path(cfg.data_dir) / "lapor.db").string();
   const tracking_id_codec ids(load_tracking_key(cfg.tracking.key, cfg.data_dir));
   metrics stats;

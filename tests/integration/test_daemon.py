@@ -47,7 +47,8 @@ def test_command_line(tmp):
 def test_running_daemon(tmp):
     d = Daemon(os.path.join(tmp, "data")).start()
     try:
-        assert set(d.ports) >= {"web", "admin"}, d.ports
+        assert set(d.ports) >= {"web", "admin", "smpp"}, d.ports
+        assert os.stat(os.path.join(tmp, "data")).st_mode & 0o777 == 0o700, "data_dir holds PII: owner only"
         assert all(p > 0 for p in d.ports.values())
         assert d.get("admin", "/healthz")[0] == 200
         st, h, body = d.get("admin", "/metrics")
