@@ -37,8 +37,11 @@ std::optional<std::string> want_bool(const toml::node& n, bool& out) {
 
 template <class Int>
 std::optional<std::string> want_int(const toml::node& n, Int& out, long long lo, long long hi) {
+  // is_integer() first: value<long long>() of a float casts it unchecked (UB for 1e33 in
+  // toml++ 3.x; found by tests/fuzz/config_toml_fuzz).
+  if (!n.is_integer()) return "expected an integer";
   auto v = n.value<long long>();
-  if (!v || !n.is_integer()) return "expected an integer";
+  if (!v) return "expected an integer";
   if (*v < lo || *v > hi) return "must be between " + std::to_string(lo) + " and " + std::to_string(hi);
   out = static_cast<Int>(*v);
   return std::nullopt;
@@ -201,7 +204,7 @@ const std::vector<key_spec>& key_specs() {
       {"twitter.bearer_token", "string", "app bearer token", STR(twitter.bearer_token)},
       {"twitter.user_id", "string", "numeric user id of @lapor1708 (a string; an integer is accepted)",
        [](const toml::node& n, config& c) -> std::optional<std::string> {
-         if (auto v = n.value<long long>(); v && n.is_integer() && *v > 0) {
+         if (auto v = n.is_integer() ? n.value<long long>() : std::nullopt; v && *v > 0) {
            c.twitter.user_id = std::to_string(*v);
            return std::nullopt;
          }
@@ -219,7 +222,7 @@ const std::vector<key_spec>& key_specs() {
       {"twitter.initial_since_id", "string",
        "post id to start after when no cursor is stored yet (default: every mention the API keeps, ~800)",
        [](const toml::node& n, config& c) -> std::optional<std::string> {
-         if (auto v = n.value<long long>(); v && n.is_integer() && *v > 0) {
+         if (auto v = n.is_integer() ? n.value<long long>() : std::nullopt; v && *v > 0) {
            c.twitter.initial_since_id = std::to_string(*v);
            return std::nullopt;
          }

@@ -51,6 +51,17 @@ std::shared_ptr<dedup_context> make_dedup_context(const submission& s) {
 }
 
 std::string with_dedup_evidence(const std::string& meta, const std::string& evidence_json) {
+  // The writer's path: the pipeline's own serialised object, no "dedup" member yet. Appending
+  // saves a parse and a serialisation per decision on the writer thread.
+  if (meta.size() >= 2 && meta.front() == '{' && meta.back() == '}' && meta.find("\"dedup\"") == std::string::npos) {
+    std::string out = meta;
+    out.pop_back();
+    if (out.size() > 1) out += ',';
+    out += "\"dedup\":";
+    out += evidence_json;
+    out += '}';
+    return out;
+  }
   boost::system::error_code ec;
   auto v = boost::json::parse(meta, ec);
   if (ec || !v.is_object()) return meta;

@@ -140,16 +140,17 @@ dedup_decision dedup_index::lookup(const match_sketch& s, std::int64_t at_ms) co
   }
   if (d.what == dedup_decision::kind::duplicate) return d;
 
-  // 2. Other reporters, near-identical text. Advisory: the first exact match ends the search,
-  // and a complaint found through several of the four tables is compared once.
-  double best = 0;
+  // 2. Other reporters, near-identical text. Advisory: the newest complaint that qualifies
+  // ends the search (in a campaign every candidate would), and a complaint found through
+  // several of the four tables is compared once.
+  bool found = false;
   std::array<seq_t, tables * related_candidates_per_bucket> checked{};
   std::size_t n_checked = 0;
   const std::size_t per_bucket = std::min<std::size_t>(t_.max_candidates, related_candidates_per_bucket);
-  for (std::size_t table = 0; table < tables && best < 1.0; ++table) {
+  for (std::size_t table = 0; table < tables && !found; ++table) {
     const auto& slots = buckets_[bucket_of(table, s.simhash)];
     std::size_t seen = 0;
-    for (auto it = slots.rbegin(); it != slots.rend() && seen < per_bucket && best < 1.0; ++it) {
+    for (auto it = slots.rbegin(); it != slots.rend() && seen < per_bucket && !found; ++it) {
       if (it->seq < base_) break;  // expired, and everything before it
       ++seen;
       if (hamming(it->simhash, s.simhash) > t_.related_max_hamming) continue;
@@ -160,12 +161,12 @@ dedup_decision dedup_index::lookup(const match_sketch& s, std::int64_t at_ms) co
       const entry* e = at(it->seq);
       if (e == nullptr || e->at_ms < oldest) continue;
       const double score = sample_overlap(s.words, e->sketch.words);
-      if (score < t_.related_score || score <= best) continue;
+      if (score < t_.related_score) continue;
       bool same_reporter = false;
       for (const std::uint64_t id : e->sketch.identities)
         if (std::find(roots.begin(), roots.end(), find(id)) != roots.end()) same_reporter = true;
       if (same_reporter) continue;
-      best = score;
+      found = true;
       d.what = dedup_decision::kind::related;
       d.of = e->original;
       d.matched = e->id;

@@ -82,6 +82,10 @@ void split_runs(std::string_view word, bool camel, std::vector<run>& out) {
       } else if (c >= '0' && c <= '9') {
         add(static_cast<char>(c), true);
         prev_lower = false;
+      } else if ((c == '.' || c == ',') && cur.digits && !cur.text.empty() && i + 2 < word.size() &&
+                 is_digit(word[i]) && is_digit(word[i + 1]) && is_digit(word[i + 2]) &&
+                 (i + 3 == word.size() || !is_digit(word[i + 3]))) {
+        // A thousands separator ("1.500.000", "Rp5.000"): the number goes on.
       } else {
         flush();
         prev_lower = false;

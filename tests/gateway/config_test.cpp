@@ -53,6 +53,25 @@ TEST_CASE("config: every error names its key") {
   }
 }
 
+// Found by tests/fuzz/config_toml_fuzz (corpus/config_toml/regress_float_for_integer_key):
+// `threads=1e33` reached toml++'s unchecked float -> int64 cast (undefined behaviour, caught
+// by UBSan) before the type check. A float is refused by name, whatever its size.
+TEST_CASE("config: a float where an integer is expected is refused, never cast") {
+  struct row {
+    const char* set;
+    const char* key;
+  };
+  for (auto r : {row{"threads=1e33", "threads"}, row{"threads=-1e300", "threads"}, row{"threads=2.0", "threads"},
+                 row{"smpp.window=inf", "smpp.window"}, row{"web.max_photos=nan", "web.max_photos"},
+                 row{"twitter.user_id=1e33", "twitter.user_id"},
+                 row{"twitter.initial_since_id=-1e300", "twitter.initial_since_id"}}) {
+    config c;
+    auto e = load_config(std::nullopt, {r.set}, c);
+    REQUIRE_MESSAGE(e, r.set);
+    CHECK_MESSAGE(e->key == r.key, r.set, " -> ", e->to_string());
+  }
+}
+
 TEST_CASE("config: TOML file with sections and arrays of tables") {
   const std::string path = "/tmp/lapor-config-test-" + std::to_string(::getpid()) + ".toml";
   {
@@ -90,4 +109,32 @@ TEST_CASE("config: --help lists every key") {
                  "smpp.clients", "twitter.enabled", "twitter.api_base", "twitter.bearer_token", "twitter.user_id",
                  "twitter.poll_interval_ms", "dispatcher.url", "dispatcher.token", "mobile.api_keys"})
     CHECK_MESSAGE(h.find(k) != std::string::npos, k);
+}
+
+TEST_CASE("config: dedup keys, defaults and ranges") {
+  lapor::gateway::config c;
+  REQUIRE_FALSE(load_config(std::nullopt, {}, c));
+  CHECK(c.dedup.enabled);
+  CHECK(c.dedup.window_days == 7);
+  CHECK(c.dedup.duplicate_score == doctest::Approx(0.3));
+  CHECK(c.dedup.related_score == doctest::Approx(0.8));
+  CHECK(c.dedup.related_max_hamming == 10);
+  CHECK(c.dedup.max_candidates == 64);
+  REQUIRE_FALSE(load_config(std::nullopt,
+                            {"dedup.enabled=false", "dedup.window_days=3", "dedup.duplicate_score=0.45",
+                             "dedup.related_score=1", "dedup.related_max_hamming=3", "dedup.max_candidates=8"},
+                            c));
+  CHECK_FALSE(c.dedup.enabled);
+  CHECK(c.dedup.window_days == 3);
+  CHECK(c.dedup.duplicate_score == doctest::Approx(0.45));
+  CHECK(c.dedup.related_score == doctest::Approx(1.0));  // an integer is a number too
+  CHECK(c.dedup.related_max_hamming == 3);
+  CHECK(c.dedup.max_candidates == 8);
+  for (const char* bad : {"dedup.duplicate_score=1.5", "dedup.duplicate_score=high", "dedup.related_max_hamming=65",
+                          "dedup.max_candidates=0", "dedup.window_days=-1"}) {
+    auto e = load_config(std::nullopt, {bad}, c);
+    REQUIRE_MESSAGE(e, bad);
+    CHECK(std::string(bad).starts_with(e->key));
+  }
+  CHECK(lapor::gateway::config_help().find("dedup.duplicate_score") != std::string::npos);
 }

@@ -4,7 +4,9 @@
 // Each pair is judged on a fresh index holding report `a` (and the identity links made by
 // earlier reports); report `b` is then looked up at its own time. Prints precision and recall
 // of the "duplicate" decision, the share of campaign pairs marked related, and every error;
-// fails below precision 0.99 or recall 0.95.
+// fails below precision 0.99 or recall 0.95 (or when fewer than 90% of campaigns are related).
+// Diagnostics: LAPOR_DEDUP_DEBUG=1 prints the tokens and facets of each missed pair,
+// LAPOR_DEDUP_SCORES=1 the text score of every pair (to choose dedup.duplicate_score).
 #include <doctest/doctest.h>
 
 #include <cstdio>

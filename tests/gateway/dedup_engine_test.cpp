@@ -14,6 +14,7 @@
 
 #include "gateway/dedup_engine.h"
 #include "gateway/pipeline.h"
+#include "store/fault_vfs.h"
 #include "store/store.h"
 
 using namespace lapor::gateway;
@@ -52,10 +53,12 @@ submission report(channel_kind ch, std::optional<std::string> phone, std::string
 
 // A pipeline + engine + writer on one database file.
 struct rig {
-  explicit rig(const std::string& db, std::function<void(std::size_t)> before_apply = {}) : ids(test_key()) {
+  explicit rig(const std::string& db, std::function<void(std::size_t)> before_apply = {}, const char* vfs = nullptr)
+      : ids(test_key()) {
     store::options so;
     so.path = db;
     so.before_apply = std::move(before_apply);
+    if (vfs != nullptr) so.vfs = vfs;
     writer = std::make_unique<store::group_writer>(so);
     pipeline_options po;
     po.dedup = true;
@@ -180,6 +183,23 @@ TEST_CASE("engine: two near-duplicates committed in one group do not both become
   CHECK(ra.code == submit_result::status::received);
   CHECK(rb.code == submit_result::status::duplicate);
   CHECK(rb.tracking_id == ra.tracking_id);
+}
+
+TEST_CASE("engine: a group that fails to commit leaves no trace in the index") {
+  temp_dir dir;
+  rig r((dir.path / "lapor.db").string(), {}, store::fault_vfs::name());
+  const auto first = r.submit_sync(report(channel_kind::web, "081234567890", web_text));
+  REQUIRE(first.code == submit_result::status::received);
+  store::fault_vfs::fail_next_syncs(1);
+  const auto lost = r.submit_sync(report(channel_kind::sms, "081234567890", sms_text));
+  store::fault_vfs::fail_next_syncs(0);
+  CHECK(lost.code == submit_result::status::failed);  // refused: nothing acknowledged
+  CHECK(r.engine.index().size() == 1);                 // and nothing staged survives
+  // The citizen's retry: a duplicate of the original (the failed row never existed).
+  const auto retry = r.submit_sync(report(channel_kind::sms, "081234567890", sms_text));
+  CHECK(retry.code == submit_result::status::duplicate);
+  CHECK(retry.tracking_id == first.tracking_id);
+  CHECK(r.engine.index().size() == 2);
 }
 
 TEST_CASE("engine: disabled, nothing is sketched or merged") {

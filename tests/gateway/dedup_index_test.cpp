@@ -198,6 +198,10 @@ TEST_CASE("index: expiry drops entries older than the window, and a sweep trims 
 TEST_CASE("engine: status_meta evidence and the unmerge correction payload") {
   CHECK(with_dedup_evidence(R"({"kind":"complaint"})", R"({"decision":"duplicate"})") ==
         R"({"kind":"complaint","dedup":{"decision":"duplicate"}})");
+  CHECK(with_dedup_evidence("{}", R"({"decision":"related"})") == R"({"dedup":{"decision":"related"}})");
+  // An existing "dedup" member is replaced, not repeated (the operator's unmerge).
+  CHECK(with_dedup_evidence(R"({"kind":"complaint","dedup":{"decision":"duplicate"}})", R"({"decision":"unmerged"})") ==
+        R"({"kind":"complaint","dedup":{"decision":"unmerged"}})");
   CHECK(with_dedup_evidence("not json", "{}") == "not json");
   const auto p = make_unmerge_payload("LPR-AAAA-BBBB-C", "LPR-DDDD-EEEE-F", t0);
   const std::string doc = p.prefix + R"({"schema":"lapor.complaint/v1"})" + p.suffix;

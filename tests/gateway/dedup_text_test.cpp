@@ -38,6 +38,7 @@ TEST_CASE("normaliser: case, punctuation, repeated letters, abbreviations and st
       {"anak2 sekolah, jalan-jalan rusak2", "anak sekolah jalan rusak"},  // reduplication folded
       {"tiga bulan", "3 bulan"},
       {"km 05", "kilometer 5"},
+      {"Rp1.500.000 dan Rp5.000, 1,5 juta", "rp 1500000 rp 5000 1 5 juta"},  // thousands separators
       {"Pelayanan  Puskesmas\tlambat\n", "pelayanan puskesmas lambat"},
       {"Jalanannya rusak", "jalan rusak"},                  // -nya particle, slang 'jalanan'
       {"Sekolah é ÉKTP", "sekolah ektp"},                   // accents stripped, single letters dropped
