@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "channels/mobile/mobile_api.h"
-#include "fake_core.h"
+#include "tests/support/fake_core.h"
 #include "gateway/digest.h"
 
 using namespace lapor::mobile;

@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "channels/web/web_form.h"
-#include "fake_core.h"
+#include "tests/support/fake_core.h"
 
 using namespace lapor::web;
 namespace g = lapor::gateway;
