@@ -43,7 +43,7 @@ def wait_until(pred, timeout, interval=0.05, what="condition"):
 class Daemon:
     """The lapor-gateway process with its own data_dir and ephemeral ports."""
 
-    def __init__(self, data_dir, sets=(), config_file=None, bin_path=None, log_name="daemon.log"):
+    def __init__(self, data_dir, sets=(), config_file=None, bin_path=None, log_name="daemon.log", env=None):
         self.bin = bin_path or gateway_bin()
         self.data_dir = data_dir
         self.sets = list(sets)
@@ -52,6 +52,7 @@ class Daemon:
         self.ports = None
         self.log_path = os.path.join(data_dir, log_name)
         self.log_file = None
+        self.env = env  # extra environment variables (e.g. LD_PRELOAD for fault injection)
 
     def args(self):
         a = [self.bin]
@@ -69,7 +70,8 @@ class Daemon:
         if os.path.exists(ports_file):
             os.unlink(ports_file)
         self.log_file = open(self.log_path, "ab")
-        self.proc = subprocess.Popen(self.args(), stdout=self.log_file, stderr=self.log_file)
+        env = dict(os.environ, **self.env) if self.env else None
+        self.proc = subprocess.Popen(self.args(), stdout=self.log_file, stderr=self.log_file, env=env)
 
         def ready():
             if self.proc.poll() is not None:
