@@ -105,10 +105,10 @@ if [[ -n "$perf_pid" ]]; then
   kill -INT "$perf_pid" 2>/dev/null; wait "$perf_pid" 2>/dev/null
   echo "daemon profile (perf, self time by symbol, top 40):"
   perf report -i "$tmp/perf.data" --stdio --no-children --sort dso,symbol 2>/dev/null |
-    grep -E '^ +[0-9]' | sed -E 's/[ -]+$//; s/ {3,}/  /g' | cut -c1-160 | head -40
+    grep -E '^ +[0-9.]+%' | sed -E 's/[ -]+$//; s/ {3,}/  /g' | cut -c1-160 | head -40
   echo "daemon CPU by thread (perf):"
   perf report -i "$tmp/perf.data" --stdio --no-children --sort comm 2>/dev/null |
-    grep -E '^ +[0-9]' | sed -E 's/[ -]+$//; s/ {3,}/  /g' | head -10
+    grep -E '^ +[0-9.]+%' | sed -E 's/[ -]+$//; s/ {3,}/  /g' | head -10
 fi
 
 if [[ -n "$admin" ]] && command -v curl >/dev/null; then

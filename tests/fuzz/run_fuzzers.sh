@@ -48,8 +48,9 @@ build="${LAPOR_FUZZ_BUILD_DIR:-$(dirname "$src")/build-fuzz}"
 jobs="${LAPOR_FUZZ_JOBS:-2}"
 generator=(); command -v ninja >/dev/null && generator=(-G Ninja)
 if [[ ! -f "$build/CMakeCache.txt" ]]; then
+  mkdir -p "$build"
   CC="$cc" CXX="$cxx" cmake -S "$src" -B "$build" "${generator[@]}" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-    -DLAPOR_FUZZ=ON >"$build.configure.log" 2>&1 || { cat "$build.configure.log"; exit 2; }
+    -DLAPOR_FUZZ=ON >"$build/configure.log" 2>&1 || { cat "$build/configure.log"; exit 2; }
 fi
 bins=(); for t in "${targets[@]}"; do bins+=("${t}_fuzz"); done
 cmake --build "$build" -j "$jobs" --target "${bins[@]}" || exit 2
