@@ -44,6 +44,9 @@ std::optional<gateway::clock::time_point> parse_created_at(std::string_view s) {
     return std::nullopt;
   }
   const year_month_day ymd{year{y}, month{static_cast<unsigned>(mo)}, day{static_cast<unsigned>(d)}};
+  // Posts exist since 2006; the bound also keeps the nanosecond time_point from overflowing
+  // (int64 nanoseconds span 1677..2262), which a forged year 0000 or 9999 would do.
+  if (y < 2006 || y > 2200) return std::nullopt;
   if (!ymd.ok() || h > 23 || mi > 59 || sec > 60) return std::nullopt;
   return time_point_cast<gateway::clock::duration>(sys_days{ymd} + hours{h} + minutes{mi} + seconds{sec} + milliseconds{ms});
 }

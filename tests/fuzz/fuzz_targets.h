@@ -26,6 +26,8 @@ int multipart(const std::uint8_t* data, std::size_t size);
 int report_json(const std::uint8_t* data, std::size_t size);
 // TOML configuration file plus --set overrides.
 int config_toml(const std::uint8_t* data, std::size_t size);
+// X API v2 mentions page, tweet text cleanup, mention -> submission.
+int twitter_json(const std::uint8_t* data, std::size_t size);
 
 struct target {
   std::string_view name;  // also the corpus folder: tests/fuzz/corpus/<name>/
@@ -34,7 +36,7 @@ struct target {
 
 inline constexpr target all_targets[] = {
     {"smpp_decoder", smpp_decoder}, {"sms_text", sms_text}, {"multipart", multipart},
-    {"report_json", report_json},   {"config_toml", config_toml},
+    {"report_json", report_json},   {"config_toml", config_toml}, {"twitter_json", twitter_json},
 };
 
 // A property of the code under test does not hold: stop here (libFuzzer saves the input).

@@ -131,3 +131,12 @@ TEST_CASE("parse_created_at") {
   CHECK_FALSE(parse_created_at("2026-11-20T03:15:42.000+07:00"));
   CHECK_FALSE(parse_created_at(""));
 }
+
+TEST_CASE("parse_created_at: years outside 2006..2200 are refused, never overflow (found by fuzzing)") {
+  // Year 0000 took sys_days past the range of a nanosecond time_point: signed overflow (UB).
+  CHECK_FALSE(parse_created_at("0000-01-01T00:00:00.000Z"));
+  CHECK_FALSE(parse_created_at("9999-12-31T23:59:59.999Z"));
+  CHECK_FALSE(parse_created_at("2005-12-31T23:59:59Z"));
+  CHECK(parse_created_at("2006-03-21T20:50:14.000Z").has_value());
+  CHECK(parse_created_at("2200-01-01T00:00:00Z").has_value());
+}
