@@ -69,6 +69,8 @@ struct config {
     std::string system_id = "LAPOR1708";  // ours, in bind_*_resp
     int max_connections = 1024;           // open connections to the SMPP listener
     int reply_ttl_s = 21600;              // a reply SMS waiting for a bind is dropped after this
+    int reply_window = 50;                // our reply PDUs per bind waiting for the operator's resp
+    int reply_queue_limit = 10000;        // replies waiting for a bind; beyond it new ones are dropped
   } smpp;
   struct {
     bool enabled = false;

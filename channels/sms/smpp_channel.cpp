@@ -28,6 +28,8 @@ std::optional<smpp_channel_options> smpp_options_from(const gateway::config& cfg
   o.system_id = s.system_id;
   o.max_links = static_cast<std::size_t>(s.max_connections);
   o.replies.ttl = std::chrono::seconds(s.reply_ttl_s);
+  o.replies.max_items = static_cast<std::size_t>(s.reply_queue_limit);
+  o.max_outstanding = static_cast<std::size_t>(s.reply_window);
   o.accounts = s.accounts;
   o.clients = s.clients;
   o.window = static_cast<std::size_t>(s.window);
