@@ -2,6 +2,8 @@
 // every *_resp of its PDUs only in the core's completion, after the commit (SPEC §2).
 #include "channels/sms/smpp_channel_impl.h"
 
+#include <boost/asio/post.hpp>
+
 #include "channels/sms/keywords.h"
 #include "channels/sms/message_text.h"
 #include "channels/sms/reply_text.h"
@@ -143,9 +145,14 @@ void smpp_channel::impl::process(inbound_sms in, std::vector<waiter> waiters, ou
     answer_all(waiters, core_answer{status::esme_rx_t_appn, {}});
     return;
   }
+  // The completion runs on the store's writer thread, which serialises every commit: hand the
+  // answer, the receipt text and the reply to the Asio threads instead of doing them there.
   sink->submit(std::move(submission), [self = shared_from_this(), waiters = std::move(waiters), kind,
                                        reply_to = std::move(reply_to),
-                                       group = std::move(group)](gateway::submit_result r) mutable {
+                                       group = std::move(group)](gateway::submit_result result) mutable {
+    auto executor = self->strand.get_inner_executor();
+    boost::asio::post(executor, [self = std::move(self), waiters = std::move(waiters), kind, reply_to = std::move(reply_to),
+                                 group = std::move(group), r = std::move(result)]() mutable {
     core_answer a;
     using st = gateway::submit_result::status;
     switch (r.code) {
@@ -170,6 +177,7 @@ void smpp_channel::impl::process(inbound_sms in, std::vector<waiter> waiters, ou
       reply_to.text = usage_reply(self->opts.short_code);
       self->queue_reply(std::move(reply_to));
     }
+    });
   });
 }
 
