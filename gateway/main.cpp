@@ -17,6 +17,7 @@
 #include "channels/sms/smpp_channel.h"
 #include "channels/twitter/mentions_poller.h"
 #include "channels/twitter/reply_sink.h"
+#include "channels/twitter/twitter_settings.h"
 #include "channels/web/web_form.h"
 #include "gateway/admin_api.h"
 #include "gateway/attachment_store.h"
@@ -209,39 +210,11 @@ int run(const config& cfg, const holiday_calendar& calendar) {
   std::unique_ptr<outbox_forwarder> twitter_replies;  // POST /2/tweets from outbox rows "twitter_reply"
   if (cfg.twitter.enabled) {
     twitter_photos = std::make_unique<attachment_store>(cfg.data_dir);
-    lapor::twitter::poller_options to;
-    to.walk.mentions.our_user_id = std::stoull(cfg.twitter.user_id);  // digits, checked by load_config
-    to.walk.mentions.our_handle = cfg.twitter.handle;
-    to.walk.mentions.max_photos = static_cast<std::size_t>(cfg.web.max_photos);
-    to.walk.max_results = cfg.twitter.max_results;
-    to.walk.poll_interval = std::chrono::milliseconds(cfg.twitter.poll_interval_ms);
-    to.walk.backoff_initial = std::chrono::milliseconds(cfg.twitter.backoff_initial_ms);
-    to.walk.backoff_max = std::chrono::milliseconds(cfg.twitter.backoff_max_ms);
-    to.walk.config_error_retry = std::chrono::milliseconds(cfg.twitter.config_error_retry_ms);
-    to.walk.reconcile_window = std::chrono::milliseconds(cfg.twitter.reconcile_window_ms);
-    to.walk.reconcile_every = cfg.twitter.reconcile_every;
-    to.api.api_base = cfg.twitter.api_base;
-    to.api.bearer_token = cfg.twitter.bearer_token;
-    to.api.request_timeout = std::chrono::milliseconds(cfg.twitter.request_timeout_ms);
-    to.max_photo_bytes = cfg.web.max_photo_bytes;
-    if (!cfg.twitter.initial_since_id.empty()) to.initial_since_id = std::stoull(cfg.twitter.initial_since_id);
+    auto to = lapor::twitter::poller_options_from(cfg);
     if (cfg.twitter.reply) {
-      to.reply_template = cfg.twitter.reply_template;
-      lapor::twitter::reply_options ro;
-      ro.api_base = cfg.twitter.api_base;
-      ro.credentials = {cfg.twitter.consumer_key, cfg.twitter.consumer_secret, cfg.twitter.access_token,
-                        cfg.twitter.access_token_secret};
-      ro.request_timeout = std::chrono::milliseconds(cfg.twitter.request_timeout_ms);
-      forwarder_options fo;
-      fo.url = cfg.twitter.api_base + "/2/tweets";
-      fo.destination = to.reply_destination;
-      fo.connections = 1;
-      fo.request_timeout = ro.request_timeout;
-      fo.backoff_initial = std::chrono::milliseconds(cfg.twitter.backoff_initial_ms);
-      fo.backoff_max = std::chrono::milliseconds(cfg.twitter.backoff_max_ms);
-      fo.max_attempts = cfg.twitter.reply_max_attempts;
-      fo.channel_metrics = false;
-      twitter_replies = std::make_unique<outbox_forwarder>(fo, lapor::twitter::make_reply_sink(std::move(ro)), writer, reader, stats);
+      twitter_replies = std::make_unique<outbox_forwarder>(
+          lapor::twitter::reply_forwarder_options_from(cfg, to.reply_destination),
+          lapor::twitter::make_reply_sink(lapor::twitter::reply_options_from(cfg)), writer, reader, stats);
       // Both forwarders hear of every commit's new outbox rows; each takes its destination's.
       writer.set_outbox_listener([&forwarder, r = twitter_replies.get()](const std::vector<lapor::store::outbox_item>& created) {
         forwarder.notify(created);
