@@ -14,3 +14,5 @@ apt-get install -y --no-install-recommends chromium nodejs
 command -v npm >/dev/null || apt-get install -y --no-install-recommends npm
 # SMPP interop tests: Kannel (bearerbox + smsbox) as an operator's ESME binding to our server.
 apt-get install -y --no-install-recommends kannel
+# libFuzzer targets (CTest libfuzzer_short; tests/fuzz/run_fuzzers.sh): clang and its compiler-rt.
+apt-get install -y --no-install-recommends clang-14 libclang-rt-14-dev
