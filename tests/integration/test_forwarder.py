@@ -55,17 +55,17 @@ def complaint(n):
 
 def submit_range(port, numbers, accepted, lock, errors):
     """Submits complaints `numbers` from CLIENTS threads; fills accepted[n] = tracking_id."""
-    todo = list(numbers)
-    todo_lock = threading.Lock()
+    pending = list(numbers)
+    pending_lock = threading.Lock()
 
     def worker():
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
         try:
             while True:
-                with todo_lock:
-                    if not todo:
+                with pending_lock:
+                    if not pending:
                         return
-                    n = todo.pop(0)
+                    n = pending.pop(0)
                 for attempt in range(5):
                     try:
                         status, answer = submit(conn, complaint(n), f"k-{n}")
