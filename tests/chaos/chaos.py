@@ -204,29 +204,21 @@ SMPP_SYSTEM_ID, SMPP_PASSWORD = "chaos", "chaospw"
 def delivered(dispatcher):
     """{sender key: {tracking IDs}} from every document the dispatcher accepted."""
     out = {}
-    for r in dispatcher.received():
-        if r.get("status", 0) // 100 != 2:
+    for doc in dispatcher.accepted_documents():
+        if doc.get("schema") != "lapor.complaint/v1":
             continue
-        docs = r["body"] if isinstance(r.get("body"), list) else [r.get("body")]
-        for doc in docs:
-            if not isinstance(doc, dict) or doc.get("schema") != "lapor.complaint/v1":
-                continue
-            m = MARK.search(doc.get("body", ""))
-            if m:
-                out.setdefault(m.group(1), set()).add(doc["tracking_id"])
+        m = MARK.search(doc.get("body", ""))
+        if m:
+            out.setdefault(m.group(1), set()).add(doc["tracking_id"])
     return out
 
 
 def delivered_mentions(dispatcher):
     """{tweet id: {tracking IDs}} of the twitter complaints the dispatcher accepted."""
     out = {}
-    for r in dispatcher.received():
-        if r.get("status", 0) // 100 != 2:
-            continue
-        docs = r["body"] if isinstance(r.get("body"), list) else [r.get("body")]
-        for doc in docs:
-            if isinstance(doc, dict) and doc.get("schema") == "lapor.complaint/v1" and doc.get("channel") == "twitter":
-                out.setdefault(doc["channel_ref"]["tweet_id"], set()).add(doc["tracking_id"])
+    for doc in dispatcher.accepted_documents():
+        if doc.get("schema") == "lapor.complaint/v1" and doc.get("channel") == "twitter":
+            out.setdefault(doc["channel_ref"]["tweet_id"], set()).add(doc["tracking_id"])
     return out
 
 

@@ -185,6 +185,15 @@ class FakeDispatcher:
                         pass  # a line cut by a crash of the fake itself
         return out
 
+    def accepted_documents(self):
+        """Every document the dispatcher answered 2xx, one at a time (batches unpacked)."""
+        for r in self.received():
+            if r.get("status", 0) // 100 != 2:
+                continue
+            for doc in r["body"] if isinstance(r.get("body"), list) else [r.get("body")]:
+                if isinstance(doc, dict):
+                    yield doc
+
     def stop(self):
         if self.proc and self.proc.poll() is None:
             self.proc.terminate()

@@ -111,8 +111,7 @@ def main():
         expected = set(acked.values())
 
         def delivered():
-            return {r["body"]["tracking_id"] for r in dispatcher.received()
-                    if r.get("status", 0) // 100 == 2 and isinstance(r.get("body"), dict)}
+            return {doc["tracking_id"] for doc in dispatcher.accepted_documents()}
         wait_until(lambda: expected <= delivered(), 90, interval=0.25,
                    what=f"all {len(expected)} acknowledged complaints at the dispatcher")
         rc = daemon.stop()

@@ -67,10 +67,8 @@ def p(values, q):
 
 def delivered_counts(dispatcher):
     counts = {}
-    for r in dispatcher.received():
-        if r.get("status", 0) // 100 == 2 and isinstance(r.get("body"), dict):
-            tid = r["body"]["tracking_id"]
-            counts[tid] = counts.get(tid, 0) + 1
+    for doc in dispatcher.accepted_documents():
+        counts[doc["tracking_id"]] = counts.get(doc["tracking_id"], 0) + 1
     return counts
 
 

@@ -89,8 +89,7 @@ def main():
         expected = set(acked.values()) | {sms_tid}
 
         def delivered():
-            return {r["body"]["tracking_id"] for r in dispatcher.received()
-                    if r.get("status", 0) // 100 == 2 and isinstance(r.get("body"), dict)}
+            return {doc["tracking_id"] for doc in dispatcher.accepted_documents()}
         wait_until(lambda: expected <= delivered(), 60, interval=0.2, what="everything acknowledged at the dispatcher")
         assert daemon.stop() == 0
         db = os.path.join(tmp.path, "data", "lapor.db")
