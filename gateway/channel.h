@@ -6,7 +6,9 @@
 // that stored nothing.
 #pragma once
 
+#include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -28,6 +30,8 @@ struct submit_result {
   std::string duplicate_of;  // set for cross-channel duplicates
   std::string field;         // for rejections, e.g. "body", "reporter.phone"
   std::string message;       // human-readable reason (Bahasa Indonesia for citizen-facing fields)
+  std::uint32_t promises_written = 0;  // reply_promise rows written with this answer
+  std::uint32_t promises_skipped = 0;  // already promised to that recipient: not again
 
   [[nodiscard]] bool acknowledged() const noexcept { return code == status::received || code == status::duplicate; }
 };
@@ -46,6 +50,35 @@ class submission_sink {
 
  protected:
   ~submission_sink() = default;
+};
+
+// Parts of a message that arrives in pieces (a long SMS), durable from their commit so that
+// each part can be acknowledged on its own and a restart resumes the reassembly (SPEC §7).
+// The whole message is then submitted with submission::completes_parts = the group. Thread-safe.
+class part_store {
+ public:
+  struct part {
+    std::string group;               // opaque, the channel's name for one message
+    int seq = 0;
+    std::string data;                // opaque bytes
+    std::int64_t received_at_ms = 0;
+    std::string answer;              // loaded parts: the tracking ID once the message was stored
+  };
+  // `done` runs on the store's writer thread after the commit (received), or at once with
+  // overloaded / failed (nothing stored).
+  virtual void store_part(part p, std::function<void(submit_result)> done) = 0;
+  // Marks a group's parts done with `answer` without a complaint (e.g. a status query).
+  virtual void finish_parts(std::string group, std::string answer) = 0;
+  // Deletes parts done before `done_before_ms` and open parts received before `open_before_ms`.
+  virtual void purge_parts(std::int64_t done_before_ms, std::int64_t open_before_ms) = 0;
+  // Start-up: every stored part in arrival order. Blocks.
+  virtual void load_parts(const std::function<void(const part&)>& each) = 0;
+  // Queues a message to send that no submission caused (e.g. the answer to a status query);
+  // `done(ok)` after its commit. Thread-safe.
+  virtual void queue_message(std::string destination, std::string payload, std::function<void(bool)> done) = 0;
+
+ protected:
+  ~part_store() = default;
 };
 
 // What the core asks of every channel.

@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -20,6 +21,21 @@ enum class complaint_kind { complaint, aspiration, information_request };
 [[nodiscard]] std::optional<channel_kind> parse_channel_kind(std::string_view s) noexcept;
 
 using clock = std::chrono::system_clock;
+
+struct submit_result;  // gateway/channel.h
+
+// A message the channel promises the reporter once the submission is acknowledged (a reply
+// SMS, a reply post): written as an outbox row of `destination` in the same transaction as the
+// complaint, or as the fact that it is a retry/duplicate (SPEC §2), so a crash loses none. At
+// most one per (tracking ID given, recipient): a redelivery or a merged duplicate already
+// answered to that recipient promises nothing new.
+struct reply_promise {
+  std::string destination;  // e.g. "sms_reply"
+  std::string recipient;    // e.g. "sms:telkomsel:6281234567890"; empty = no deduplication
+  // The row's payload from the answer the reporter gets. Runs on the store's writer thread
+  // inside the transaction: pure, must not block or throw; "" = nothing to send.
+  std::function<std::string(const submit_result& answer)> payload;
+};
 
 struct attachment {
   std::string sha256;  // lowercase hex of the content
@@ -63,6 +79,11 @@ struct submission {
   std::vector<attachment> attachments;
   // Flags the channel wants carried, e.g. an SMS whose parts never all arrived.
   bool incomplete = false;
+  // Replies promised with this submission (see reply_promise).
+  std::vector<reply_promise> replies;
+  // The stored parts this submission completes (gateway::part_store group), marked done with
+  // the answer in the same transaction. Empty = none.
+  std::string completes_parts;
   clock::time_point received_at{};
 };
 

@@ -201,8 +201,24 @@ const std::vector<key_spec>& key_specs() {
        INT(smpp.reply_ttl_s, 1, 7 * 86400)},
       {"smpp.reply_window", "integer", "reply SMS per bind sent and not yet answered by the operator (default 50)",
        INT(smpp.reply_window, 1, 1000)},
-      {"smpp.reply_queue_limit", "integer", "reply SMS waiting for a bind; beyond it new replies are dropped and counted (default 10000)",
+      {"smpp.reply_queue_limit", "integer", "reply SMS the channel holds waiting for a bind; the rest wait in the outbox (default 10000)",
        INT(smpp.reply_queue_limit, 1, 10000000)},
+      {"smpp.reply_rate_per_s", "number", "reply PDUs started per bind and second, below the operator's TPS (default 100; 0 = unpaced)",
+       [](const toml::node& n, config& c) -> std::optional<std::string> {
+         if (!n.is_integer() && !n.is_floating_point()) return std::string("expected a number");
+         const double v = n.is_integer() ? static_cast<double>(n.value<long long>().value_or(-1))
+                                         : n.value<double>().value_or(-1);
+         if (!(v >= 0) || v > 100000) return std::string("expected a number from 0 to 100000");
+         c.smpp.reply_rate_per_s = v;
+         return std::nullopt;
+       }},
+      {"smpp.reply_limit_per_hour", "integer", "reply SMS per citizen's number and hour; more are not sent (default 10; 0 = no limit)",
+       INT(smpp.reply_limit_per_hour, 0, 1000000)},
+      {"smpp.auto_reply_window_s", "integer",
+       "an MO from a number within this many seconds of our reply to it is taken for an automatic reply: stored and forwarded, not answered (default 10; 0 = off)",
+       INT(smpp.auto_reply_window_s, 0, 3600)},
+      {"smpp.reply_number", "string", "international (62812..., TON 1 NPI 1) | national (0812..., TON 2 NPI 1) | as_received: destination_addr of reply SMS (default international)",
+       [](const toml::node& n, config& c) { return want_one_of(n, c.smpp.reply_number, {"international", "national", "as_received"}); }},
       {"twitter.enabled", "bool", "poll mentions (default false)", BOOL(twitter.enabled)},
       {"twitter.api_base", "string", "API base URL (default https://api.twitter.com)", STR(twitter.api_base)},
       {"twitter.bearer_token", "string", "app bearer token", STR(twitter.bearer_token)},

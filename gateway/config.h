@@ -70,7 +70,11 @@ struct config {
     int max_connections = 1024;           // open connections to the SMPP listener
     int reply_ttl_s = 21600;              // a reply SMS waiting for a bind is dropped after this
     int reply_window = 50;                // our reply PDUs per bind waiting for the operator's resp
-    int reply_queue_limit = 10000;        // replies waiting for a bind; beyond it new ones are dropped
+    int reply_queue_limit = 10000;        // replies handed to the channel and waiting for a bind at most
+    double reply_rate_per_s = 100;        // reply PDUs started per bind and second (0 = unpaced)
+    int reply_limit_per_hour = 10;        // reply SMS per citizen's number and hour (0 = no limit)
+    int auto_reply_window_s = 10;         // an MO this soon after our reply to that number is an auto-reply (0 = off)
+    std::string reply_number = "international";  // international (62812…, TON 1) | national (0812…, TON 2) | as_received
   } smpp;
   struct {
     bool enabled = false;

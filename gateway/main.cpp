@@ -31,6 +31,7 @@
 #include "gateway/log.h"
 #include "gateway/metrics.h"
 #include "gateway/outbox_forwarder.h"
+#include "gateway/stored_parts.h"
 #include "gateway/pipeline.h"
 #include "gateway/sla.h"
 #include "gateway/startup.h"
@@ -198,7 +199,27 @@ int run(const config& cfg, const holiday_calendar& calendar) {
   std::string smpp_error;
   auto smpp_opts = lapor::sms::smpp_options_from(cfg, smpp_error);
   if (!smpp_opts) throw std::runtime_error("invalid configuration: " + smpp_error);
-  lapor::sms::smpp_channel sms_channel(std::move(*smpp_opts), lapor::sms::smpp_deps{io, statuses, ids, stats});
+  stored_parts parts_store(writer);
+  lapor::sms::smpp_channel sms_channel(std::move(*smpp_opts), lapor::sms::smpp_deps{io, statuses, ids, stats, parts_store});
+  // Reply SMS are outbox rows "sms_reply" (written with their complaint); this forwarder hands
+  // them to the channel, which sends each on a bind of its operator.
+  forwarder_options sms_reply_opts;
+  sms_reply_opts.url = "smpp://replies";
+  sms_reply_opts.destination = "sms_reply";
+  sms_reply_opts.connections = 1;
+  sms_reply_opts.request_timeout = std::chrono::milliseconds(500);  // only bounds the wait at shutdown
+  sms_reply_opts.max_attempts = 0;  // the channel decides every outcome (TTL, refusals)
+  sms_reply_opts.channel_metrics = false;
+  outbox_forwarder sms_replies(sms_reply_opts, sms_channel.make_reply_sink(), writer, reader, stats);
+  forwarders.push_back(&sms_replies);
+  // Every forwarder hears of every commit's new outbox rows; each takes its destination's.
+  auto listen_all = [&writer](std::vector<outbox_forwarder*> all) {
+    writer.set_outbox_listener([all = std::move(all)](const std::vector<lapor::store::outbox_item>& created) {
+      for (auto* f : all) f->notify(created);
+    });
+  };
+  listen_all(forwarders);
+  sms_replies.start();
   sms_channel.start(core);
   // --- end channel: SMS ---
 
@@ -215,12 +236,8 @@ int run(const config& cfg, const holiday_calendar& calendar) {
       twitter_replies = std::make_unique<outbox_forwarder>(
           lapor::twitter::reply_forwarder_options_from(cfg, to.reply_destination),
           lapor::twitter::make_reply_sink(lapor::twitter::reply_options_from(cfg)), writer, reader, stats);
-      // Both forwarders hear of every commit's new outbox rows; each takes its destination's.
-      writer.set_outbox_listener([&forwarder, r = twitter_replies.get()](const std::vector<lapor::store::outbox_item>& created) {
-        forwarder.notify(created);
-        r->notify(created);
-      });
       forwarders.push_back(twitter_replies.get());
+      listen_all(forwarders);
       twitter_replies->start();
     }
     twitter_channel = std::make_unique<lapor::twitter::mentions_poller>(
@@ -272,6 +289,7 @@ int run(const config& cfg, const holiday_calendar& calendar) {
     drainer = std::thread([&] {
       if (twitter_channel) twitter_channel->stop();  // its acknowledgements and cursor need the writer
       if (twitter_replies) twitter_replies->stop();
+      sms_replies.stop();  // replies not yet sent stay pending rows for the next start
       forwarder.stop();  // records the outcome of in-flight dispatches through the writer
       writer.stop();
       net::post(io, [&] {

@@ -23,6 +23,7 @@ enum class counter {
   retried,        // dispatcher attempts that will be retried
   dead_lettered,  // permanently refused by the dispatcher
   related,        // stored as new, marked related to another reporter's near-identical complaint
+  auto_replies,   // taken for an automatic answer to our reply SMS: stored and forwarded, not answered
   count_
 };
 

@@ -73,6 +73,43 @@ std::string status_meta(const complaint& c) {
   return boost::json::serialize(o);
 }
 
+// The channel's answer for a committed (or refused) write, as the reporter gets it.
+submit_result answer_of(const store::write_result& w) {
+  submit_result r;
+  r.tracking_id = w.tracking_id;
+  r.duplicate_of = w.duplicate_of;
+  switch (w.status) {
+    case store::write_status::stored:
+      if (!r.duplicate_of.empty()) {
+        // A cross-channel duplicate, stored as a link: the reporter gets the original's ID.
+        r.code = submit_result::status::duplicate;
+        r.tracking_id = r.duplicate_of;
+      } else {
+        r.code = submit_result::status::received;
+      }
+      break;
+    case store::write_status::replay:
+      // A retry: the same answer as the first time (the original's ID for a duplicate).
+      r.code = submit_result::status::duplicate;
+      if (!r.duplicate_of.empty()) r.tracking_id = r.duplicate_of;
+      break;
+    case store::write_status::conflict:
+      r.code = submit_result::status::conflict;
+      r.field = "Idempotency-Key";
+      r.message = "the idempotency key was already used for a different request";
+      break;
+    case store::write_status::overloaded:
+      r.code = submit_result::status::overloaded;
+      r.message = "the store is busy; retry shortly";
+      break;
+    case store::write_status::failed:
+      r.code = submit_result::status::failed;
+      r.message = "the store could not commit: " + w.error;
+      break;
+  }
+  return r;
+}
+
 }  // namespace
 
 pipeline::pipeline(pipeline_options opts, const tracking_id_codec& ids, const holiday_calendar& calendar,
@@ -139,6 +176,9 @@ void pipeline::submit(submission s, completion done) {
 
   complaint c;
   c.tracking_id = ids_.encode(parts);
+  // An SMS has no message id of the SMSC's; ours is the one our *_resp carries: the tracking ID.
+  for (auto& [k, v] : s.channel_ref)
+    if (k == "message_id" && v.empty()) v = c.tracking_id;
   c.sla = compute_sla(s.received_at, s.kind, calendar_);
   c.sub = std::move(s);
 
@@ -153,45 +193,28 @@ void pipeline::submit(submission s, completion done) {
   row.document = to_canonical_json(c);
   row.status_meta = status_meta(c);
   row.context = std::move(dedup);
+  row.completes_parts = std::move(c.sub.completes_parts);
+  row.promises.reserve(c.sub.replies.size());
+  for (auto& p : c.sub.replies) {
+    store::promised_message m;
+    m.destination = std::move(p.destination);
+    m.recipient = std::move(p.recipient);
+    if (p.payload)
+      m.payload = [f = std::move(p.payload)](const store::write_result& w) { return f(answer_of(w)); };
+    row.promises.push_back(std::move(m));
+  }
 
   writer_.insert_complaint(std::move(row), [this, ch, started, done = std::move(done)](store::write_result w) {
-    submit_result r;
-    r.tracking_id = std::move(w.tracking_id);
-    r.duplicate_of = std::move(w.duplicate_of);
-    switch (w.status) {
-      case store::write_status::stored:
-        if (!r.duplicate_of.empty()) {
-          // A cross-channel duplicate, stored as a link: the reporter gets the original's ID.
-          r.code = submit_result::status::duplicate;
-          r.tracking_id = r.duplicate_of;
-          metrics_.add(counter::duplicates, ch);
-          break;
-        }
-        r.code = submit_result::status::received;
-        metrics_.add(counter::received, ch);
-        break;
-      case store::write_status::replay:
-        // A retry: the same answer as the first time (the original's ID for a duplicate).
-        r.code = submit_result::status::duplicate;
-        if (!r.duplicate_of.empty()) r.tracking_id = r.duplicate_of;
-        metrics_.add(counter::duplicates, ch);
-        break;
-      case store::write_status::conflict:
-        r.code = submit_result::status::conflict;
-        r.field = "Idempotency-Key";
-        r.message = "the idempotency key was already used for a different request";
-        metrics_.add(counter::rejected, ch);
-        break;
-      case store::write_status::overloaded:
-        r.code = submit_result::status::overloaded;
-        r.message = "the store is busy; retry shortly";
-        metrics_.add(counter::throttled, ch);
-        break;
-      case store::write_status::failed:
-        r.code = submit_result::status::failed;
-        r.message = "the store could not commit: " + w.error;
-        metrics_.add(counter::throttled, ch);
-        break;
+    submit_result r = answer_of(w);
+    r.promises_written = w.promises_written;
+    r.promises_skipped = w.promises_skipped;
+    switch (r.code) {
+      case submit_result::status::received: metrics_.add(counter::received, ch); break;
+      case submit_result::status::duplicate: metrics_.add(counter::duplicates, ch); break;
+      case submit_result::status::conflict:
+      case submit_result::status::rejected: metrics_.add(counter::rejected, ch); break;
+      case submit_result::status::overloaded:
+      case submit_result::status::failed: metrics_.add(counter::throttled, ch); break;
     }
     metrics_.ack_latency.observe(
         std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started));

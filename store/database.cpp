@@ -94,6 +94,8 @@ std::string database::error_text(int rc) const { return describe(db_, rc); }
 
 std::int64_t database::changes() const noexcept { return sqlite3_changes64(db_); }
 
+std::int64_t database::last_insert_rowid() const noexcept { return sqlite3_last_insert_rowid(db_); }
+
 bool database::in_transaction() const noexcept { return sqlite3_get_autocommit(db_) == 0; }
 
 statement::statement(database& db, std::string_view sql) {

@@ -59,6 +59,7 @@ class database {
   // The connection's last error message, prefixed by the result code name.
   [[nodiscard]] std::string error_text(int rc) const;
   [[nodiscard]] std::int64_t changes() const noexcept;
+  [[nodiscard]] std::int64_t last_insert_rowid() const noexcept;
   [[nodiscard]] bool in_transaction() const noexcept;
   [[nodiscard]] bool is_memory() const noexcept { return memory_; }
   // Calls `f(frames)` after every commit on this connection with the WAL's size in frames

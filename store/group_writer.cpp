@@ -137,7 +137,7 @@ struct group_writer::impl {
           [&](auto& r) {
             using T = std::decay_t<decltype(r)>;
             try {
-              if constexpr (std::is_same_v<T, insert_request>) {
+              if constexpr (std::is_same_v<T, insert_request> || std::is_same_v<T, part_request>) {
                 if (r.done) r.done(std::move(r.result));
               } else if constexpr (std::is_same_v<T, probe_request>) {
                 r.fn(session);
@@ -201,27 +201,46 @@ void group_writer::set_outbox_listener(outbox_listener l) {
   impl_->hooks_changed = true;
 }
 
-void group_writer::insert_complaint(complaint_row row, completion on_done) {
-  impl& m = *impl_;
-  std::unique_lock lk(m.mu);
+namespace {
+
+// Queues a request the writer may refuse for load (complaints, parts): `overloaded` beyond
+// queue_limit, `failed` "stopping" after stop(), answered at once on the caller's thread.
+template <class Request>
+void push_bounded(Request req, std::unique_lock<std::mutex> lk, const options& opts, std::vector<write_request>& queue,
+                  std::size_t head, bool stopping, std::atomic<std::size_t>& accepted, bool& writer_idle,
+                  std::condition_variable& cv) {
   write_result refused;
-  if (m.stopping) {
+  if (stopping) {
     refused.status = write_status::failed;
     refused.error = "stopping";
-  } else if (m.queue.size() - m.head >= m.opts.queue_limit) {
+  } else if (queue.size() - head >= opts.queue_limit) {
     refused.status = write_status::overloaded;
     refused.error = "store queue full";
   } else {
-    m.queue.push_back(insert_request{std::move(row), std::move(on_done), {}});
-    m.accepted.fetch_add(1, std::memory_order_relaxed);
-    const bool wake = m.writer_idle;
-    m.writer_idle = false;
+    queue.push_back(std::move(req));
+    accepted.fetch_add(1, std::memory_order_relaxed);
+    const bool wake = writer_idle;
+    writer_idle = false;
     lk.unlock();
-    if (wake) m.cv.notify_one();
+    if (wake) cv.notify_one();
     return;
   }
   lk.unlock();
-  if (on_done) on_done(std::move(refused));
+  if (req.done) req.done(std::move(refused));
+}
+
+}  // namespace
+
+void group_writer::insert_complaint(complaint_row row, completion on_done) {
+  impl& m = *impl_;
+  push_bounded(insert_request{std::move(row), std::move(on_done), {}}, std::unique_lock(m.mu), m.opts, m.queue, m.head,
+               m.stopping, m.accepted, m.writer_idle, m.cv);
+}
+
+void group_writer::insert_part(message_part part, completion on_done) {
+  impl& m = *impl_;
+  push_bounded(part_request{std::move(part), std::move(on_done), {}}, std::unique_lock(m.mu), m.opts, m.queue, m.head,
+               m.stopping, m.accepted, m.writer_idle, m.cv);
 }
 
 namespace {
@@ -298,6 +317,20 @@ void group_writer::relink(std::int64_t id, std::string expected_duplicate_of, st
   r.done = std::move(on_done);
   write_request req = std::move(r);
   if (!impl_->push(std::move(req))) refuse(std::get<relink_request>(req).done);
+}
+
+void group_writer::purge_parts(std::int64_t done_before_ms, std::int64_t open_before_ms, done on_done) {
+  write_request req = purge_parts_request{done_before_ms, open_before_ms, std::move(on_done), {}};
+  if (!impl_->push(std::move(req))) refuse(std::get<purge_parts_request>(req).done);
+}
+
+void group_writer::complete_parts(std::string group, std::string tracking_id, done on_done) {
+  write_request req = complete_parts_request{std::move(group), std::move(tracking_id), std::move(on_done), {}};
+  if (!impl_->push(std::move(req))) refuse(std::get<complete_parts_request>(req).done);
+}
+
+void group_writer::scan_parts(const std::function<void(const stored_part&)>& on_part) {
+  run_on_session([&](writer_session& s) { s.scan_parts(on_part); });
 }
 
 void group_writer::set_insert_decider(insert_decider* d) {

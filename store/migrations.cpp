@@ -79,6 +79,26 @@ CREATE TABLE identity_links(
   complaint_id INTEGER NOT NULL,
   created_ms INTEGER NOT NULL);
 )sql"},
+    // message_parts: each part of a long SMS, committed before its *_resp (SPEC §7: every part
+    //   acknowledged as soon as it is durable), so a restart resumes the reassembly. `answer`
+    //   is NULL while the message is open and the tracking ID it was given once it is stored
+    //   (a late copy of a part gets that answer). The index serves the one UPDATE per completed
+    //   message; only long messages pay for it.
+    // outbox.promise_key: a promised message's (answered tracking ID, recipient) hash, so that
+    //   the writer's in-memory set of promises (one reply per complaint and number) is rebuilt
+    //   at open. No index: only that start-up scan reads it.
+    {3, R"sql(
+CREATE TABLE message_parts(
+  id INTEGER PRIMARY KEY,
+  group_key TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  part BLOB NOT NULL,
+  received_at_ms INTEGER NOT NULL,
+  answer TEXT,
+  done_ms INTEGER);
+CREATE INDEX message_parts_group ON message_parts(group_key);
+ALTER TABLE outbox ADD COLUMN promise_key INTEGER;
+)sql"},
 };
 
 constexpr int latest = migrations[std::size(migrations) - 1].version;

@@ -51,12 +51,46 @@ struct options {
   // the queue and before it is applied; blocking in it holds the writer, so requests
   // submitted meanwhile form the next group, deterministically. Empty in production.
   std::function<void(std::size_t group_size)> before_apply;
+  // How long a promise to a recipient (promised_message) suppresses another for the same
+  // answered tracking ID. Kept in memory (16-40 bytes a promise), rebuilt at open.
+  std::int64_t promise_window_ms = 7LL * 24 * 3600 * 1000;
 };
 
 // What the gateway attaches to a row for its insert_decider (below); opaque to the store,
 // which only carries it to decide() on the writer thread.
 struct row_context {
   virtual ~row_context() = default;
+};
+
+struct write_result;
+
+// A message the daemon promises because of a row (a reply SMS, a reply post): an outbox row
+// of `destination` written in the same transaction as the row, or as part of a replay's
+// answer, so that a crash loses none (SPEC §2). At most one per (answered tracking ID,
+// recipient) within options::promise_window_ms: a retry or a merged duplicate of something
+// already answered to that recipient promises nothing new.
+struct promised_message {
+  std::string destination;
+  std::string recipient;  // e.g. "sms:telkomsel:6281234567890"; empty = never deduplicated
+  // The payload, from what the row turned out to be (`answer`: stored, or replay with the
+  // first answer). Runs on the writer thread inside the transaction: pure, must not throw or
+  // block. An empty payload promises nothing.
+  std::function<std::string(const write_result& answer)> payload;
+};
+
+// One part of a message that arrives in pieces (a long SMS): kept from its commit until the
+// whole message is stored (complaint_row::completes_parts), then marked done with the answer
+// so that a late copy of a part gets the same answer, and purged later (purge_parts()).
+struct message_part {
+  std::string group;              // opaque, chosen by the channel (one message)
+  int seq = 0;
+  std::string data;               // opaque bytes
+  std::int64_t received_at_ms = 0;
+};
+struct stored_part {
+  message_part part;
+  std::string answer;             // empty while the message is open; else the tracking ID given
+  std::int64_t done_ms = 0;
 };
 
 // One complaint row plus its outbox rows, written in one transaction.
@@ -80,6 +114,11 @@ struct complaint_row {
   // Pairs of identity keys this row links (table identity_links), read back by scan_match_state().
   std::vector<std::pair<std::string, std::string>> identity_links;
   std::shared_ptr<row_context> context;  // for the insert_decider; never stored
+  // Promised messages (see promised_message), written with the row or with its replay.
+  std::vector<promised_message> promises;
+  // The message_parts group this row completes (empty = none): its open parts are marked done
+  // with the answered tracking ID in the same transaction (stored or replay).
+  std::string completes_parts;
 };
 
 // Decides, on the writer thread and inside the group's transaction, what depends on every row
@@ -130,6 +169,12 @@ struct write_result {
   std::string tracking_id;               // the stored (or previously stored) tracking id
   std::string duplicate_of;              // as stored with the original, for replays
   std::string error;
+  // The tracking ID the reporter is given: the original's for a duplicate, else tracking_id.
+  [[nodiscard]] const std::string& answered_id() const noexcept {
+    return duplicate_of.empty() ? tracking_id : duplicate_of;
+  }
+  std::uint32_t promises_written = 0;    // promised_message rows written with this answer
+  std::uint32_t promises_skipped = 0;    // already promised to that recipient: not again
 };
 
 struct outbox_item {
@@ -216,6 +261,19 @@ class group_writer {
   void mark_dead(std::int64_t outbox_id, int attempts, std::string error, done on_done = {});
   void requeue(std::int64_t outbox_id, done on_done);  // dead/pending -> pending now; false if unknown
   void set_cursor(std::string name, std::string value, done on_done);
+
+  // Queues one part of a message (message_part); `on_done` after the commit: stored, or
+  // overloaded / failed like insert_complaint (refused for load the same way).
+  void insert_part(message_part part, completion on_done);
+  // Marks the open parts of `group` done with `tracking_id` (no complaint: e.g. a status query).
+  void complete_parts(std::string group, std::string tracking_id, done on_done = {});
+  // Deletes parts marked done before `done_before_ms`, and open parts received before
+  // `open_before_ms` (0 = none). `on_done` may be empty.
+  void purge_parts(std::int64_t done_before_ms, std::int64_t open_before_ms, done on_done = {});
+  // Start-up: every stored part whose group is open, and every done part, in id order.
+  // Blocks (runs on the writer's connection after what was queued); throws
+  // std::runtime_error on a SQLite error.
+  void scan_parts(const std::function<void(const stored_part&)>& on_part);
 
   // Sets complaint `id`'s duplicate_of (empty = NULL) and status_meta, and queues one pending
   // 'dispatcher' outbox row (complaint_id 0, so its Idempotency-Key is its own) whose payload

@@ -9,7 +9,7 @@ void fail_requests(std::vector<write_request>& group, const std::string& error) 
     std::visit(
         [&](auto& r) {
           using T = std::decay_t<decltype(r)>;
-          if constexpr (std::is_same_v<T, insert_request>) {
+          if constexpr (std::is_same_v<T, insert_request> || std::is_same_v<T, part_request>) {
             r.result = write_result{};
             r.result.status = write_status::failed;
             r.result.error = error;

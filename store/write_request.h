@@ -66,14 +66,34 @@ struct relink_request {
   change_answer answer;
 };
 
+struct part_request {
+  message_part part;
+  group_writer::completion done;
+  write_result result;
+};
+
+struct complete_parts_request {
+  std::string group;
+  std::string tracking_id;  // what the parts' late copies are answered with
+  group_writer::done done;
+  change_answer answer;
+};
+
+struct purge_parts_request {
+  std::int64_t done_before_ms = 0;
+  std::int64_t open_before_ms = 0;
+  group_writer::done done;
+  change_answer answer;
+};
+
 // max_sequence: runs on the writer thread among the completions, after the group's commit,
 // outside any transaction; answers through `fn`.
 struct probe_request {
   std::function<void(writer_session&)> fn;
 };
 
-using write_request =
-    std::variant<insert_request, enqueue_request, transition_request, cursor_request, relink_request, probe_request>;
+using write_request = std::variant<insert_request, enqueue_request, transition_request, cursor_request, relink_request,
+                                   part_request, complete_parts_request, purge_parts_request, probe_request>;
 
 // Answers every request of `group` (probes excepted) with `failed` / false and `error`.
 void fail_requests(std::vector<write_request>& group, const std::string& error);

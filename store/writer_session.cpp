@@ -51,10 +51,20 @@ struct writer_session::statements {
         insert_sketch(db, "INSERT INTO match_sketches(complaint_id, received_at_ms, sketch) VALUES (?1, ?2, ?3)"),
         insert_link(db, "INSERT INTO identity_links(a, b, complaint_id, created_ms) VALUES (?1, ?2, ?3, ?4)"),
         relink_read(db, "SELECT coalesce(duplicate_of, ''), document FROM complaints WHERE id = ?1"),
-        relink_update(db, "UPDATE complaints SET duplicate_of = ?1, status_meta = ?2 WHERE id = ?3") {}
+        relink_update(db, "UPDATE complaints SET duplicate_of = ?1, status_meta = ?2 WHERE id = ?3"),
+        insert_promise(db,
+                       "INSERT INTO outbox(id, complaint_id, destination, state, attempts, next_attempt_ms,"
+                       " created_ms, updated_ms, last_error, payload, promise_key)"
+                       " VALUES (?1, ?2, ?3, 0, 0, 0, ?4, ?4, NULL, ?5, ?6)"),
+        insert_part(db, "INSERT INTO message_parts(group_key, seq, part, received_at_ms) VALUES (?1, ?2, ?3, ?4)"),
+        complete_parts(db, "UPDATE message_parts SET answer = ?1, done_ms = ?2 WHERE group_key = ?3 AND answer IS NULL"),
+        purge_parts(db,
+                    "DELETE FROM message_parts WHERE (answer IS NOT NULL AND done_ms < ?1)"
+                    " OR (answer IS NULL AND received_at_ms < ?2)") {}
 
   statement begin, commit, insert_complaint, insert_key, insert_outbox, find_key, complaint_document, transition,
-      outbox_state_of, count_delta, set_cursor, max_id, insert_sketch, insert_link, relink_read, relink_update;
+      outbox_state_of, count_delta, set_cursor, max_id, insert_sketch, insert_link, relink_read, relink_update,
+      insert_promise, insert_part, complete_parts, purge_parts;
 };
 
 writer_session::writer_session(const options& opts) : opts_(opts) { open(); }
@@ -87,6 +97,17 @@ void writer_session::open() {
     int rc;
     while ((rc = all.step()) == db_row) keys_.insert(keys_.hash(all.column_text(1)), all.column_int64(0));
     if (rc != db_done) throw db_error(rc, "loading idempotency keys: " + db->error_text(rc));
+  }
+  promises_.clear();
+  {
+    statement all(*db,
+                  "SELECT promise_key, created_ms FROM outbox WHERE promise_key IS NOT NULL AND created_ms >= ?1"
+                  " ORDER BY id");
+    all.bind(1, wall_ms() - opts_.promise_window_ms);
+    int rc;
+    while ((rc = all.step()) == db_row)
+      promises_.insert(static_cast<std::uint64_t>(all.column_int64(0)), all.column_int64(1));
+    if (rc != db_done) throw db_error(rc, "loading promise keys: " + db->error_text(rc));
   }
   {
     statement last(*db, "SELECT coalesce(max(id), 0) FROM outbox");
@@ -147,6 +168,7 @@ writer_session::group_outcome writer_session::apply(std::vector<write_request>& 
   const std::size_t created_before = created ? created->size() : 0;
   count_delta_[0] = count_delta_[1] = count_delta_[2] = 0;
   group_keys_.clear();
+  group_promises_.clear();
   relinked_.clear();
   group_ = &group;
 
@@ -160,6 +182,7 @@ writer_session::group_outcome writer_session::apply(std::vector<write_request>& 
     if (db_->in_transaction()) (void)db_->exec("ROLLBACK");
     next_outbox_id_ = first_outbox_id;
     group_keys_.clear();
+    group_promises_.clear();
     if (created) created->resize(created_before);
     relinked_.clear();
     if (decider_) decider_->group_failed();
@@ -187,6 +210,9 @@ writer_session::group_outcome writer_session::apply(std::vector<write_request>& 
           else if constexpr (std::is_same_v<T, transition_request>) return apply_one(r);
           else if constexpr (std::is_same_v<T, cursor_request>) return apply_one(r);
           else if constexpr (std::is_same_v<T, relink_request>) return apply_one(r, created);
+          else if constexpr (std::is_same_v<T, part_request>) return apply_one(r);
+          else if constexpr (std::is_same_v<T, purge_parts_request>) return apply_one(r);
+          else if constexpr (std::is_same_v<T, complete_parts_request>) return apply_one(r);
           else return db_ok;  // probes run outside the transaction
         },
         req);
@@ -213,6 +239,9 @@ writer_session::group_outcome writer_session::apply(std::vector<write_request>& 
     // Durable now: the group's keys join the index.
     for (const group_keys::entry& e : group_keys_.entries()) keys_.insert(e.hash, e.complaint_id);
     group_keys_.clear();
+    for (const auto& [k, ms] : group_promises_) promises_.insert(k, ms);
+    group_promises_.clear();
+    promises_.expire(now_ms_ - opts_.promise_window_ms);
     if (decider_) {
       for (const auto& [id, dup] : relinked_) decider_->relinked(id, dup);
       decider_->group_committed();
@@ -272,7 +301,7 @@ int writer_session::apply_one(insert_request& r, std::uint32_t index, std::vecto
     hash = keys_.hash(row.idempotency_key);
     bool found = false;
     if (const int rc = lookup_key(r, hash, *group_, found); rc != db_ok) return rc;
-    if (found) return db_ok;
+    if (found) return r.result.status == write_status::replay ? after_answer(row, r.result, created) : db_ok;
   }
 
   if (decider_) decider_->decide(row);
@@ -350,6 +379,7 @@ int writer_session::apply_one(insert_request& r, std::uint32_t index, std::vecto
   r.result.error.clear();
 
   if (created != nullptr) {
+    created->reserve(created->size() + n + row.promises.size());
     for (std::size_t i = 0; i < n; ++i) {
       outbox_item& item = created->emplace_back();
       item.id = first_outbox + static_cast<std::int64_t>(i);
@@ -362,7 +392,100 @@ int writer_session::apply_one(insert_request& r, std::uint32_t index, std::vecto
       item.created_ms = item.updated_ms = now_ms_;
     }
   }
+  return after_answer(row, r.result, created);
+}
+
+int writer_session::after_answer(complaint_row& row, write_result& answer, std::vector<outbox_item>* created) {
+  const std::string& answered = answer.answered_id();
+  if (!row.completes_parts.empty()) {
+    statement& q = st_->complete_parts;
+    reset_guard g(q);
+    q.bind(1, answered).bind(2, now_ms_).bind(3, row.completes_parts);
+    if (const int rc = q.step(); rc != db_done) return rc;
+  }
+  for (promised_message& p : row.promises) {
+    std::uint64_t key = 0;
+    if (!p.recipient.empty()) {
+      key = promise_index::key(answered, p.recipient);
+      bool known = promises_.contains(key);
+      for (const auto& [k, ms] : group_promises_)
+        if (k == key) known = true;
+      if (known) {
+        ++answer.promises_skipped;
+        continue;
+      }
+    }
+    std::string payload = p.payload ? p.payload(answer) : std::string();
+    if (payload.empty()) continue;
+    statement& q = st_->insert_promise;
+    reset_guard g(q);
+    q.bind(1, next_outbox_id_).bind(2, answer.id).bind(3, p.destination).bind(4, now_ms_).bind(5, payload);
+    if (key != 0) q.bind(6, static_cast<std::int64_t>(key));
+    else q.bind_null(6);
+    if (const int rc = q.step(); rc != db_done) return rc;
+    if (key != 0) group_promises_.emplace_back(key, now_ms_);
+    ++count_delta_[state_index(outbox_state::pending)];
+    ++answer.promises_written;
+    if (created != nullptr) {
+      outbox_item& item = created->emplace_back();
+      item.id = next_outbox_id_;
+      item.complaint_id = answer.id;
+      item.tracking_id = answered;
+      item.destination = p.destination;
+      item.payload = std::move(payload);
+      item.created_ms = item.updated_ms = now_ms_;
+    }
+    ++next_outbox_id_;
+  }
   return db_ok;
+}
+
+int writer_session::apply_one(part_request& r) {
+  statement& q = st_->insert_part;
+  reset_guard g(q);
+  q.bind(1, r.part.group).bind(2, std::int64_t{r.part.seq}).bind_blob(3, r.part.data).bind(4, r.part.received_at_ms);
+  if (const int rc = q.step(); rc != db_done) return rc;
+  r.result = write_result{};
+  r.result.status = write_status::stored;
+  r.result.id = db_->last_insert_rowid();
+  return db_ok;
+}
+
+int writer_session::apply_one(purge_parts_request& r) {
+  statement& q = st_->purge_parts;
+  reset_guard g(q);
+  q.bind(1, r.done_before_ms).bind(2, r.open_before_ms);
+  if (const int rc = q.step(); rc != db_done) return rc;
+  r.answer = {true, {}};
+  return db_ok;
+}
+
+int writer_session::apply_one(complete_parts_request& r) {
+  statement& q = st_->complete_parts;
+  reset_guard g(q);
+  q.bind(1, r.tracking_id).bind(2, now_ms_).bind(3, r.group);
+  if (const int rc = q.step(); rc != db_done) return rc;
+  r.answer = {true, {}};
+  return db_ok;
+}
+
+void writer_session::scan_parts(const std::function<void(const stored_part&)>& on_part) {
+  if (reopen_needed_) open();
+  statement q(*db_,
+              "SELECT group_key, seq, part, received_at_ms, coalesce(answer, ''), coalesce(done_ms, 0)"
+              " FROM message_parts ORDER BY id");
+  int rc;
+  while ((rc = q.step()) == db_row) {
+    stored_part p;
+    p.part.group = q.column_text(0);
+    p.part.seq = static_cast<int>(q.column_int64(1));
+    p.part.data = q.column_blob(2);
+    p.part.received_at_ms = q.column_int64(3);
+    p.answer = q.column_text(4);
+    p.done_ms = q.column_int64(5);
+    on_part(p);
+  }
+  if (rc != db_done) throw db_error(rc, "reading message_parts: " + db_->error_text(rc));
 }
 
 int writer_session::apply_one(enqueue_request& r, std::vector<outbox_item>* created) {

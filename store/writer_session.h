@@ -19,6 +19,7 @@
 
 #include "store/database.h"
 #include "store/key_index.h"
+#include "store/promise_index.h"
 #include "store/store.h"
 #include "store/write_request.h"
 
@@ -54,6 +55,9 @@ class writer_session {
   void scan_match_state(std::int64_t since_ms, const std::function<void(std::string_view, std::string_view)>& on_link,
                         const std::function<void(const match_record&)>& on_match);
 
+  // See group_writer::scan_parts. Throws db_error.
+  void scan_parts(const std::function<void(const stored_part&)>& on_part);
+
   // Keys in the in-memory idempotency index (for tests and metrics).
   [[nodiscard]] std::size_t indexed_keys() const noexcept { return keys_.size(); }
 
@@ -72,6 +76,12 @@ class writer_session {
   [[nodiscard]] int apply_one(transition_request& r);
   [[nodiscard]] int apply_one(cursor_request& r);
   [[nodiscard]] int apply_one(relink_request& r, std::vector<outbox_item>* created);
+  [[nodiscard]] int apply_one(part_request& r);
+  [[nodiscard]] int apply_one(purge_parts_request& r);
+  [[nodiscard]] int apply_one(complete_parts_request& r);
+  // What every insert does after its answer is known (stored or replay): marks the parts it
+  // completes, writes its promised messages. `complaint_id`: the row the promises hang on.
+  [[nodiscard]] int after_answer(complaint_row& row, write_result& answer, std::vector<outbox_item>* created);
   // Moves `id` to state `to` (fields per `r`); sets `known`/`was_sent`. Returns an rc.
   [[nodiscard]] int transition(const transition_request& r, std::int64_t id, bool& known, bool& was_sent);
   // Looks the key up in this group, then in the index (verifying the stored key).
@@ -92,6 +102,8 @@ class writer_session {
   std::vector<write_request>* group_ = nullptr;  // the group being applied
   insert_decider* decider_ = nullptr;
   std::vector<std::pair<std::int64_t, std::string>> relinked_;  // this group's, told after commit
+  promise_index promises_;        // committed promise keys within the window
+  std::vector<std::pair<std::uint64_t, std::int64_t>> group_promises_;  // this group's, joined after commit
 };
 
 }  // namespace lapor::store

@@ -34,6 +34,19 @@ assembled_message reassembler::close(group_map::iterator it, bool complete) {
   return m;
 }
 
+const segment* reassembler::held(const group_key& key, std::uint8_t seq) const {
+  auto it = groups_.find(key);
+  if (it == groups_.end()) return nullptr;
+  auto p = it->second.parts.find(seq);
+  return p == it->second.parts.end() ? nullptr : &p->second;
+}
+
+std::optional<assembled_message> reassembler::close_now(const group_key& key) {
+  auto it = groups_.find(key);
+  if (it == groups_.end()) return std::nullopt;
+  return close(it, false);
+}
+
 reassembler::add_result reassembler::add(part p, reassembly_clock::time_point now) {
   add_result r;
   const std::uint8_t total = p.key.total;

@@ -90,6 +90,12 @@ class reassembler {
   // Closes every group whose first part is at least `timeout` old, oldest first.
   [[nodiscard]] std::vector<assembled_message> expire(reassembly_clock::time_point now);
 
+  [[nodiscard]] bool is_open(const group_key& key) const { return groups_.count(key) != 0; }
+  // The copy of part `seq` an open group holds, or nullptr.
+  [[nodiscard]] const segment* held(const group_key& key, std::uint8_t seq) const;
+  // Closes one open group as incomplete (a different message reuses its reference).
+  [[nodiscard]] std::optional<assembled_message> close_now(const group_key& key);
+
   // Closes every open group (shutdown), oldest first.
   [[nodiscard]] std::vector<assembled_message> drain();
 

@@ -4,13 +4,31 @@
 
 namespace lapor::sms {
 
-reply_dispatcher::reply_dispatcher(reply_queue_options queue, std::size_t max_in_flight_per_link)
-    : queue_(queue), max_in_flight_(max_in_flight_per_link ? max_in_flight_per_link : 1) {}
+namespace {
+// The worse of two part results decides the reply: permanent > timed_out > transient > throttled > ok.
+int rank(part_result r) {
+  switch (r) {
+    case part_result::ok: return 0;
+    case part_result::throttled: return 1;
+    case part_result::transient: return 2;
+    case part_result::timed_out: return 3;
+    case part_result::permanent: return 4;
+  }
+  return 2;
+}
+}  // namespace
 
-void reply_dispatcher::link_up(std::uint64_t link_id, std::string operator_name, bool can_push) {
+reply_dispatcher::reply_dispatcher(reply_dispatcher_options o) : options_(o) {
+  if (options_.max_in_flight == 0) options_.max_in_flight = 1;
+}
+
+void reply_dispatcher::link_up(std::uint64_t link_id, std::string operator_name, bool can_push, double rate_per_s) {
   auto& l = links_[link_id];
   l.operator_name = std::move(operator_name);
   l.can_push = can_push;
+  l.rate = rate_per_s > 0 ? rate_per_s : 0;
+  l.tokens = 1;
+  l.refilled = clock::time_point{};
 }
 
 void reply_dispatcher::link_down(std::uint64_t link_id) { links_.erase(link_id); }
@@ -21,72 +39,187 @@ std::size_t reply_dispatcher::binds(const std::string& operator_name) const {
   return n;
 }
 
-bool reply_dispatcher::queue(outgoing_sms m, clock::time_point now) { return queue_.push(std::move(m), now); }
+void reply_dispatcher::queue(outgoing_sms m) {
+  m.order = next_order_++;
+  queues_[m.operator_name].push_back(std::move(m));
+}
 
-std::optional<std::uint64_t> reply_dispatcher::pick(const outgoing_sms& m, std::size_t parts) const {
-  auto fits = [&](const link& l) {
-    return l.can_push && l.operator_name == m.operator_name && l.in_flight + parts <= max_in_flight_;
+void reply_dispatcher::requeue(outgoing_sms m) {
+  // Back in its place among the waiting replies (oldest first), ahead of later ones.
+  auto& q = queues_[m.operator_name];
+  auto at = std::find_if(q.begin(), q.end(), [&](const outgoing_sms& o) { return o.order > m.order; });
+  q.insert(at, std::move(m));
+}
+
+void reply_dispatcher::refill(link& l, clock::time_point now) const {
+  if (l.rate <= 0) return;
+  // A burst of a fifth of a second's worth (at least one) keeps the pace smooth.
+  const double burst = std::max(1.0, l.rate / 5);
+  if (l.refilled == clock::time_point{}) {
+    l.tokens = burst;
+  } else if (now > l.refilled) {
+    l.tokens = std::min(burst, l.tokens + std::chrono::duration<double>(now - l.refilled).count() * l.rate);
+  }
+  l.refilled = now;
+}
+
+std::optional<std::uint64_t> reply_dispatcher::pick(const outgoing_sms& m, std::size_t parts, clock::time_point now) {
+  auto usable = [&](link& l) {
+    if (!l.can_push || l.operator_name != m.operator_name) return false;
+    if (l.in_flight + parts > options_.max_in_flight || now < l.paused_until) return false;
+    refill(l, now);
+    return l.rate <= 0 || l.tokens >= static_cast<double>(parts) || (l.tokens >= 1 && parts > l.rate);
   };
-  if (auto it = links_.find(m.via_link); it != links_.end() && fits(it->second)) return it->first;
-  // Otherwise the least busy link of the operator.
-  std::optional<std::uint64_t> best;
+  std::optional<std::uint64_t> best, fallback;
   std::size_t best_load = 0;
-  for (const auto& [id, l] : links_) {
-    if (!fits(l)) continue;
+  for (auto& [id, l] : links_) {
+    if (!usable(l)) continue;
+    if (id == m.avoid_link) {
+      fallback = id;  // only when no other bind can take it
+      continue;
+    }
     if (!best || l.in_flight < best_load) {
       best = id;
       best_load = l.in_flight;
     }
   }
-  return best;
+  return best ? best : fallback;
 }
 
-std::vector<reply_send> reply_dispatcher::take(const std::string& operator_name, clock::time_point now) {
+std::vector<reply_send> reply_dispatcher::take(const std::string& operator_name, clock::time_point now,
+                                               std::vector<reply_outcome>& finished) {
   std::vector<reply_send> out;
-  while (auto m = queue_.pop(operator_name, now)) {
-    // The reference of a long reply's UDH: any byte, distinct for consecutive replies.
-    // At most as many parts as one link takes at once, or the reply could never go.
-    auto parts = split_for_sms(m->text, static_cast<std::uint8_t>(next_token_ & 0xff),
-                               std::min<std::size_t>(8, max_in_flight_));
-    if (!parts) {
-      ++dropped_here_;  // our texts are one GSM part; a failure is a bug, not worth a retry
+  auto qit = queues_.find(operator_name);
+  if (qit == queues_.end()) return out;
+  auto& q = qit->second;
+  while (!q.empty()) {
+    outgoing_sms& m = q.front();
+    if (now >= m.expires_at) {
+      finished.push_back({m.tag, false, "expired before a bind of the operator could take it"});
+      q.pop_front();
       continue;
     }
-    auto id = pick(*m, parts->parts.size());
-    if (!id) {
-      queue_.unpop(std::move(*m));
-      break;
+    // The reference of a long reply's UDH: any byte, distinct for consecutive replies. At
+    // most as many parts as one bind takes at once, or the reply could never go.
+    auto parts = split_for_sms(m.text, static_cast<std::uint8_t>(next_token_ & 0xff),
+                               std::min<std::size_t>(8, options_.max_in_flight));
+    if (!parts) {
+      finished.push_back({m.tag, false, "reply text cannot be encoded"});
+      q.pop_front();
+      continue;
     }
+    auto id = pick(m, parts->parts.size(), now);
+    if (!id) break;
+    auto& l = links_[*id];
+    l.in_flight += parts->parts.size();
+    if (l.rate > 0) l.tokens = std::max(0.0, l.tokens - static_cast<double>(parts->parts.size()));
     const std::uint64_t token = next_token_++;
-    links_[*id].in_flight += parts->parts.size();
-    sending_.emplace(token, sending{*m, *id, parts->parts.size(), false, false});
-    out.push_back(reply_send{*id, token, std::move(*m), std::move(*parts)});
+    sending_.emplace(token, sending{m, *id, parts->parts.size(), part_result::ok});
+    out.push_back(reply_send{*id, token, std::move(m), std::move(*parts)});
+    q.pop_front();
   }
+  if (q.empty()) queues_.erase(qit);
   return out;
 }
 
-std::optional<std::string> reply_dispatcher::part_done(std::uint64_t token, bool ok, bool permanent,
-                                                       clock::time_point now) {
+std::optional<std::string> reply_dispatcher::part_done(std::uint64_t token, part_result r, clock::time_point now,
+                                                       std::vector<reply_outcome>& finished) {
   auto it = sending_.find(token);
   if (it == sending_.end()) return std::nullopt;
   auto& s = it->second;
-  if (auto l = links_.find(s.link_id); l != links_.end() && l->second.in_flight > 0) --l->second.in_flight;
-  s.failed = s.failed || !ok;
-  s.permanent = s.permanent || permanent;
-  if (--s.parts_left > 0) return s.sms.operator_name;
-  outgoing_sms m = std::move(s.sms);
-  const bool failed = s.failed, drop = s.permanent;
-  sending_.erase(it);
-  std::string op = m.operator_name;
-  if (failed) {
-    if (drop) {
-      ++dropped_here_;
-    } else {
-      m.via_link = 0;  // any bind of the operator
-      (void)queue_.retry(std::move(m), now);
+  auto l = links_.find(s.link_id);
+  if (l != links_.end()) {
+    if (l->second.in_flight > 0) --l->second.in_flight;
+    if (r == part_result::throttled) {
+      // The operator asks us to slow down: pause this bind, longer while it keeps asking.
+      auto& link = l->second;
+      link.pause = link.pause.count() == 0 ? options_.throttle_pause_initial
+                                           : std::min(options_.throttle_pause_max, link.pause * 2);
+      link.paused_until = now + link.pause;
+      ++throttled_;
+    } else if (r == part_result::ok) {
+      l->second.pause = std::chrono::milliseconds(0);
     }
   }
+  if (rank(r) > rank(s.worst)) s.worst = r;
+  if (--s.parts_left > 0) return s.sms.operator_name;
+  outgoing_sms m = std::move(s.sms);
+  const part_result worst = s.worst;
+  const std::uint64_t link_id = s.link_id;
+  sending_.erase(it);
+  std::string op = m.operator_name;
+  switch (worst) {
+    case part_result::ok: finished.push_back({m.tag, true, {}}); break;
+    case part_result::permanent: finished.push_back({m.tag, false, "refused by the operator"}); break;
+    case part_result::throttled:
+      // Later, not a failure: first in line again once a bind has pace.
+      requeue(std::move(m));
+      break;
+    case part_result::timed_out:
+    case part_result::transient:
+      if (worst == part_result::timed_out) m.avoid_link = link_id;
+      if (++m.attempts >= options_.max_attempts) {
+        finished.push_back({m.tag, false, "gave up after " + std::to_string(m.attempts) + " failed sends"});
+      } else if (now >= m.expires_at) {
+        finished.push_back({m.tag, false, "expired"});
+      } else {
+        requeue(std::move(m));
+      }
+      break;
+  }
   return op;
+}
+
+void reply_dispatcher::expire(clock::time_point now, std::vector<reply_outcome>& finished) {
+  for (auto it = queues_.begin(); it != queues_.end();) {
+    auto& q = it->second;
+    std::erase_if(q, [&](const outgoing_sms& m) {
+      if (now < m.expires_at) return false;
+      finished.push_back({m.tag, false, "expired before a bind of the operator could take it"});
+      return true;
+    });
+    it = q.empty() ? queues_.erase(it) : std::next(it);
+  }
+}
+
+std::vector<std::uint64_t> reply_dispatcher::abandon() {
+  std::vector<std::uint64_t> tags;
+  for (auto& [op, q] : queues_)
+    for (auto& m : q) tags.push_back(m.tag);
+  for (auto& [token, s] : sending_) tags.push_back(s.sms.tag);
+  queues_.clear();
+  sending_.clear();
+  return tags;
+}
+
+std::optional<reply_dispatcher::clock::time_point> reply_dispatcher::next_wakeup() const {
+  std::optional<clock::time_point> at;
+  for (const auto& [op, q] : queues_) {
+    if (q.empty()) continue;
+    for (const auto& [id, l] : links_) {
+      if (!l.can_push || l.operator_name != op || l.in_flight >= options_.max_in_flight) continue;
+      clock::time_point t = l.paused_until;
+      if (l.rate > 0 && l.tokens < 1) {
+        const auto need = std::chrono::duration<double>((1 - l.tokens) / l.rate);
+        t = std::max(t, l.refilled + std::chrono::duration_cast<clock::duration>(need));
+      }
+      if (!at || t < *at) at = t;
+    }
+  }
+  return at;
+}
+
+std::vector<std::string> reply_dispatcher::operators_waiting() const {
+  std::vector<std::string> ops;
+  for (const auto& [op, q] : queues_)
+    if (!q.empty()) ops.push_back(op);
+  return ops;
+}
+
+std::size_t reply_dispatcher::queued() const noexcept {
+  std::size_t n = 0;
+  for (const auto& [op, q] : queues_) n += q.size();
+  return n;
 }
 
 }  // namespace lapor::sms

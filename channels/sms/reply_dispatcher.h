@@ -1,25 +1,60 @@
-// Which bind carries which reply SMS (sans-I/O; the caller passes the time and does the I/O).
+// Which bind carries which reply SMS, and when (sans-I/O; the caller passes the time and does
+// the I/O).
 //
-// Knows the bound links of each operator and how many of our reply PDUs wait on each, keeps
-// the replies no link can take now in a reply_queue, and turns them into sends: one reply
-// whole (all its parts) on one link that can push and has room for all its parts, preferring
-// the link the MO came on. A reply whose send failed for a transient reason (timeout, the
-// bind closed, a transient status) is queued again for any link of its operator; a permanent
-// refusal (e.g. ESME_RINVDSTADR) drops it.
+// Replies are durable outbox rows (SPEC §2: written with the complaint); the outbox forwarder
+// hands each to the channel, which queues it here until a bind of its operator can take it,
+// and reports one final outcome per reply: delivered, or dead with a reason (expired, refused
+// for good, attempts used up). Nothing is dropped without an outcome.
+//
+// Per bind: at most `max_in_flight` of our PDUs wait for their resp, and at most `rate_per_s`
+// start per second (a token bucket, so an operator's TPS limit is met before it throttles).
+// A reply answered ESME_RTHROTTLED is "later", not a failure: it goes back to the front, the
+// bind pauses (throttle_pause_initial, doubling to throttle_pause_max, reset by a success),
+// and the attempt is not counted. A reply whose resp never came (the response timer) moves to
+// another bind of the operator when there is one. Other transient failures retry on any bind
+// up to max_attempts; permanent refusals (e.g. ESME_RINVDSTADR) end it.
 //
 // Not thread-safe: the SMPP channel guards it with its mutex.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include "channels/sms/reply_queue.h"
 #include "channels/sms/text_encoding.h"
 
 namespace lapor::sms {
+
+using reply_clock = std::chrono::steady_clock;
+
+struct outgoing_sms {
+  std::uint64_t tag = 0;             // the caller's (the outbox request), returned in the outcome
+  std::string operator_name;
+  std::string to;                    // destination_addr, in the form the operator expects
+  std::uint8_t to_ton = 1, to_npi = 1;
+  std::string text;                  // UTF-8
+  reply_clock::time_point expires_at = reply_clock::time_point::max();
+  int attempts = 0;                  // failed sends so far (throttling not counted)
+  std::uint64_t avoid_link = 0;      // a bind that never answered this reply
+  std::uint64_t order = 0;           // set by queue(): a requeued reply goes back to its place
+};
+
+struct reply_outcome {
+  std::uint64_t tag = 0;
+  bool delivered = false;
+  std::string reason;                // why not, when not delivered
+};
+
+struct reply_dispatcher_options {
+  std::size_t max_in_flight = 50;    // our PDUs per bind waiting for their resp
+  int max_attempts = 5;              // failed sends (not throttling) before giving up
+  std::chrono::milliseconds throttle_pause_initial{1000};
+  std::chrono::milliseconds throttle_pause_max{30000};
+};
 
 struct reply_send {
   std::uint64_t link_id = 0;
@@ -28,51 +63,70 @@ struct reply_send {
   sms_parts parts;
 };
 
+// How one of our reply PDUs ended.
+enum class part_result { ok, permanent, throttled, timed_out, transient };
+
 class reply_dispatcher {
  public:
-  using clock = reply_queue::clock;
-  reply_dispatcher(reply_queue_options queue, std::size_t max_in_flight_per_link);
+  using clock = reply_clock;
+  explicit reply_dispatcher(reply_dispatcher_options o = {});
 
-  // A bind is up (can_push: it can take our reply PDUs) / gone.
-  void link_up(std::uint64_t link_id, std::string operator_name, bool can_push);
+  // A bind is up (can_push: it can take our reply PDUs; rate_per_s: 0 = unpaced) / gone.
+  void link_up(std::uint64_t link_id, std::string operator_name, bool can_push, double rate_per_s = 0);
   void link_down(std::uint64_t link_id);
   [[nodiscard]] std::size_t binds(const std::string& operator_name) const;
 
-  // Queues a reply; false when the queue is full (dropped). A text that needs more parts than
-  // one link takes at once (or 8) is dropped by take().
-  [[nodiscard]] bool queue(outgoing_sms m, clock::time_point now);
-  // Sends to start now for `operator_name`, oldest reply first, as long as a link has room.
-  [[nodiscard]] std::vector<reply_send> take(const std::string& operator_name, clock::time_point now);
-  // One part of `token` is over (answered with status 0 = ok). Returns the operator whose
-  // replies may now go (room freed or a reply requeued), for take().
-  std::optional<std::string> part_done(std::uint64_t token, bool ok, bool permanent, clock::time_point now);
+  // Queues a reply at the back of its operator's queue.
+  void queue(outgoing_sms m);
+  // Sends to start now for `operator_name`, oldest first, while a bind has room and pace;
+  // replies that expired on the way are appended to `finished`.
+  [[nodiscard]] std::vector<reply_send> take(const std::string& operator_name, clock::time_point now,
+                                             std::vector<reply_outcome>& finished);
+  // One part of `token` is over. Returns the operator whose replies may now go; a reply whose
+  // last part this was may be appended to `finished`.
+  std::optional<std::string> part_done(std::uint64_t token, part_result r, clock::time_point now,
+                                       std::vector<reply_outcome>& finished);
+  // Ends every queued reply that expired (all operators).
+  void expire(clock::time_point now, std::vector<reply_outcome>& finished);
+  // Ends every queued reply (shutdown: the caller leaves their rows pending instead).
+  std::vector<std::uint64_t> abandon();
+  // The earliest moment a paced or paused bind can take a queued reply; nullopt when nothing
+  // waits for time (empty queues, or waiting for a bind).
+  [[nodiscard]] std::optional<clock::time_point> next_wakeup() const;
+  [[nodiscard]] std::vector<std::string> operators_waiting() const;
 
-  std::size_t expire(clock::time_point now) { return queue_.expire(now); }
-  [[nodiscard]] std::size_t queued() const noexcept { return queue_.size(); }
+  [[nodiscard]] std::size_t queued() const noexcept;
   [[nodiscard]] std::size_t in_flight() const noexcept { return sending_.size(); }
-  [[nodiscard]] std::uint64_t dropped() const noexcept { return queue_.dropped() + dropped_here_; }
+  [[nodiscard]] std::uint64_t throttled() const noexcept { return throttled_; }
 
  private:
   struct link {
     std::string operator_name;
     bool can_push = false;
     std::size_t in_flight = 0;
+    double rate = 0;                       // starts per second, 0 = unpaced
+    double tokens = 0;
+    clock::time_point refilled{};
+    clock::time_point paused_until{};      // after a throttle
+    std::chrono::milliseconds pause{0};    // the next pause (doubles while throttled)
   };
   struct sending {
     outgoing_sms sms;
     std::uint64_t link_id = 0;
     std::size_t parts_left = 0;
-    bool failed = false;
-    bool permanent = false;
+    part_result worst = part_result::ok;
   };
-  [[nodiscard]] std::optional<std::uint64_t> pick(const outgoing_sms& m, std::size_t parts) const;
+  void refill(link& l, clock::time_point now) const;
+  void requeue(outgoing_sms m);
+  [[nodiscard]] std::optional<std::uint64_t> pick(const outgoing_sms& m, std::size_t parts, clock::time_point now);
 
-  reply_queue queue_;
-  std::size_t max_in_flight_;
+  reply_dispatcher_options options_;
+  std::map<std::string, std::deque<outgoing_sms>> queues_;  // by operator
   std::map<std::uint64_t, link> links_;
   std::map<std::uint64_t, sending> sending_;
   std::uint64_t next_token_ = 1;
-  std::uint64_t dropped_here_ = 0;
+  std::uint64_t next_order_ = 1;
+  std::uint64_t throttled_ = 0;
 };
 
 }  // namespace lapor::sms

@@ -1,5 +1,7 @@
 #include "channels/sms/reply_text.h"
 
+#include "gateway/tracking_id.h"
+
 namespace lapor::sms {
 
 namespace {
@@ -20,6 +22,18 @@ std::string_view noun(gateway::complaint_kind kind) {
 // "2026-11-22" from a stored millisecond time (UTC date; enough for an SMS).
 std::string date_of(std::int64_t ms) {
   return gateway::utc_timestamp(ms).substr(0, 10);
+}
+
+// "LPR-7K3D-9QX2-?" with the check symbol that makes it a valid ID (the SPEC's example has
+// another one), so a citizen who copies the example gets "not found", not "invalid".
+const std::string& example_id() {
+  static const std::string id = [] {
+    constexpr std::string_view symbols = "7K3D9QX2";
+    std::uint8_t v[8];
+    for (std::size_t i = 0; i < 8; ++i) v[i] = gateway::crockford_value(symbols[i]).value_or(0);
+    return "LPR-7K3D-9QX2-" + std::string(1, gateway::crockford_symbol(gateway::crockford_check(v, 8)));
+  }();
+  return id;
 }
 
 }  // namespace
@@ -43,14 +57,14 @@ std::string usage_reply(std::string_view short_code) {
 }
 
 std::string status_usage_reply(std::string_view short_code) {
-  return "LAPOR! Untuk cek status kirim CEK <no. tiket> ke " + std::string(short_code) +
-         ", contoh: CEK LPR-7K3D-9QX2-M";
+  return "LAPOR! Untuk cek status kirim CEK <no. tiket> ke " + std::string(short_code) + ", contoh: CEK " +
+         example_id();
 }
 
 std::string status_reply(const gateway::status_lookup& found, std::string_view short_code) {
   using outcome = gateway::status_lookup::outcome;
   if (found.result == outcome::invalid_id) {
-    return "LAPOR! No. tiket tidak valid. Periksa kembali huruf dan angkanya, contoh: CEK LPR-7K3D-9QX2-M";
+    return "LAPOR! No. tiket tidak valid. Periksa kembali huruf dan angkanya, contoh: CEK " + example_id();
   }
   if (found.result == outcome::not_found) {
     return "LAPOR! No. tiket tidak ditemukan. Periksa kembali atau kirim laporan baru ke " + std::string(short_code);

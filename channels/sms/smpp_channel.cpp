@@ -27,9 +27,14 @@ std::optional<smpp_channel_options> smpp_options_from(const gateway::config& cfg
   o.short_code = s.short_code;
   o.system_id = s.system_id;
   o.max_links = static_cast<std::size_t>(s.max_connections);
-  o.replies.ttl = std::chrono::seconds(s.reply_ttl_s);
-  o.replies.max_items = static_cast<std::size_t>(s.reply_queue_limit);
+  o.reply_ttl = std::chrono::seconds(s.reply_ttl_s);
+  o.reply_capacity = static_cast<std::size_t>(s.reply_queue_limit);
   o.max_outstanding = static_cast<std::size_t>(s.reply_window);
+  o.replies.max_in_flight = o.max_outstanding;
+  o.reply_rate_per_s = s.reply_rate_per_s;
+  o.reply_limit_per_hour = s.reply_limit_per_hour;
+  o.auto_reply_window = std::chrono::seconds(s.auto_reply_window_s);
+  o.reply_number = s.reply_number;
   o.accounts = s.accounts;
   o.clients = s.clients;
   o.window = static_cast<std::size_t>(s.window);
@@ -90,7 +95,8 @@ smpp_channel::impl::impl(smpp_channel_options o, smpp_deps d, account_table a)
       housekeeping(strand),
       redelivery(opts.redelivery_window),
       parts(reassembly_options{std::chrono::duration_cast<std::chrono::milliseconds>(opts.reassembly_timeout)}),
-      replies(opts.replies, opts.max_outstanding) {}
+      replies(opts.replies),
+      reply_pacer(strand) {}
 
 void smpp_channel::impl::bind_listener() {
   boost::system::error_code ec;
@@ -170,7 +176,7 @@ void smpp_channel::impl::on_bound(const std::shared_ptr<smpp_link>& link, const 
     auto it = links.find(link->id());
     if (it == links.end()) return;
     it->second.operator_name = b.operator_name;
-    replies.link_up(link->id(), b.operator_name, can_push);
+    replies.link_up(link->id(), b.operator_name, can_push, opts.reply_rate_per_s);
     update_bind_gauge(b.operator_name);
     send_replies(b.operator_name, std::chrono::steady_clock::now());
   }
@@ -216,28 +222,47 @@ void smpp_channel::impl::arm_housekeeping() {
 }
 
 void smpp_channel::impl::on_housekeeping() {
-  std::vector<std::pair<assembled_message, group_wait>> ready;
+  std::vector<std::string> to_submit;
   {
     const std::lock_guard lock(mutex);
     const auto now = std::chrono::steady_clock::now();
-    for (auto& m : parts.expire(now)) {
-      auto k = m.key;
-      ready.emplace_back(std::move(m), take_group(k));
+    for (auto& m : parts.expire(now)) close_message(std::move(m), to_submit);
+    std::vector<reply_outcome> finished;
+    replies.expire(now, finished);
+    report(finished);
+    std::erase_if(done_messages, [now](const auto& d) { return d.second.until <= now; });
+    for (auto& [group, m] : storing)
+      if (!m.submitted && m.retry_at <= now) to_submit.push_back(group);
+    // Per-number reply history older than an hour (rate limit) and than the guard window.
+    const auto hour_ago = now - std::chrono::hours(1);
+    for (auto it = replies_by_number.begin(); it != replies_by_number.end();) {
+      auto& q = it->second;
+      while (!q.empty() && q.front() < hour_ago) q.pop_front();
+      it = q.empty() ? replies_by_number.erase(it) : std::next(it);
     }
-    if (const auto n = replies.expire(now))
-      log::warn("smpp_reply_dropped", {{"count", n}, {"reason", "no bind of the operator in time"}});
-    std::erase_if(recent_groups, [now](const auto& g) { return g.second.until <= now; });
+    std::erase_if(last_reply_to, [&](const auto& e) { return e.second + opts.auto_reply_window < now; });
+    static constexpr const char* outcome_names[] = {"delivered", "expired", "refused", "over_limit"};
+    for (int i = 0; i < 4; ++i)
+      deps.stats.set_gauge(std::string("lapor_sms_replies{outcome=\"") + outcome_names[i] + "\"}",
+                           static_cast<std::int64_t>(reply_counts[i]));
+    deps.stats.set_gauge("lapor_sms_replies_queued", static_cast<std::int64_t>(replies.queued()));
+    deps.stats.set_gauge("lapor_sms_replies_throttled", static_cast<std::int64_t>(replies.throttled()));
     // Replies requeued while no event was due to send them (e.g. their link was closing).
     std::set<std::string> ops;
     for (const auto& [id, e] : links)
       if (!e.operator_name.empty()) ops.insert(e.operator_name);
     for (const auto& op : ops) send_replies(op, now);
   }
-  for (auto& [message, wait] : ready) submit_assembled(std::move(message), std::move(wait));
+  for (auto& group : to_submit) submit_stored(group);
+  // Done parts are kept for late copies as long as done_messages remembers them (a day).
+  const auto wall = std::chrono::duration_cast<std::chrono::milliseconds>(
+                        std::chrono::system_clock::now().time_since_epoch()).count();
+  if (++housekeeping_rounds % 600 == 1) deps.store.purge_parts(wall - done_retention_ms, 0);
 }
 
 void smpp_channel::impl::start(gateway::submission_sink& s) {
   sink = &s;
+  load_parts();
   net::post(strand, [self = shared_from_this()] {
     if (self->acceptor.is_open()) self->do_accept();
     for (std::size_t i = 0; i < self->clients.size(); ++i) self->connect(i);
@@ -247,28 +272,21 @@ void smpp_channel::impl::start(gateway::submission_sink& s) {
 
 void smpp_channel::impl::stop() {
   std::vector<std::shared_ptr<smpp_link>> open;
-  std::vector<std::pair<assembled_message, group_wait>> ready;
   {
     const std::lock_guard lock(mutex);
     if (stopping) return;
     stopping = true;
     for (auto& [id, e] : links)
       if (auto l = e.link.lock()) open.push_back(std::move(l));
-    for (auto& m : parts.drain()) {
-      auto k = m.key;
-      ready.emplace_back(std::move(m), take_group(k));
-    }
-    if (replies.queued() > 0)
-      log::warn("smpp_reply_dropped", {{"count", replies.queued()}, {"reason", "stopping"}});
+    // Long messages still missing parts stay in the store: the next start resumes them.
+    if (parts.open_groups() > 0) log::info("smpp_parts_kept", {{"open_messages", parts.open_groups()}});
   }
-  // Long messages still missing parts are stored as they are (incomplete), so the parts
-  // already received can be acknowledged before the binds go.
-  for (auto& [message, wait] : ready) submit_assembled(std::move(message), std::move(wait));
   net::post(strand, [self = shared_from_this()] {
     boost::system::error_code ec;
     self->acceptor.close(ec);
     self->accept_pause.cancel();
     self->housekeeping.cancel();
+    self->reply_pacer.cancel();
     for (auto& c : self->clients) {
       c.timer->cancel();
       if (c.resolver) c.resolver->cancel();

@@ -13,10 +13,13 @@
 // of that operator (server) or a TX/TRX bind (client); replies wait in reply_queue.h while
 // no such bind is up.
 //
-// Parts of a long message held for reassembly count against their bind's window until the
-// whole message is committed, so `window` should exceed the longest message expected (the
-// default 50 does); otherwise the surplus parts are throttled and the group is stored
-// incomplete after reassembly_timeout.
+// Each part of a long message is written as a row and answered as soon as that row is
+// committed (SPEC §7), so a stop-and-wait SMSC (window 1) is never stalled; the whole message
+// is submitted once its last part is durable, and a restart resumes the reassembly from the
+// rows. A reply SMS is an outbox row written in the complaint's transaction (SPEC §2), sent by
+// the outbox forwarder through make_reply_sink(): one per tracking ID and number, paced per
+// bind, retried later when the operator throttles, moved to another bind when one never
+// answers, dropped (counted) after smpp.reply_ttl_s.
 //
 // Redelivery: the same operator + sender + text within smpp.redelivery_window is one message
 // (sms_submission.h), answered with the first tracking ID and stored once; a late copy of one
@@ -34,13 +37,17 @@
 #include <vector>
 
 #include "channels/sms/link_timing.h"
-#include "channels/sms/reply_queue.h"
+#include "channels/sms/reply_dispatcher.h"
 #include "channels/sms/text_decoding.h"
 #include "gateway/channel.h"
 #include "gateway/complaint_status.h"
 #include "gateway/config.h"
 #include "gateway/metrics.h"
 #include "gateway/tracking_id.h"
+
+namespace lapor::gateway {
+class dispatch_sink;
+}
 
 namespace boost::asio {
 class io_context;
@@ -56,13 +63,19 @@ struct smpp_channel_options {
   std::vector<gateway::smpp_account> accounts;
   std::vector<gateway::smpp_client_config> clients;
   std::size_t window = 50;              // MOs per bind waiting for the core
-  std::size_t max_outstanding = 10;     // our reply PDUs per bind waiting for the peer
+  std::size_t max_outstanding = 50;     // our reply PDUs per bind waiting for the peer
   std::size_t max_links = 1024;         // open connections to the listener
   link_timing timing;
   std::chrono::seconds reassembly_timeout{60};
   std::chrono::seconds redelivery_window{86400};
   text_decode_options text;
-  reply_queue_options replies;
+  reply_dispatcher_options replies;
+  std::chrono::seconds reply_ttl{21600};          // a reply not sent by then is dropped (counted)
+  std::size_t reply_capacity = 10000;            // replies held by the channel at once
+  double reply_rate_per_s = 100;                  // per bind, 0 = unpaced
+  int reply_limit_per_hour = 10;                  // per citizen's number, 0 = none
+  std::chrono::seconds auto_reply_window{10};     // 0 = off
+  std::string reply_number = "international";     // international | national | as_received
   std::chrono::milliseconds reconnect_initial{1000};
   std::chrono::milliseconds reconnect_max{60000};
   std::chrono::milliseconds connect_timeout{10000};
@@ -81,6 +94,7 @@ struct smpp_deps {
   gateway::status_source& statuses;
   const gateway::tracking_id_codec& ids;
   gateway::metrics& stats;
+  gateway::part_store& store;  // parts of long messages, status answers
 };
 
 class smpp_channel final : public gateway::channel {
@@ -95,9 +109,13 @@ class smpp_channel final : public gateway::channel {
   [[nodiscard]] std::string_view name() const override { return "sms"; }
   // Starts accepting and connecting to the configured SMSCs.
   void start(gateway::submission_sink& sink) override;
-  // Stops accepting and reconnecting, stores long messages still waiting for parts (as
-  // incomplete), unbinds every link; in-flight acknowledgements still complete.
+  // Stops accepting and reconnecting and unbinds every link; in-flight acknowledgements still
+  // complete. Long messages still waiting for parts stay in the store for the next start.
   void stop() override;
+
+  // The outbox forwarder's sink for reply rows (destination "sms_reply"): each row is queued
+  // for a bind of its operator and ends delivered or dead (expired, refused, limit reached).
+  [[nodiscard]] std::unique_ptr<gateway::dispatch_sink> make_reply_sink();
 
   [[nodiscard]] std::uint16_t port() const noexcept;  // 0 when the listener is off
   [[nodiscard]] std::size_t open_links() const;        // connections not yet closed

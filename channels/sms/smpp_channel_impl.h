@@ -23,18 +23,32 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <condition_variable>
+#include <deque>
 #include <random>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "channels/sms/reassembly.h"
 #include "channels/sms/reply_dispatcher.h"
+#include "gateway/dispatch_sink.h"
 #include "channels/sms/smpp_accounts.h"
 #include "channels/sms/smpp_channel.h"
 #include "channels/sms/smpp_link.h"
 #include "channels/sms/sms_submission.h"
 
 namespace lapor::sms {
+
+// Reply outcomes on their way from the channel (Asio threads) to the outbox forwarder's thread
+// (smpp_channel::make_reply_sink).
+struct reply_mailbox {
+  std::mutex mutex;
+  std::condition_variable cv;
+  std::vector<gateway::dispatch_result> done;
+  std::size_t in_flight = 0;
+  bool wake = false;
+};
 
 struct smpp_channel::impl : std::enable_shared_from_this<impl>, link_events {
   using tcp = boost::asio::ip::tcp;
@@ -48,15 +62,30 @@ struct smpp_channel::impl : std::enable_shared_from_this<impl>, link_events {
     std::weak_ptr<smpp_link> link;
     std::string operator_name;  // empty until bound
   };
-  struct group_wait {
-    std::vector<waiter> waiters;
+  // A long message being reassembled: its segments in `parts` (the reassembler), its part
+  // rows in the store under `group`. Invariant: an entry exists exactly while the
+  // reassembler holds a group for the key.
+  struct open_message {
+    std::string group;
+    std::set<std::uint8_t> unstored;  // parts whose row failed: written again on their next copy
     std::uint8_t source_ton = 0;
     std::uint8_t source_npi = 0;
   };
-  // Long messages stored lately: a part the SMSC sends again (our resp got lost) is answered
-  // like its siblings instead of opening a new group that would be stored as a fragment.
-  struct stored_group {
-    core_answer answer;
+  // A whole long message (complete, or incomplete after the timeout) handed to the core once
+  // all its rows are committed; retried from housekeeping when refused (its parts are durable).
+  struct storing_message {
+    assembled_message message;
+    std::uint8_t source_ton = 0;
+    std::uint8_t source_npi = 0;
+    bool submitted = false;
+    std::chrono::steady_clock::time_point retry_at{};
+  };
+  // A long message stored lately. A later part with its key is a retry only if its bytes equal
+  // the stored part (3GPP TS 23.040 §9.2.3.24.1): it gets the same answer; any other part with
+  // that key starts a new message.
+  struct done_message {
+    std::string answer;
+    std::map<std::uint8_t, std::uint64_t> part_hash;
     std::chrono::steady_clock::time_point until;
   };
   struct client_slot {
@@ -83,11 +112,25 @@ struct smpp_channel::impl : std::enable_shared_from_this<impl>, link_events {
   mutable std::mutex mutex;  // guards everything below
   bool stopping = false;
   std::uint64_t next_link_id = 1;
+  std::uint64_t next_group = 1;
   std::map<std::uint64_t, link_entry> links;  // every open link, bound or not
   reassembler parts;
-  std::map<group_key, group_wait> groups;     // the PDUs of each open group, to answer
-  std::map<group_key, stored_group> recent_groups;
+  std::map<group_key, open_message> open_messages;
+  std::map<std::string, storing_message> storing;  // by group
+  // Part rows on their way to the store, by group and part: who to answer after the commit.
+  std::map<std::string, std::map<std::uint8_t, std::vector<waiter>>> rows_in_flight;
+  std::map<group_key, done_message> done_messages;
   reply_dispatcher replies;
+  std::shared_ptr<reply_mailbox> mailbox = std::make_shared<reply_mailbox>();
+  std::map<std::string, std::deque<std::chrono::steady_clock::time_point>> replies_by_number;  // last hour
+  std::map<std::string, std::chrono::steady_clock::time_point> last_reply_to;  // auto-reply guard
+  boost::asio::steady_timer reply_pacer;  // wakes send_replies when a paced/paused bind has room again
+  bool reply_pacer_armed = false;
+  std::chrono::steady_clock::time_point reply_pacer_at{};
+  std::uint64_t reply_counts[4] = {0, 0, 0, 0};  // delivered, expired, other dead, over the per-number limit
+  std::uint64_t housekeeping_rounds = 0;
+  static constexpr std::string_view reply_destination = "sms_reply";
+  static constexpr std::int64_t done_retention_ms = 24LL * 3600 * 1000;  // late copies of parts
 
   impl(smpp_channel_options o, smpp_deps d, account_table a);
 
@@ -109,23 +152,40 @@ struct smpp_channel::impl : std::enable_shared_from_this<impl>, link_events {
   // ---- smpp_intake.cpp ----
   void on_message(const std::shared_ptr<smpp_link>& link, submit_to_core m) override;
   void on_part(const std::shared_ptr<smpp_link>& link, submit_to_core m);
-  group_wait take_group(const group_key& key);  // mutex held
-  void submit_assembled(assembled_message message, group_wait wait);
-  static outgoing_sms reply_address(const std::string& op, const std::string& source, std::uint8_t ton,
-                                    std::uint8_t npi, std::uint64_t via);
+  // Writes one part's row; its waiters are answered after the commit.
+  void store_part(const part& p, const open_message& o, waiter w);  // mutex held
+  void part_stored(group_key key, std::string group, std::uint8_t seq, const gateway::submit_result& r);
+  // A whole long message leaves the reassembler: into `storing`, its group appended to
+  // `to_submit` (mutex held; call submit_stored() for each after unlocking).
+  void close_message(assembled_message m, std::vector<std::string>& to_submit);
+  void submit_stored(const std::string& group);
+  void message_stored(const std::string& group, const gateway::submit_result& r);
+  void load_parts();  // start-up: resumes reassembly from the stored parts
+  [[nodiscard]] bool addressed_to_us(std::string_view destination) const;
+  // We sent `to` a reply within smpp.auto_reply_window: what it sends now is not answered.
+  [[nodiscard]] bool recently_replied(const std::string& to) const;
+  [[nodiscard]] std::optional<outgoing_sms> reply_address(const std::string& op, const std::string& source,
+                                                          std::uint8_t ton, std::uint8_t npi) const;
   static void answer_all(const std::vector<waiter>& ws, const core_answer& a);
-  // One whole message: a report to store, or a status query to answer. `group`: the
-  // reassembly group it came from, for late copies of its parts.
-  void process(inbound_sms in, std::vector<waiter> waiters, outgoing_sms reply_to,
-               std::optional<group_key> group = std::nullopt);
+  // One whole message: a report to store, or a status query to answer. `group`: the stored
+  // parts it completes (long messages; their parts were answered already).
+  void process(inbound_sms in, std::vector<waiter> waiters, std::optional<outgoing_sms> reply_to,
+               std::string group = {});
   void on_receipt(const std::shared_ptr<smpp_link>& link, const receipt_received& r) override;
   void on_refused(const std::shared_ptr<smpp_link>&, command_id answer, std::uint32_t st) override;
 
   // ---- smpp_replies.cpp ----
-  void queue_reply(outgoing_sms m);
+  // The durable row's payload for a reply to `to` (reply_row.h), expiring after reply TTL.
+  [[nodiscard]] std::string reply_row_for(const outgoing_sms& to, std::string text) const;
+  // A message that no stored fact caused (a status answer): an outbox row, sent like a receipt.
+  void queue_reply(const outgoing_sms& to, std::string text);
+  // From the outbox forwarder (any thread): one reply row to send; the outcome goes to `mailbox`.
+  void send_reply_row(std::uint64_t tag, const std::string& payload);
   void send_replies(const std::string& op, std::chrono::steady_clock::time_point now);  // mutex held
+  void arm_reply_pacer();  // mutex held
+  void report(std::vector<reply_outcome>& finished);  // mutex held or not
   pdu reply_pdu(const outgoing_sms& m, const sms_parts& parts, bytes payload, bool as_client) const;
-  void reply_part_done(std::uint64_t token, bool ok, bool permanent);
+  void reply_part_done(std::uint64_t token, part_result r);
   void on_request_finished(const std::shared_ptr<smpp_link>&, const request_finished& f) override;
   void on_push_refused(const std::shared_ptr<smpp_link>&, std::uint64_t token, bool) override;
 

@@ -1,6 +1,17 @@
-// Reply SMS: the reply_dispatcher picks the bind, this file builds the PDUs (deliver_sm to a
-// bound ESME, submit_sm to an SMSC we bound to) and reports their outcome back.
+// Reply SMS: durable outbox rows (destination "sms_reply", written with the complaint) that
+// the outbox forwarder hands to the channel through make_reply_sink(); the reply_dispatcher
+// picks the bind and the pace, this file builds the PDUs (deliver_sm to a bound ESME,
+// submit_sm to an SMSC we bound to) and reports each reply's one outcome back.
+//
+// A row's payload:
+//   {"operator":"telkomsel","to":"6281234567890","ton":1,"npi":1,
+//    "text":"LAPOR! Laporan Anda diterima. No. tiket: LPR-…","expires_at_ms":1764590000000}
 #include "channels/sms/smpp_channel_impl.h"
+
+#include <boost/asio/post.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
 
 #include "gateway/log.h"
 
@@ -9,29 +20,204 @@ namespace lapor::sms {
 namespace log = gateway::log;
 namespace net = boost::asio;
 
-void smpp_channel::impl::queue_reply(outgoing_sms m) {
+namespace {
+
+std::int64_t wall_now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::optional<outgoing_sms> parse_reply_row(const std::string& payload) {
+  boost::system::error_code ec;
+  auto v = boost::json::parse(payload, ec);
+  if (ec || !v.is_object()) return std::nullopt;
+  const auto& o = v.as_object();
+  auto str = [&](const char* k) -> const boost::json::string* {
+    auto it = o.find(k);
+    return it != o.end() && it->value().is_string() ? &it->value().as_string() : nullptr;
+  };
+  auto num = [&](const char* k) -> std::optional<std::int64_t> {
+    auto it = o.find(k);
+    if (it == o.end() || !it->value().is_int64()) return std::nullopt;
+    return it->value().as_int64();
+  };
+  const auto* op = str("operator");
+  const auto* to = str("to");
+  const auto* text = str("text");
+  const auto ton = num("ton"), npi = num("npi"), expires = num("expires_at_ms");
+  if (!op || !to || !text || !ton || !npi || !expires || to->empty()) return std::nullopt;
+  outgoing_sms m;
+  m.operator_name = std::string(*op);
+  m.to = std::string(*to);
+  m.text = std::string(*text);
+  m.to_ton = static_cast<std::uint8_t>(*ton);
+  m.to_npi = static_cast<std::uint8_t>(*npi);
+  // The row carries wall time (it outlives the process); the dispatcher counts in steady time.
+  const auto left = std::chrono::milliseconds(*expires - wall_now_ms());
+  m.expires_at = std::chrono::steady_clock::now() + left;
+  return m;
+}
+
+// The forwarder's view of the channel's replies.
+class reply_sink final : public gateway::dispatch_sink {
+ public:
+  explicit reply_sink(std::shared_ptr<smpp_channel::impl> channel)
+      : channel_(std::move(channel)), box_(channel_->mailbox), capacity_(channel_->opts.reply_capacity) {}
+
+  std::size_t capacity() const noexcept override { return capacity_; }
+  std::size_t max_documents() const noexcept override { return 1; }
+  std::size_t in_flight() const noexcept override {
+    std::lock_guard lock(box_->mutex);
+    return box_->in_flight;
+  }
+  void begin(gateway::dispatch_request r) override {
+    {
+      std::lock_guard lock(box_->mutex);
+      ++box_->in_flight;
+    }
+    channel_->send_reply_row(r.tag, r.documents.front());
+  }
+  void run_once(std::chrono::milliseconds timeout, std::vector<gateway::dispatch_result>& done) override {
+    std::unique_lock lock(box_->mutex);
+    box_->cv.wait_for(lock, timeout, [&] { return !box_->done.empty() || box_->wake; });
+    box_->wake = false;
+    box_->in_flight -= std::min(box_->in_flight, box_->done.size());
+    for (auto& d : box_->done) done.push_back(std::move(d));
+    box_->done.clear();
+  }
+  void abandon_all() override {
+    // The rows stay pending in the store; the next process sends them.
+    const std::lock_guard channel_lock(channel_->mutex);
+    (void)channel_->replies.abandon();
+    std::lock_guard lock(box_->mutex);
+    box_->in_flight = 0;
+    box_->done.clear();
+  }
+  void wakeup() noexcept override {
+    {
+      std::lock_guard lock(box_->mutex);
+      box_->wake = true;
+    }
+    box_->cv.notify_all();
+  }
+  const char* kind() const noexcept override { return "smpp"; }
+
+ private:
+  std::shared_ptr<smpp_channel::impl> channel_;
+  std::shared_ptr<reply_mailbox> box_;
+  std::size_t capacity_;
+};
+
+}  // namespace
+
+std::unique_ptr<gateway::dispatch_sink> smpp_channel::make_reply_sink() {
+  return std::make_unique<reply_sink>(impl_);
+}
+
+std::string smpp_channel::impl::reply_row_for(const outgoing_sms& to, std::string text) const {
+  boost::json::object o;
+  o["operator"] = to.operator_name;
+  o["to"] = to.to;
+  o["ton"] = to.to_ton;
+  o["npi"] = to.to_npi;
+  o["text"] = std::move(text);
+  o["expires_at_ms"] = wall_now_ms() + std::chrono::duration_cast<std::chrono::milliseconds>(opts.reply_ttl).count();
+  return boost::json::serialize(o);
+}
+
+void smpp_channel::impl::queue_reply(const outgoing_sms& to, std::string text) {
+  deps.store.queue_message(std::string(reply_destination), reply_row_for(to, std::move(text)), [](bool ok) {
+    if (!ok) log::warn("smpp_reply_not_queued", {{"reason", "the store refused the reply row"}});
+  });
+}
+
+void smpp_channel::impl::report(std::vector<reply_outcome>& finished) {
+  if (finished.empty()) return;
+  {
+    std::lock_guard lock(mailbox->mutex);
+    for (auto& f : finished) {
+      gateway::dispatch_result d;
+      d.tag = f.tag;
+      d.outcome = f.delivered ? gateway::delivery_outcome::delivered : gateway::delivery_outcome::dead;
+      d.error = std::move(f.reason);
+      if (f.delivered) ++reply_counts[0];
+      else if (d.error.starts_with("expired")) ++reply_counts[1];
+      else ++reply_counts[2];
+      mailbox->done.push_back(std::move(d));
+    }
+  }
+  finished.clear();
+  mailbox->cv.notify_all();
+}
+
+void smpp_channel::impl::send_reply_row(std::uint64_t tag, const std::string& payload) {
+  auto m = parse_reply_row(payload);
+  std::vector<reply_outcome> finished;
   const std::lock_guard lock(mutex);
-  if (stopping) return;
-  const auto op = m.operator_name;
+  if (!m) {
+    finished.push_back({tag, false, "unreadable reply row"});
+    report(finished);
+    return;
+  }
+  m->tag = tag;
   const auto now = std::chrono::steady_clock::now();
-  // One line per 1000 drops: a full queue under load must not turn into a log per message.
-  if (!replies.queue(std::move(m), now) && replies.dropped() % 1000 == 1)
-    log::warn("smpp_reply_dropped", {{"operator", op}, {"reason", "reply queue full"},
-                                     {"dropped_total", static_cast<std::int64_t>(replies.dropped())}});
-  send_replies(op, now);
+  if (now >= m->expires_at) {
+    finished.push_back({tag, false, "expired before it could be sent"});
+    report(finished);
+    return;
+  }
+  if (opts.reply_limit_per_hour > 0) {
+    // A number that is sent reply after reply (a loop, a flood in its name) gets no more
+    // than the limit an hour; the rest are dead-lettered, visible in the admin outbox.
+    auto& sent = replies_by_number[m->to];
+    while (!sent.empty() && sent.front() < now - std::chrono::hours(1)) sent.pop_front();
+    if (sent.size() >= static_cast<std::size_t>(opts.reply_limit_per_hour)) {
+      ++reply_counts[3];
+      finished.push_back({tag, false, "reply limit per number and hour reached"});
+      report(finished);
+      return;
+    }
+    sent.push_back(now);
+  }
+  const auto op = m->operator_name;
+  replies.queue(std::move(*m));
+  if (!stopping) send_replies(op, now);
 }
 
 void smpp_channel::impl::send_replies(const std::string& op, std::chrono::steady_clock::time_point now) {  // mutex held
-  for (auto& s : replies.take(op, now)) {
+  std::vector<reply_outcome> finished;
+  for (auto& s : replies.take(op, now, finished)) {
     auto it = links.find(s.link_id);
     auto link = it == links.end() ? nullptr : it->second.link.lock();
     if (!link) {  // closing; its on_closed() is on the way
-      for (std::size_t i = 0; i < s.parts.parts.size(); ++i) (void)replies.part_done(s.token, false, false, now);
+      for (std::size_t i = 0; i < s.parts.parts.size(); ++i)
+        (void)replies.part_done(s.token, part_result::transient, now, finished);
       continue;
     }
+    // The guard against answering machines counts from the moment a reply goes out.
+    last_reply_to[s.sms.to] = now;
     for (auto& payload : s.parts.parts)
       link->push(reply_pdu(s.sms, s.parts, std::move(payload), link->is_client()), s.token);
   }
+  report(finished);
+  arm_reply_pacer();
+}
+
+void smpp_channel::impl::arm_reply_pacer() {  // mutex held
+  const auto at = replies.next_wakeup();
+  if (!at || stopping) return;
+  const auto when = std::max(*at, std::chrono::steady_clock::now() + std::chrono::milliseconds(5));
+  if (reply_pacer_armed && reply_pacer_at <= when) return;
+  reply_pacer_armed = true;
+  reply_pacer_at = when;
+  reply_pacer.expires_at(when);
+  reply_pacer.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+    if (ec) return;
+    const std::lock_guard lock(self->mutex);
+    self->reply_pacer_armed = false;
+    const auto now = std::chrono::steady_clock::now();
+    for (const auto& op : self->replies.operators_waiting()) self->send_replies(op, now);
+  });
 }
 
 pdu smpp_channel::impl::reply_pdu(const outgoing_sms& m, const sms_parts& parts, bytes payload, bool as_client) const {
@@ -48,23 +234,31 @@ pdu smpp_channel::impl::reply_pdu(const outgoing_sms& m, const sms_parts& parts,
   return as_client ? make_submit_sm(0, std::move(b)) : make_deliver_sm(0, std::move(b));
 }
 
-void smpp_channel::impl::reply_part_done(std::uint64_t token, bool ok, bool permanent) {
+void smpp_channel::impl::reply_part_done(std::uint64_t token, part_result r) {
+  std::vector<reply_outcome> finished;
   const std::lock_guard lock(mutex);
   const auto now = std::chrono::steady_clock::now();
-  if (auto op = replies.part_done(token, ok, permanent, now); op && !stopping) send_replies(*op, now);
+  auto op = replies.part_done(token, r, now, finished);
+  report(finished);
+  if (op && !stopping) send_replies(*op, now);
 }
 
 void smpp_channel::impl::on_request_finished(const std::shared_ptr<smpp_link>&, const request_finished& f) {
   using outcome = request_finished::outcome;
-  const bool ok = f.result == outcome::answered && f.status == status::esme_rok;
-  const bool permanent = (f.result == outcome::answered || f.result == outcome::nacked) && !ok &&
-                         !status::is_transient(f.status);
-  if (permanent) log::info("smpp_reply_refused", {{"status", f.status}});
-  reply_part_done(f.token, ok, permanent);
+  part_result r = part_result::transient;
+  if (f.result == outcome::timed_out) {
+    r = part_result::timed_out;
+  } else if (f.result == outcome::answered || f.result == outcome::nacked) {
+    if (f.status == status::esme_rok && f.result == outcome::answered) r = part_result::ok;
+    else if (f.status == status::esme_rthrottled || f.status == status::esme_rmsgqful) r = part_result::throttled;
+    else if (!status::is_transient(f.status)) r = part_result::permanent;
+  }
+  if (r == part_result::permanent) log::info("smpp_reply_refused", {{"status", f.status}});
+  reply_part_done(f.token, r);
 }
 
 void smpp_channel::impl::on_push_refused(const std::shared_ptr<smpp_link>&, std::uint64_t token, bool) {
-  reply_part_done(token, false, false);
+  reply_part_done(token, part_result::transient);
 }
 
 }  // namespace lapor::sms

@@ -23,6 +23,9 @@ gateway::submission make_submission(const inbound_sms& in, const sms_command& co
   s.channel_ref.emplace_back("source_addr", phone ? *phone : in.source_addr);
   s.channel_ref.emplace_back("destination_addr", in.destination_addr);
   if (!in.message_ref.empty()) s.channel_ref.emplace_back("message_ref", in.message_ref);
+  // SPEC §4 channel_ref.message_id: an MO carries no id of the SMSC's, so it is the id our
+  // *_resp gives, the tracking ID; the core fills it in once the ID is assigned.
+  s.channel_ref.emplace_back("message_id", "");
   s.idempotency_key = std::move(idempotency_key);
   s.who.phone = phone;
   s.kind = command.kind;

@@ -188,6 +188,17 @@ std::vector<item_outcome> mentions_poller::submit_all(std::vector<mention_item>&
     mention_item& item = items[i];
     if (item.sub.attachments.empty() && !item.photos.empty()) attach_photos(item);
     gateway::submission copy = item.sub;  // kept: a refused mention is submitted again
+    if (!opts_.reply_template.empty()) {
+      // The reply post is promised in the complaint's own transaction (SPEC §2), once per
+      // tweet: a mention read again after a restart is a replay and promises nothing new.
+      gateway::reply_promise p;
+      p.destination = opts_.reply_destination;
+      p.recipient = "twitter:" + std::to_string(item.tweet_id);
+      p.payload = [tmpl = opts_.reply_template, tweet = item.tweet_id](const gateway::submit_result& r) {
+        return reply_body(reply_text(tmpl, r.tracking_id), tweet);
+      };
+      copy.replies.push_back(std::move(p));
+    }
     sink_->submit(std::move(copy), [state, i](gateway::submit_result r) {
       {
         std::lock_guard lock(state->mutex);
@@ -210,50 +221,15 @@ std::vector<item_outcome> mentions_poller::submit_all(std::vector<mention_item>&
     }
   }
   std::vector<item_outcome> out;
-  std::vector<std::pair<std::uint64_t, std::string>> received;  // tweet id, tracking id
   out.reserve(items.size());
   {
     std::lock_guard lock(state->mutex);
     for (std::size_t i = 0; i < items.size(); ++i) {
       out.push_back(state->results[i] ? outcome_of(*state->results[i], items[i]) : item_outcome::retry);
-      if (out.back() == item_outcome::stored) received.emplace_back(items[i].tweet_id, state->results[i]->tracking_id);
+      if (state->results[i]) replies_queued_ += state->results[i]->promises_written;
     }
   }
-  if (!opts_.reply_template.empty() && !received.empty()) queue_replies(received);
   return out;
-}
-
-// Only new complaints are answered: a mention read again after a restart comes back as a
-// duplicate and was answered (or queued) the first time. A crash between a complaint's
-// commit and its reply row's commit loses that one reply, never the complaint.
-void mentions_poller::queue_replies(const std::vector<std::pair<std::uint64_t, std::string>>& received) {
-  struct queued {
-    std::mutex mutex;
-    std::condition_variable cv;
-    std::size_t remaining = 0;
-    std::size_t failed = 0;
-  };
-  auto q = std::make_shared<queued>();
-  q->remaining = received.size();
-  for (const auto& [tweet_id, tracking_id] : received) {
-    deps_.writer.enqueue_outbox(opts_.reply_destination, reply_body(reply_text(opts_.reply_template, tracking_id), tweet_id), 0,
-                                [q, tweet_id = tweet_id](bool ok, std::string error) {
-                                  if (!ok)
-                                    log::warn("twitter_reply_not_queued",
-                                              {{"tweet_id", std::to_string(tweet_id)}, {"error", error}});
-                                  {
-                                    std::lock_guard lock(q->mutex);
-                                    --q->remaining;
-                                    if (!ok) ++q->failed;
-                                  }
-                                  q->cv.notify_all();
-                                });
-  }
-  std::unique_lock lock(q->mutex);
-  if (!q->cv.wait_for(lock, std::chrono::seconds(60), [&] { return q->remaining == 0; }))
-    log::error("twitter_reply_queue_timeout", {{"unanswered", static_cast<std::int64_t>(q->remaining)}});
-  replies_queued_ += received.size() - q->remaining - q->failed;
-  reply_queue_failures_ += q->failed + q->remaining;
 }
 
 bool mentions_poller::save_cursor(std::uint64_t value) {

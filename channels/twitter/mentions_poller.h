@@ -77,7 +77,6 @@ class mentions_poller final : public gateway::channel {
   void loop();
   std::vector<item_outcome> submit_all(std::vector<mention_item>& items);
   bool save_cursor(std::uint64_t value);
-  void queue_replies(const std::vector<std::pair<std::uint64_t, std::string>>& received);
   void attach_photos(mention_item& item);
   void sleep_for(std::chrono::milliseconds d);
   void publish(const mentions_walk& walk);

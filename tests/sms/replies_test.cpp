@@ -1,6 +1,5 @@
 #include <doctest/doctest.h>
 
-#include "channels/sms/reply_queue.h"
 #include "channels/sms/reply_text.h"
 #include "channels/sms/smpp_channel.h"
 #include "channels/sms/text_encoding.h"
@@ -61,45 +60,6 @@ TEST_CASE("reply texts: Bahasa Indonesia, GSM 7-bit, one SMS, carry the ID") {
   CHECK(status_reply(s, "1708").find("LPR-AAAA-BBBB-C") != std::string::npos);
 }
 
-TEST_CASE("reply_queue: per operator, bounded, ttl, attempts") {
-  reply_queue q(reply_queue_options{3, std::chrono::seconds(60), 2});
-  const auto t0 = reply_queue::clock::time_point{} + 1h;
-  auto sms = [](std::string op, std::string text) {
-    outgoing_sms m;
-    m.operator_name = std::move(op);
-    m.to = "62811";
-    m.text = std::move(text);
-    return m;
-  };
-  CHECK(q.push(sms("tsel", "a"), t0));
-  CHECK(q.push(sms("tsel", "b"), t0));
-  CHECK(q.push(sms("isat", "c"), t0));
-  CHECK_FALSE(q.push(sms("isat", "d"), t0));  // full
-  CHECK(q.dropped() == 1);
-  CHECK(q.size("tsel") == 2);
-  CHECK_FALSE(q.pop("xl", t0));
-  auto a = q.pop("tsel", t0);
-  REQUIRE(a);
-  CHECK(a->text == "a");
-  q.unpop(*a);  // back at the front, unchanged
-  a = q.pop("tsel", t0);
-  REQUIRE(a);
-  CHECK(a->text == "a");
-  CHECK(a->attempts == 0);
-  CHECK(q.retry(*a, t0));  // attempt 1 of 2
-  a = q.pop("tsel", t0);
-  REQUIRE(a);
-  CHECK(a->attempts == 1);
-  CHECK_FALSE(q.retry(*a, t0));  // attempts used up: dropped
-  // Expiry.
-  CHECK(q.size() == 2);
-  CHECK(q.expire(t0 + 59s) == 0);
-  CHECK(q.expire(t0 + 61s) == 2);
-  CHECK(q.size() == 0);
-  CHECK(q.push(sms("tsel", "late"), t0));
-  CHECK_FALSE(q.pop("tsel", t0 + 2min));  // expired on the way out
-}
-
 TEST_CASE("reconnect_delay: capped exponential with equal jitter, never zero") {
   const auto initial = 1000ms, max = 60000ms;
   CHECK(reconnect_delay(0, initial, max, 0.0) == 500ms);
@@ -134,7 +94,7 @@ TEST_CASE("smpp_options_from: the daemon's smpp.* keys") {
   CHECK(o->text.dc0 == default_alphabet::latin1);
   CHECK(o->system_id == "GW1");
   CHECK(o->max_links == 5);
-  CHECK(o->replies.ttl == 60s);
+  CHECK(o->reply_ttl == 60s);
   CHECK(o->short_code == "1708");
   cfg.smpp.dcs0_policy = "auto";
   CHECK(smpp_options_from(cfg, error)->text.dc0 == default_alphabet::auto_detect);

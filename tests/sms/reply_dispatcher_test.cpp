@@ -8,124 +8,151 @@ using namespace std::chrono_literals;
 namespace {
 const auto t0 = reply_dispatcher::clock::time_point{} + 1h;
 
-outgoing_sms reply(std::string op, std::string text, std::uint64_t via = 0) {
+outgoing_sms reply(std::string op, std::string text, std::uint64_t tag = 1) {
   outgoing_sms m;
+  m.tag = tag;
   m.operator_name = std::move(op);
   m.to = "6281234567890";
   m.text = std::move(text);
-  m.via_link = via;
+  m.expires_at = t0 + 1h;
   return m;
 }
 
-// Finishes every part of `s` with the same outcome.
-std::optional<std::string> finish(reply_dispatcher& d, const reply_send& s, bool ok, bool permanent = false) {
+// Finishes every part of `s` with the same result.
+std::optional<std::string> finish(reply_dispatcher& d, const reply_send& s, part_result r,
+                                  std::vector<reply_outcome>& out, reply_dispatcher::clock::time_point at = t0) {
   std::optional<std::string> op;
-  for (std::size_t i = 0; i < s.parts.parts.size(); ++i) op = d.part_done(s.token, ok, permanent, t0);
+  for (std::size_t i = 0; i < s.parts.parts.size(); ++i) op = d.part_done(s.token, r, at, out);
   return op;
 }
 }  // namespace
 
-TEST_CASE("reply_dispatcher: waits for a bind that can push, then sends on it") {
-  reply_dispatcher d(reply_queue_options{}, 2);
-  CHECK(d.queue(reply("telkomsel", "LAPOR! a"), t0));
-  CHECK(d.take("telkomsel", t0).empty());  // no bind
-  d.link_up(1, "telkomsel", false);         // a transmitter bind cannot take replies
-  CHECK(d.take("telkomsel", t0).empty());
+TEST_CASE("reply_dispatcher: waits for a bind that can push, then sends on it; one outcome") {
+  reply_dispatcher d(reply_dispatcher_options{2});
+  std::vector<reply_outcome> out;
+  d.queue(reply("telkomsel", "LAPOR! a", 7));
+  CHECK(d.take("telkomsel", t0, out).empty());  // no bind
+  d.link_up(1, "telkomsel", false);              // a transmitter bind cannot take replies
+  CHECK(d.take("telkomsel", t0, out).empty());
   d.link_up(2, "indosat", true);  // another operator's bind is no use either
-  CHECK(d.take("telkomsel", t0).empty());
-  CHECK(d.binds("telkomsel") == 1);
+  CHECK(d.take("telkomsel", t0, out).empty());
   d.link_up(3, "telkomsel", true);
-  auto sends = d.take("telkomsel", t0);
+  auto sends = d.take("telkomsel", t0, out);
   REQUIRE(sends.size() == 1);
   CHECK(sends[0].link_id == 3);
-  CHECK(sends[0].parts.parts.size() == 1);
-  CHECK(sends[0].parts.data_coding == 0);
   CHECK(d.queued() == 0);
-  CHECK(d.in_flight() == 1);
-  CHECK(finish(d, sends[0], true) == "telkomsel");
+  CHECK(out.empty());
+  CHECK(finish(d, sends[0], part_result::ok, out) == "telkomsel");
+  REQUIRE(out.size() == 1);
+  CHECK(out[0].tag == 7);
+  CHECK(out[0].delivered);
   CHECK(d.in_flight() == 0);
-  CHECK(d.dropped() == 0);
 }
 
-TEST_CASE("reply_dispatcher: prefers the MO's bind, respects the per-link window") {
-  reply_dispatcher d(reply_queue_options{}, 2);
+TEST_CASE("reply_dispatcher: throttling is 'later': requeued first, bind paused, not an attempt") {
+  reply_dispatcher_options o;
+  o.max_in_flight = 10;
+  o.max_attempts = 2;
+  o.throttle_pause_initial = 1000ms;
+  reply_dispatcher d(o);
+  std::vector<reply_outcome> out;
   d.link_up(1, "tsel", true);
-  d.link_up(2, "tsel", true);
-  for (int i = 0; i < 5; ++i) CHECK(d.queue(reply("tsel", "r" + std::to_string(i), 2), t0));
-  auto sends = d.take("tsel", t0);
-  // Two fit on link 2 (preferred), then two on link 1; the fifth waits.
-  REQUIRE(sends.size() == 4);
-  CHECK(sends[0].link_id == 2);
-  CHECK(sends[1].link_id == 2);
-  CHECK(sends[2].link_id == 1);
-  CHECK(sends[3].link_id == 1);
-  CHECK(d.queued() == 1);
-  CHECK(finish(d, sends[0], true) == "tsel");
-  auto more = d.take("tsel", t0);
-  REQUIRE(more.size() == 1);
-  CHECK(more[0].sms.text == "r4");
-  CHECK(more[0].link_id == 2);
+  d.queue(reply("tsel", "a", 1));
+  d.queue(reply("tsel", "b", 2));
+  for (int round = 0; round < 5; ++round) {  // more throttles than max_attempts: still not given up
+    const auto at = t0 + std::chrono::seconds(60 * round);
+    auto sends = d.take("tsel", at, out);
+    REQUIRE(sends.size() >= 1);
+    for (auto& s : sends) finish(d, s, part_result::throttled, out, at);
+    CHECK(out.empty());
+    // Paused right after the throttle.
+    CHECK(d.take("tsel", at + 10ms, out).empty());
+    REQUIRE(d.next_wakeup());
+    CHECK(*d.next_wakeup() > at);
+  }
+  auto sends = d.take("tsel", t0 + 1h - 1s, out);
+  REQUIRE(sends.size() == 2);
+  CHECK(sends[0].sms.tag == 1);  // order kept
+  for (auto& s : sends) finish(d, s, part_result::ok, out, t0 + 1h - 1s);
+  CHECK(out.size() == 2);
+  CHECK(d.throttled() >= 5);
 }
 
-TEST_CASE("reply_dispatcher: a long UCS-2 reply goes whole on one link with room for all parts") {
-  reply_dispatcher d(reply_queue_options{}, 3);
+TEST_CASE("reply_dispatcher: paces each bind to rate_per_s") {
+  reply_dispatcher d(reply_dispatcher_options{100});
+  std::vector<reply_outcome> out;
+  d.link_up(1, "tsel", true, 10);  // 10/s: a burst of 2, then one per 100 ms
+  for (int i = 0; i < 30; ++i) d.queue(reply("tsel", "r", static_cast<std::uint64_t>(i + 1)));
+  std::size_t sent = d.take("tsel", t0, out).size();
+  CHECK(sent == 2);
+  for (int ms = 100; ms <= 1000; ms += 100) sent += d.take("tsel", t0 + std::chrono::milliseconds(ms), out).size();
+  CHECK(sent >= 11);
+  CHECK(sent <= 13);
+  REQUIRE(d.next_wakeup());
+}
+
+TEST_CASE("reply_dispatcher: a bind that never answers: the reply moves to another bind") {
+  reply_dispatcher d(reply_dispatcher_options{5});
+  std::vector<reply_outcome> out;
+  d.link_up(1, "tsel", true);
+  d.queue(reply("tsel", "a", 9));
+  auto s1 = d.take("tsel", t0, out);
+  REQUIRE(s1.size() == 1);
+  d.link_up(2, "tsel", true);
+  finish(d, s1[0], part_result::timed_out, out);
+  CHECK(out.empty());
+  auto s2 = d.take("tsel", t0, out);
+  REQUIRE(s2.size() == 1);
+  CHECK(s2[0].link_id == 2);  // not the silent one, although it is now the least busy too
+}
+
+TEST_CASE("reply_dispatcher: permanent refusals, attempts and expiry end a reply with a reason") {
+  reply_dispatcher_options o;
+  o.max_in_flight = 5;
+  o.max_attempts = 2;
+  reply_dispatcher d(o);
+  std::vector<reply_outcome> out;
+  d.link_up(1, "tsel", true);
+  d.queue(reply("tsel", "perm", 1));
+  auto s = d.take("tsel", t0, out);
+  REQUIRE(s.size() == 1);
+  finish(d, s[0], part_result::permanent, out);
+  REQUIRE(out.size() == 1);
+  CHECK_FALSE(out[0].delivered);
+  out.clear();
+
+  d.queue(reply("tsel", "flaky", 2));
+  for (int i = 0; i < 2; ++i) {
+    s = d.take("tsel", t0, out);
+    REQUIRE(s.size() == 1);
+    finish(d, s[0], part_result::transient, out);
+  }
+  REQUIRE(out.size() == 1);
+  CHECK(out[0].tag == 2);
+  CHECK(out[0].reason.find("gave up") != std::string::npos);
+  out.clear();
+
+  d.link_down(1);
+  d.queue(reply("tsel", "late", 3));
+  d.expire(t0 + 2h, out);
+  REQUIRE(out.size() == 1);
+  CHECK(out[0].tag == 3);
+  CHECK(out[0].reason.find("expired") != std::string::npos);
+  CHECK(d.queued() == 0);
+}
+
+TEST_CASE("reply_dispatcher: a long UCS-2 reply goes whole on one link with room for all its parts") {
+  reply_dispatcher d(reply_dispatcher_options{3});
+  std::vector<reply_outcome> out;
   d.link_up(1, "tsel", true);
   std::string text;
-  for (int i = 0; i < 10; ++i) text += "Laporan diterima — ";  // the dash forces UCS-2: 190 units
-  CHECK(d.queue(reply("tsel", text + text), t0));  // 6 parts: more than a link takes at once
-  CHECK(d.take("tsel", t0).empty());
-  CHECK(d.dropped() == 1);
-  CHECK(d.queue(reply("tsel", text), t0));
-  auto sends = d.take("tsel", t0);
-  REQUIRE(sends.size() == 1);
-  CHECK(sends[0].parts.data_coding == 8);
-  CHECK(sends[0].parts.udhi);
-  const auto n = sends[0].parts.parts.size();
-  CHECK(n == 3);
-  // Until every part is answered the reply is in flight; one failed part requeues it whole.
-  CHECK(d.part_done(sends[0].token, true, false, t0) == "tsel");
-  CHECK(d.part_done(sends[0].token, false, false, t0) == "tsel");
-  CHECK(d.in_flight() == 1);
-  CHECK(d.part_done(sends[0].token, true, false, t0) == "tsel");
-  CHECK(d.in_flight() == 0);
-  CHECK(d.queued() == 1);
-  auto again = d.take("tsel", t0);
-  REQUIRE(again.size() == 1);
-  CHECK(again[0].sms.attempts == 1);
-}
-
-TEST_CASE("reply_dispatcher: transient failures retry on any link, permanent ones drop, attempts end") {
-  reply_dispatcher d(reply_queue_options{100, std::chrono::seconds(3600), 2}, 5);
-  d.link_up(1, "tsel", true);
-  d.link_up(2, "tsel", true);
-  CHECK(d.queue(reply("tsel", "a", 1), t0));
-  auto s = d.take("tsel", t0);
+  for (int i = 0; i < 100; ++i) text += "\xC4\x81";  // ā: not in GSM 03.38, so UCS-2: 100 chars = 2 parts
+  d.queue(reply("tsel", text, 5));
+  auto s = d.take("tsel", t0, out);
   REQUIRE(s.size() == 1);
-  CHECK(s[0].link_id == 1);
-  d.link_down(1);  // the bind closed: the fsm reports session_closed for the part
-  CHECK(finish(d, s[0], false) == "tsel");
-  s = d.take("tsel", t0);
-  REQUIRE(s.size() == 1);
-  CHECK(s[0].link_id == 2);  // via_link was cleared: any bind of the operator
-  CHECK(finish(d, s[0], false) == "tsel");  // second failure: max_attempts 2 reached
-  CHECK(d.take("tsel", t0).empty());
-  CHECK(d.dropped() == 1);
-
-  CHECK(d.queue(reply("tsel", "b"), t0));
-  s = d.take("tsel", t0);
-  REQUIRE(s.size() == 1);
-  CHECK(finish(d, s[0], false, true) == "tsel");  // e.g. ESME_RINVDSTADR: not retried
-  CHECK(d.queued() == 0);
-  CHECK(d.dropped() == 2);
-  CHECK_FALSE(d.part_done(999, true, false, t0));  // unknown token
-}
-
-TEST_CASE("reply_dispatcher: expiry and a full queue drop, counted") {
-  reply_dispatcher d(reply_queue_options{2, std::chrono::seconds(10), 5}, 5);
-  CHECK(d.queue(reply("tsel", "a"), t0));
-  CHECK(d.queue(reply("tsel", "b"), t0));
-  CHECK_FALSE(d.queue(reply("tsel", "c"), t0));
-  CHECK(d.expire(t0 + 11s) == 2);
-  CHECK(d.dropped() == 3);
-  CHECK(d.queued() == 0);
+  CHECK(s[0].parts.parts.size() == 2);
+  CHECK(s[0].parts.data_coding == 8);
+  CHECK(finish(d, s[0], part_result::ok, out) == "tsel");
+  REQUIRE(out.size() == 1);
+  CHECK(out[0].delivered);
 }

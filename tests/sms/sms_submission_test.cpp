@@ -26,10 +26,12 @@ TEST_CASE("make_submission: an SMS report") {
   CHECK(s.idempotency_key == "k1");
   CHECK(s.received_at == now);
   CHECK_FALSE(s.incomplete);
-  REQUIRE(s.channel_ref.size() == 4);
+  REQUIRE(s.channel_ref.size() == 5);
   CHECK(s.channel_ref[0] == std::pair<std::string, std::string>{"operator", "telkomsel"});
   CHECK(s.channel_ref[1] == std::pair<std::string, std::string>{"source_addr", "+6281234567890"});
   CHECK(s.channel_ref[3] == std::pair<std::string, std::string>{"message_ref", "concat:7/2"});
+  // SPEC §4 channel_ref.message_id: filled with the tracking ID by the core.
+  CHECK(s.channel_ref[4] == std::pair<std::string, std::string>{"message_id", ""});
 
   inbound_sms alpha{"isat", "PROMO", 5, "1708", "Jalan rusak", true, {}};
   auto a = make_submission(alpha, parse_keywords(alpha.text), {}, now);
