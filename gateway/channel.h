@@ -28,6 +28,10 @@ struct submit_result {
   std::string duplicate_of;  // set for cross-channel duplicates
   std::string field;         // for rejections, e.g. "body", "reporter.phone"
   std::string message;       // human-readable reason (Bahasa Indonesia for citizen-facing fields)
+  // A retry of a submission already committed (same idempotency key and request): `code` is
+  // duplicate (nothing new stored), but the peer must get the answer it got the first time —
+  // "received" when `duplicate_of` is empty (see submit_answer()).
+  bool retry = false;
 
   [[nodiscard]] bool acknowledged() const noexcept { return code == status::received || code == status::duplicate; }
 };
