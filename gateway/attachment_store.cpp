@@ -1,5 +1,7 @@
 #include "gateway/attachment_store.h"
 
+#include "gateway/image_type.h"
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -84,7 +86,7 @@ attachment_store::upload::~upload() { release(); }
 
 bool attachment_store::upload::write(std::string_view bytes) {
   if (failed_ || fd_ < 0) return false;
-  if (head_.size() < 16) head_.append(bytes.substr(0, 16 - head_.size()));
+  if (head_.size() < image_sniff_bytes) head_.append(bytes.substr(0, image_sniff_bytes - head_.size()));
   if (EVP_DigestUpdate(ctx_, bytes.data(), bytes.size()) != 1) return !(failed_ = true);
   const auto total = bytes.size();
   while (!bytes.empty()) {

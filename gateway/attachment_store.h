@@ -33,7 +33,7 @@ class attachment_store {
     // Appends and hashes; false on an I/O error (the upload is then unusable).
     [[nodiscard]] bool write(std::string_view bytes);
     [[nodiscard]] std::uint64_t size() const noexcept { return size_; }
-    // The first bytes written (up to 16), for type sniffing.
+    // The first bytes written (up to image_sniff_bytes), for type sniffing.
     [[nodiscard]] std::string_view head() const noexcept { return head_; }
     // Ends the upload: flushes to disk and returns the lowercase hex SHA-256; nullopt on error.
     [[nodiscard]] std::optional<std::string> finish();

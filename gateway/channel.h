@@ -32,6 +32,10 @@ struct submit_result {
   std::string message;       // human-readable reason (Bahasa Indonesia for citizen-facing fields)
   std::uint32_t promises_written = 0;  // reply_promise rows written with this answer
   std::uint32_t promises_skipped = 0;  // already promised to that recipient: not again
+  // A retry of a submission already committed (same idempotency key and request): `code` is
+  // duplicate (nothing new stored), but the peer must get the answer it got the first time —
+  // "received" when `duplicate_of` is empty (see submit_answer()).
+  bool retry = false;
 
   [[nodiscard]] bool acknowledged() const noexcept { return code == status::received || code == status::duplicate; }
 };

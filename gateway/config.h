@@ -41,7 +41,7 @@ struct config {
   struct {
     listen_address listen{"127.0.0.1", 8080};
     std::size_t max_body_bytes = 32 * 1024 * 1024;
-    int rate_limit_per_minute = 60;  // submissions per client IP
+    int rate_limit_per_minute = 600;  // submissions per client IP (high: carrier-grade NAT, see README)
     std::size_t max_photo_bytes = 6 * 1024 * 1024;  // per photo (web form and mobile API)
     int max_photos = 5;                             // photos per report
     int upload_threads = 2;                         // threads writing uploads to disk
@@ -53,6 +53,8 @@ struct config {
   struct {
     listen_address listen{"127.0.0.1", 9090};
     bool test_channel = false;  // POST /admin/test/submit (integration tests and drills)
+    std::string token;          // when set: Authorization: Bearer <token> on every route but /healthz
+    std::vector<std::string> allowed_hosts;  // Host names accepted besides the listen host and loopback names
   } admin;
   struct {
     listen_address listen{"127.0.0.1", 2775};

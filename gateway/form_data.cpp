@@ -38,8 +38,14 @@ class collector final : public multipart_visitor {
     skip_ = false;
     text_.clear();
     upload_.reset();
-    if (!part.filename) return true;
-    // A file part. Empty file inputs are recognised at the end (no bytes).
+    // A part is a file when it has a filename, is named as a file field, or declares a type
+    // that is not text: a photo sent without filename= must not become an ignored text field.
+    if (!part_.filename && (is_file_field(part_.name) || !is_text_type(part_.content_type))) part_.filename = "";
+    if (is_multipart_type(part_.content_type)) {
+      refuse(part_.name, "kirim setiap foto sebagai bagian tersendiri (nested multipart/mixed is not supported)");
+      return true;
+    }
+    // Empty file inputs are recognised at the end (no bytes).
     return true;
   }
 
@@ -68,7 +74,7 @@ class collector final : public multipart_visitor {
       return true;
     }
     if (!upload_->write(bytes)) return storage("cannot write an upload to its temp file");
-    if (upload_->head().size() >= image_sniff_bytes && !sniff_image_type(upload_->head())) {
+    if (upload_->head().size() >= image_sniff_bytes && !sniff_image_type(upload_->head(), false)) {
       refuse_type();
       upload_.reset();
     }
@@ -82,8 +88,14 @@ class collector final : public multipart_visitor {
       text_.clear();
       return true;
     }
-    if (!upload_) return true;  // a file input left empty
-    auto mime = sniff_image_type(upload_->head());
+    if (!upload_) {
+      // A file input left empty sends filename="" and no bytes: nothing was chosen. A named
+      // file with no bytes was chosen and would be lost: refuse it rather than drop it.
+      if (!part_.filename->empty())
+        refuse(part_.name, "berkas \"" + *part_.filename + "\" kosong (0 byte); pilih fotonya lagi (empty file)");
+      return true;
+    }
+    auto mime = sniff_image_type(upload_->head(), upload_->head().size() == upload_->size());
     if (!mime) {
       refuse_type();
       upload_.reset();
@@ -106,6 +118,21 @@ class collector final : public multipart_visitor {
     refuse(part_.name, "berkas \"" + part_.filename.value_or("") +
                            "\" bukan foto JPEG, PNG, WebP atau HEIC (unsupported file type)");
   }
+  bool is_file_field(std::string_view name) const {
+    for (const auto& f : limits_.file_fields)
+      if (f == name) return true;
+    return false;
+  }
+  static std::string lower(std::string_view s) {
+    std::string out(s);
+    for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return out;
+  }
+  static bool is_text_type(std::string_view ct) {
+    const auto l = lower(ct);
+    return l.empty() || l.starts_with("text/") || l.starts_with("application/json");
+  }
+  static bool is_multipart_type(std::string_view ct) { return lower(ct).starts_with("multipart/"); }
   bool storage(std::string msg) {
     storage_error = form_data_error{form_data_error::kind::storage, std::move(msg)};
     return false;

@@ -2,8 +2,10 @@
 // and the mobile API. The body is parsed incrementally (gateway/multipart.h) in small chunks;
 // each file part goes straight to a temp file of the attachment store while it is hashed,
 // and is checked as it arrives: at most `max_files` files, each at most `max_file_bytes`, and
-// each a photo by its magic bytes (gateway/image_type.h). A file input left empty (no file
-// chosen: filename "" and no bytes) is ignored.
+// each a photo by its structure (gateway/image_type.h). A file input left empty (no file
+// chosen: filename "" and no bytes) is ignored; nothing else with bytes is: a part is a file
+// when it has a filename, is named in `file_fields`, or declares a non-text Content-Type, and
+// a named file with no bytes or a nested multipart/mixed part is a refusal on its field.
 //
 // Problems with one field (a photo too large, of the wrong type, a text field too long) do
 // not stop the parse: they are collected per field so a form can be shown again with the
@@ -44,6 +46,7 @@ struct form_data_limits {
   std::size_t max_file_bytes = 6 * 1024 * 1024;
   std::size_t max_field_bytes = 128 * 1024;  // per text part
   std::size_t max_parts = 64;
+  std::vector<std::string> file_fields;  // parts that are files even without filename= (web: "photos")
 };
 
 struct form_data_error {

@@ -18,6 +18,7 @@
 #include <boost/beast/http.hpp>
 
 #include "gateway/digest.h"
+#include "gateway/http_framing.h"
 #include "gateway/log.h"
 
 namespace lapor::gateway {
@@ -37,6 +38,7 @@ struct shared_state {
   std::string name;
   http_limits limits;
   http_handler handler;
+  refusal_hook on_refusal;  // set before start(); may be empty
   std::atomic<std::size_t> connections{0};
   std::atomic<std::size_t> refusals{0};  // busy_refusal in flight
   std::atomic<bool> stopping{false};
@@ -45,11 +47,18 @@ struct shared_state {
 };
 
 // The request line and header fields; the body is the caller's business.
-template <class Body>
-http_request head_of(const http::request<Body>& req, const std::string& remote) {
+// An absolute-form target ("http://host:port/path") is served as its origin-form, with its
+// authority standing in for Host (RFC 9112 §3.2.2).
+template <class Fields>
+http_request head_of(const http::header<true, Fields>& req, const std::string& remote, bool keep_alive) {
   http_request r;
   r.method = std::string(req.method_string());
   r.target = std::string(req.target());
+  std::string absolute_authority;
+  if (auto split = split_request_target(r.target)) {
+    r.target = std::move(split->origin_form);
+    absolute_authority = std::move(split->authority);
+  }
   auto q = r.target.find('?');
   r.path = r.target.substr(0, q);
   if (q != std::string::npos) r.query = r.target.substr(q + 1);
@@ -59,9 +68,60 @@ http_request head_of(const http::request<Body>& req, const std::string& remote) 
     for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     r.headers.emplace_back(std::move(name), std::string(f.value()));
   }
-  r.keep_alive = req.keep_alive();
+  if (!absolute_authority.empty()) r.authority = std::move(absolute_authority);
+  else if (auto h = r.header("host")) r.authority = std::string(*h);
+  r.keep_alive = keep_alive;
   r.remote_ip = remote;
   return r;
+}
+
+// What can be read of a head Beast refused or was never given (a bare LF, obs-fold, a
+// conflicting Content-Length): the request line and the field lines, so the refusal is still
+// counted for its route and worded for a browser. Never used to serve anything.
+http_request rough_head(std::string_view raw, const std::string& remote) {
+  http_request r;
+  r.remote_ip = remote;
+  std::size_t at = 0;
+  bool first = true;
+  while (at < raw.size()) {
+    auto eol = raw.find('\n', at);
+    auto line = raw.substr(at, eol == std::string_view::npos ? std::string_view::npos : eol - at);
+    at = eol == std::string_view::npos ? raw.size() : eol + 1;
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (line.empty()) {
+      if (first) continue;
+      break;
+    }
+    if (first) {
+      first = false;
+      auto sp1 = line.find(' ');
+      auto sp2 = sp1 == std::string_view::npos ? sp1 : line.find(' ', sp1 + 1);
+      if (sp1 == std::string_view::npos || sp2 == std::string_view::npos) break;
+      r.method = std::string(line.substr(0, sp1));
+      r.target = std::string(line.substr(sp1 + 1, sp2 - sp1 - 1));
+      if (auto split = split_request_target(r.target)) r.target = std::move(split->origin_form);
+      auto q = r.target.find('?');
+      r.path = r.target.substr(0, q);
+      continue;
+    }
+    auto colon = line.find(':');
+    if (colon == std::string_view::npos) continue;
+    std::string name(line.substr(0, colon));
+    for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    auto value = line.substr(colon + 1);
+    while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+    r.headers.emplace_back(std::move(name), std::string(value));
+  }
+  return r;
+}
+
+// The field lines as check_request_head() wants them.
+template <class Fields>
+std::vector<std::pair<std::string, std::string>> raw_fields(const http::header<true, Fields>& h) {
+  std::vector<std::pair<std::string, std::string>> out;
+  out.reserve(16);
+  for (const auto& f : h) out.emplace_back(std::string(f.name_string()), std::string(f.value()));
+  return out;
 }
 
 bool is_multipart(std::string_view content_type) {
@@ -121,34 +181,101 @@ class session : public std::enable_shared_from_this<session> {
     file_parser_.reset();
     header_parser_.emplace();
     header_parser_->header_limit(static_cast<std::uint32_t>(limits().header_limit));
-    // Checks a declared Content-Length against the largest body of any kind; the body's own
-    // parser narrows it below.
-    header_parser_->body_limit(limits().body_limit);
+    // A declared Content-Length is checked against the largest body of any kind in on_header
+    // (once the whole head is known, so the refusal can be worded for its route); the body's own
+    // parser narrows the limit below.
+    header_parser_->body_limit(boost::none);
     body_limit_ = limits().body_limit;
     idle_ = true;
+    request_head_ = http_request{};
     // Idle wait and header read share one deadline; the body gets its own once the header is in.
     stream_.expires_after(std::chrono::milliseconds(first ? limits().header_timeout_ms : limits().idle_timeout_ms));
-    http::async_read_header(stream_, buffer_, *header_parser_,
-                            beast::bind_front_handler(&session::on_header, shared_from_this()));
+    read_head();
   }
 
-  void on_header(beast::error_code ec, std::size_t) {
+  // Reads until the blank line that ends the head, so the raw bytes can be checked for what
+  // Beast would repair silently (bare LF, obs-fold: see check_raw_head) before Beast parses
+  // them. Bytes of a pipelined next request may already sit in buffer_: they are looked at first.
+  void read_head() {
+    // Empty lines before a request line are ignored (RFC 9112 §2.2: some clients send a CRLF after a body).
+    while (buffer_.size() >= 2 && std::string_view(static_cast<const char*>(buffer_.data().data()), 2) == "\r\n")
+      buffer_.consume(2);
+    const std::string_view have(static_cast<const char*>(buffer_.data().data()), buffer_.size());
+    if (auto end = find_head_end(have)) {
+      idle_ = false;
+      if (auto bad = check_raw_head(have.substr(0, end))) {
+        request_head_ = rough_head(have.substr(0, end), remote_);
+        return refuse_framing(*bad);
+      }
+      beast::error_code ec;
+      const auto used = header_parser_->put(buffer_.data(), ec);
+      if (!ec && !header_parser_->is_header_done()) ec = http::error::partial_message;
+      if (ec) request_head_ = rough_head(have.substr(0, end), remote_);
+      buffer_.consume(used);
+      return on_header(ec);
+    }
+    if (!have.empty()) {
+      idle_ = false;
+      if (auto bad = check_raw_head(have)) {
+        request_head_ = rough_head(have, remote_);
+        return refuse_framing(*bad);
+      }
+      if (auto bad = check_request_line_length(have)) {
+        request_head_ = rough_head(have.substr(0, std::min<std::size_t>(have.size(), 64)), remote_);
+        return refuse_framing(*bad);
+      }
+      if (have.size() >= limits().header_limit) return on_error(http::error::header_limit);
+    }
+    const std::size_t room = std::min<std::size_t>(4096, limits().header_limit + 4 - have.size());
+    stream_.async_read_some(buffer_.prepare(room), [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+      self->buffer_.commit(n);
+      if (ec) {
+        if (ec == net::error::eof && self->buffer_.size() > 0) ec = http::error::partial_message;
+        if (ec == net::error::eof) ec = http::error::end_of_stream;
+        return self->on_error(ec);
+      }
+      self->read_head();
+    });
+  }
+
+  void refuse_framing(const framing_refusal& bad) {
+    keep_alive_ = false;
+    log::debug("http_bad_framing", {{"listener", state_->name}, {"status", std::to_string(bad.status)}});
+    const char* title = bad.status == 414 ? "URI Too Long" : bad.status == 501 ? "Not Implemented" : "Bad Request";
+    write(http_response::problem(bad.status, title, bad.reason), true);
+  }
+
+  void on_header(beast::error_code ec) {
     idle_ = false;
     if (ec) return on_error(ec);
     const auto& h = header_parser_->get();
+    {
+      const auto fields = raw_fields(h);
+      const request_head_view view{h.method_string(), h.target(), h.version(), &fields};
+      version_ = h.version();
+      request_head_ = head_of(h, remote_, header_parser_->keep_alive());
+      if (auto bad = check_request_head(view)) return refuse_framing(*bad);
+    }
     head_ = h.method() == http::verb::head;
     version_ = h.version();
     keep_alive_ = h.keep_alive();
     const bool expect_continue = expects_continue(h);
     const auto length = header_parser_->content_length();
     const std::size_t memory_limit = std::min(limits().memory_body_limit, limits().body_limit);
+    if (length && *length > limits().body_limit) {
+      keep_alive_ = false;
+      return write(http_response::problem(413, "Content Too Large",
+                                          "the body exceeds " + std::to_string(limits().body_limit) + " bytes"),
+                   true);
+    }
     const bool spool = !limits().spool_dir.empty() && is_multipart(h[http::field::content_type]) &&
                        (header_parser_->chunked() || (length && *length > limits().spool_threshold));
     if (!spool && length && *length > memory_limit) {
       keep_alive_ = false;
       return write(http_response::problem(413, "Content Too Large",
                                           "the body exceeds " + std::to_string(memory_limit) +
-                                              " bytes (larger uploads: multipart/form-data)"));
+                                              " bytes (larger uploads: multipart/form-data)"),
+                   true);
     }
     if (spool) {
       file_parser_.emplace(std::move(*header_parser_));
@@ -165,7 +292,7 @@ class session : public std::enable_shared_from_this<session> {
         keep_alive_ = false;
         auto busy = http_response::problem(503, "Service Unavailable", "the upload cannot be stored right now");
         busy.headers.emplace_back("Retry-After", "5");
-        return write(std::move(busy));
+        return write(std::move(busy), true);
       }
     } else {
       string_parser_.emplace(std::move(*header_parser_));
@@ -203,12 +330,12 @@ class session : public std::enable_shared_from_this<session> {
       req.body().close();
       std::error_code fec;
       const auto size = std::filesystem::file_size(spool_path_, fec);
-      request = head_of(req, remote_);
+      request = head_of(req.base(), remote_, req.keep_alive());
       request.spooled = std::make_shared<spooled_body>(std::move(spool_path_), fec ? 0 : size);
       spool_path_.clear();
     } else {
       auto req = string_parser_->release();
-      request = head_of(req, remote_);
+      request = head_of(req.base(), remote_, req.keep_alive());
       request.body = std::move(req.body());
     }
     file_parser_.reset();
@@ -239,7 +366,7 @@ class session : public std::enable_shared_from_this<session> {
   }
 
   // Some of a request arrived (a timeout is then worth a log line; an idle keep-alive is not).
-  [[nodiscard]] bool mid_request() const { return header_parser_ ? header_parser_->got_some() : true; }
+  [[nodiscard]] bool mid_request() const { return header_parser_ ? buffer_.size() > 0 : true; }
 
   void on_error(beast::error_code ec) {
     if (ec == http::error::end_of_stream || ec == net::error::operation_aborted || ec == net::error::eof ||
@@ -254,14 +381,33 @@ class session : public std::enable_shared_from_this<session> {
     keep_alive_ = false;
     if (ec == http::error::body_limit)
       return write(http_response::problem(413, "Content Too Large",
-                                          "the body exceeds " + std::to_string(body_limit_) + " bytes"));
-    if (ec == http::error::header_limit)
-      return write(http_response::problem(431, "Request Header Fields Too Large", "the header is too large"));
+                                          "the body exceeds " + std::to_string(body_limit_) + " bytes"),
+                   true);
+    if (ec == http::error::header_limit) {
+      // A request line that alone fills the header limit is a target too long (414), not a
+      // header too large (431).
+      const std::string_view have(static_cast<const char*>(buffer_.data().data()), buffer_.size());
+      if (auto long_line = check_request_line_length(have)) return refuse_framing(*long_line);
+      return write(http_response::problem(431, "Request Header Fields Too Large", "the header is too large"), true);
+    }
     log::debug("http_bad_request", {{"listener", state_->name}, {"error", ec.message()}});
-    write(http_response::problem(400, "Bad Request", "malformed HTTP request: " + ec.message()));
+    write(http_response::problem(400, "Bad Request", "malformed HTTP request: " + ec.message()), true);
   }
 
-  void write(http_response r) {
+  // `refusal`: the listener's own answer (no handler saw the request): the refusal hook may
+  // reword it for the route (an HTML page for a browser) and count it; then the connection
+  // closes, after the client has had a moment to read the answer (graceful_close).
+  void write(http_response r, bool refusal = false) {
+    if (refusal) {
+      closing_after_refusal_ = true;
+      if (state_->on_refusal) {
+        try {
+          state_->on_refusal(request_head_, r);
+        } catch (const std::exception& e) {
+          log::error("http_refusal_hook_exception", {{"listener", state_->name}, {"what", e.what()}});
+        }
+      }
+    }
     auto res = std::make_shared<http::response<http::string_body>>(static_cast<http::status>(r.status), version_ ? version_ : 11);
     res->set(http::field::server, "lapor-gateway");
     res->set(http::field::content_type, r.content_type);
@@ -276,6 +422,7 @@ class session : public std::enable_shared_from_this<session> {
     stream_.expires_after(std::chrono::milliseconds(state_->limits.write_timeout_ms));
     http::async_write(stream_, *res, [self = shared_from_this(), res](beast::error_code ec, std::size_t) {
       if (ec) return self->close();
+      if (self->closing_after_refusal_) return self->graceful_close();
       if (!res->keep_alive()) return self->close();
       self->buffer_.consume(0);
       self->do_read(false);
@@ -288,6 +435,24 @@ class session : public std::enable_shared_from_this<session> {
     stream_.close();
   }
 
+  // After a refusal the client may still be sending (a body we will not read, a smuggled
+  // second request): closing with unread data would reset the connection and could destroy
+  // our answer in flight. So: stop sending, then read and drop for at most a second.
+  void graceful_close() {
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    buffer_.consume(buffer_.size());
+    stream_.expires_after(std::chrono::seconds(1));
+    drain();
+  }
+  void drain() {
+    stream_.async_read_some(net::buffer(scratch_), [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+      self->drained_ += n;
+      if (ec || self->drained_ > 4 * 1024 * 1024) return self->stream_.close();
+      self->drain();
+    });
+  }
+
   beast::tcp_stream stream_;
   beast::flat_buffer buffer_;
   // One request at a time: the header, then its body in memory or in a spool file.
@@ -298,6 +463,10 @@ class session : public std::enable_shared_from_this<session> {
   std::size_t body_limit_ = 0;  // of the parser reading the current request (for the 413's text)
   std::shared_ptr<shared_state> state_;
   std::string remote_;
+  http_request request_head_;  // the current request's head once parsed (for the refusal hook)
+  bool closing_after_refusal_ = false;
+  std::array<char, 4096> scratch_{};
+  std::size_t drained_ = 0;
   unsigned version_ = 11;
   bool keep_alive_ = true;
   bool head_ = false;
@@ -419,6 +588,8 @@ void http_server::stop() {
   }
   for (auto& s : idle) s->close_if_idle();
 }
+
+void http_server::on_refusal(refusal_hook hook) { impl_->state->on_refusal = std::move(hook); }
 
 std::size_t http_server::open_connections() const noexcept { return impl_->state->connections.load(); }
 

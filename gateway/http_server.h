@@ -38,6 +38,13 @@ struct http_limits {
   std::size_t max_connections = 4096;
 };
 
+// Called on the connection's strand for every refusal the listener makes itself, before any
+// handler saw the request (400 malformed or ambiguous framing, 413, 414, 431, 501, 503 spool):
+// `head` is what was parsed of the request (empty fields when the head itself was unreadable),
+// `answer` the problem JSON about to be sent, which the hook may replace (e.g. with an HTML page
+// for a browser) and count. Must not block.
+using refusal_hook = std::function<void(const http_request& head, http_response& answer)>;
+
 class http_server {
  public:
   // Binds at once (throws std::runtime_error naming the address when it cannot).
@@ -48,6 +55,8 @@ class http_server {
   http_server& operator=(const http_server&) = delete;
 
   [[nodiscard]] std::uint16_t port() const noexcept;
+  // Set before start().
+  void on_refusal(refusal_hook hook);
   void start();
   // Stops accepting; open connections finish their current request and close.
   void stop();

@@ -15,6 +15,12 @@ std::optional<std::string_view> http_request::header(std::string_view lower_name
   return std::nullopt;
 }
 
+std::size_t http_request::header_count(std::string_view lower_name) const {
+  std::size_t n = 0;
+  for (const auto& [k, v] : headers) n += k == lower_name ? 1 : 0;
+  return n;
+}
+
 std::optional<std::string> http_request::query_param(std::string_view name) const {
   auto pairs = parse_urlencoded(query);
   if (!pairs) return std::nullopt;

@@ -39,11 +39,14 @@ struct http_request {
   std::vector<std::pair<std::string, std::string>> headers;  // names lowercased
   std::string body;                               // empty when `spooled`
   std::shared_ptr<const spooled_body> spooled;    // set when the body went to a temp file
+  std::string authority;  // the Host field, or the authority of an absolute-form target (RFC 9112 §3.2.2)
   std::string remote_ip;
   bool keep_alive = true;
 
   // First header with this lowercase name.
   [[nodiscard]] std::optional<std::string_view> header(std::string_view lower_name) const;
+  // How many field lines have this lowercase name.
+  [[nodiscard]] std::size_t header_count(std::string_view lower_name) const;
   // Value of a query parameter (percent-decoded), first occurrence.
   [[nodiscard]] std::optional<std::string> query_param(std::string_view name) const;
 };

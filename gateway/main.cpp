@@ -19,6 +19,7 @@
 #include "channels/twitter/reply_sink.h"
 #include "channels/twitter/twitter_settings.h"
 #include "channels/web/web_form.h"
+#include "gateway/admin_access.h"
 #include "gateway/admin_api.h"
 #include "gateway/attachment_store.h"
 #include "gateway/blocking_pool.h"
@@ -156,8 +157,13 @@ int run(const config& cfg, const holiday_calendar& calendar) {
   add_admin_routes(admin_routes, admin_deps{writer, reader, forwarders, stats, ready, core, cfg.admin.test_channel});
   http_limits admin_limits;
   admin_limits.body_limit = 1024 * 1024;
+  // Host, token, Origin and content type are checked before routing (gateway/admin_access.h).
+  const admin_access_options admin_access{cfg.admin.listen.host, cfg.admin.allowed_hosts, cfg.admin.token};
   http_server admin(io, "admin", cfg.admin.listen, admin_limits,
-                    [&admin_routes](http_request&& r, http_responder s) { admin_routes.handle(std::move(r), std::move(s)); });
+                    [&admin_routes, &admin_access](http_request&& r, http_responder s) {
+                      if (auto refusal = check_admin_access(r, admin_access)) return s(std::move(*refusal));
+                      admin_routes.handle(std::move(r), std::move(s));
+                    });
 
   // The public listener: the web form and the mobile API register their routes here.
   http_router public_routes;
@@ -168,8 +174,25 @@ int run(const config& cfg, const holiday_calendar& calendar) {
   public_limits.header_timeout_ms = cfg.web.header_timeout_ms;
   public_limits.body_timeout_ms = cfg.web.body_timeout_ms;
   public_limits.idle_timeout_ms = cfg.web.idle_timeout_ms;
-  http_server web(io, "web", cfg.web.listen, public_limits,
-                  [&public_routes](http_request&& r, http_responder s) { public_routes.handle(std::move(r), std::move(s)); });
+  // A browser gets pages, not problem JSON, for the router's 404/405 too (the API keeps JSON).
+  http_server web(io, "web", cfg.web.listen, public_limits, [&public_routes](http_request&& r, http_responder s) {
+    if (!r.path.starts_with("/api/") && lapor::web::wants_page(r)) {
+      s = [inner = std::move(s)](http_response res) {
+        if (res.content_type == "application/problem+json") res = lapor::web::browser_page_for(res);
+        inner(std::move(res));
+      };
+    }
+    public_routes.handle(std::move(r), std::move(s));
+  });
+  // Refusals the listener makes itself (malformed or ambiguous framing, 413, 414, 431) are
+  // refusals of the channel whose route was asked for, counted like the channel's own, and
+  // shown to a browser as a page.
+  web.on_refusal([&stats](const http_request& head, http_response& answer) {
+    const auto counted = answer.status == 503 ? counter::throttled : counter::rejected;
+    if (head.method == "POST" && head.path == "/api/v1/reports") stats.add(counted, channel_kind::mobile);
+    if (head.method == "POST" && head.path == "/lapor") stats.add(counted, channel_kind::web);
+    if (!head.path.starts_with("/api/") && lapor::web::wants_page(head)) answer = lapor::web::browser_page_for(answer);
+  });
 
   // --- channels: web form and mobile API (routes on the public listener) ---
   // Shared by both: one rate limit per client IP, one pool of threads that write uploads to
@@ -183,12 +206,13 @@ int run(const config& cfg, const holiday_calendar& calendar) {
   web_opts.max_photo_bytes = cfg.web.max_photo_bytes;
   lapor::web::web_form web_channel(
       web_opts, lapor::web::web_deps{statuses, submission_limiter, uploads, attachments,
-                                     lapor::web::load_form_key(cfg.data_dir)});
+                                     lapor::web::load_form_key(cfg.data_dir), nullptr, &stats});
   lapor::mobile::mobile_options mobile_opts;
   mobile_opts.max_photos = web_opts.max_photos;
   mobile_opts.max_photo_bytes = web_opts.max_photo_bytes;
   lapor::mobile::mobile_api mobile_channel(
-      mobile_opts, lapor::mobile::mobile_deps{cfg.mobile.api_keys, statuses, submission_limiter, uploads, attachments});
+      mobile_opts,
+      lapor::mobile::mobile_deps{cfg.mobile.api_keys, statuses, submission_limiter, uploads, attachments, nullptr, &stats});
   web_channel.add_routes(public_routes);
   mobile_channel.add_routes(public_routes);
   web_channel.start(core);

@@ -28,9 +28,42 @@ std::optional<std::string> indonesian(std::string_view national) {
   return "+62" + std::string(national);
 }
 
+// The length of the ITU-T E.164 country code `digits` begins with, or 0 when it begins with
+// none that is assigned (+999…, +28…, +80…). Codes for services rather than subscribers
+// (800 freephone, 808 shared cost, 878 UPT, 888 OCHA, 979 premium rate) count as unassigned:
+// no citizen is reached there; satellite and international networks (870, 881–883) are kept,
+// because people in remote areas do report from satellite phones.
+std::size_t country_code_length(std::string_view d) {
+  if (d.empty()) return 0;
+  if (d[0] == '1' || d[0] == '7') return 1;
+  if (d.size() < 3) return 0;
+  static constexpr std::string_view two[] = {"20", "27", "30", "31", "32", "33", "34", "36", "39", "40", "41", "43",
+                                             "44", "45", "46", "47", "48", "49", "51", "52", "53", "54", "55", "56",
+                                             "57", "58", "60", "61", "62", "63", "64", "65", "66", "81", "82", "84",
+                                             "86", "90", "91", "92", "93", "94", "95", "98"};
+  for (auto c : two)
+    if (d.starts_with(c)) return 2;
+  static constexpr std::string_view three[] = {
+      "211", "212", "213", "216", "218", "220", "221", "222", "223", "224", "225", "226", "227", "228", "229",
+      "230", "231", "232", "233", "234", "235", "236", "237", "238", "239", "240", "241", "242", "243", "244",
+      "245", "246", "247", "248", "249", "250", "251", "252", "253", "254", "255", "256", "257", "258", "260",
+      "261", "262", "263", "264", "265", "266", "267", "268", "269", "290", "291", "297", "298", "299", "350",
+      "351", "352", "353", "354", "355", "356", "357", "358", "359", "370", "371", "372", "373", "374", "375",
+      "376", "377", "378", "379", "380", "381", "382", "383", "385", "386", "387", "389", "420", "421", "423",
+      "500", "501", "502", "503", "504", "505", "506", "507", "508", "509", "590", "591", "592", "593", "594",
+      "595", "596", "597", "598", "599", "670", "672", "673", "674", "675", "676", "677", "678", "679", "680",
+      "681", "682", "683", "685", "686", "687", "688", "689", "690", "691", "692", "850", "852", "853", "855",
+      "856", "870", "880", "881", "882", "883", "886", "960", "961", "962", "963", "964", "965", "966", "967",
+      "968", "970", "971", "972", "973", "974", "975", "976", "977", "992", "993", "994", "995", "996", "998"};
+  for (auto c : three)
+    if (d.starts_with(c)) return 3;
+  return 0;
+}
+
 std::optional<std::string> international(std::string_view digits) {
   if (digits.size() < min_total_digits || digits.size() > max_total_digits) return std::nullopt;
   if (digits.front() == '0') return std::nullopt;  // no country code begins with 0
+  if (country_code_length(digits) == 0) return std::nullopt;
   if (digits.starts_with("62")) return indonesian(digits.substr(2));
   return "+" + std::string(digits);
 }

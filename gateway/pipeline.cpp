@@ -5,6 +5,7 @@
 
 #include "gateway/complaint_json.h"
 #include "gateway/dedup_engine.h"
+#include "gateway/email_address.h"
 #include "gateway/phone.h"
 #include "gateway/text.h"
 
@@ -49,19 +50,6 @@ std::optional<submit_result> clean_optional(std::optional<std::string>& v, const
   return std::nullopt;
 }
 
-bool plausible_email(std::string& e) {
-  auto at = e.find('@');
-  if (at == std::string::npos || at == 0 || at != e.rfind('@') || e.size() > 254) return false;
-  auto domain = e.substr(at + 1);
-  if (domain.size() < 3 || domain.find('.') == std::string::npos || domain.front() == '.' || domain.back() == '.')
-    return false;
-  for (char c : e)
-    if (c == ' ' || c == '\t' || c == '\n' || c == '<' || c == '>' || c == ',' || c == ';') return false;
-  // The domain is case-insensitive; the local part is kept as written.
-  for (auto i = at + 1; i < e.size(); ++i) e[i] = static_cast<char>(std::tolower(static_cast<unsigned char>(e[i])));
-  return true;
-}
-
 std::string status_meta(const complaint& c) {
   boost::json::object o;
   o["kind"] = to_string(c.sub.kind);
@@ -91,6 +79,7 @@ submit_result answer_of(const store::write_result& w) {
     case store::write_status::replay:
       // A retry: the same answer as the first time (the original's ID for a duplicate).
       r.code = submit_result::status::duplicate;
+      r.retry = true;
       if (!r.duplicate_of.empty()) r.tracking_id = r.duplicate_of;
       break;
     case store::write_status::conflict:
@@ -125,8 +114,11 @@ std::optional<submit_result> pipeline::normalise(submission& s) const {
   if (auto e = clean_optional(s.who.name, "reporter.name", opts_.max_name_chars)) return e;
   if (auto e = clean_optional(s.who.twitter, "reporter.twitter", 64)) return e;
   if (auto e = clean_optional(s.who.email, "reporter.email", 254)) return e;
-  if (s.who.email && !plausible_email(*s.who.email))
-    return reject("reporter.email", "alamat email tidak valid (invalid email address)");
+  if (s.who.email) {
+    auto e = normalize_email(*s.who.email);
+    if (!e) return reject("reporter.email", "alamat email tidak valid (invalid email address)");
+    s.who.email = std::move(*e);
+  }
   if (auto e = clean_optional(s.who.phone, "reporter.phone", 32)) return e;
   if (s.who.phone) {
     auto p = normalize_phone(*s.who.phone);

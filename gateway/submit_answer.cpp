@@ -12,7 +12,10 @@ http_response submit_answer(const submit_result& r) {
     case st::duplicate: {
       boost::json::object o;
       o["tracking_id"] = r.tracking_id;
-      o["status"] = r.code == st::received ? "received" : "duplicate";
+      // A retry of a new complaint was "received" the first time, and must be so again (SPEC §7:
+      // a retry gets the same answer); a retry of a cross-channel duplicate stays "duplicate".
+      const bool received = r.code == st::received || (r.retry && r.duplicate_of.empty());
+      o["status"] = received ? "received" : "duplicate";
       if (r.duplicate_of.empty()) o["duplicate_of"] = nullptr;
       else o["duplicate_of"] = r.duplicate_of;
       return http_response::json(201, boost::json::serialize(o));

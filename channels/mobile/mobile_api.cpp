@@ -2,6 +2,8 @@
 
 #include <chrono>
 
+#include "gateway/attachment_name.h"
+#include "gateway/counted_responder.h"
 #include "gateway/digest.h"
 #include "gateway/form_data.h"
 #include "gateway/image_type.h"
@@ -55,7 +57,8 @@ std::string_view title_for(int status) {
 }  // namespace
 
 struct mobile_api::posted {
-  http_responder respond;
+  explicit posted(g::counted_responder r) : respond(std::move(r)) {}
+  g::counted_responder respond;
   std::string body;
   std::string body_sha256;
   std::string key_id;
@@ -96,15 +99,16 @@ void mobile_api::add_routes(g::http_router& router) {
   });
 }
 
-void mobile_api::post_report(http_request&& req, http_responder respond) {
+void mobile_api::post_report(http_request&& req, http_responder plain_respond) {
+  // Every refusal below, whichever door it leaves by, is counted once (counted_responder).
+  g::counted_responder respond(std::move(plain_respond), deps_.stats, g::channel_kind::mobile);
   if (!sink_.load() || stopping_)
     return respond(retry_later(503, "Service Unavailable", "the gateway is not taking reports right now", 5));
   if (auto d = deps_.limiter.take(req.remote_ip); !d.allowed)
     return respond(retry_later(429, "Too Many Requests",
                                "too many reports from this address; retry after " + std::to_string(d.retry_after.count()) + " s",
                                static_cast<int>(d.retry_after.count())));
-  auto p = std::make_shared<posted>();
-  p->respond = std::move(respond);
+  auto p = std::make_shared<posted>(std::move(respond));
   if (req.spooled) {
     // A large multipart upload the listener wrote to a file: hash it (for the signature)
     // and parse it on the upload pool.
@@ -131,6 +135,16 @@ void mobile_api::post_report(http_request&& req, http_responder respond) {
 }
 
 bool mobile_api::admit(posted& p, http_request& req) {
+  // Two Authorization (or Idempotency-Key) lines: which one would we verify, which one would a
+  // proxy log? Neither: refuse (the listener does too; this keeps the handler safe on its own).
+  for (const char* once : {"authorization", "idempotency-key", "content-type"}) {
+    if (req.header_count(once) > 1) {
+      p.respond(problem(400, "Bad Request", std::string(once) + " is sent more than once",
+                        once == std::string_view("authorization") ? "Authorization"
+                        : once == std::string_view("content-type") ? "Content-Type" : "Idempotency-Key"));
+      return false;
+    }
+  }
   auto auth = verifier_.verify(req.header("authorization"), req.method, req.target, p.body_sha256, now());
   if (!auth.ok) {
     p.respond(unauthorized(std::move(auth.message)));
@@ -183,6 +197,7 @@ void mobile_api::process(std::shared_ptr<posted> p) {
     limits.max_files = opts_.max_photos;
     limits.max_file_bytes = opts_.max_photo_bytes;
     limits.max_field_bytes = std::min<std::size_t>(opts_.max_json_bytes, 1024 * 1024);
+    limits.file_fields = {"photos"};
     g::form_data data;
     auto err = p->spooled ? g::read_form_data_file(p->spooled->path(), *p->boundary, deps_.files, limits, data)
                           : g::read_form_data(p->body, *p->boundary, deps_.files, limits, data);
@@ -242,19 +257,20 @@ void mobile_api::submit(std::shared_ptr<posted> p, parsed_report&& report) {
     for (auto& f : p->files) {
       if (!deps_.files.keep(f.data))
         return p->respond(retry_later(503, "Service Unavailable", "the photos could not be stored, retry shortly", 5));
-      s.attachments.push_back({f.data.sha256(), f.mime, f.data.size(), f.filename.empty() ? "photo" : f.filename});
+      s.attachments.push_back(
+          {f.data.sha256(), f.mime, f.data.size(), g::safe_attachment_name(f.filename, s.attachments.size(), f.mime)});
     }
     for (std::size_t i = 0; i < report.attachments.size(); ++i) {
       auto& a = report.attachments[i];
       auto sha = deps_.files.keep_bytes(a.data);
       if (!sha) return p->respond(retry_later(503, "Service Unavailable", "the photos could not be stored, retry shortly", 5));
       auto mime = std::string(*g::sniff_image_type(a.data));
-      s.attachments.push_back({*sha, mime, a.data.size(),
-                               a.name.empty() ? "photo-" + std::to_string(i + 1) + "." + std::string(g::image_extension(mime)) : a.name});
+      s.attachments.push_back({*sha, mime, a.data.size(), g::safe_attachment_name(a.name, s.attachments.size(), mime)});
     }
     p->files.clear();
   }
   sink->submit(std::move(s), [p](g::submit_result r) {
+    p->respond.core_counted();
     auto res = g::submit_answer(r);
     if (res.status == 201) res.headers.emplace_back("Location", "/api/v1/reports/" + r.tracking_id);
     p->respond(std::move(res));

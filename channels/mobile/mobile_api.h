@@ -31,6 +31,7 @@
 #include "gateway/channel.h"
 #include "gateway/complaint_status.h"
 #include "gateway/http_router.h"
+#include "gateway/metrics.h"
 #include "gateway/rate_limiter.h"
 
 namespace lapor::mobile {
@@ -50,6 +51,7 @@ struct mobile_deps {
   gateway::blocking_pool& uploads;
   gateway::attachment_store& files;
   std::function<std::int64_t()> now_s = nullptr;  // unix seconds; the system clock when empty
+  gateway::metrics* stats = nullptr;  // every refusal is counted here (lapor_rejected_total{channel="mobile"})
 };
 
 class mobile_api final : public gateway::channel {

@@ -1,5 +1,9 @@
 #include "channels/mobile/report_json.h"
 
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
+
 #include <simdjson.h>
 
 namespace lapor::mobile {
@@ -112,6 +116,118 @@ std::optional<report_error> get_number(dom::object o, std::string_view key, cons
   return std::nullopt;
 }
 
+// RFC 8259 leaves duplicate names to the implementation; simdjson answers the first. Another
+// reader (a proxy, the app's own log, the dispatcher's tooling) may take the last, so a
+// document with a name twice in one object means two different reports: refuse it (400),
+// naming the path ("reporter.phone").
+std::optional<report_error> find_duplicate_key(dom::element e, const std::string& path) {
+  if (e.type() == dom::element_type::OBJECT) {
+    dom::object o = e;
+    std::vector<std::string_view> names;
+    for (auto field : o) {
+      const std::string child = path.empty() ? std::string(field.key) : path + "." + std::string(field.key);
+      for (auto n : names)
+        if (n == field.key) return report_error{400, child, "the name \"" + child + "\" appears twice in one object"};
+      names.push_back(field.key);
+      if (auto err = find_duplicate_key(field.value, child)) return err;
+    }
+  } else if (e.type() == dom::element_type::ARRAY) {
+    dom::array a = e;
+    std::size_t i = 0;
+    for (auto child : a) {
+      if (auto err = find_duplicate_key(child, (path.empty() ? "$" : path) + "[" + std::to_string(i) + "]")) return err;
+      ++i;
+    }
+  }
+  return std::nullopt;
+}
+
+// After simdjson refused a number (1e400, an integer past 64 bits), the path of the first
+// number in `json` that is not a finite double, so the refusal names the field
+// ("location.lat") instead of the document. A small walker over text simdjson has already
+// found well-formed apart from that number; empty when it cannot tell.
+class number_finder {
+ public:
+  explicit number_finder(std::string_view j) : j_(j) {}
+  std::string find() {
+    std::string path;
+    value(path);
+    return found_;
+  }
+
+ private:
+  void ws() {
+    while (i_ < j_.size() && (j_[i_] == ' ' || j_[i_] == '\n' || j_[i_] == '\r' || j_[i_] == '\t')) ++i_;
+  }
+  std::string str() {
+    std::string out;
+    ++i_;  // opening quote
+    while (i_ < j_.size() && j_[i_] != '"') {
+      if (j_[i_] == '\\') ++i_;
+      if (i_ < j_.size()) out.push_back(j_[i_]);
+      ++i_;
+    }
+    ++i_;
+    return out;
+  }
+  void value(const std::string& path) {
+    if (!found_.empty() || depth_ > 64) return;
+    ws();
+    if (i_ >= j_.size()) return;
+    const char c = j_[i_];
+    if (c == '{') {
+      ++i_;
+      ++depth_;
+      while (found_.empty() && i_ < j_.size()) {
+        ws();
+        if (i_ < j_.size() && j_[i_] == '}') break;
+        if (i_ >= j_.size() || j_[i_] != '"') return;
+        auto key = str();
+        ws();
+        if (i_ < j_.size() && j_[i_] == ':') ++i_;
+        value(path.empty() ? key : path + "." + key);
+        ws();
+        if (i_ < j_.size() && j_[i_] == ',') ++i_;
+        else break;
+      }
+      --depth_;
+      ++i_;
+    } else if (c == '[') {
+      ++i_;
+      ++depth_;
+      std::size_t n = 0;
+      while (found_.empty() && i_ < j_.size()) {
+        ws();
+        if (i_ < j_.size() && j_[i_] == ']') break;
+        value((path.empty() ? "$" : path) + "[" + std::to_string(n++) + "]");
+        ws();
+        if (i_ < j_.size() && j_[i_] == ',') ++i_;
+        else break;
+      }
+      --depth_;
+      ++i_;
+    } else if (c == '"') {
+      str();
+    } else if (c == '-' || (c >= '0' && c <= '9')) {
+      const auto start = i_;
+      while (i_ < j_.size() && std::string_view("+-0123456789.eE").find(j_[i_]) != std::string_view::npos) ++i_;
+      const std::string num(j_.substr(start, i_ - start));
+      errno = 0;
+      char* end = nullptr;
+      const double d = std::strtod(num.c_str(), &end);
+      const bool integer = num.find_first_of(".eE") == std::string::npos;
+      const bool too_long_int = integer && num.size() > (num[0] == '-' ? 20u : 20u) && num != "0";
+      if (!std::isfinite(d) || errno == ERANGE || too_long_int) found_ = path.empty() ? "$" : path;
+    } else {
+      while (i_ < j_.size() && std::isalpha(static_cast<unsigned char>(j_[i_]))) ++i_;  // true, false, null
+    }
+  }
+  std::string_view j_;
+  std::size_t i_ = 0;
+  int depth_ = 0;
+  std::string found_;
+};
+
 // One parser per thread; small documents only (large ones use a parser of their own so the
 // big buffers are freed after).
 constexpr std::size_t reuse_limit = 1024 * 1024;
@@ -139,10 +255,16 @@ std::optional<report_error> parse_report(std::string_view json, const report_lim
     if (err == simdjson::DEPTH_ERROR)
       return report_error{400, "$", "JSON nested deeper than " + std::to_string(max_json_depth) + " levels"};
     if (err == simdjson::UTF8_ERROR) return report_error{400, "$", "the JSON document is not valid UTF-8"};
+    if (err == simdjson::NUMBER_ERROR) {
+      auto path = number_finder(json).find();
+      if (!path.empty() && path != "$")
+        return wrong(path, path + " is a number out of range (it does not fit a 64-bit float)");
+    }
     return report_error{400, "$", std::string("malformed JSON: ") + simdjson::error_message(err)};
   }
   dom::object o;
   if (root.get_object().get(o)) return report_error{400, "$", "the JSON document must be an object"};
+  if (auto dup = find_duplicate_key(root, "")) return dup;
 
   auto& s = out.sub;
   s.channel = g::channel_kind::mobile;
@@ -181,6 +303,9 @@ std::optional<report_error> parse_report(std::string_view json, const report_lim
     str.reset();
     if (auto e = get_number(*sub, "lat", "location.lat", s.where.lat)) return e;
     if (auto e = get_number(*sub, "lon", "location.lon", s.where.lon)) return e;
+    // A latitude without its longitude is no place at all (and the reverse): say which is missing.
+    if (s.where.lat && !s.where.lon) return wrong("location.lon", "location.lon is required with location.lat");
+    if (s.where.lon && !s.where.lat) return wrong("location.lat", "location.lat is required with location.lon");
   }
   if (auto e = get_string(o, "device_id", "device_id", str)) return e;
   if (str) {

@@ -20,15 +20,26 @@ std::string_view trim(std::string_view s) {
 constexpr std::string_view scheme = "LAPOR-HMAC-SHA256";
 }  // namespace
 
+static bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) return false;
+  return true;
+}
+
+// Scheme and parameter names are case-insensitive (RFC 9110 §11.1, §11.2); a parameter given
+// twice is an error, never "first wins": a proxy or log that reads the other one must not
+// disagree with what was verified.
 std::optional<signature_header> parse_authorization(std::string_view v, std::string& error) {
   v = trim(v);
-  if (v.size() <= scheme.size() || v.substr(0, scheme.size()) != scheme || (v[scheme.size()] != ' ' && v[scheme.size()] != '\t')) {
+  if (v.size() <= scheme.size() || !iequals(v.substr(0, scheme.size()), scheme) ||
+      (v[scheme.size()] != ' ' && v[scheme.size()] != '\t')) {
     error = "expected the LAPOR-HMAC-SHA256 scheme";
     return std::nullopt;
   }
   v.remove_prefix(scheme.size());
   signature_header h;
-  bool have_key = false, have_ts = false, have_sig = false;
+  bool have_key = false, have_key_seen = false, have_ts = false, have_sig = false;
   while (!v.empty()) {
     auto comma = v.find(',');
     auto item = trim(v.substr(0, comma));
@@ -42,17 +53,24 @@ std::optional<signature_header> parse_authorization(std::string_view v, std::str
     auto name = trim(item.substr(0, eq));
     auto value = trim(item.substr(eq + 1));
     if (value.size() >= 2 && value.front() == '"' && value.back() == '"') value = value.substr(1, value.size() - 2);
-    if (name == "key_id") {
+    const bool twice = (iequals(name, "key_id") && have_key_seen) || (iequals(name, "ts") && have_ts) ||
+                       (iequals(name, "sig") && have_sig);
+    if (twice) {
+      error = std::string(name) + " is given more than once";
+      return std::nullopt;
+    }
+    if (iequals(name, "key_id")) {
+      have_key_seen = true;
       h.key_id = std::string(value);
       have_key = !value.empty();
-    } else if (name == "ts") {
+    } else if (iequals(name, "ts")) {
       auto [p, ec] = std::from_chars(value.data(), value.data() + value.size(), h.ts);
       if (ec != std::errc{} || p != value.data() + value.size()) {
         error = "ts must be unix seconds";
         return std::nullopt;
       }
       have_ts = true;
-    } else if (name == "sig") {
+    } else if (iequals(name, "sig")) {
       h.sig.clear();
       for (char c : value) h.sig.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
       have_sig = true;

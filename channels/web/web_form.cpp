@@ -1,7 +1,11 @@
 #include "channels/web/web_form.h"
 
+#include <algorithm>
 #include <chrono>
 
+#include "gateway/attachment_name.h"
+#include "gateway/counted_responder.h"
+#include "gateway/digest.h"
 #include "gateway/image_type.h"
 #include "gateway/log.h"
 #include "gateway/multipart.h"
@@ -43,6 +47,47 @@ bool wants_json(const http_request& req) {
   return a && a->find("application/json") != std::string_view::npos;
 }
 
+struct page_words {
+  std::string_view title, message;
+};
+
+page_words words_for(int status) {
+  switch (status) {
+    case 400: return {"Permintaan tidak dapat dibaca", "Peramban mengirim permintaan yang tidak sah. Muat ulang formulir lalu coba lagi."};
+    case 404: return {"Halaman tidak ditemukan", "Alamat ini tidak ada. Periksa penulisannya, atau mulai dari formulir laporan."};
+    case 405: return {"Cara akses tidak didukung", "Halaman ini tidak dapat dibuka dengan cara itu. Mulai lagi dari formulir laporan."};
+    case 413:
+      return {"Kiriman terlalu besar",
+              "Foto atau isian Anda melebihi batas ukuran, jadi laporan belum terkirim. Isian Anda masih ada di peramban: "
+              "tekan tombol Kembali, kecilkan atau kurangi fotonya, lalu kirim lagi."};
+    case 414: return {"Alamat terlalu panjang", "Alamat halaman ini terlalu panjang. Mulai lagi dari formulir laporan."};
+    case 415: return {"Format tidak didukung", "Kirim formulir dari halaman formulir laporan."};
+    case 429:
+      return {"Terlalu banyak laporan",
+              "Terlalu banyak laporan dikirim dari alamat jaringan Anda dalam waktu singkat. Isian Anda masih ada di peramban: "
+              "tekan tombol Kembali dan kirim lagi sebentar lagi."};
+    case 431: return {"Permintaan terlalu besar", "Peramban mengirim terlalu banyak data tambahan. Hapus cookie situs ini lalu coba lagi."};
+    case 501: return {"Tidak didukung", "Peramban mengirim data dengan cara yang tidak kami dukung."};
+    case 503:
+      return {"Layanan sedang sibuk",
+              "Laporan belum tersimpan. Isian Anda masih ada di peramban: tekan tombol Kembali dan kirim lagi sebentar lagi."};
+    default: return {"Permintaan tidak dapat diproses", "Silakan mulai lagi dari formulir laporan."};
+  }
+}
+
+// What identifies a report's content for its idempotency: the same form posted again (a
+// double click, a reload) has the same fingerprint; the same nonce with other text does not.
+// Length-prefixed, so no two different forms serialise alike.
+std::string content_fingerprint(const form_values& v, const std::vector<g::form_file>& files) {
+  std::string s;
+  auto add = [&s](std::string_view x) { s.append(std::to_string(x.size())).append(":").append(x); };
+  for (const auto* f : {&v.title, &v.body, &v.kind, &v.name, &v.phone, &v.email, &v.location}) add(*f);
+  add(v.anonymous ? "1" : "0");
+  add(v.confidential ? "1" : "0");
+  for (const auto& f : files) add(f.data.sha256());
+  return g::sha256_hex(s);
+}
+
 std::string percent_encode_path(std::string_view s) {
   static const char hex[] = "0123456789ABCDEF";
   std::string out;
@@ -58,30 +103,36 @@ std::string percent_encode_path(std::string_view s) {
   return out;
 }
 
-// A display name for a stored photo: the client's base name when it is sensible.
-std::string photo_name(const std::string& sent, std::size_t index, std::string_view mime) {
-  std::string_view n = sent;
-  if (auto slash = n.find_last_of("/\\"); slash != std::string_view::npos) n = n.substr(slash + 1);
-  std::string clean = scrub_utf8(n);
-  bool ok = !clean.empty() && clean.size() <= 200;
-  for (char c : clean)
-    if (static_cast<unsigned char>(c) < 0x20) ok = false;
-  if (ok) return clean;
-  return "foto-" + std::to_string(index + 1) + "." + std::string(g::image_extension(mime));
-}
-
 constexpr std::string_view known_fields[] = {"title", "body", "kind", "name", "phone", "email", "location"};
 
 }  // namespace
 
+bool wants_page(const http_request& req) {
+  auto a = req.header("accept");
+  return a && a->find("text/html") != std::string_view::npos && !wants_json(req);
+}
+
+http_response browser_page_for(const http_response& problem) {
+  const auto w = words_for(problem.status);
+  auto r = html_page(problem.status, message_page(w.title, w.message));
+  for (const auto& h : problem.headers) r.headers.push_back(h);
+  r.head_only = problem.head_only;
+  return r;
+}
+
 struct web_form::posted {
-  http_responder respond;
+  explicit posted(g::counted_responder r);
+  g::counted_responder respond;
   bool json = false;
+  std::optional<std::int64_t> limited_for;  // rate-limited: seconds until the next report may go
+
   std::string body;                    // multipart bodies, until parsed
   std::shared_ptr<const g::spooled_body> spooled;  // or the listener's file of a large one
   std::vector<g::form_file> files;     // photos in temp files
   std::vector<field_error> errors;     // refusals found while reading the body
 };
+
+web_form::posted::posted(g::counted_responder r) : respond(std::move(r)) {}
 
 web_form::web_form(web_options opts, web_deps deps)
     : opts_(opts), deps_(std::move(deps)), nonces_(deps_.form_key) {}
@@ -122,6 +173,30 @@ void web_form::add_routes(g::http_router& router) {
   router.add("GET", "/status/{tracking_id}", [this](http_request&&, const g::route_params& p, http_responder respond) {
     get_status(p.find("tracking_id")->second, std::move(respond));
   });
+  router.add("GET", "/lapor/diterima/{tracking_id}", [this](http_request&& req, const g::route_params& p, http_responder respond) {
+    get_result(req, p.find("tracking_id")->second, std::move(respond));
+  });
+}
+
+std::string result_location(std::string_view tracking_id, bool already_received, std::size_t photos) {
+  std::string l = "/lapor/diterima/" + percent_encode_path(tracking_id);
+  l += "?foto=" + std::to_string(photos);
+  if (already_received) l += "&sama=1";
+  return l;
+}
+
+void web_form::get_result(const http_request& req, std::string_view typed_id, http_responder respond) {
+  std::size_t photos = 0;
+  if (auto f = req.query_param("foto"); f && f->size() <= 2 && !f->empty() &&
+                                        f->find_first_not_of("0123456789") == std::string::npos)
+    photos = std::min<std::size_t>(std::stoul(*f), opts_.max_photos);
+  const bool same = req.query_param("sama") == std::optional<std::string>("1");
+  std::string typed(typed_id);
+  deps_.statuses.find(typed_id, [respond = std::move(respond), typed, photos, same](g::status_lookup r) {
+    if (r.result == g::status_lookup::outcome::found)
+      return respond(html_page(200, success_page(r.status.tracking_id, same, photos)));
+    respond(html_page(404, status_lookup_page(scrub_utf8(typed), "Laporan dengan nomor ini tidak ditemukan.")));
+  });
 }
 
 void web_form::get_form(http_responder respond) const {
@@ -152,26 +227,37 @@ void web_form::refuse(const posted& p, int status, std::string_view title, std::
   p.respond(std::move(r));
 }
 
-void web_form::show_form(const posted& p, const form_values& v, std::vector<field_error> errors, bool photos_dropped) const {
+void web_form::show_form(const posted& p, const form_values& v, std::vector<field_error> errors, bool photos_dropped,
+                         int status, std::vector<std::pair<std::string, std::string>> headers) const {
+  http_response r;
   if (p.json) {
     std::vector<std::pair<std::string, std::string>> list;
     for (const auto& e : errors) list.emplace_back(e.field.empty() ? "nonce" : e.field, e.message);
-    return p.respond(http_response::problem(422, "Unprocessable Content", errors.front().message, list));
+    r = http_response::problem(status, status == 422 ? "Unprocessable Content" : words_for(status).title,
+                               errors.front().message, list);
+  } else {
+    r = html_page(status, form_page(v, errors, {opts_.max_photos, opts_.max_photo_bytes}, photos_dropped));
   }
-  p.respond(html_page(422, form_page(v, errors, {opts_.max_photos, opts_.max_photo_bytes}, photos_dropped)));
+  for (auto& h : headers) r.headers.push_back(std::move(h));
+  p.respond(std::move(r));
 }
 
 void web_form::post_report(http_request&& req, http_responder respond) {
-  auto p = std::make_shared<posted>();
-  p->respond = std::move(respond);
+  auto p = std::make_shared<posted>(g::counted_responder(std::move(respond), deps_.stats, g::channel_kind::web));
   p->json = wants_json(req);
   if (!sink_.load() || stopping_)
     return refuse(*p, 503, "Layanan sedang tidak tersedia", "Silakan coba lagi sebentar lagi.", {{"Retry-After", "5"}});
-  if (auto d = deps_.limiter.take(req.remote_ip); !d.allowed)
-    return refuse(*p, 429, "Terlalu banyak laporan",
-                  "Anda mengirim terlalu banyak laporan dalam waktu singkat. Silakan coba lagi dalam " +
-                      std::to_string(d.retry_after.count()) + " detik.",
-                  {{"Retry-After", std::to_string(d.retry_after.count())}});
+  if (auto d = deps_.limiter.take(req.remote_ip); !d.allowed) {
+    const auto wait = d.retry_after.count();
+    // An app wants the answer at once; a citizen in a browser gets the form back with what they
+    // typed (read below, nothing stored), so the text survives the wait (carrier-grade NAT
+    // puts many citizens behind one address, so this is met in real life).
+    if (p->json)
+      return refuse(*p, 429, "Too Many Requests",
+                    "too many reports from this address; retry after " + std::to_string(wait) + " s",
+                    {{"Retry-After", std::to_string(wait)}});
+    p->limited_for = wait;
+  }
   const auto ct = req.header("content-type").value_or("");
   if (starts_with_ci(ct, "application/x-www-form-urlencoded")) {
     auto pairs = g::parse_urlencoded(req.body);
@@ -193,8 +279,10 @@ void web_form::post_report(http_request&& req, http_responder respond) {
 
 void web_form::handle_multipart(std::shared_ptr<posted> p, std::string boundary) {
   g::form_data_limits limits;
-  limits.max_files = opts_.max_photos;
+  // A rate-limited post is read for its text only: its photos are not written anywhere.
+  limits.max_files = p->limited_for ? 0 : opts_.max_photos;
   limits.max_file_bytes = opts_.max_photo_bytes;
+  limits.file_fields = {"photos"};
   g::form_data data;
   auto err = p->spooled ? g::read_form_data_file(p->spooled->path(), boundary, deps_.files, limits, data)
                         : g::read_form_data(p->body, boundary, deps_.files, limits, data);
@@ -208,13 +296,22 @@ void web_form::handle_multipart(std::shared_ptr<posted> p, std::string boundary)
     }
     return refuse(*p, 400, "Formulir rusak", "Isi formulir tidak dapat dibaca: " + err->message);
   }
-  for (auto& [field, message] : data.field_errors) {
-    bool text = false;
-    for (auto k : known_fields) text = text || field == k;
-    p->errors.push_back({text ? field : "photos", message});
+  if (!p->limited_for) {
+    for (auto& [field, message] : data.field_errors) {
+      bool text = false;
+      for (auto k : known_fields) text = text || field == k;
+      p->errors.push_back({text ? field : "photos", message});
+    }
   }
-  for (auto& f : data.files)
-    if (f.field == "photos") p->files.push_back(std::move(f));
+  for (auto& f : data.files) {
+    if (f.field == "photos") {
+      p->files.push_back(std::move(f));
+    } else if (p->errors.end() == std::find_if(p->errors.begin(), p->errors.end(), [](const field_error& e) { return e.field == "photos"; })) {
+      // A file under another name is a photo the citizen meant to send: refuse, never drop it.
+      p->errors.push_back({"photos", "Foto harus dikirim lewat kolom foto (berkas \"" + scrub_utf8(f.filename) +
+                                         "\" dikirim dalam kolom lain)."});
+    }
+  }
   finish(p, data.fields);
 }
 
@@ -235,12 +332,26 @@ void web_form::finish(std::shared_ptr<posted> p, const std::vector<std::pair<std
   } else {
     v.nonce = nonces_.issue(t);  // for showing the form again; this POST has no idempotency key
   }
+  if (p->limited_for) {
+    // Nothing is stored; the form comes back with the text and the same nonce, so sending it
+    // again later is still the same report.
+    const auto wait = std::to_string(*p->limited_for);
+    std::vector<field_error> only{{"", "Terlalu banyak laporan dikirim dari alamat jaringan Anda dalam waktu singkat. Isian Anda "
+                                       "tetap di bawah; kirim lagi dalam " + wait + " detik."}};
+    return show_form(*p, v, std::move(only), false, 429, {{"Retry-After", wait}});
+  }
   auto* sink = sink_.load();
   g::submission s;
   if (errors.empty()) {
     s = to_submission(v);
-    s.idempotency_key = key;
-    if (!key.empty()) s.channel_ref.emplace_back("form", key);
+    // The nonce makes a double submit one report; the content fingerprint makes the same nonce
+    // with other content (Back, edit, send again) a report of its own instead of an
+    // acknowledgement of the first one while the new text is stored nowhere.
+    if (!key.empty()) {
+      s.request_fingerprint = content_fingerprint(v, p->files);
+      s.channel_ref.emplace_back("form", key);
+      s.idempotency_key = key + "." + s.request_fingerprint.substr(0, 32);
+    }
     if (auto rejection = sink->check(s)) errors.push_back({form_field_of(rejection->field), without_gloss(rejection->message)});
   }
   if (!errors.empty()) {
@@ -254,26 +365,39 @@ void web_form::finish(std::shared_ptr<posted> p, const std::vector<std::pair<std
       return refuse(*p, 503, "Layanan sedang bermasalah", "Foto tidak dapat disimpan. Silakan coba lagi sebentar lagi.",
                     {{"Retry-After", "5"}});
     }
-    s.attachments.push_back({f.data.sha256(), f.mime, f.data.size(), photo_name(f.filename, i, f.mime)});
+    s.attachments.push_back({f.data.sha256(), f.mime, f.data.size(), g::safe_attachment_name(f.filename, i, f.mime)});
   }
   const std::size_t photos = p->files.size();
   p->files.clear();
-  sink->submit(std::move(s), [this, p, v = std::move(v), photos](g::submit_result r) {
+  sink->submit(std::move(s), [this, p, v = std::move(v), photos](g::submit_result r) mutable {
     using st = g::submit_result::status;
+    p->respond.core_counted();  // the core counted its refusals (rejected, conflict, overloaded)
     if (p->json && r.code != st::rejected) return p->respond(g::submit_answer(r));
     switch (r.code) {
       case st::received:
-      case st::duplicate:
-        return p->respond(html_page(200, success_page(r.tracking_id, r.code == st::duplicate, photos)));
+      case st::duplicate: {
+        // Post/Redirect/Get: the result page has its own URL, so a reload does not post again.
+        // A retry (same nonce, same content) is redirected to the very same place.
+        const bool already = r.code == st::duplicate && !(r.retry && r.duplicate_of.empty());
+        const auto location = result_location(r.tracking_id, already, photos);
+        // The body is the result page itself, for a client that does not follow redirects.
+        auto res = html_page(303, success_page(r.tracking_id, already, photos));
+        res.headers.emplace_back("Location", location);
+        return p->respond(std::move(res));
+      }
       case st::rejected:
         return show_form(*p, v, {{form_field_of(r.field), without_gloss(r.message)}}, photos > 0);
       case st::conflict:
-        return refuse(*p, 422, "Formulir sudah dipakai", "Formulir ini sudah dipakai untuk laporan lain. Silakan isi formulir baru.");
+        // Cannot happen with a content-keyed nonce, but if it does: the text back, a fresh form.
+        v.nonce = nonces_.issue(now());
+        return show_form(*p, v, {{"", "Formulir ini sudah dipakai untuk laporan lain. Isian Anda tetap di bawah; kirim lagi."}},
+                         photos > 0);
       case st::overloaded:
       case st::failed:
-        return refuse(*p, 503, "Layanan sedang sibuk",
-                      "Laporan Anda belum tersimpan. Silakan kirim ulang sebentar lagi; nomor pelacakan yang sama akan diberikan.",
-                      {{"Retry-After", "1"}});
+        return show_form(*p, v,
+                         {{"", "Laporan Anda belum tersimpan karena layanan sedang sibuk. Isian Anda tetap di bawah; kirim "
+                               "lagi sebentar lagi (nomor pelacakan yang sama akan diberikan)."}},
+                         photos > 0, 503, {{"Retry-After", "1"}});
     }
   });
 }

@@ -27,6 +27,7 @@
 #include "gateway/complaint_status.h"
 #include "gateway/form_data.h"
 #include "gateway/http_router.h"
+#include "gateway/metrics.h"
 #include "gateway/rate_limiter.h"
 
 namespace lapor::web {
@@ -44,6 +45,7 @@ struct web_deps {
   gateway::attachment_store& files;
   std::string form_key;  // see load_form_key()
   std::function<std::int64_t()> now_s = nullptr;  // unix seconds; the system clock when empty
+  gateway::metrics* stats = nullptr;  // every refusal is counted here (lapor_rejected_total{channel="web"})
 };
 
 class web_form final : public gateway::channel {
@@ -60,6 +62,8 @@ class web_form final : public gateway::channel {
   void get_form(gateway::http_responder respond) const;
   void post_report(gateway::http_request&& req, gateway::http_responder respond);
   void get_status(std::string_view typed_id, gateway::http_responder respond);
+  // GET /lapor/diterima/{id}?foto=N[&sama=1]: where a successful POST /lapor redirects (303).
+  void get_result(const gateway::http_request& req, std::string_view typed_id, gateway::http_responder respond);
 
  private:
   struct posted;  // one POST /lapor on its way
@@ -67,7 +71,8 @@ class web_form final : public gateway::channel {
   void finish(std::shared_ptr<posted> p, const std::vector<std::pair<std::string, std::string>>& fields);
   void refuse(const posted& p, int status, std::string_view title, std::string_view message,
               std::vector<std::pair<std::string, std::string>> headers = {}) const;
-  void show_form(const posted& p, const form_values& v, std::vector<field_error> errors, bool photos_dropped) const;
+  void show_form(const posted& p, const form_values& v, std::vector<field_error> errors, bool photos_dropped,
+                 int status = 422, std::vector<std::pair<std::string, std::string>> headers = {}) const;
   [[nodiscard]] std::int64_t now() const;
 
   web_options opts_;
@@ -79,5 +84,15 @@ class web_form final : public gateway::channel {
 
 // An HTML response with the headers every page carries (no-store, CSP without scripts, …).
 [[nodiscard]] gateway::http_response html_page(int status, std::string body);
+
+// The result page a successful POST /lapor redirects to (Post/Redirect/Get).
+[[nodiscard]] std::string result_location(std::string_view tracking_id, bool already_received, std::size_t photos);
+
+// True for a browser that wants a page: Accept names text/html and not application/json.
+[[nodiscard]] bool wants_page(const gateway::http_request& req);
+// A problem-JSON refusal made outside the form's own handler (the listener's 413/400/431, the
+// router's 404/405) as the HTML page a browser should see, in Bahasa Indonesia, keeping the
+// answer's status and headers (Allow, Retry-After).
+[[nodiscard]] gateway::http_response browser_page_for(const gateway::http_response& problem);
 
 }  // namespace lapor::web

@@ -5,6 +5,7 @@
 
 #include <unistd.h>
 
+#include "tests/support/images.h"
 #include "gateway/attachment_store.h"
 #include "gateway/digest.h"
 #include "gateway/form_data.h"
@@ -57,11 +58,7 @@ std::optional<multipart_error> parse_in_chunks(const std::string& body, std::siz
   return p.finish();
 }
 
-std::string jpeg(std::size_t n) {
-  std::string s = "\xFF\xD8\xFF\xE0";
-  s.resize(n, 'j');
-  return s;
-}
+using lapor::testing::jpeg;
 
 std::string temp_dir() {
   auto d = std::filesystem::temp_directory_path() / ("lapor-mp-" + std::to_string(::getpid()));
@@ -160,17 +157,39 @@ TEST_CASE("multipart: broken bodies are errors, never crashes") {
   CHECK(e->what == multipart_error::kind::too_many_parts);
 }
 
-TEST_CASE("image types by magic bytes") {
-  CHECK(sniff_image_type(jpeg(20)) == "image/jpeg");
-  CHECK(sniff_image_type(std::string("\x89PNG\r\n\x1A\n....", 12)) == "image/png");
-  CHECK(sniff_image_type("RIFF\x10\0\0\0WEBPVP8 ") == std::nullopt);  // NUL ends the literal: too short
-  CHECK(sniff_image_type(std::string("RIFF\x10\0\0\0WEBPVP8 ", 16)) == "image/webp");
-  CHECK(sniff_image_type(std::string("\0\0\0\x18" "ftypheic\0\0\0\0", 16)) == "image/heic");
-  CHECK(sniff_image_type(std::string("\0\0\0\x18" "ftypmif1\0\0\0\0", 16)) == "image/heif");
-  CHECK_FALSE(sniff_image_type(std::string("\0\0\0\x18" "ftypisom\0\0\0\0", 16)));  // an MP4 video
+TEST_CASE("image types by structure, not three magic bytes") {
+  using lapor::testing::heic;
+  using lapor::testing::png;
+  using lapor::testing::webp;
+  CHECK(sniff_image_type(jpeg(200)) == "image/jpeg");
+  CHECK(sniff_image_type(png()) == "image/png");
+  CHECK(sniff_image_type(webp()) == "image/webp");
+  CHECK(sniff_image_type(heic()) == "image/heic");
+  CHECK(sniff_image_type(heic("mif1")) == "image/heif");
+  // Magic bytes followed by something else are not photos.
+  CHECK_FALSE(sniff_image_type("\xFF\xD8\xFF<html><script>alert(1)</script></html>"));
+  CHECK_FALSE(sniff_image_type(std::string("\xFF\xD8\xFF\xE0\x00\x10", 6) + "<html><body>hello</body></html>"));
+  CHECK_FALSE(sniff_image_type(std::string("\xFF\xD8\xFF\xE1\x00\x20", 6) + "<html><body>hello</body></html>...."));
+  CHECK_FALSE(sniff_image_type(std::string("\xFF\xD8\xFF\xE0", 4)));
+  std::string bad_crc = png();
+  bad_crc[30] ^= 1;
+  CHECK_FALSE(sniff_image_type(bad_crc));
+  CHECK_FALSE(sniff_image_type(std::string("\x89PNG\r\n\x1A\n....", 12)));
+  std::string no_ihdr = png();
+  no_ihdr.replace(12, 4, "IDAT");
+  CHECK_FALSE(sniff_image_type(no_ihdr));
+  CHECK_FALSE(sniff_image_type(std::string("RIFF\x10\0\0\0WEBPVP8 ", 16)));
+  std::string not_vp8 = webp();
+  not_vp8.replace(12, 4, "HTML");
+  CHECK_FALSE(sniff_image_type(not_vp8));
+  CHECK_FALSE(sniff_image_type(std::string("\0\0\0\x18" "ftypheic\0\0\0\0", 16)));  // an ftyp box and nothing else
+  CHECK_FALSE(sniff_image_type(std::string("\0\0\0\x18" "ftypisom\0\0\0\0isomavc1\0\0\0\x08free", 32)));  // an MP4 video
   CHECK_FALSE(sniff_image_type("%PDF-1.7\n%...."));
   CHECK_FALSE(sniff_image_type("GIF89a......"));
   CHECK_FALSE(sniff_image_type(""));
+  // Only the start of a large photo is known while it streams in: judged as far as it goes.
+  CHECK(sniff_image_type(jpeg(200).substr(0, 40), false) == "image/jpeg");
+  CHECK_FALSE(sniff_image_type(jpeg(200).substr(0, 40), true));
 }
 
 TEST_CASE("form data: fields, photos on disk, refusals per field") {

@@ -68,6 +68,17 @@ const std::vector<phone_case> phone_cases = {
     {"+0812345678", std::nullopt},             // '+' then trunk 0
     {"0112345678", std::nullopt},              // 01x is an IDD prefix, not an area code
     {"0812+34567890", std::nullopt},           // '+' inside
+    // Country codes the ITU has not assigned are no one's phone (RFC-shaped but unreachable).
+    {"+999 1234 5678", std::nullopt},
+    {"+99912345678", std::nullopt},
+    {"00999 1234 5678", std::nullopt},
+    {"+28 1234 5678", std::nullopt},            // zone 2, 28x unassigned
+    {"+800 1234 5678", std::nullopt},           // international freephone: a service, not a reporter
+    {"+384 1234 5678", std::nullopt},
+    {"+44 20 7946 0958", "+442079460958"},      // assigned 2-digit
+    {"+670 7723 4567", "+67077234567"},         // Timor-Leste, 3-digit
+    {"+7 912 345 6789", "+79123456789"},        // 1-digit zone 7
+    {"+881 6 1234 5678", "+881612345678"},      // satellite phones are people too
     {"++6281234567890", std::nullopt},
     {"0812/3456/7890", std::nullopt},          // '/' is not a separator we accept
     {"\xEF\xBC\x90\xEF\xBC\x98\xEF\xBC\x91\xEF\xBC\x92\xEF\xBC\x93\xEF\xBC\x94\xEF\xBC\x95\xEF\xBC\x96\xEF\xBC\x97",

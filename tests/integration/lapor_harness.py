@@ -53,6 +53,7 @@ class Daemon:
         self.log_path = os.path.join(data_dir, log_name)
         self.log_file = None
         self.env = env  # extra environment variables (e.g. LD_PRELOAD for fault injection)
+        self.admin_headers = {}  # sent on every admin request (e.g. the admin.token bearer)
 
     def args(self):
         a = [self.bin]
@@ -129,6 +130,13 @@ class Daemon:
         try:
             if isinstance(body, (dict, list)):
                 body = json.dumps(body).encode()
+                headers = dict(headers or {}, **{"Content-Type": "application/json"})
+            if listener == "admin" and self.admin_headers:
+                headers = dict(self.admin_headers, **(headers or {}))
+            if listener == "admin" and method not in ("GET", "HEAD") and not any(
+                    k.lower() == "content-type" for k in (headers or {})):
+                # The admin listener refuses state-changing requests that are not JSON (a browser
+                # could send those cross-site); an operator's script says what it sends.
                 headers = dict(headers or {}, **{"Content-Type": "application/json"})
             c.request(method, path, body=body, headers=headers or {})
             r = c.getresponse()

@@ -68,7 +68,8 @@ def test_running_daemon(tmp):
         assert ans["status"] == "received" and ans["tracking_id"].startswith("LPR-"), ans
         st, _, again = d.request("admin", "POST", "/admin/test/submit", body=body, headers={"Idempotency-Key": "a1"})
         again = json.loads(again)
-        assert st == 201 and again["tracking_id"] == ans["tracking_id"] and again["status"] == "duplicate", again
+        assert st == 201 and again["tracking_id"] == ans["tracking_id"] and again["status"] == "received", again
+        assert again == ans, "a retry gets the same answer, field for field (SPEC §7)"
         # Same key, another body: conflict, nothing stored.
         st, _, conflict = d.request("admin", "POST", "/admin/test/submit", body=dict(body, body="lain"),
                                     headers={"Idempotency-Key": "a1"})

@@ -51,7 +51,8 @@ def test_submit_retry_conflict_status(d, base):
     assert st == 201 and ans["status"] == "received" and ans["duplicate_of"] is None, (st, ans)
     assert h["location"] == "/api/v1/reports/" + ans["tracking_id"]
     st2, _, again = post(base, REPORT, idem="r-1")
-    assert st2 == 201 and again["tracking_id"] == ans["tracking_id"] and again["status"] == "duplicate", again
+    # A retry gets the same answer, field for field (SPEC §7): "received" again, not "duplicate".
+    assert st2 == 201 and again == ans, (ans, again)
     st3, _, conflict = post(base, dict(REPORT, body="another text"), idem="r-1")
     assert st3 == 422 and conflict["errors"][0]["field"] == "Idempotency-Key", conflict
     # Keys are scoped per app key: another app may use "r-1" too, for another report (the same
@@ -126,11 +127,27 @@ def test_bad_input(d, base):
         ("phone is a number", dict(body={"body": "x", "reporter": {"phone": 812}}, idem="b-15"), 422, "reporter.phone"),
         ("phone not a phone", dict(body={"body": "x", "reporter": {"phone": "TELKOMSEL"}}, idem="b-16"), 422,
          "reporter.phone"),
-        ("lat out of range", dict(body={"body": "x", "location": {"lat": 123}}, idem="b-17"), 422, "location.lat"),
+        ("lat out of range", dict(body={"body": "x", "location": {"lat": 123, "lon": 1}}, idem="b-17"), 422, "location.lat"),
+        ("lat without lon", dict(body={"body": "x", "location": {"lat": -2.5}}, idem="b-17b"), 422, "location.lon"),
+        ("lon without lat", dict(body={"body": "x", "location": {"lon": 112.9}}, idem="b-17c"), 422, "location.lat"),
+        ("lat beyond a double", dict(body=b'{"body": "x", "location": {"lat": 1e400, "lon": 1}}', idem="b-17d"), 422,
+         "location.lat"),
+        ("a duplicate name", dict(body=b'{"body": "x", "body": "y"}', idem="b-17e"), 400, "body"),
+        ("unassigned country code", dict(body={"body": "x", "reporter": {"phone": "+999 1234 5678"}}, idem="b-17f"), 422,
+         "reporter.phone"),
+        ("e-mail with two dots", dict(body={"body": "x", "reporter": {"email": "x@example..com"}}, idem="b-17g"), 422,
+         "reporter.email"),
+        ("e-mail with a leading dot", dict(body={"body": "x", "reporter": {"email": ".x@example.com"}}, idem="b-17h"), 422,
+         "reporter.email"),
+        ("e-mail local part over 64", dict(body={"body": "x", "reporter": {"email": "a" * 65 + "@example.com"}}, idem="b-17i"),
+         422, "reporter.email"),
         ("attachment not base64", dict(body={"body": "x", "attachments": [{"data_base64": "***"}]}, idem="b-18"), 422,
          "attachments[0].data_base64"),
         ("attachment not a photo", dict(body={"body": "x", "attachments": [{"data_base64": base64.b64encode(
             b"%PDF-1.7 not a photo").decode()}]}, idem="b-19"), 422, "attachments[0].data_base64"),
+        ("JPEG magic, then HTML", dict(body={"body": "x", "attachments": [{"data_base64": base64.b64encode(
+            b"\xff\xd8\xff<html><script>alert(1)</script></html>").decode()}]}, idem="b-19b"), 422,
+         "attachments[0].data_base64"),
         ("too many attachments", dict(body={"body": "x", "attachments": [{"data_base64": base64.b64encode(
             jpeg_bytes(100)).decode()}] * 6}, idem="b-20"), 422, "attachments"),
         ("wrong content type", dict(body=b"body=x", idem="b-21", content_type="text/plain"), 415, "Content-Type"),

@@ -95,12 +95,15 @@ def test_urlencoded_and_double_submit(d, base):
             "--data-urlencode", "phone=0812-3456-7001", "--data-urlencode", "location=Sampit",
             "--data-urlencode", "anonymous=1", "--data-urlencode", f"nonce={nonce}"]
     st, h, page = curl(*args, base + "/lapor")
-    assert st == 200, (st, page[:500])
+    # Post/Redirect/Get: 303 to the result page (its body is the page too, for clients that stay).
+    assert st == 303 and h["location"].startswith("/lapor/diterima/"), (st, h, page[:500])
     tid = tracking_id(page)
     assert tid, page
     assert f'href="/status/{tid}"'.encode() in page
-    st2, _, page2 = curl(*args, base + "/lapor")  # the double click
-    assert st2 == 200 and tracking_id(page2) == tid, (st2, page2[:300])
+    st, _, result = curl(base + h["location"])
+    assert st == 200 and tracking_id(result) == tid, (st, result[:300])
+    st2, h2, page2 = curl(*args, base + "/lapor")  # the double click: the very same answer
+    assert st2 == 303 and h2["location"] == h["location"] and tracking_id(page2) == tid, (st2, page2[:300])
     assert received(d) == before + 1
     # The status page: state and dates, never content or identity.
     st, h, status = curl(base + "/status/" + tid.lower().replace("-", ""))
@@ -126,7 +129,7 @@ def test_multipart_with_photos(d, base, tmp):
     st, h, page = curl("-F", "title=Banjir", "-F", "body=Banjir setinggi lutut di Jl. Merdeka sejak pagi",
                        "-F", "kind=complaint", "-F", f"nonce={form_nonce(base)}", "-F", "confidential=1",
                        "-F", f"photos=@{jpg};type=image/jpeg", "-F", f"photos=@{png};type=image/png", base + "/lapor")
-    assert st == 200, (st, page[:600])
+    assert st == 303, (st, page[:600])
     tid = tracking_id(page)
     assert tid and b"2 foto" in page, page
     assert count_files(os.path.join(d.data_dir, "attachments")) == before_files + 2
@@ -214,7 +217,7 @@ def test_large_multipart_spooled(d, base, tmp):
     for p in photos:
         args += ["-F", f"photos=@{p};type=image/jpeg"]
     st, h, page = curl(*args, base + "/lapor")
-    assert st == 200 and tracking_id(page) and b"3 foto" in page, (st, page[:600])
+    assert st == 303 and tracking_id(page) and b"3 foto" in page, (st, page[:600])
     assert count_files(os.path.join(d.data_dir, "attachments")) == before_files + 3
     wait_until(lambda: tmp_files(d) == 0, 5, what="the spool file to be removed")
     before = received(d)
@@ -288,7 +291,7 @@ def test_rate_limit(tmp):
     try:
         base = f"http://127.0.0.1:{d.ports['web']}"
         codes = [curl("--data-urlencode", f"body=laporan {i}", base + "/lapor")[0] for i in range(3)]
-        assert codes == [200, 200, 200], codes
+        assert codes == [303, 303, 303], codes
         st, h, page = curl("--data-urlencode", "body=satu lagi", base + "/lapor")
         assert st == 429 and int(h["retry-after"]) >= 1, (st, h)
         assert curl(base + "/")[0] == 200  # reading the form is not limited

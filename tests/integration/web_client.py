@@ -24,9 +24,13 @@ def png_bytes(w=8, h=8, rgb=(200, 30, 30)):
 
 
 def jpeg_bytes(n=2048, seed=b"x"):
-    """JPEG magic and filler: enough for the sniffer (the gateway never decodes photos)."""
-    body = (seed * n)[: max(0, n - 6)]
-    return b"\xff\xd8\xff\xe0\x00\x10" + body
+    """A JPEG's structure (SOI, APP0 JFIF, DQT, SOF0, SOS) and filler scan data up to n bytes:
+    enough for the sniffer, which checks structure (the gateway never decodes photos)."""
+    head = (b"\xff\xd8" + b"\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00" +
+            b"\xff\xdb\x00\x43\x00" + b"\x01" * 64 + b"\xff\xc0\x00\x0b\x08\x00\x01\x00\x01\x01\x01\x11\x00" +
+            b"\xff\xda\x00\x08\x01\x01\x00\x00\x3f\x00")
+    body = (seed * n)[: max(0, n - len(head) - 2)]
+    return head + body + b"\xff\xd9"
 
 
 def write(path, data):

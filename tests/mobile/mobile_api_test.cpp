@@ -7,6 +7,7 @@
 
 #include <unistd.h>
 
+#include "tests/support/images.h"
 #include "channels/mobile/mobile_api.h"
 #include "tests/support/fake_core.h"
 #include "gateway/digest.h"
@@ -20,11 +21,7 @@ namespace {
 
 bool contains(const std::string& hay, std::string_view needle) { return hay.find(needle) != std::string::npos; }
 
-std::string jpeg(std::size_t n) {
-  std::string s = "\xFF\xD8\xFF\xE0";
-  s.resize(n, 'j');
-  return s;
-}
+using lapor::testing::jpeg;
 
 struct rig {
   std::string dir;
@@ -32,6 +29,7 @@ struct rig {
   fake_statuses statuses;
   g::rate_limiter limiter{0};
   g::blocking_pool pool{"test", 1, 16};
+  g::metrics stats;
   std::vector<g::mobile_api_key> keys{{"app1", "s3cret"}, {"ios", "other"}};
   std::unique_ptr<g::attachment_store> files;
   std::unique_ptr<mobile_api> api;
@@ -47,7 +45,7 @@ struct rig {
     o.max_photos = 2;
     o.max_photo_bytes = 4096;
     o.max_json_bytes = 64 * 1024;
-    api = std::make_unique<mobile_api>(o, mobile_deps{keys, statuses, limiter, pool, *files, [this] { return now; }});
+    api = std::make_unique<mobile_api>(o, mobile_deps{keys, statuses, limiter, pool, *files, [this] { return now; }, &stats});
     api->start(sink);
   }
   ~rig() { std::filesystem::remove_all(dir); }
@@ -202,7 +200,7 @@ TEST_CASE("POST /api/v1/reports: signed, idempotent, problems name the field") {
   CHECK(r.sink.stored[0].request_fingerprint == g::sha256_hex(body));
   auto retry = r.post(body);
   CHECK(retry.status == 201);
-  CHECK(contains(retry.body, "\"status\":\"duplicate\""));
+  CHECK(contains(retry.body, "\"status\":\"received\""));  // the first answer again (SPEC §7)
   auto conflict = r.post(body + " ");
   CHECK(conflict.status == 422);
   CHECK(field_of(conflict) == "Idempotency-Key");
@@ -325,4 +323,128 @@ TEST_CASE("GET /api/v1/reports/{id} and the OpenAPI document") {
   const auto& doc = openapi_document();
   CHECK(contains(doc, "\"openapi\": \"3.0.3\""));
   CHECK(contains(doc, "\"/api/v1/reports/{tracking_id}\""));
+}
+
+TEST_CASE("Authorization: scheme and parameter names in any case; a parameter twice is refused") {
+  std::string err;
+  const std::string sig(64, 'a');
+  for (std::string ok : {"lapor-hmac-sha256 key_id=app1, ts=5, sig=" + sig, "LAPOR-HMAC-SHA256 KEY_ID=app1, TS=5, SIG=" + sig,
+                         "Lapor-Hmac-Sha256 Key_Id=app1,ts=5,Sig=" + sig}) {
+    CAPTURE(ok);
+    auto h = parse_authorization(ok, err);
+    REQUIRE(h);
+    CHECK(h->key_id == "app1");
+    CHECK(h->ts == 5);
+  }
+  for (std::string twice : {"LAPOR-HMAC-SHA256 key_id=app1, key_id=ios, ts=5, sig=" + sig,
+                            "LAPOR-HMAC-SHA256 key_id=app1, ts=5, TS=6, sig=" + sig,
+                            "LAPOR-HMAC-SHA256 key_id=app1, ts=5, sig=" + sig + ", sig=" + std::string(64, 'b')}) {
+    CAPTURE(twice);
+    CHECK_FALSE(parse_authorization(twice, err));
+    CHECK(contains(err, "more than once"));
+  }
+  // Lower-case names go all the way through the verifier; two Authorization lines are refused.
+  rig r;
+  auto req = r.signed_request("POST", "/api/v1/reports", R"({"body":"Lampu mati"})", "a1");
+  auto& auth = req.headers[0].second;
+  auth = "lapor-hmac-sha256 " + auth.substr(auth.find(' ') + 1);
+  CHECK(r.post(req).status == 201);
+  auto two = r.signed_request("POST", "/api/v1/reports", R"({"body":"Lampu mati lagi"})", "a2");
+  two.headers.push_back(two.headers[0]);
+  CHECK(r.post(std::move(two)).status == 400);
+}
+
+TEST_CASE("report JSON: a duplicate name is 400, an out-of-range number names its field, lat needs lon") {
+  report_limits lim;
+  struct row {
+    std::string json;
+    int status;
+    std::string field;
+  };
+  const std::vector<row> rows = {
+      {R"({"body":"a","body":"b"})", 400, "body"},
+      {R"({"body":"a","reporter":{"phone":"0812","phone":"0813"}})", 400, "reporter.phone"},
+      {R"({"body":"a","location":{"lat":1e400,"lon":2}})", 422, "location.lat"},
+      {R"({"body":"a","location":{"lat":1,"lon":-1e999}})", 422, "location.lon"},
+      {R"({"body":"a","location":{"lat":-2.5}})", 422, "location.lon"},
+      {R"({"body":"a","location":{"lon":112.9}})", 422, "location.lat"},
+      {R"({"body":"a","location":{"lat":-2.5,"lon":null}})", 422, "location.lon"},
+  };
+  for (const auto& r : rows) {
+    CAPTURE(r.json);
+    parsed_report out;
+    auto e = parse_report(r.json, lim, out);
+    REQUIRE(e);
+    CHECK(e->status == r.status);
+    CHECK(e->field == r.field);
+  }
+  parsed_report ok;
+  CHECK_FALSE(parse_report(R"({"body":"a","location":{"lat":-2.5,"lon":112.9}})", lim, ok));
+}
+
+TEST_CASE("POST /api/v1/reports: a retry gets the same answer, byte for byte") {
+  rig r;
+  const std::string body = R"({"body":"Jembatan putus di desa kami"})";
+  auto first = r.post(body, "same");
+  auto again = r.post(r.signed_request("POST", "/api/v1/reports", body, "same", r.now + 1));
+  CHECK(first.status == 201);
+  CHECK(again.status == 201);
+  CHECK(first.body == again.body);
+  CHECK(contains(again.body, "\"status\":\"received\""));
+  CHECK(first.headers == again.headers);
+}
+
+TEST_CASE("POST /api/v1/reports: attachment names are safe base names; no photo silently dropped") {
+  rig r;
+  auto with_name = [&](std::string name, std::string key) {
+    auto body = R"({"body":"Banjir )" + key + R"(","attachments":[{"name":")" + name + R"(","data_base64":")" +
+                encode_base64(jpeg(300)) + "\"}]}";
+    return r.post(body, key);
+  };
+  const std::vector<std::pair<std::string, std::string>> rows = {
+      {"../../etc/x.jpg", "x.jpg"}, {"..", "foto-1.jpg"}, {".", "foto-1.jpg"}, {"", "foto-1.jpg"},
+      {"C:\\\\Users\\\\a\\\\b.jpg", "b.jpg"}, {"a\\u0007b.jpg", "ab.jpg"}};
+  int i = 0;
+  for (const auto& [sent, kept] : rows) {
+    CAPTURE(sent);
+    auto res = with_name(sent, "n" + std::to_string(i++));
+    REQUIRE(res.status == 201);
+    CHECK(r.sink.stored.back().attachments.at(0).name == kept);
+  }
+  // Multipart: a zero-byte named file and a photos part without filename are never dropped.
+  auto mp = [&](std::string photo_part, std::string key) {
+    std::string body = "--M\r\nContent-Disposition: form-data; name=\"report\"\r\n\r\n{\"body\":\"Jalan " + key + "\"}\r\n" +
+                       photo_part + "--M--\r\n";
+    auto req = r.signed_request("POST", "/api/v1/reports", body, key);
+    req.headers[1].second = "multipart/form-data; boundary=M";
+    return r.post(std::move(req));
+  };
+  const auto before = r.sink.stored.size();
+  auto empty = mp("--M\r\nContent-Disposition: form-data; name=\"photos\"; filename=\"a.jpg\"\r\n\r\n\r\n", "m1");
+  CHECK(empty.status == 422);
+  CHECK(field_of(empty) == "photos");
+  auto nameless = mp("--M\r\nContent-Disposition: form-data; name=\"photos\"\r\nContent-Type: image/jpeg\r\n\r\n" + jpeg(300) + "\r\n", "m2");
+  CHECK(nameless.status == 201);
+  REQUIRE(r.sink.stored.size() == before + 1);
+  CHECK(r.sink.stored.back().attachments.size() == 1);
+  auto traversal = mp("--M\r\nContent-Disposition: form-data; name=\"photos\"; filename=\"../../etc/y.jpg\"\r\n\r\n" + jpeg(300) + "\r\n", "m3");
+  CHECK(traversal.status == 201);
+  CHECK(r.sink.stored.back().attachments.at(0).name == "y.jpg");
+}
+
+TEST_CASE("POST /api/v1/reports: every refusal is counted in lapor_rejected_total{channel=\"mobile\"}") {
+  rig r;
+  auto rejected = [&] { return r.stats.get(g::counter::rejected, g::channel_kind::mobile); };
+  auto unsigned_req = r.signed_request("POST", "/api/v1/reports", R"({"body":"x"})", "c1");
+  unsigned_req.headers.erase(unsigned_req.headers.begin());
+  CHECK(r.post(std::move(unsigned_req)).status == 401);
+  CHECK(rejected() == 1);
+  CHECK(r.post(R"({"body":"x"})", "").status == 400);  // no Idempotency-Key
+  CHECK(rejected() == 2);
+  CHECK(r.post("not json", "c3").status == 400);
+  CHECK(rejected() == 3);
+  CHECK(r.post(R"({"body":5})", "c4").status == 422);
+  CHECK(rejected() == 4);
+  CHECK(r.post(R"({"body":"ok"})", "c5").status == 201);
+  CHECK(rejected() == 4);
 }

@@ -34,6 +34,7 @@ class fake_sink final : public gateway::submission_sink {
           return done(r);
         }
         r.code = st::duplicate;
+        r.retry = true;  // as the pipeline marks a store replay
         r.tracking_id = it->second.first;
         return done(r);
       }

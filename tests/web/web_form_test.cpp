@@ -7,6 +7,7 @@
 
 #include <unistd.h>
 
+#include "tests/support/images.h"
 #include "channels/web/web_form.h"
 #include "tests/support/fake_core.h"
 
@@ -17,13 +18,15 @@ using lapor::testing::fake_statuses;
 
 namespace {
 
-std::string jpeg(std::size_t n) {
-  std::string s = "\xFF\xD8\xFF\xE0";
-  s.resize(n, 'j');
-  return s;
-}
+using lapor::testing::jpeg;
 
 bool contains(const std::string& hay, std::string_view needle) { return hay.find(needle) != std::string::npos; }
+
+std::string header_of(const g::http_response& r, std::string_view name) {
+  for (const auto& [k, v] : r.headers)
+    if (k == name) return v;
+  return "";
+}
 
 // The web channel over fakes, answering synchronously (or after the upload pool ran).
 struct rig {
@@ -32,6 +35,7 @@ struct rig {
   fake_statuses statuses;
   g::rate_limiter limiter{1000};
   g::blocking_pool pool{"test", 1, 16};
+  g::metrics stats;
   std::unique_ptr<g::attachment_store> files;
   std::unique_ptr<web_form> web;
   std::int64_t now = 1'800'000'000;
@@ -43,7 +47,7 @@ struct rig {
     web_options o;
     o.max_photos = 2;
     o.max_photo_bytes = 4096;
-    web = std::make_unique<web_form>(o, web_deps{statuses, limiter, pool, *files, std::string(32, 'k'), [this] { return now; }});
+    web = std::make_unique<web_form>(o, web_deps{statuses, limiter, pool, *files, std::string(32, 'k'), [this] { return now; }, &stats});
     web->start(sink);
   }
   ~rig() { std::filesystem::remove_all(dir); }
@@ -184,18 +188,31 @@ TEST_CASE("POST /lapor: success after the sink, double submit, re-render with te
   std::string form = "title=Jalan+rusak&body=Jalan+rusak+parah+di+Jl.+Ahmad+Yani&kind=complaint&phone=0812-3456-7890&"
                      "anonymous=1&nonce=" + nonce;
   auto res = r.post("application/x-www-form-urlencoded", form);
-  CHECK(res.status == 200);
-  CHECK(contains(res.body, "id=\"tracking-id\">LPR-TEST-1<"));
-  CHECK(contains(res.body, "href=\"/status/LPR-TEST-1\""));
+  // Post/Redirect/Get: 303 to the result page, so a reload does not post again.
+  CHECK(res.status == 303);
+  CHECK(header_of(res, "Location") == "/lapor/diterima/LPR-TEST-1?foto=0");
   REQUIRE(r.sink.stored.size() == 1);
   CHECK(r.sink.stored[0].channel == g::channel_kind::web);
   CHECK(r.sink.stored[0].anonymous);
   CHECK(r.sink.stored[0].who.phone == "0812-3456-7890");
-  // The same nonce again: the same tracking ID, nothing new stored.
-  auto again = r.post("application/x-www-form-urlencoded", form + "&title=changed");
-  CHECK(again.status == 200);
-  CHECK(contains(again.body, "LPR-TEST-1"));
+  // The same nonce and the same content again (a double click): the very same answer, nothing new stored.
+  auto again = r.post("application/x-www-form-urlencoded", form);
+  CHECK(again.status == 303);
+  CHECK(header_of(again, "Location") == header_of(res, "Location"));
   CHECK(r.sink.stored.size() == 1);
+  // The result page shows the ID and links to its status.
+  g::complaint_status st1;
+  st1.tracking_id = "LPR-TEST-1";
+  r.statuses.known[st1.tracking_id] = st1;
+  g::http_request result;
+  result.method = "GET";
+  result.target = "/lapor/diterima/LPR-TEST-1?foto=0";
+  result.query = "foto=0";
+  g::http_response page;
+  r.web->get_result(result, "LPR-TEST-1", [&](g::http_response p) { page = std::move(p); });
+  CHECK(page.status == 200);
+  CHECK(contains(page.body, "id=\"tracking-id\">LPR-TEST-1<"));
+  CHECK(contains(page.body, "href=\"/status/LPR-TEST-1\""));
 
   // Invalid: the form again, the error beside the field, the text kept.
   auto bad = r.post("application/x-www-form-urlencoded", "title=Judul+saya&body=&nonce=" + r.nonce());
@@ -215,6 +232,7 @@ TEST_CASE("POST /lapor: success after the sink, double submit, re-render with te
   auto json = r.post("application/x-www-form-urlencoded", "body=isi+laporan", "application/json");
   CHECK(json.status == 201);
   CHECK(contains(json.body, "\"tracking_id\":\"LPR-TEST-2\""));
+  CHECK(contains(json.body, "\"status\":\"received\""));
   auto json_bad = r.post("application/x-www-form-urlencoded", "body=", "application/json");
   CHECK(json_bad.status == 422);
   CHECK(json_bad.content_type == "application/problem+json");
@@ -226,7 +244,8 @@ TEST_CASE("POST /lapor multipart: photos kept and referenced; bad photos and bod
   auto body = part("body", "Sampah menumpuk") + part("nonce", r.nonce()) + part("photos", jpeg(3000), "C:\\foto\\sampah.jpg") +
               "--BND--\r\n";
   auto res = r.post(multipart, body);
-  CHECK(res.status == 200);
+  CHECK(res.status == 303);
+  CHECK(header_of(res, "Location") == "/lapor/diterima/LPR-TEST-1?foto=1");
   REQUIRE(r.sink.stored.size() == 1);
   REQUIRE(r.sink.stored[0].attachments.size() == 1);
   const auto& a = r.sink.stored[0].attachments[0];
@@ -267,7 +286,7 @@ TEST_CASE("POST /lapor multipart spooled by the listener: read from its file, th
   req.headers = {{"content-type", multipart}};
   req.spooled = std::make_shared<g::spooled_body>(path, body.size());
   auto res = r.post(std::move(req));
-  CHECK(res.status == 200);
+  CHECK(res.status == 303);
   REQUIRE(r.sink.stored.size() == 1);
   REQUIRE(r.sink.stored[0].attachments.size() == 1);
   CHECK(r.sink.stored[0].attachments[0].size == photo.size());
@@ -277,8 +296,8 @@ TEST_CASE("POST /lapor multipart spooled by the listener: read from its file, th
 
 TEST_CASE("POST /lapor: rate limit and overload") {
   rig r(2);
-  CHECK(r.post("application/x-www-form-urlencoded", "body=satu").status == 200);
-  CHECK(r.post("application/x-www-form-urlencoded", "body=dua").status == 200);
+  CHECK(r.post("application/x-www-form-urlencoded", "body=satu").status == 303);
+  CHECK(r.post("application/x-www-form-urlencoded", "body=dua").status == 303);
   auto limited = r.post("application/x-www-form-urlencoded", "body=tiga");
   CHECK(limited.status == 429);
   bool retry_after = false;
@@ -307,4 +326,135 @@ TEST_CASE("GET /status/{id}: state only; unknown and invalid IDs are 404") {
   r.web->get_status("<b>bogus", [&](g::http_response res) { out = std::move(res); });
   CHECK(out.status == 404);
   CHECK(contains(out.body, "&lt;b&gt;bogus"));
+}
+
+TEST_CASE("POST /lapor: a replayed nonce with other content is a report of its own, never a false acknowledgement") {
+  rig r;
+  const auto nonce = r.nonce();
+  auto first = r.post("application/x-www-form-urlencoded", "body=Lampu+jalan+mati&nonce=" + nonce);
+  CHECK(first.status == 303);
+  // Back, edit, send again with the same nonce: the new text is stored, under its own ID.
+  auto edited = r.post("application/x-www-form-urlencoded", "body=Jalan+berlubang+di+depan+pasar&nonce=" + nonce);
+  CHECK(edited.status == 303);
+  CHECK(header_of(edited, "Location") != header_of(first, "Location"));
+  REQUIRE(r.sink.stored.size() == 2);
+  CHECK(r.sink.stored[1].body == "Jalan berlubang di depan pasar");
+  // A change in any field (a checkbox, a photo) is other content too.
+  auto flagged = r.post("application/x-www-form-urlencoded", "body=Lampu+jalan+mati&anonymous=1&nonce=" + nonce);
+  CHECK(flagged.status == 303);
+  CHECK(r.sink.stored.size() == 3);
+  // The first content once more is still a retry of the first report: its very answer.
+  auto retry = r.post("application/x-www-form-urlencoded", "body=Lampu+jalan+mati&nonce=" + nonce);
+  CHECK(header_of(retry, "Location") == header_of(first, "Location"));
+  CHECK(r.sink.stored.size() == 3);
+  // With Accept: application/json the retry answer is byte for byte the first one.
+  const auto n2 = r.nonce();
+  auto j1 = r.post("application/x-www-form-urlencoded", "body=Sampah+menumpuk&nonce=" + n2, "application/json");
+  auto j2 = r.post("application/x-www-form-urlencoded", "body=Sampah+menumpuk&nonce=" + n2, "application/json");
+  CHECK(j1.status == 201);
+  CHECK(j2.status == 201);
+  CHECK(j1.body == j2.body);
+  CHECK(contains(j2.body, "\"status\":\"received\""));
+}
+
+TEST_CASE("POST /lapor multipart: no photo is dropped while the report is acknowledged") {
+  rig r;
+  auto raw_part = [](std::string headers, std::string value) { return "--BND\r\n" + headers + "\r\n\r\n" + value + "\r\n"; };
+  const std::string disp = "Content-Disposition: form-data; name=\"photos\"";
+  struct row {
+    const char* what;
+    std::string body;
+  };
+  const std::vector<row> rows = {
+      {"a zero-byte file with a name", part("body", "isi") + part("photos", "", "kosong.jpg") + "--BND--\r\n"},
+      {"a photo part without filename", part("body", "isi") + raw_part(disp + "\r\nContent-Type: image/jpeg", jpeg(300)) + "--BND--\r\n"},
+      {"a photo part without filename or type", part("body", "isi") + raw_part(disp, jpeg(300)) + "--BND--\r\n"},
+      {"a nested multipart/mixed", part("body", "isi") +
+                                       raw_part(disp + "\r\nContent-Type: multipart/mixed; boundary=IN",
+                                                "--IN\r\nContent-Disposition: file; filename=\"a.jpg\"\r\nContent-Type: image/jpeg\r\n\r\n" +
+                                                    jpeg(300) + "\r\n--IN--") +
+                                       "--BND--\r\n"},
+      {"a photo under another field name", part("body", "isi") + part("foto", jpeg(300), "a.jpg") + "--BND--\r\n"},
+  };
+  for (const auto& row : rows) {
+    CAPTURE(row.what);
+    auto res = r.post(multipart, row.body);
+    if (res.status == 303) {
+      // Stored: then the photo must be with it.
+      REQUIRE_FALSE(r.sink.stored.empty());
+      CHECK(r.sink.stored.back().attachments.size() == 1);
+    } else {
+      CHECK(res.status == 422);
+      CHECK(contains(res.body, "id=\"e-photos\""));
+    }
+  }
+  // An empty file input (no file chosen) is not a photo: the report goes ahead without one.
+  auto none = r.post(multipart, part("body", "tanpa foto") + part("photos", "", "") + "--BND--\r\n");
+  CHECK(none.status == 303);
+}
+
+TEST_CASE("POST /lapor: photo names are safe base names") {
+  rig r;
+  const std::vector<std::pair<std::string, std::string>> rows = {
+      {"C:\\foto\\sampah.jpg", "sampah.jpg"}, {"../../etc/x.jpg", "x.jpg"}, {".", "foto-1.jpg"},
+      {"..", "foto-1.jpg"}, {"a/..", "foto-1.jpg"}, {"ta\tk.jpg", "tak.jpg"}};
+  for (const auto& [sent, kept] : rows) {
+    CAPTURE(sent);
+    auto res = r.post(multipart, part("body", "isi " + sent) + part("photos", jpeg(200), sent) + "--BND--\r\n");
+    REQUIRE(res.status == 303);
+    CHECK(r.sink.stored.back().attachments.at(0).name == kept);
+  }
+}
+
+TEST_CASE("POST /lapor: a browser's refusals are pages that keep the typed report") {
+  rig r(1);
+  CHECK(r.post("application/x-www-form-urlencoded", "body=satu").status == 303);
+  const auto nonce = r.nonce();
+  auto limited = r.post("application/x-www-form-urlencoded", "title=Judul+saya&body=Isi+yang+panjang+sekali&nonce=" + nonce);
+  CHECK(limited.status == 429);
+  CHECK(limited.content_type.starts_with("text/html"));
+  CHECK(contains(limited.body, "Isi yang panjang sekali"));
+  CHECK(contains(limited.body, "value=\"Judul saya\""));
+  CHECK(contains(limited.body, nonce));  // the same nonce: sending it later is the same report
+  CHECK(std::stoi(header_of(limited, "Retry-After")) >= 1);
+  auto limited_mp = r.post(multipart, part("body", "isi multipart") + part("photos", jpeg(300), "a.jpg") + "--BND--\r\n");
+  CHECK(limited_mp.status == 429);
+  CHECK(contains(limited_mp.body, "isi multipart"));
+  CHECK(r.sink.stored.size() == 1);
+
+  rig busy;
+  busy.sink.refuse_with = g::submit_result::status::overloaded;
+  auto res = busy.post("application/x-www-form-urlencoded", "body=isi+tetap");
+  CHECK(res.status == 503);
+  CHECK(contains(res.body, "isi tetap"));
+  // The listener's own refusals (413 before the body is read) become pages too.
+  auto page = browser_page_for(g::http_response::problem(413, "Content Too Large", "the body exceeds 10 bytes"));
+  CHECK(page.status == 413);
+  CHECK(page.content_type.starts_with("text/html"));
+  CHECK(contains(page.body, "Kembali"));
+  g::http_request browser;
+  browser.headers = {{"accept", "text/html,application/xhtml+xml,*/*;q=0.8"}};
+  CHECK(wants_page(browser));
+  browser.headers = {{"accept", "application/json"}};
+  CHECK_FALSE(wants_page(browser));
+}
+
+TEST_CASE("POST /lapor: every refusal is counted in lapor_rejected_total{channel=\"web\"}") {
+  rig r;
+  auto rejected = [&] { return r.stats.get(g::counter::rejected, g::channel_kind::web); };
+  CHECK(r.post("application/x-www-form-urlencoded", "body=").status == 422);
+  CHECK(rejected() == 1);
+  CHECK(r.post("text/plain", "x").status == 415);
+  CHECK(rejected() == 2);
+  CHECK(r.post("application/x-www-form-urlencoded", "body=%zz").status == 400);
+  CHECK(rejected() == 3);
+  CHECK(r.post(multipart, part("body", "x") + part("photos", "%PDF", "a.pdf") + "--BND--").status == 422);
+  CHECK(rejected() == 4);
+  CHECK(r.post("application/x-www-form-urlencoded", "body=ok").status == 303);
+  CHECK(rejected() == 4);
+  rig limited(1);
+  CHECK(limited.post("application/x-www-form-urlencoded", "body=ok").status == 303);
+  CHECK(limited.post("application/x-www-form-urlencoded", "body=ok2").status == 429);
+  CHECK(limited.post("application/x-www-form-urlencoded", "body=ok3", "application/json").status == 429);
+  CHECK(limited.stats.get(g::counter::rejected, g::channel_kind::web) == 2);
 }

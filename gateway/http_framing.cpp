@@ -1,0 +1,239 @@
+#include "gateway/http_framing.h"
+
+#include <algorithm>
+#include <cctype>
+
+namespace lapor::gateway {
+
+namespace {
+
+char lower(char c) noexcept { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+
+bool iequals(std::string_view a, std::string_view b) noexcept {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if (lower(a[i]) != lower(b[i])) return false;
+  return true;
+}
+
+std::string_view trim(std::string_view s) noexcept {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+// RFC 9110 §5.6.2 tchar.
+bool is_tchar(char c) noexcept {
+  if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) return true;
+  return std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
+}
+
+bool is_token(std::string_view s) noexcept { return !s.empty() && std::all_of(s.begin(), s.end(), is_tchar); }
+
+framing_refusal refuse(int status, std::string reason) { return {status, std::move(reason)}; }
+
+// A transfer-coding list ("gzip, chunked"): the coding names, without parameters; nullopt
+// when an element is not `token *( OWS ";" OWS transfer-parameter )`.
+std::optional<std::vector<std::string>> coding_names(std::string_view list) {
+  std::vector<std::string> out;
+  while (true) {
+    auto comma = list.find(',');
+    auto item = trim(list.substr(0, comma));
+    if (!item.empty()) {
+      auto name = trim(item.substr(0, item.find(';')));
+      if (!is_token(name)) return std::nullopt;
+      std::string n(name);
+      for (auto& c : n) c = lower(c);
+      out.push_back(std::move(n));
+    }
+    if (comma == std::string_view::npos) break;
+    list.remove_prefix(comma + 1);
+  }
+  return out;
+}
+
+bool is_reg_name_char(char c) noexcept {
+  // unreserved / pct-encoded / sub-delims (RFC 3986 §3.2.2)
+  if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) return true;
+  return std::string_view("-._~%!$&'()*+,;=").find(c) != std::string_view::npos;
+}
+
+bool all_digits(std::string_view s) noexcept {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+// Fields that may appear once only: a second line makes the request ambiguous (which one did
+// the signature, the proxy, the handler read?).
+constexpr std::string_view singletons[] = {"host", "content-length", "content-type", "authorization",
+                                           "idempotency-key", "origin"};
+
+}  // namespace
+
+bool valid_host_value(std::string_view v) {
+  if (v.empty() || v.size() > 255) return false;
+  std::string_view host = v, port;
+  if (v.front() == '[') {
+    auto close = v.find(']');
+    if (close == std::string_view::npos) return false;
+    auto inside = v.substr(1, close - 1);
+    if (inside.empty() ||
+        !std::all_of(inside.begin(), inside.end(), [](char c) { return std::isxdigit(static_cast<unsigned char>(c)) || c == ':' || c == '.'; }))
+      return false;
+    auto rest = v.substr(close + 1);
+    if (!rest.empty()) {
+      if (rest.front() != ':') return false;
+      port = rest.substr(1);
+      if (!port.empty() && !all_digits(port)) return false;
+    }
+    return true;
+  }
+  if (auto colon = v.rfind(':'); colon != std::string_view::npos) {
+    host = v.substr(0, colon);
+    port = v.substr(colon + 1);
+    if (!port.empty() && !all_digits(port)) return false;
+    if (port.size() > 5) return false;
+  }
+  if (host.empty()) return false;
+  return std::all_of(host.begin(), host.end(), is_reg_name_char) && host.find(':') == std::string_view::npos;
+}
+
+std::string host_without_port(std::string_view a) {
+  std::string_view host = a;
+  if (!a.empty() && a.front() == '[') {
+    auto close = a.find(']');
+    host = close == std::string_view::npos ? a.substr(1) : a.substr(1, close - 1);
+  } else if (auto colon = a.rfind(':'); colon != std::string_view::npos) {
+    host = a.substr(0, colon);
+  }
+  std::string out(host);
+  for (auto& c : out) c = lower(c);
+  if (!out.empty() && out.back() == '.') out.pop_back();
+  return out;
+}
+
+std::optional<split_target> split_request_target(std::string_view t) {
+  if (t.empty()) return std::nullopt;
+  if (t.front() == '/') return split_target{std::string(t), {}};
+  // absolute-form: http://authority[/path][?query] (https too: a proxy may forward it so)
+  std::size_t scheme_end = t.find("://");
+  if (scheme_end == std::string_view::npos) return std::nullopt;
+  auto scheme = t.substr(0, scheme_end);
+  if (!iequals(scheme, "http") && !iequals(scheme, "https")) return std::nullopt;
+  auto rest = t.substr(scheme_end + 3);
+  auto path_at = rest.find_first_of("/?#");
+  auto authority = rest.substr(0, path_at);
+  if (authority.find('@') != std::string_view::npos) return std::nullopt;  // no userinfo in http(s) URIs (RFC 9110 §4.2.4)
+  if (!valid_host_value(authority)) return std::nullopt;
+  std::string origin = path_at == std::string_view::npos ? "/" : std::string(rest.substr(path_at));
+  if (origin.front() == '?') origin.insert(origin.begin(), '/');
+  if (origin.front() == '#') return std::nullopt;
+  return split_target{std::move(origin), std::string(authority)};
+}
+
+std::optional<framing_refusal> check_request_head(const request_head_view& head) {
+  if (head.target.size() > max_request_target)
+    return refuse(414, "the request-target is longer than " + std::to_string(max_request_target) + " bytes");
+  const bool options_star = head.target == "*" && head.method == "OPTIONS";
+  if (!options_star && !split_request_target(head.target))
+    return refuse(400, "the request-target must be origin-form (/path) or absolute-form (http://host/path)");
+  if (head.target.find('#') != std::string_view::npos)
+    return refuse(400, "a request-target has no fragment (#)");
+
+  static const std::vector<std::pair<std::string, std::string>> none;
+  const auto& fields = head.fields ? *head.fields : none;
+  std::string te_list;
+  bool have_te = false;
+  int content_lengths = 0, hosts = 0;
+  std::string_view host_value, content_length;
+  for (const auto& [name, value] : fields) {
+    if (value.find_first_of(std::string_view("\r\n\0", 3)) != std::string::npos)
+      return refuse(400, "a field value contains CR, LF or NUL");
+    if (!is_token(name)) return refuse(400, "a field name is not a token");
+    for (auto s : singletons) {
+      if (!iequals(name, s)) continue;
+      int n = 0;
+      for (const auto& [other, _] : fields) n += iequals(other, s) ? 1 : 0;
+      if (n > 1) return refuse(400, "the " + std::string(s) + " field is sent more than once");
+    }
+    if (iequals(name, "transfer-encoding")) {
+      if (have_te) te_list += ",";
+      te_list += value;
+      have_te = true;
+    } else if (iequals(name, "content-length")) {
+      ++content_lengths;
+      content_length = value;
+    } else if (iequals(name, "host")) {
+      ++hosts;
+      host_value = value;
+    }
+  }
+
+  if (have_te) {
+    // RFC 9112 §6.1: an HTTP/1.0 recipient cannot know a coding; treat the framing as faulty.
+    if (head.version < 11) return refuse(400, "Transfer-Encoding is not defined in HTTP/1.0");
+    if (content_lengths > 0)
+      return refuse(400, "Content-Length and Transfer-Encoding together make the body length ambiguous");
+    auto codings = coding_names(te_list);
+    if (!codings || codings->empty()) return refuse(400, "Transfer-Encoding is not a list of codings");
+    // §6.3 (4): chunked must be the final coding, else the body's length is unknowable.
+    if (codings->back() != "chunked")
+      return refuse(400, "the final transfer coding must be chunked (RFC 9112 §6.3)");
+    if (std::count(codings->begin(), codings->end(), "chunked") > 1)
+      return refuse(400, "chunked is applied more than once (RFC 9112 §7)");
+    // §6.1: a coding we cannot decode (gzip, deflate, compress or unknown) is 501.
+    if (codings->size() > 1) return refuse(501, "transfer codings other than chunked are not implemented");
+  }
+  if (content_lengths > 1) return refuse(400, "Content-Length is sent more than once");
+  if (content_lengths == 1 && !all_digits(trim(content_length)))
+    return refuse(400, "Content-Length must be one decimal number");
+  if (content_lengths == 1 && trim(content_length).size() > 18) return refuse(400, "Content-Length is too large");
+
+  if (hosts > 1) return refuse(400, "the Host field is sent more than once");
+  if (head.version >= 11 && hosts == 0) return refuse(400, "HTTP/1.1 requires a Host field (RFC 9112 §3.2)");
+  if (hosts == 1 && !valid_host_value(trim(host_value))) {
+    // An empty Host is allowed only when the target has no authority; ours always has one.
+    return refuse(400, "the Host field is not a valid host[:port]");
+  }
+  return std::nullopt;
+}
+
+std::size_t find_head_end(std::string_view b) noexcept {
+  auto at = b.find("\r\n\r\n");
+  return at == std::string_view::npos ? 0 : at + 4;
+}
+
+std::optional<framing_refusal> check_raw_head(std::string_view head) {
+  // Leading empty lines before the request line are allowed (RFC 9112 §2.2).
+  std::size_t i = 0;
+  while (i + 1 < head.size() && head[i] == '\r' && head[i + 1] == '\n') i += 2;
+  bool first_line = true;
+  for (; i < head.size(); ++i) {
+    const char c = head[i];
+    if (c == '\0') return refuse(400, "the request head contains a NUL byte");
+    if (c == '\n' && (i == 0 || head[i - 1] != '\r'))
+      return refuse(400, "a line ends with a bare LF; HTTP/1.1 lines end with CRLF (RFC 9112 §2.2)");
+    if (c == '\r' && i + 1 < head.size() && head[i + 1] != '\n')
+      return refuse(400, "a bare CR in the request head (RFC 9112 §2.2)");
+    if (c == '\n' && i + 1 < head.size()) {
+      const char next = head[i + 1];
+      if (next == ' ' || next == '\t') {
+        return refuse(400, first_line ? "whitespace between the request line and the first field (RFC 9112 §2.2)"
+                                      : "obs-fold (a field line continued on the next line) is not accepted (RFC 9112 §5.2)");
+      }
+      first_line = false;
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<framing_refusal> check_request_line_length(std::string_view bytes) {
+  while (bytes.starts_with("\r\n")) bytes.remove_prefix(2);
+  auto eol = bytes.find_first_of("\r\n");
+  const auto line = eol == std::string_view::npos ? bytes.size() : eol;
+  // method (at most ~20) + SP + target + SP + "HTTP/1.1"
+  if (line > max_request_target + 32)
+    return refuse(414, "the request-target is longer than " + std::to_string(max_request_target) + " bytes");
+  return std::nullopt;
+}
+
+}  // namespace lapor::gateway
