@@ -169,6 +169,7 @@ writer_session::group_outcome writer_session::apply(std::vector<write_request>& 
   count_delta_[0] = count_delta_[1] = count_delta_[2] = 0;
   group_keys_.clear();
   group_promises_.clear();
+  group_promise_keys_.clear();
   relinked_.clear();
   group_ = &group;
 
@@ -183,6 +184,7 @@ writer_session::group_outcome writer_session::apply(std::vector<write_request>& 
     next_outbox_id_ = first_outbox_id;
     group_keys_.clear();
     group_promises_.clear();
+    group_promise_keys_.clear();
     if (created) created->resize(created_before);
     relinked_.clear();
     if (decider_) decider_->group_failed();
@@ -241,6 +243,7 @@ writer_session::group_outcome writer_session::apply(std::vector<write_request>& 
     group_keys_.clear();
     for (const auto& [k, ms] : group_promises_) promises_.insert(k, ms);
     group_promises_.clear();
+    group_promise_keys_.clear();
     promises_.expire(now_ms_ - opts_.promise_window_ms);
     if (decider_) {
       for (const auto& [id, dup] : relinked_) decider_->relinked(id, dup);
@@ -407,10 +410,7 @@ int writer_session::after_answer(complaint_row& row, write_result& answer, std::
     std::uint64_t key = 0;
     if (!p.recipient.empty()) {
       key = promise_index::key(answered, p.recipient);
-      bool known = promises_.contains(key);
-      for (const auto& [k, ms] : group_promises_)
-        if (k == key) known = true;
-      if (known) {
+      if (promises_.contains(key) || group_promise_keys_.count(key) != 0) {
         ++answer.promises_skipped;
         continue;
       }
@@ -423,7 +423,10 @@ int writer_session::after_answer(complaint_row& row, write_result& answer, std::
     if (key != 0) q.bind(6, static_cast<std::int64_t>(key));
     else q.bind_null(6);
     if (const int rc = q.step(); rc != db_done) return rc;
-    if (key != 0) group_promises_.emplace_back(key, now_ms_);
+    if (key != 0) {
+      group_promises_.emplace_back(key, now_ms_);
+      group_promise_keys_.insert(key);
+    }
     ++count_delta_[state_index(outbox_state::pending)];
     ++answer.promises_written;
     if (created != nullptr) {

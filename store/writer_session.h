@@ -15,6 +15,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "store/database.h"
@@ -104,6 +105,7 @@ class writer_session {
   std::vector<std::pair<std::int64_t, std::string>> relinked_;  // this group's, told after commit
   promise_index promises_;        // committed promise keys within the window
   std::vector<std::pair<std::uint64_t, std::int64_t>> group_promises_;  // this group's, joined after commit
+  std::unordered_set<std::uint64_t> group_promise_keys_;  // the same keys, for lookups within the group
 };
 
 }  // namespace lapor::store

@@ -332,3 +332,56 @@ TEST_CASE("stop: commits what is queued, then refuses; a reopen shows everything
   for (std::uint32_t i = 1; i <= 500; i += 37) CHECK(r.find_complaint_now(row_id(2, i)).has_value());
   CHECK(insert_sync(w, make_row(row_id(2, 600), "k250")).status == write_status::replay);
 }
+
+TEST_CASE("promises: one per answered tracking id and recipient, in a group, across groups and restarts") {
+  temp_db t;
+  auto promise = [](std::string recipient) {
+    promised_message p;
+    p.destination = "sms_reply";
+    p.recipient = std::move(recipient);
+    p.payload = [](const write_result& a) { return "reply " + a.answered_id(); };
+    return p;
+  };
+  {
+    group_writer w(t.opts());
+    read_pool r(t.path());
+    // Two requests in one group with the same key: the second is a replay and promises nothing.
+    std::mutex mu;
+    std::condition_variable cv;
+    std::vector<write_result> got;
+    auto a = make_row(row_id(1, 1), "sms:k1", "fp");
+    a.promises.push_back(promise("sms:tsel:62811"));
+    auto b = make_row(row_id(1, 2), "sms:k1", "fp");
+    b.promises.push_back(promise("sms:tsel:62811"));
+    for (auto* row : {&a, &b})
+      w.insert_complaint(*row, [&](write_result res) {
+        std::lock_guard lk(mu);
+        got.push_back(std::move(res));
+        cv.notify_all();
+      });
+    {
+      std::unique_lock lk(mu);
+      cv.wait(lk, [&] { return got.size() == 2; });
+    }
+    CHECK(got[0].promises_written + got[1].promises_written == 1);
+    CHECK(got[0].promises_skipped + got[1].promises_skipped == 1);
+    // A later group: another recipient is promised, the same one is not.
+    auto c = make_row(row_id(1, 3), "sms:k1", "fp");
+    c.promises.push_back(promise("sms:tsel:62811"));
+    c.promises.push_back(promise("sms:isat:62855"));
+    const auto res = insert_sync(w, c);
+    CHECK(res.status == write_status::replay);
+    CHECK(res.promises_written == 1);
+    CHECK(res.promises_skipped == 1);
+    const auto rows = r.pending_outbox_now("sms_reply", 0, 10);
+    REQUIRE(rows.size() == 2);
+    CHECK(rows[0].payload == "reply " + a.tracking_id);
+  }
+  // After a restart the promise set is rebuilt from the outbox.
+  group_writer w(t.opts());
+  auto d = make_row(row_id(1, 4), "sms:k1", "fp");
+  d.promises.push_back(promise("sms:tsel:62811"));
+  const auto res = insert_sync(w, d);
+  CHECK(res.promises_written == 0);
+  CHECK(res.promises_skipped == 1);
+}
