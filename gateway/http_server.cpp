@@ -115,15 +115,6 @@ http_request rough_head(std::string_view raw, const std::string& remote) {
   return r;
 }
 
-// The field lines as check_request_head() wants them.
-template <class Fields>
-std::vector<std::pair<std::string, std::string>> raw_fields(const http::header<true, Fields>& h) {
-  std::vector<std::pair<std::string, std::string>> out;
-  out.reserve(16);
-  for (const auto& f : h) out.emplace_back(std::string(f.name_string()), std::string(f.value()));
-  return out;
-}
-
 bool is_multipart(std::string_view content_type) {
   constexpr std::string_view prefix = "multipart/form-data";
   if (content_type.size() < prefix.size()) return false;
@@ -250,10 +241,11 @@ class session : public std::enable_shared_from_this<session> {
     if (ec) return on_error(ec);
     const auto& h = header_parser_->get();
     {
-      const auto fields = raw_fields(h);
-      const request_head_view view{h.method_string(), h.target(), h.version(), &fields};
       version_ = h.version();
+      // Parsed once: checked here, handed to the handler in on_read (a chunked body's trailer
+      // fields are deliberately not added: nothing may change the head after it was checked).
       request_head_ = head_of(h, remote_, header_parser_->keep_alive());
+      const request_head_view view{h.method_string(), h.target(), h.version(), &request_head_.headers};
       if (auto bad = check_request_head(view)) return refuse_framing(*bad);
     }
     head_ = h.method() == http::verb::head;
@@ -330,12 +322,14 @@ class session : public std::enable_shared_from_this<session> {
       req.body().close();
       std::error_code fec;
       const auto size = std::filesystem::file_size(spool_path_, fec);
-      request = head_of(req.base(), remote_, req.keep_alive());
+      request = std::move(request_head_);
+      request.keep_alive = req.keep_alive();
       request.spooled = std::make_shared<spooled_body>(std::move(spool_path_), fec ? 0 : size);
       spool_path_.clear();
     } else {
       auto req = string_parser_->release();
-      request = head_of(req.base(), remote_, req.keep_alive());
+      request = std::move(request_head_);
+      request.keep_alive = req.keep_alive();
       request.body = std::move(req.body());
     }
     file_parser_.reset();

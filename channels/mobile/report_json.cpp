@@ -120,26 +120,58 @@ std::optional<report_error> get_number(dom::object o, std::string_view key, cons
 // reader (a proxy, the app's own log, the dispatcher's tooling) may take the last, so a
 // document with a name twice in one object means two different reports: refuse it (400),
 // naming the path ("reporter.phone").
-std::optional<report_error> find_duplicate_key(dom::element e, const std::string& path) {
+// Walks without building paths (this runs on every report); the path of the first duplicate
+// is assembled on the way out, only when there is one (segments innermost first).
+bool has_duplicate_key(dom::element e, std::vector<std::string>& path) {
   if (e.type() == dom::element_type::OBJECT) {
     dom::object o = e;
-    std::vector<std::string_view> names;
+    std::size_t n = 0;
+    std::string_view names[64];
     for (auto field : o) {
-      const std::string child = path.empty() ? std::string(field.key) : path + "." + std::string(field.key);
-      for (auto n : names)
-        if (n == field.key) return report_error{400, child, "the name \"" + child + "\" appears twice in one object"};
-      names.push_back(field.key);
-      if (auto err = find_duplicate_key(field.value, child)) return err;
+      for (std::size_t i = 0; i < std::min<std::size_t>(n, 64); ++i)
+        if (names[i] == field.key) {
+          path.emplace_back(field.key);
+          return true;
+        }
+      if (n < 64) names[n] = field.key;
+      else
+        for (auto other : o) {  // a very wide object: compare with every earlier name
+          if (other.key.data() == field.key.data()) break;
+          if (other.key == field.key) {
+            path.emplace_back(field.key);
+            return true;
+          }
+        }
+      ++n;
+      if (has_duplicate_key(field.value, path)) {
+        path.emplace_back(field.key);
+        return true;
+      }
     }
   } else if (e.type() == dom::element_type::ARRAY) {
     dom::array a = e;
     std::size_t i = 0;
     for (auto child : a) {
-      if (auto err = find_duplicate_key(child, (path.empty() ? "$" : path) + "[" + std::to_string(i) + "]")) return err;
+      if (has_duplicate_key(child, path)) {
+        path.push_back("[" + std::to_string(i) + "]");
+        return true;
+      }
       ++i;
     }
   }
-  return std::nullopt;
+  return false;
+}
+
+std::optional<report_error> find_duplicate_key(dom::element root) {
+  std::vector<std::string> segments;
+  if (!has_duplicate_key(root, segments)) return std::nullopt;
+  std::string path;
+  for (auto it = segments.rbegin(); it != segments.rend(); ++it) {
+    if (!path.empty() && it->front() != '[') path += ".";
+    if (path.empty() && it->front() == '[') path = "$";
+    path += *it;
+  }
+  return report_error{400, path, "the name \"" + path + "\" appears twice in one object"};
 }
 
 // After simdjson refused a number (1e400, an integer past 64 bits), the path of the first
@@ -264,7 +296,7 @@ std::optional<report_error> parse_report(std::string_view json, const report_lim
   }
   dom::object o;
   if (root.get_object().get(o)) return report_error{400, "$", "the JSON document must be an object"};
-  if (auto dup = find_duplicate_key(root, "")) return dup;
+  if (auto dup = find_duplicate_key(root)) return dup;
 
   auto& s = out.sub;
   s.channel = g::channel_kind::mobile;
