@@ -166,6 +166,8 @@ std::optional<report_error> find_duplicate_key(dom::element root) {
   std::vector<std::string> segments;
   if (!has_duplicate_key(root, segments)) return std::nullopt;
   std::string path;
+  for (auto& s : segments)
+    if (s.empty()) s = "\"\"";  // the empty name, written so the path still names it
   for (auto it = segments.rbegin(); it != segments.rend(); ++it) {
     if (!path.empty() && it->front() != '[') path += ".";
     if (path.empty() && it->front() == '[') path = "$";

@@ -364,6 +364,9 @@ TEST_CASE("report JSON: a duplicate name is 400, an out-of-range number names it
   const std::vector<row> rows = {
       {R"({"body":"a","body":"b"})", 400, "body"},
       {R"({"body":"a","reporter":{"phone":"0812","phone":"0813"}})", 400, "reporter.phone"},
+      {R"({"body":"a","":1,"":2})", 400, R"("")"},  // found by the fuzzer: the empty name twice
+      {R"({"body":"a","reporter":{"":"x","":"y"}})", 400, R"(reporter."")"},
+      {R"({"body":"a","attachments":[{"name":"a"},{"name":"b","name":"c"}]})", 400, "attachments[1].name"},
       {R"({"body":"a","location":{"lat":1e400,"lon":2}})", 422, "location.lat"},
       {R"({"body":"a","location":{"lat":1,"lon":-1e999}})", 422, "location.lon"},
       {R"({"body":"a","location":{"lat":-2.5}})", 422, "location.lon"},
