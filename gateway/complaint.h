@@ -44,10 +44,21 @@ struct attachment {
   std::string name;
 };
 
+// Where the complaint is about, as Kemendagri codes (SPEC §4 location.region), resolved by the
+// core (gateway/region/) from the location field, the text or lat/lon. Names are the
+// dataset's official ones; the levels below `level` are empty.
+struct region_ref {
+  std::string code;    // "62.02", the most specific level determined without doubt
+  std::string level;   // "province", "regency", "district", "village"
+  std::string province, regency, district, village;
+  std::string source;  // "location", "text", "geo"
+};
+
 struct location {
   std::string text;
   std::optional<double> lat;
   std::optional<double> lon;
+  std::optional<region_ref> region;  // filled by the core; a channel leaves it empty
 };
 
 struct reporter {

@@ -58,6 +58,24 @@ std::string to_canonical_json(const complaint& c) {
   else where.emplace("text", s.where.text);
   where.emplace("lat", coordinate(s.where.lat));
   where.emplace("lon", coordinate(s.where.lon));
+  if (s.where.region) {
+    const auto& r = *s.where.region;
+    const auto name = [](const std::string& n) -> json::value {
+      if (n.empty()) return nullptr;
+      return json::value(n);
+    };
+    json::object reg;
+    reg.emplace("code", r.code);
+    reg.emplace("level", r.level);
+    reg.emplace("province", name(r.province));
+    reg.emplace("regency", name(r.regency));
+    reg.emplace("district", name(r.district));
+    reg.emplace("village", name(r.village));
+    reg.emplace("source", r.source);
+    where.emplace("region", std::move(reg));
+  } else {
+    where.emplace("region", nullptr);
+  }
   o.emplace("location", std::move(where));
 
   json::array files;

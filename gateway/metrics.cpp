@@ -213,6 +213,15 @@ std::string metrics::render_prometheus() const {
   append_queue_gauges(out, *this);
   append_commit_metrics(out, *this);
   ack_latency.render(out, "lapor_ack_latency_seconds", "Submission handed to the core until its acknowledgement.");
+  append_family_header(out, "lapor_region_resolutions_total", "counter",
+                       "Complaints by the most specific region level their text determined (none = not resolved).");
+  static constexpr std::array<std::string_view, 5> levels{"none", "province", "regency", "district", "village"};
+  for (std::size_t i = 0; i < levels.size(); ++i)
+    out.append("lapor_region_resolutions_total{level=\"")
+        .append(levels[i])
+        .append("\"} ")
+        .append(std::to_string(region_resolutions[i].load(std::memory_order_relaxed)))
+        .append("\n");
 
   std::map<std::string, std::int64_t> gauges;
   {

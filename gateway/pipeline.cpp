@@ -1,5 +1,7 @@
 #include "gateway/pipeline.h"
 
+#include <array>
+
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
@@ -7,6 +9,7 @@
 #include "gateway/dedup_engine.h"
 #include "gateway/email_address.h"
 #include "gateway/phone.h"
+#include "gateway/region/resolver.h"
 #include "gateway/text.h"
 
 namespace lapor::gateway {
@@ -58,6 +61,9 @@ std::string status_meta(const complaint& c) {
   o["anonymous"] = c.sub.anonymous;
   o["confidential"] = c.sub.confidential;
   if (c.sub.incomplete) o["incomplete"] = true;
+  // For the admin view (the public status page picks its fields and shows none of these).
+  if (const auto& r = c.sub.where.region) o["region"] = {{"code", r->code}, {"level", r->level}, {"source", r->source}};
+  else o["region"] = nullptr;
   return boost::json::serialize(o);
 }
 
@@ -101,10 +107,33 @@ submit_result answer_of(const store::write_result& w) {
 
 }  // namespace
 
+std::optional<region_ref> resolve_region(const submission& s) {
+  const auto& r = region::resolver::embedded();
+  const auto found = r.resolve({s.where.text, s.title, s.body, s.where.lat, s.where.lon});
+  if (!found) return std::nullopt;
+  const auto& t = r.table();
+  region_ref out;
+  out.code = t.at(found.unit).code;
+  out.level = std::string(region::to_string(t.at(found.unit).lvl));
+  out.source = std::string(region::to_string(found.from));
+  for (auto id = found.unit; id != region::no_unit; id = t.at(id).parent) {
+    const auto& u = t.at(id);
+    std::string& slot = u.lvl == region::level::province  ? out.province
+                        : u.lvl == region::level::regency ? out.regency
+                        : u.lvl == region::level::district ? out.district
+                                                           : out.village;
+    slot = std::string(u.name);
+  }
+  return out;
+}
+
 pipeline::pipeline(pipeline_options opts, const tracking_id_codec& ids, const holiday_calendar& calendar,
                    store::group_writer& writer, metrics& m, clock_fn now)
     : opts_(opts), ids_(ids), calendar_(calendar), writer_(writer), metrics_(m), now_(std::move(now)),
-      next_sequence_(writer.max_sequence(opts.node_id) + 1) {}
+      next_sequence_(writer.max_sequence(opts.node_id) + 1) {
+  // Load the region dataset now (tens of milliseconds), not on the first citizen's report.
+  if (opts_.resolve_regions) (void)region::resolver::embedded();
+}
 
 std::optional<submit_result> pipeline::normalise(submission& s) const {
   if (auto e = clean_text(s.body, "body", opts_.max_body_chars)) return e;
@@ -161,6 +190,14 @@ void pipeline::submit(submission s, completion done) {
     return done(std::move(r));
   }
   const tracking_parts parts{opts_.node_id, seq};
+  if (opts_.resolve_regions) {
+    s.where.region = resolve_region(s);
+    static constexpr std::array<std::string_view, 5> levels{"", "province", "regency", "district", "village"};
+    std::size_t level = 0;
+    if (s.where.region)
+      while (level + 1 < levels.size() && levels[level] != s.where.region->level) ++level;
+    metrics_.region_resolutions[level].fetch_add(1, std::memory_order_relaxed);
+  }
 
   // The expensive half of duplicate detection (normalising and sketching the text) runs here,
   // on the submitting thread; the store's writer only looks the sketch up (dedup_engine.h).

@@ -24,7 +24,13 @@ struct pipeline_options {
   std::size_t max_attachments = 10;
   // Attach a dedup_context (gateway/dedup_engine.h) to every row, for the store's decider.
   bool dedup = false;
+  // Fill location.region (gateway/region/) from the location field, title and body.
+  bool resolve_regions = true;
 };
+
+// The region the resolver finds for a normalised submission; nullopt when nothing is certain.
+// Pure; the embedded dataset is loaded on first use.
+[[nodiscard]] std::optional<region_ref> resolve_region(const submission& s);
 
 class pipeline final : public submission_sink {
  public:

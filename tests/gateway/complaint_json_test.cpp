@@ -33,6 +33,7 @@ complaint spec_example() {
   c.sub.title = "Jalan rusak di Jl. Ahmad Yani";
   c.sub.body = "Jalan rusak parah di Jl. Ahmad Yani km 5, sudah 3 bulan tidak diperbaiki";
   c.sub.where.text = "Sampit, Kotawaringin Timur";
+  c.sub.where.region = region_ref{"62.02", "regency", "Kalimantan Tengah", "Kabupaten Kotawaringin Timur", "", "", "location"};
   c.sub.attachments = {{"9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", "image/jpeg", 123456, "foto.jpg"}};
   c.sla = {"2026-11-25", 14};
   return c;
@@ -82,10 +83,20 @@ TEST_CASE("complaint_json: the SPEC example round-trips field by field") {
   CHECK(o.at("body") == "Jalan rusak parah di Jl. Ahmad Yani km 5, sudah 3 bulan tidak diperbaiki");
 
   const auto& loc = o.at("location").as_object();
-  CHECK(keys_of(loc) == std::vector<std::string>{"text", "lat", "lon"});
+  CHECK(keys_of(loc) == std::vector<std::string>{"text", "lat", "lon", "region"});
   CHECK(loc.at("text") == "Sampit, Kotawaringin Timur");
   CHECK(loc.at("lat").is_null());
   CHECK(loc.at("lon").is_null());
+  // SPEC §4: the region as in the contract's example, levels below it null.
+  const auto& reg = loc.at("region").as_object();
+  CHECK(keys_of(reg) == std::vector<std::string>{"code", "level", "province", "regency", "district", "village", "source"});
+  CHECK(reg.at("code") == "62.02");
+  CHECK(reg.at("level") == "regency");
+  CHECK(reg.at("province") == "Kalimantan Tengah");
+  CHECK(reg.at("regency") == "Kabupaten Kotawaringin Timur");
+  CHECK(reg.at("district").is_null());
+  CHECK(reg.at("village").is_null());
+  CHECK(reg.at("source") == "location");
 
   const auto& files = o.at("attachments").as_array();
   REQUIRE(files.size() == 1);
@@ -125,7 +136,7 @@ TEST_CASE("complaint_json: optional values, coordinates, flags, kinds and incomp
   c.sub.anonymous = true;
   c.sub.confidential = true;
   c.sub.kind = complaint_kind::information_request;
-  c.sub.where = {"Sampit", -2.53, 112.95};
+  c.sub.where = {"Sampit", -2.53, 112.95, std::nullopt};
   c.sub.attachments.clear();
   c.sub.incomplete = true;
   c.sla = {"2026-11-25", 5};
@@ -145,6 +156,7 @@ TEST_CASE("complaint_json: optional values, coordinates, flags, kinds and incomp
   CHECK(o.at("kind") == "information_request");
   CHECK(o.at("location").at("lat").to_number<double>() == doctest::Approx(-2.53));
   CHECK(o.at("location").at("lon").to_number<double>() == doctest::Approx(112.95));
+  CHECK(o.at("location").at("region").is_null());  // nothing determined: null, never a guess
   CHECK(o.at("attachments").as_array().empty());
   CHECK(o.at("sla").at("respond_within_working_days").to_number<int>() == 5);
   CHECK(o.at("incomplete") == true);

@@ -1,0 +1,64 @@
+// Every unit's name as a key the resolver can look up word by word: the name's words
+// concatenated without spaces ("Paal Merah", "paalmerah" and "PaalMerah" are one key), a
+// regency without "Kabupaten"/"Kota", a province without "Daerah Khusus Ibukota"/"Daerah
+// Istimewa", number words also as digits ("Lima-belas Ulu" = "15 Ulu"). Provinces, regencies
+// and districts are also found with one letter wrong (one-deletion neighbourhood).
+// Immutable once built; safe to share between threads.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "gateway/region/region_table.h"
+
+namespace lapor::region {
+
+class name_index {
+ public:
+  explicit name_index(const region_table& table);
+
+  // Keys are hashed as they are read, so a key of several words is hashed word by word:
+  // h = extend(extend(start, "paal"), "merah") == extend(start, "paalmerah").
+  static constexpr std::uint64_t start = 14695981039346656037ull;
+  [[nodiscard]] static std::uint64_t extend(std::uint64_t h, std::string_view s) noexcept {
+    for (unsigned char c : s) h = (h ^ c) * 1099511628211ull;
+    return h;
+  }
+
+  // Units whose key hashes to `h` (64-bit hashes of at most a few hundred thousand keys: a
+  // collision is not a practical concern, and a wrong hit would still need the words around it).
+  [[nodiscard]] std::span<const unit_id> exact(std::uint64_t h) const noexcept { return lookup(exact_, h); }
+  // Provinces, regencies and districts whose key, with one letter deleted, hashes to `h`.
+  [[nodiscard]] std::span<const unit_id> deleted(std::uint64_t h) const noexcept { return lookup(deleted_, h); }
+  // The main key of a province, regency or district ("bogorbarat"); empty for villages.
+  [[nodiscard]] std::string_view key(unit_id id) const noexcept { return id < keys_.size() ? keys_[id] : ""; }
+
+  // Units at most one edit (insertion, deletion, substitution, adjacent swap) from `word`,
+  // among provinces, regencies and districts with keys of 6 letters or more. Appends to `out`.
+  void near(std::string_view word, std::vector<unit_id>& out) const;
+
+ private:
+  struct slot {
+    std::uint64_t hash = 0;
+    std::uint32_t begin = 0, count = 0;  // count 0 = empty slot
+  };
+  struct table {
+    std::vector<slot> slots;
+    std::vector<unit_id> postings;
+    std::uint64_t mask = 0;
+  };
+  static std::span<const unit_id> lookup(const table& t, std::uint64_t h) noexcept;
+  static void build(table& t, std::vector<std::pair<std::uint64_t, unit_id>>& entries);
+
+  table exact_, deleted_;
+  std::vector<std::string> keys_;  // indexed by unit id, villages left empty
+};
+
+// The keys of one official name (exposed for tests): several when the name has a slash
+// ("Pulo Lon / Pulo Dayah") or number words.
+[[nodiscard]] std::vector<std::string> name_keys(std::string_view official_name, level lvl);
+
+}  // namespace lapor::region

@@ -1,0 +1,504 @@
+#include "gateway/region/resolver.h"
+
+#include <algorithm>
+#include <array>
+#include <bit>
+#include <cmath>
+#include <cstdlib>
+#include <tuple>
+
+#include "gateway/region/place_words.h"
+
+namespace lapor::region {
+
+std::string_view to_string(source s) noexcept {
+  switch (s) {
+    case source::location: return "location";
+    case source::text: return "text";
+    case source::geo: return "geo";
+  }
+  return "text";
+}
+
+namespace {
+
+// How much a mention counts. The form's or app's location field is what the citizen said the
+// place is; the text may mention other places in passing.
+constexpr float field_weight = 3.0f;
+constexpr float problem_weight = 2.0f;  // "kejadiannya di Karawang"
+constexpr float near_weight = 0.5f;     // "dekat Kopelma Darussalam": a landmark nearby
+constexpr float weak_weight = 0.5f;     // a level word that names no unit of that level
+constexpr float typo_weight = 0.8f;
+inline bool flag(const char* n) { return std::getenv(n) != nullptr; }
+inline float margin() { static float m = std::getenv("LAPOR_M") ? std::atof(std::getenv("LAPOR_M")) : 0.001f; return m; }
+constexpr std::size_t max_words_in_name = 5;
+constexpr std::size_t max_candidates = 256;  // more is no place at all
+constexpr std::size_t max_mentions = 64;     // mentions are bits of a 64-bit mask
+constexpr std::size_t min_typo_letters = 6;
+constexpr std::size_t min_typo_alone = 7;  // a regency or province misspelt counts alone from here
+
+struct token {
+  std::string_view text;
+  std::uint16_t clause = 0;
+  std::uint16_t roles = 0;
+  bool field = false;
+  bool capital = false;      // capitalised or a hashtag: written as a name, or a sentence's first word
+  bool dash_before = false;  // "Curup - Kepahiang"
+  bool sentence_before = false;
+};
+
+struct mention {
+  std::uint32_t begin = 0, end = 0;  // candidates in scratch::cands
+  std::uint32_t first_token = 0, end_token = 0;
+  float weight = 1;
+  bool field = false;
+  bool marked = false;        // a level word came before it
+  bool village_only = false;  // unmarked, and every candidate is a village
+  bool common = false;        // an ordinary word, or too many units
+  bool typo = false;
+  bool reporter = false;      // the reporter's own place ("saya tinggal di ...")
+  bool proper = false;
+  bool span = false;          // one end of a stretch, merged with the other end
+  bool participates = false;
+  std::uint32_t key_letters = 0;
+  [[nodiscard]] std::size_t size() const { return end - begin; }
+};
+
+struct scored {
+  unit_id unit;
+  std::uint64_t own = 0;  // mentions that may be this unit
+  std::uint64_t up = 0;   // mentions that may be a unit containing it
+};
+
+struct scratch {
+  std::string buf;
+  std::string glue;
+  std::vector<word> words;
+  std::vector<token> tokens;
+  std::vector<unit_id> cands;
+  std::vector<unit_id> merged;
+  std::vector<unit_id> near;
+  std::vector<mention> mentions;
+  std::vector<scored> units;
+};
+
+constexpr std::array<std::string_view, 10> glued_prefixes = {"kabupaten", "kecamatan", "kelurahan", "provinsi", "kab",
+                                                             "kota",      "kec",       "kel",       "desa",     "prov"};
+
+bool level_matches(const unit& u, std::uint16_t roles) {
+  switch (u.lvl) {
+    case level::province: return roles & role_province;
+    case level::regency: return roles & (u.city ? role_city : role_regency);
+    case level::district: return roles & role_district;
+    case level::village: return roles & role_village;
+  }
+  return false;
+}
+
+// What scan() knows about the words before a mention.
+struct context {
+  float cue = 1;  // problem_weight after "kejadiannya", else 1
+  bool reporter = false;
+  bool near = false;
+  bool route = false;
+};
+
+class reading {
+ public:
+  reading(const region_table& t, const lexicon& lx, const name_index& names, scratch& s)
+      : t_(t), lx_(lx), names_(names), s_(s) {}
+
+  std::string explain(const place_input& in) {
+    const auto r = run(in);
+    std::string out;
+    for (const auto& m : s_.mentions) {
+      out += "[";
+      for (auto i = m.first_token; i < m.end_token; ++i) out += std::string(s_.tokens[i].text) + " ";
+      out += std::string(m.field ? "field" : "text") + " w=" + std::to_string(m.weight).substr(0, 4) +
+             (m.participates ? " counted" : " ignored") + (m.marked ? " marked" : "") +
+             (m.village_only ? " villages" : "") + (m.common ? " common" : "") + (m.typo ? " typo" : "") +
+             (m.reporter ? " reporter" : "") + (m.span ? " span" : "") + (m.proper ? " proper" : "") +
+             " n=" + std::to_string(m.size()) + ":";
+      for (auto i = m.begin; i < m.end && i < m.begin + 4; ++i)
+        out += " " + t_.at(s_.cands[i]).code + " " + std::string(t_.at(s_.cands[i]).name);
+      out += "] ";
+    }
+    out += "=> " + (r ? t_.at(r.unit).code : std::string("null"));
+    return out;
+  }
+
+  resolution run(const place_input& in) {
+    s_.buf.clear();
+    s_.words.clear();
+    s_.tokens.clear();
+    s_.cands.clear();
+    s_.mentions.clear();
+    s_.buf.reserve(in.location.size() + in.title.size() + in.body.size() + 8);
+    split_words(in.location, s_.buf, s_.words, 0);
+    const auto field_words = s_.words.size();
+    const auto next_clause = [&] {
+      return static_cast<std::uint16_t>(s_.words.empty() ? 1 : s_.words.back().clause + 2);
+    };
+    split_words(in.title, s_.buf, s_.words, next_clause());
+    split_words(in.body, s_.buf, s_.words, next_clause());
+    for (std::size_t i = 0; i < s_.words.size(); ++i) add_token(s_.words[i], i < field_words);
+    scan();
+    return decide();
+  }
+
+ private:
+  [[nodiscard]] bool is_name(std::string_view w) const {
+    return !names_.exact(name_index::extend(name_index::start, w)).empty();
+  }
+
+  void push(std::string_view text, const word& w, bool field) {
+    s_.tokens.push_back({text, w.clause, lx_.roles(text), field, w.hashtag || w.capital, w.dash_before,
+                         w.sentence_before});
+  }
+
+  void add_token(const word& w, bool field) {
+    if (const auto* a = lx_.alias(w.text)) {
+      for (const auto& x : *a) push(x, w, field);
+      return;
+    }
+    // Glued level words: "kabmojokerto", "#KecSukarame" typed as one word.
+    if (!lx_.roles(w.text) && !is_name(w.text)) {
+      for (auto p : glued_prefixes) {
+        if (w.text.size() < p.size() + 4 || !w.text.starts_with(p)) continue;
+        const auto rest = w.text.substr(p.size());
+        const auto* a = lx_.alias(rest);
+        if (!a && !is_name(rest)) continue;
+        push(p, w, field);
+        if (a)
+          for (const auto& x : *a) push(x, w, field);
+        else
+          push(rest, w, field);
+        return;
+      }
+    }
+    push(w.text, w, field);
+  }
+
+  // The longest run of words from `i` that is a name: its length (0 = none) and hash.
+  [[nodiscard]] std::pair<std::size_t, std::uint64_t> longest_name(std::size_t i) const {
+    const auto& tk = s_.tokens;
+    std::size_t best = 0;
+    std::uint64_t best_hash = 0;
+    auto h = name_index::start;
+    for (std::size_t n = 1; n <= max_words_in_name && i + n <= tk.size(); ++n) {
+      const auto& w = tk[i + n - 1];
+      if (w.clause != tk[i].clause || w.field != tk[i].field) break;
+      h = name_index::extend(h, w.text);
+      if (!names_.exact(h).empty()) best = n, best_hash = h;
+    }
+    return {best, best_hash};
+  }
+
+  // Whether a name of the level that `roles` names starts at `i` ("kota" + "batu" = Kota Batu).
+  [[nodiscard]] bool level_name_at(std::size_t i, std::uint16_t roles) const {
+    if (i >= s_.tokens.size() || s_.tokens[i].clause != s_.tokens[i - 1].clause) return false;
+    const auto [n, h] = longest_name(i);
+    if (!n) return false;
+    for (auto id : names_.exact(h))
+      if (level_matches(t_.at(id), roles)) return true;
+    return false;
+  }
+
+  void scan() {
+    const auto& tk = s_.tokens;
+    std::uint16_t pending = 0;  // level words waiting for a name
+    int skip = 0;               // words still to skip after a street/shop/person word
+    context cx;
+    bool between = false;  // "antara" seen: its "dan" joins two ends
+    constexpr auto none = static_cast<std::size_t>(-1);
+    std::size_t last_end = none;  // the token after the last mention
+    for (std::size_t i = 0; i < tk.size();) {
+      const auto& t = tk[i];
+      if (t.dash_before && last_end == i) cx.route = true;
+      if (t.sentence_before) {
+        cx.reporter = cx.route = cx.near = between = false;
+      }
+      if (i > 0 && tk[i - 1].clause != t.clause) {
+        skip = 0;
+        pending = 0;
+        cx.reporter = cx.route = cx.near = between = false;
+        if (tk[i - 1].field != t.field) cx.cue = 1;
+      }
+      std::size_t best = 0;
+      std::uint64_t best_hash = 0;
+      // A street, shop or person word starts no name, unless a level word came before it
+      // ("Kab. Banjar" is a regency; "banjar" alone is a Balinese hamlet).
+      if (pending || !(t.roles & (role_below | role_not_place | role_stop))) {
+        std::tie(best, best_hash) = longest_name(i);
+        // A level word alone is its role ("kota", "desa"), even where a village bears its name;
+        // and "Kota Batu" is the city Batu, not the villages called "Kota Batu".
+        if (best >= 1 && (t.roles & level_roles) && (best == 1 || level_name_at(i + 1, t.roles & level_roles)))
+          best = 0;
+        else if (best == 1 && (t.roles & ~role_common))
+          best = 0;
+      }
+      if (best) {
+        if (skip > 0 && !pending) {
+          --skip;  // a street, shop or person named after a place
+        } else {
+          const bool common = best == 1 && (t.roles & role_common);
+          add_mention(names_.exact(best_hash), pending, common, false, i, i + best, cx);
+          last_end = i + best;
+          skip = 0;
+          cx.route = cx.near = false;
+        }
+        pending = 0;
+        i += best;
+        continue;
+      }
+      const auto r = t.roles;
+      const auto r2 = lx_.roles2(t.text);
+      ++i;
+      if (r & level_roles) {
+        pending |= r & level_roles;
+        skip = 0;
+        continue;
+      }
+      pending = 0;
+      if (r & (role_below | role_not_place)) {
+        skip = 3;
+        continue;
+      }
+      if (r & role_stop) skip = 0;
+      if ((r & role_route) && last_end != none && i - 1 <= last_end + 1) cx.route = true;
+      if (r & role_between) between = true;
+      if (between && (r2 & role2_between_end)) cx.route = true, between = false;
+      if (r2 & role2_near) cx.near = true;
+      if (!t.field) {
+        const bool self_beside =
+            (i < tk.size() && (tk[i].roles & role_self)) || (i >= 2 && (tk[i - 2].roles & role_self));
+        if ((r & role_reporter) || ((r & role_reporter_pair) && self_beside)) cx.reporter = true, cx.cue = 1;
+        if (r & role_problem) cx.cue = problem_weight, cx.reporter = false;
+        if (r & role_contrast) cx.reporter = false;
+      }
+      if (r & ~role_common) continue;
+      if (skip > 0) {
+        --skip;
+        continue;
+      }
+      if (const auto end = typo_mention(i - 1, cx)) {
+        last_end = end;
+        cx.route = cx.near = false;
+        i = end;
+      }
+    }
+  }
+
+  // An unknown word, or two (a name split by a space: "pelabuhan ratu" for Palabuhanratu):
+  // a province, regency or district with one letter wrong? The token after it, or 0.
+  std::size_t typo_mention(std::size_t i, const context& cx) {
+    const auto& tk = s_.tokens;
+    const auto& t = tk[i];
+    if (t.text.front() >= '0' && t.text.front() <= '9') return 0;
+    if (i + 1 < tk.size() && tk[i + 1].clause == t.clause && tk[i + 1].field == t.field &&
+        !(tk[i + 1].roles & ~role_common) && t.text.size() + tk[i + 1].text.size() >= min_typo_alone) {
+      s_.glue.assign(t.text);
+      s_.glue.append(tk[i + 1].text);
+      s_.near.clear();
+      names_.near(s_.glue, s_.near);
+      if (!s_.near.empty()) {
+        add_mention(s_.near, 0, false, true, i, i + 2, cx);
+        return i + 2;
+      }
+    }
+    if (t.text.size() < min_typo_letters) return 0;
+    s_.near.clear();
+    names_.near(t.text, s_.near);
+    if (s_.near.empty()) return 0;
+    add_mention(s_.near, 0, false, true, i, i + 1, cx);
+    return i + 1;
+  }
+
+  void add_mention(std::span<const unit_id> ids, std::uint16_t pending, bool common, bool typo, std::size_t first,
+                   std::size_t end, const context& cx) {
+    if (s_.mentions.size() >= max_mentions) return;
+    const auto& t = s_.tokens[first];
+    mention m;
+    m.first_token = static_cast<std::uint32_t>(first);
+    m.end_token = static_cast<std::uint32_t>(end);
+    m.field = t.field;
+    m.typo = typo;
+    m.proper = t.capital;
+    m.reporter = cx.reporter && !t.field;
+    for (auto k = first; k < end; ++k) m.key_letters += static_cast<std::uint32_t>(s_.tokens[k].text.size());
+    m.begin = static_cast<std::uint32_t>(s_.cands.size());
+    bool weak = false;
+    if (pending) {
+      for (auto id : ids)
+        if (level_matches(t_.at(id), pending)) s_.cands.push_back(id);
+      weak = s_.cands.size() == m.begin;
+      m.marked = !weak;
+    }
+    if (!m.marked) {
+      // Unmarked: a name that is a unit and also a unit inside it ("Ubud" the district and
+      // its village) is the larger one; a name that is a province or regency is that, not
+      // the villages that bear it elsewhere ("Surabaya" is the city, not the kelurahan
+      // Surabaya in Bandar Lampung).
+      bool has_upper = false;
+      for (auto id : ids) has_upper |= t_.at(id).lvl <= level::regency;
+      for (auto id : ids) {
+        if (has_upper && t_.at(id).lvl == level::village) continue;
+        bool nested = false;
+        for (auto p = t_.at(id).parent; p != no_unit && !nested; p = t_.at(p).parent)
+          nested = std::binary_search(ids.begin(), ids.end(), p);
+        if (!nested) s_.cands.push_back(id);
+      }
+    }
+    m.end = static_cast<std::uint32_t>(s_.cands.size());
+    if (m.end == m.begin) return;
+    m.village_only = !m.marked;
+    for (auto i = m.begin; i < m.end && m.village_only; ++i) m.village_only = t_.at(s_.cands[i]).lvl == level::village;
+    m.common = common || m.size() > max_candidates;
+    m.weight = (m.field ? field_weight : cx.cue) * (weak ? weak_weight : 1.0f) * (typo ? typo_weight : 1.0f) *
+               (cx.near ? near_weight : 1.0f);
+    if (cx.route && !s_.mentions.empty() && !s_.mentions.back().span && merge_span(m)) return;
+    s_.mentions.push_back(m);
+  }
+
+  // The two ends of a stretch ("Cisarua sampai Tugu Utara", "antara Adiwerna dan Slawi",
+  // "Curup - Kepahiang") are one mention: the smallest unit holding both ends. False when
+  // the ends are in different provinces (two places, not one stretch).
+  bool merge_span(const mention& far) {
+    auto& near = s_.mentions.back();
+    auto& merged = s_.merged;
+    merged.clear();
+    for (auto i = near.begin; i < near.end; ++i)
+      for (auto j = far.begin; j < far.end; ++j) {
+        const auto u = t_.common_ancestor(s_.cands[i], s_.cands[j]);
+        if (u != no_unit) merged.push_back(u);
+      }
+    if (merged.empty()) return false;
+    std::sort(merged.begin(), merged.end());
+    merged.erase(std::unique(merged.begin(), merged.end()), merged.end());
+    // The readings where the ends lie closest together: a unit that holds another reading
+    // is a looser one (units are sorted by code, so a unit's descendants follow it).
+    std::erase_if(merged, [&](unit_id u) {
+      const auto next = std::upper_bound(merged.begin(), merged.end(), u);
+      return next != merged.end() && t_.contains(u, *next);
+    });
+    // The near end's candidates are followed only by the far end's: replace both.
+    s_.cands.resize(near.begin);
+    s_.cands.insert(s_.cands.end(), merged.begin(), merged.end());
+    near.end = static_cast<std::uint32_t>(s_.cands.size());
+    near.end_token = far.end_token;
+    near.weight = std::max(near.weight, far.weight);
+    near.span = true;
+    near.marked = near.marked || far.marked;
+    near.common = near.common && far.common;
+    near.typo = near.typo && far.typo;
+    near.village_only = false;
+    near.proper = near.proper || far.proper;
+    near.reporter = near.reporter && far.reporter;
+    return true;
+  }
+
+  scored* find(unit_id u) {
+    auto it = std::lower_bound(s_.units.begin(), s_.units.end(), u,
+                               [](const scored& a, unit_id b) { return a.unit < b; });
+    return it != s_.units.end() && it->unit == u ? &*it : nullptr;
+  }
+
+  resolution decide() {
+    auto& ms = s_.mentions;
+    if (ms.empty()) return {};
+    // Every unit some mention may be, with the mentions that may be it.
+    s_.units.clear();
+    for (std::size_t k = 0; k < ms.size(); ++k)
+      for (auto i = ms[k].begin; i < ms[k].end; ++i) s_.units.push_back({s_.cands[i], std::uint64_t{1} << k, 0});
+    std::sort(s_.units.begin(), s_.units.end(), [](const scored& a, const scored& b) { return a.unit < b.unit; });
+    std::size_t out = 0;
+    for (std::size_t i = 0; i < s_.units.size(); ++i) {
+      if (out > 0 && s_.units[out - 1].unit == s_.units[i].unit) s_.units[out - 1].own |= s_.units[i].own;
+      else s_.units[out++] = s_.units[i];
+    }
+    s_.units.resize(out);
+    std::uint64_t agreeing = 0;     // mentions inside or around another's regency or district
+    std::uint64_t in_district = 0;  // mentions inside another's district
+    for (auto& u : s_.units) {
+      std::uint64_t strong = 0, district = 0;
+      for (auto p = t_.at(u.unit).parent; p != no_unit; p = t_.at(p).parent) {
+        const auto* a = find(p);
+        if (!a) continue;
+        u.up |= a->own;
+        if (t_.at(p).lvl >= level::regency) strong |= a->own;
+        if (t_.at(p).lvl == level::district) district |= a->own;
+      }
+      strong &= ~u.own;
+      district &= ~u.own;
+      if (strong) agreeing |= u.own | strong;
+      if (district) in_district |= u.own;
+    }
+
+    // Which mentions count. An ordinary word counts only after a level word ("desa Baru").
+    // A name that is only villages, or a near miss of a district, counts when a regency or
+    // district named beside it agrees (it lies inside it): alone it is too likely a word, a
+    // namesake or a person (a village name, even a unique one, is often an ordinary word).
+    std::uint64_t counted = 0, counted_not_reporter = 0;
+    for (std::size_t k = 0; k < ms.size(); ++k) {
+      auto& m = ms[k];
+      const auto bit = std::uint64_t{1} << k;
+      const bool agrees = agreeing & bit;
+      bool upper = false;  // may be a province or regency
+      for (auto i = m.begin; i < m.end; ++i) upper |= t_.at(s_.cands[i]).lvl <= level::regency;
+      bool ok;
+      if (m.common) ok = m.marked;
+      else if (m.typo) ok = agrees || (!flag("NO_R2") && upper && m.size() == 1 && m.key_letters >= min_typo_alone);
+      else if (m.marked || upper || m.span) ok = true;
+      else if (m.village_only) ok = agrees && ((m.proper && !flag("NO_R3")) || (in_district & bit));
+      else ok = (m.proper && !flag("NO_R1")) || agrees;  // a district: written as a name, or agreed
+      m.participates = ok;
+      if (ok) counted |= bit;
+      if (ok && !m.reporter) counted_not_reporter |= bit;
+    }
+    // The reporter's home or work counts only when nothing else is named.
+    if (counted_not_reporter) counted = counted_not_reporter;
+    if (!counted) return {};
+
+    std::array<float, max_mentions> w{};
+    for (std::size_t k = 0; k < ms.size(); ++k) w[k] = ms[k].weight;
+    const auto score = [&](const scored& u) {
+      float s = 0;
+      for (auto bits = (u.own | u.up) & counted; bits; bits &= bits - 1) s += w[std::countr_zero(bits)];
+      return s;
+    };
+    float best = 0;
+    for (const auto& u : s_.units)
+      if (u.own & counted) best = std::max(best, score(u));
+    unit_id answer = no_unit;
+    bool first = true, from_field = false;
+    for (const auto& u : s_.units) {
+      if (!(u.own & counted) || score(u) < best - margin()) continue;
+      answer = first ? u.unit : t_.common_ancestor(answer, u.unit);
+      first = false;
+      for (auto bits = (u.own | u.up) & counted; bits; bits &= bits - 1) from_field |= ms[std::countr_zero(bits)].field;
+      if (answer == no_unit) return {};
+    }
+    return {answer, from_field ? source::location : source::text};
+  }
+
+  const region_table& t_;
+  const lexicon& lx_;
+  const name_index& names_;
+  scratch& s_;
+};
+
+}  // namespace
+
+resolver::resolver(const region_table& table, const lexicon& words) : table_(table), words_(words), names_(table) {}
+
+std::string resolver::explain(const place_input& in) const {
+  thread_local scratch s;
+  return reading(table_, words_, names_, s).explain(in);
+}
+
+resolution resolver::resolve(const place_input& in) const {
+  thread_local scratch s;
+  return reading(table_, words_, names_, s).run(in);
+}
+
+}  // namespace lapor::region

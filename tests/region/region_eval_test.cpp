@@ -1,0 +1,98 @@
+// Evaluation of the region resolver on tests/data/region/region_cases.jsonl: 539 location
+// texts from all 38 provinces, written and labelled by a session that never saw the resolver
+// (tests/data/region/README.md). Cases are split in halves: `tune` may be studied while
+// improving the resolver; `test` is frozen and its cases are never printed here, only its
+// rates, so nobody tunes on it by accident.
+//
+// Per split: exact (the expected code), too shallow (an ancestor of the expected code, or
+// nothing where something was expected), wrong (a code that is not the expected one nor an
+// ancestor of it: a guess, a deeper guess, or a code where null was expected).
+// Fails when the frozen half has more than 2% wrong or less than 85% exact.
+// LAPOR_REGION_SHOW=1 prints every tune case that is not exact.
+#include <doctest/doctest.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <string>
+
+#include <boost/json/parse.hpp>
+#include <boost/json/value.hpp>
+
+#include "gateway/region/resolver.h"
+
+using namespace lapor::region;
+
+namespace {
+
+std::filesystem::path cases_path() {
+  const char* src = std::getenv("LAPOR_SOURCE_DIR");
+  return std::filesystem::path(src ? src : LAPOR_SOURCE_DIR) / "tests/data/region/region_cases.jsonl";
+}
+
+std::optional<double> number(const boost::json::value* v) {
+  if (v == nullptr || v->is_null()) return std::nullopt;
+  return v->to_number<double>();
+}
+
+struct tally {
+  int exact = 0, shallow = 0, wrong = 0, total = 0;
+  [[nodiscard]] double rate(int n) const { return total ? static_cast<double>(n) / total : 0; }
+};
+
+}  // namespace
+
+TEST_CASE("region cases: exact >= 85% and wrong <= 2% on the frozen half") {
+  std::ifstream in(cases_path());
+  REQUIRE_MESSAGE(in.good(), "cannot read " << cases_path());
+  const auto& r = resolver::embedded();
+  const auto& t = r.table();
+  const bool show = std::getenv("LAPOR_REGION_SHOW") != nullptr;
+  std::map<std::string, tally> splits;
+  std::map<std::string, tally> categories;  // tune half only
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.empty()) continue;
+    const auto c = boost::json::parse(line).as_object();
+    const std::string split(c.at("split").as_string());
+    const std::string location(c.at("location").as_string()), title(c.at("title").as_string()),
+        body(c.at("body").as_string());
+    place_input input{location, title, body, number(c.if_contains("lat")), number(c.if_contains("lon"))};
+    const auto got = r.resolve(input);
+    const auto& e = c.at("expect").as_object();
+    const std::string want = e.at("code").is_null() ? "" : std::string(e.at("code").as_string());
+    const std::string have = got ? t.at(got.unit).code : "";
+    auto& s = splits[split];
+    ++s.total;
+    int* bucket = &s.wrong;
+    if (have == want) bucket = &s.exact;
+    else if (have.empty() || (!want.empty() && want.starts_with(have + "."))) bucket = &s.shallow;
+    ++*bucket;
+    if (split == "tune") {
+      auto& k = categories[std::string(c.at("case").as_string())];
+      ++k.total;
+      if (bucket == &s.exact) ++k.exact;
+      else if (bucket == &s.shallow) ++k.shallow;
+      else ++k.wrong;
+      if (show && have != want)
+        std::printf("  %s %-8s %-16s want %-14s got %-14s | %s | %s %s\n", std::string(c.at("id").as_string()).c_str(),
+                    bucket == &s.wrong ? "WRONG" : "shallow", std::string(c.at("case").as_string()).c_str(),
+                    want.empty() ? "null" : want.c_str(), have.empty() ? "null" : have.c_str(), location.c_str(),
+                    title.c_str(), body.c_str());
+      if (show && have != want) std::printf("      %s\n", r.explain(input).c_str());
+    }
+  }
+  if (show)
+    for (const auto& [name, k] : categories)
+      std::printf("  tune %-16s n=%3d exact %.2f shallow %.2f wrong %.2f\n", name.c_str(), k.total, k.rate(k.exact),
+                  k.rate(k.shallow), k.rate(k.wrong));
+  for (const auto& [name, s] : splits)
+    std::printf("region %-4s n=%d: exact %.3f, too shallow %.3f, wrong %.3f\n", name.c_str(), s.total, s.rate(s.exact),
+                s.rate(s.shallow), s.rate(s.wrong));
+  const auto& frozen = splits["test"];
+  REQUIRE(frozen.total >= 250);
+  CHECK(frozen.rate(frozen.exact) >= 0.85);
+  CHECK(frozen.rate(frozen.wrong) <= 0.02);
+}
