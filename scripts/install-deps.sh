@@ -16,3 +16,7 @@ command -v npm >/dev/null || apt-get install -y --no-install-recommends npm
 apt-get install -y --no-install-recommends kannel
 # libFuzzer targets (CTest libfuzzer_short; tests/fuzz/run_fuzzers.sh): clang and its compiler-rt.
 apt-get install -y --no-install-recommends clang-14 libclang-rt-14-dev
+# Kemendagri region codes for the region resolver: the npm package idn-area-data (ODbL), pinned
+# with its integrity hash in data/region/package-lock.json. A newer dataset is a version bump
+# in data/region/package.json (then `npm install` there to refresh the lockfile).
+npm ci --prefix "$(dirname "$0")/../data/region" --ignore-scripts --no-audit --no-fund

@@ -63,19 +63,21 @@ std::optional<lexicon> lexicon::parse(std::string_view text, std::string& error)
       auto from = words_of(rest.substr(0, eq));
       auto to = words_of(rest.substr(eq + 1));
       if (from.size() != 1 || to.empty()) return bad("an alias is one word for one or more words");
-      if (!lx.aliases_.emplace(std::move(from.front()), std::move(to)).second) return bad("alias defined twice");
+      auto& e = lx.words_[std::move(from.front())];
+      if (!e.alias.empty()) return bad("alias defined twice");
+      e.alias = std::move(to);
       continue;
     }
     if (role == "between_end" || role == "near") {
       const std::uint8_t bit = role == "near" ? role2_near : role2_between_end;
-      for (auto& w : words_of(rest)) lx.roles2_[std::move(w)] |= bit;
+      for (auto& w : words_of(rest)) lx.words_[std::move(w)].roles2 |= bit;
       continue;
     }
     std::uint16_t bits = 0;
     for (const auto& r : role_names)
       if (r.name == role) bits = r.bits;
     if (!bits) return bad("unknown role '" + std::string(role) + "'");
-    for (auto& w : words_of(rest)) lx.roles_[std::move(w)] |= bits;
+    for (auto& w : words_of(rest)) lx.words_[std::move(w)].roles |= bits;
   }
   return lx;
 }

@@ -37,9 +37,14 @@ enum role : std::uint16_t {
 enum role2 : std::uint8_t { role2_between_end = 1, role2_near = 2 };
 inline constexpr std::uint16_t level_roles = role_province | role_regency | role_city | role_district | role_village;
 
+// FNV-1a: the words are short, and this runs for every word of every complaint.
 struct string_hash {
   using is_transparent = void;
-  std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+  std::size_t operator()(std::string_view s) const noexcept {
+    std::uint64_t h = 14695981039346656037ull;
+    for (unsigned char c : s) h = (h ^ c) * 1099511628211ull;
+    return static_cast<std::size_t>(h ^ (h >> 32));
+  }
 };
 
 class lexicon {
@@ -50,25 +55,32 @@ class lexicon {
   // data/region/lexicon-id.txt as built into the binary. Throws at start-up if broken.
   [[nodiscard]] static const lexicon& embedded();
 
+  // Everything the lexicon says about one word, in one lookup (the resolver asks per word).
+  struct entry {
+    std::uint16_t roles = 0;
+    std::uint8_t roles2 = 0;
+    std::vector<std::string> alias;  // empty: not a short form
+  };
+  [[nodiscard]] const entry* find(std::string_view word) const noexcept {
+    auto it = words_.find(word);
+    return it == words_.end() ? nullptr : &it->second;
+  }
   [[nodiscard]] std::uint16_t roles(std::string_view word) const noexcept {
-    auto it = roles_.find(word);
-    return it == roles_.end() ? 0 : it->second;
+    const auto* e = find(word);
+    return e ? e->roles : 0;
   }
   [[nodiscard]] std::uint8_t roles2(std::string_view word) const noexcept {
-    auto it = roles2_.find(word);
-    return it == roles2_.end() ? 0 : it->second;
+    const auto* e = find(word);
+    return e ? e->roles2 : 0;
   }
   // The words a short form stands for; nullptr when `word` is none.
   [[nodiscard]] const std::vector<std::string>* alias(std::string_view word) const noexcept {
-    auto it = aliases_.find(word);
-    return it == aliases_.end() ? nullptr : &it->second;
+    const auto* e = find(word);
+    return e && !e->alias.empty() ? &e->alias : nullptr;
   }
-  [[nodiscard]] std::size_t alias_count() const noexcept { return aliases_.size(); }
 
  private:
-  std::unordered_map<std::string, std::uint16_t, string_hash, std::equal_to<>> roles_;
-  std::unordered_map<std::string, std::uint8_t, string_hash, std::equal_to<>> roles2_;
-  std::unordered_map<std::string, std::vector<std::string>, string_hash, std::equal_to<>> aliases_;
+  std::unordered_map<std::string, entry, string_hash, std::equal_to<>> words_;
 };
 
 }  // namespace lapor::region

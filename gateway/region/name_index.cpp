@@ -56,8 +56,10 @@ std::string joined(const std::vector<std::string>& ws) {
 
 }  // namespace
 
-std::vector<std::string> name_keys(std::string_view official, level lvl) {
-  std::vector<std::string> keys;
+// The word lists a name is known by: each side of a slash, prefixes stripped, number
+// words also as digits, a "Kepulauan X" regency also as X.
+std::vector<std::vector<std::string>> name_word_lists(std::string_view official, level lvl) {
+  std::vector<std::vector<std::string>> lists;
   std::vector<std::string_view> parts{official};
   if (official.find('/') != std::string_view::npos) {
     for (std::size_t p = 0; p <= official.size();) {
@@ -87,30 +89,54 @@ std::vector<std::string> name_keys(std::string_view official, level lvl) {
       (void)(strip({"daerah", "khusus", "ibukota"}) || strip({"daerah", "istimewa"}));
     }
     if (w.empty()) continue;
-    keys.push_back(joined(w));
+    lists.push_back(w);
     // "Kepulauan Tanimbar" is called Tanimbar, "Kepulauan Mentawai" Mentawai.
     if (lvl == level::regency && w.size() >= 2 && w.front() == "kepulauan") {
-      auto rest = std::vector<std::string>(w.begin() + 1, w.end());
-      if (joined(rest).size() >= 4) keys.push_back(joined(rest));
+      std::vector<std::string> rest(w.begin() + 1, w.end());
+      if (joined(rest).size() >= 4) lists.push_back(std::move(rest));
     }
     bool changed = false;
     auto digits = with_digits(w, changed);
-    if (changed) keys.push_back(joined(digits));
+    if (changed) lists.push_back(std::move(digits));
   }
+  return lists;
+}
+
+std::vector<std::string> name_keys(std::string_view official, level lvl) {
+  std::vector<std::string> keys;
+  for (const auto& w : name_word_lists(official, lvl)) keys.push_back(joined(w));
   std::sort(keys.begin(), keys.end());
   keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
   std::erase(keys, std::string());
   return keys;
 }
 
+// The concatenated first words of a name's keys ("tanjung" for "Tanjung Priok"), for
+// name_index::starts_name. Computed from the same words as name_keys.
+std::vector<std::string> word_prefixes(std::string_view official, level lvl) {
+  std::vector<std::string> out;
+  for (const auto& ws : name_word_lists(official, lvl)) {
+    std::string k;
+    for (std::size_t i = 0; i + 1 < ws.size(); ++i) {
+      k += ws[i];
+      out.push_back(k);
+    }
+  }
+  return out;
+}
+
 name_index::name_index(const region_table& t) {
-  std::vector<std::pair<std::uint64_t, unit_id>> exact, deleted;
+  std::vector<std::pair<std::uint64_t, unit_id>> exact, deleted, prefixes;
   exact.reserve(t.size() * 11 / 10);
   keys_.resize(t.size());
   for (unit_id id = 0; id < t.size(); ++id) {
     const auto& u = t.at(id);
     const auto keys = name_keys(u.name, u.lvl);
-    for (const auto& k : keys) exact.emplace_back(extend(start, k), id);
+    for (const auto& k : keys) {
+      exact.emplace_back(extend(start, k), id);
+      prefixes.emplace_back(extend(start, k), 0);
+    }
+    for (const auto& p : word_prefixes(u.name, u.lvl)) prefixes.emplace_back(extend(start, p), 0);
     if (u.lvl == level::village || keys.empty()) continue;
     keys_[id] = keys.front();
     for (const auto& k : keys) {
@@ -122,8 +148,30 @@ name_index::name_index(const region_table& t) {
       }
     }
   }
+  const auto filter_of = [](filter& f, const std::vector<std::pair<std::uint64_t, unit_id>>& entries) {
+    std::vector<std::uint64_t> hs;
+    hs.reserve(entries.size());
+    for (const auto& e : entries) hs.push_back(e.first);
+    f.build(hs);
+  };
+  filter_of(exact_filter_, exact);
+  filter_of(deleted_filter_, deleted);
+  filter_of(prefix_filter_, prefixes);
   build(exact_, exact);
   build(deleted_, deleted);
+}
+
+void name_index::filter::build(const std::vector<std::uint64_t>& hashes) {
+  // ~10 bits per distinct key: with 6 probes in one block, about 1% false positives.
+  std::vector<std::uint64_t> hs = hashes;
+  std::sort(hs.begin(), hs.end());
+  hs.erase(std::unique(hs.begin(), hs.end()), hs.end());
+  blocks_.assign(std::max<std::size_t>(1, hs.size() * 10 / 512 + 1), {});
+  for (auto h : hs) {
+    const auto m = mixed(h);
+    auto& b = blocks_[(m >> 40) % blocks_.size()];
+    for (int k = 0; k < 6; ++k) b[(m >> (9 * k)) & 7] |= std::uint64_t{1} << ((m >> (9 * k + 3)) & 63);
+  }
 }
 
 void name_index::build(table& t, std::vector<std::pair<std::uint64_t, unit_id>>& entries) {
@@ -185,14 +233,15 @@ void name_index::near(std::string_view w, std::vector<unit_id>& out) const {
       if (keys_[id].size() >= 6 && within_one_edit(w, keys_[id])) out.push_back(id);
   };
   take(deleted(extend(start, w)));  // w lacks a letter
-  std::string d(w);
+  auto prefix = start;              // hash of w[0, i)
   for (std::size_t i = 0; i < w.size(); ++i) {
-    if (i > 0 && w[i] == w[i - 1]) continue;  // deleting either of a double letter is the same
-    d.assign(w.substr(0, i));
-    d.append(w.substr(i + 1));
-    const auto h = extend(start, d);
-    take(exact(h));    // w has a letter too many
-    take(deleted(h));  // a letter changed, or two swapped
+    // Deleting either letter of a double gives the same word: once is enough.
+    if (i == 0 || w[i] != w[i - 1]) {
+      const auto h = extend(prefix, w.substr(i + 1));  // w without its letter i
+      take(exact(h));    // w has a letter too many
+      take(deleted(h));  // a letter changed, or two swapped
+    }
+    prefix = extend(prefix, w.substr(i, 1));
   }
   std::sort(out.begin() + static_cast<std::ptrdiff_t>(first), out.end());
   out.erase(std::unique(out.begin() + static_cast<std::ptrdiff_t>(first), out.end()), out.end());

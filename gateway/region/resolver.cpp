@@ -34,7 +34,8 @@ inline float margin() { static float m = std::getenv("LAPOR_M") ? std::atof(std:
 constexpr std::size_t max_words_in_name = 5;
 constexpr std::size_t max_candidates = 256;  // more is no place at all
 constexpr std::size_t max_mentions = 64;     // mentions are bits of a 64-bit mask
-constexpr std::size_t min_typo_letters = 6;
+constexpr std::size_t min_typo_letters = 7;  // "typos of one letter in long names"
+constexpr std::size_t min_glued_typo_letters = 10;
 constexpr std::size_t min_typo_alone = 7;  // a regency or province misspelt counts alone from here
 
 struct token {
@@ -45,6 +46,7 @@ struct token {
   bool capital = false;      // capitalised or a hashtag: written as a name, or a sentence's first word
   bool dash_before = false;  // "Curup - Kepahiang"
   bool sentence_before = false;
+  std::uint8_t roles2 = 0;
 };
 
 struct mention {
@@ -84,6 +86,17 @@ struct scratch {
 
 constexpr std::array<std::string_view, 10> glued_prefixes = {"kabupaten", "kecamatan", "kelurahan", "provinsi", "kab",
                                                              "kota",      "kec",       "kel",       "desa",     "prov"};
+
+// Indonesian verbs and pronoun forms (diperbaiki, berlubang, tertutup, menumpuk, rusaknya,
+// laporkan): almost no unit name has these affixes (a few dozen of 6,000 long names do), and
+// they are most of the long words of a complaint, so they are not tried as misspelt names.
+bool inflected(std::string_view w) {
+  for (auto p : {"di", "ber", "ter", "mem", "men", "meng", "peng"})
+    if (w.starts_with(p)) return true;
+  for (auto x : {"nya", "kan", "lah", "pun"})
+    if (w.ends_with(x)) return true;
+  return false;
+}
 
 bool level_matches(const unit& u, std::uint16_t roles) {
   switch (u.lvl) {
@@ -151,18 +164,20 @@ class reading {
     return !names_.exact(name_index::extend(name_index::start, w)).empty();
   }
 
-  void push(std::string_view text, const word& w, bool field) {
-    s_.tokens.push_back({text, w.clause, lx_.roles(text), field, w.hashtag || w.capital, w.dash_before,
-                         w.sentence_before});
+  void push(std::string_view text, const word& w, bool field, const lexicon::entry* e) {
+    s_.tokens.push_back({text, w.clause, e ? e->roles : std::uint16_t{0}, field, w.hashtag || w.capital,
+                         w.dash_before, w.sentence_before, e ? e->roles2 : std::uint8_t{0}});
   }
+  void push(std::string_view text, const word& w, bool field) { push(text, w, field, lx_.find(text)); }
 
   void add_token(const word& w, bool field) {
-    if (const auto* a = lx_.alias(w.text)) {
-      for (const auto& x : *a) push(x, w, field);
+    const auto* e = lx_.find(w.text);
+    if (e && !e->alias.empty()) {
+      for (const auto& x : e->alias) push(x, w, field);
       return;
     }
     // Glued level words: "kabmojokerto", "#KecSukarame" typed as one word.
-    if (!lx_.roles(w.text) && !is_name(w.text)) {
+    if (!e && w.text.size() >= 7 && !is_name(w.text)) {
       for (auto p : glued_prefixes) {
         if (w.text.size() < p.size() + 4 || !w.text.starts_with(p)) continue;
         const auto rest = w.text.substr(p.size());
@@ -176,7 +191,7 @@ class reading {
         return;
       }
     }
-    push(w.text, w, field);
+    push(w.text, w, field, e);
   }
 
   // The longest run of words from `i` that is a name: its length (0 = none) and hash.
@@ -190,6 +205,7 @@ class reading {
       if (w.clause != tk[i].clause || w.field != tk[i].field) break;
       h = name_index::extend(h, w.text);
       if (!names_.exact(h).empty()) best = n, best_hash = h;
+      if (!names_.starts_name(h)) break;
     }
     return {best, best_hash};
   }
@@ -252,7 +268,7 @@ class reading {
         continue;
       }
       const auto r = t.roles;
-      const auto r2 = lx_.roles2(t.text);
+      const auto r2 = t.roles2;
       ++i;
       if (r & level_roles) {
         pending |= r & level_roles;
@@ -294,9 +310,9 @@ class reading {
   std::size_t typo_mention(std::size_t i, const context& cx) {
     const auto& tk = s_.tokens;
     const auto& t = tk[i];
-    if (t.text.front() >= '0' && t.text.front() <= '9') return 0;
-    if (i + 1 < tk.size() && tk[i + 1].clause == t.clause && tk[i + 1].field == t.field &&
-        !(tk[i + 1].roles & ~role_common) && t.text.size() + tk[i + 1].text.size() >= min_typo_alone) {
+    if ((t.text.front() >= '0' && t.text.front() <= '9') || inflected(t.text)) return 0;
+    if (i + 1 < tk.size() && tk[i + 1].clause == t.clause && tk[i + 1].field == t.field && !t.roles &&
+        !tk[i + 1].roles && t.text.size() + tk[i + 1].text.size() >= min_glued_typo_letters) {
       s_.glue.assign(t.text);
       s_.glue.append(tk[i + 1].text);
       s_.near.clear();
@@ -317,6 +333,9 @@ class reading {
   void add_mention(std::span<const unit_id> ids, std::uint16_t pending, bool common, bool typo, std::size_t first,
                    std::size_t end, const context& cx) {
     if (s_.mentions.size() >= max_mentions) return;
+    // An ordinary word ("yang", "pasar") is a name only after a level word: no need to weigh
+    // the villages it could be.
+    if (common && !pending) return;
     const auto& t = s_.tokens[first];
     mention m;
     m.first_token = static_cast<std::uint32_t>(first);
