@@ -68,8 +68,8 @@ std::optional<lexicon> lexicon::parse(std::string_view text, std::string& error)
       e.alias = std::move(to);
       continue;
     }
-    if (role == "between_end" || role == "near") {
-      const std::uint8_t bit = role == "near" ? role2_near : role2_between_end;
+    if (role == "between_end" || role == "near" || role == "address") {
+      const std::uint8_t bit = role == "near" ? role2_near : role == "address" ? role2_address : role2_between_end;
       for (auto& w : words_of(rest)) lx.words_[std::move(w)].roles2 |= bit;
       continue;
     }

@@ -98,6 +98,16 @@ std::vector<std::vector<std::string>> name_word_lists(std::string_view official,
     bool changed = false;
     auto digits = with_digits(w, changed);
     if (changed) lists.push_back(std::move(digits));
+    // Roman numerals as digits too: "IV Koto" is written "4 Koto" (and the lexicon reads a
+    // citizen's "iv" as 4).
+    bool roman = false;
+    auto arabic = w;
+    for (auto& x : arabic) {
+      static constexpr std::string_view numerals[] = {"i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x"};
+      for (std::size_t n = 0; n < std::size(numerals); ++n)
+        if (x == numerals[n]) x = std::to_string(n + 1), roman = true;
+    }
+    if (roman) lists.push_back(std::move(arabic));
   }
   return lists;
 }
@@ -111,16 +121,16 @@ std::vector<std::string> name_keys(std::string_view official, level lvl) {
   return keys;
 }
 
-// The concatenated first words of a name's keys ("tanjung" for "Tanjung Priok"), for
+// The beginnings of a name's keys ("tanj", "tanjung" … for "Tanjung Priok"), for
 // name_index::starts_name. Computed from the same words as name_keys.
 std::vector<std::string> word_prefixes(std::string_view official, level lvl) {
+  // Every prefix of three letters or more, not only those at the dataset's word boundaries:
+  // "Demang-Lebardaun" is written "Demang Lebar Daun" too.
   std::vector<std::string> out;
   for (const auto& ws : name_word_lists(official, lvl)) {
-    std::string k;
-    for (std::size_t i = 0; i + 1 < ws.size(); ++i) {
-      k += ws[i];
-      out.push_back(k);
-    }
+    const auto k = joined(ws);
+    for (std::size_t n = 3; n < k.size(); ++n) out.push_back(k.substr(0, n));
+    if (!ws.empty() && ws.front().size() < 3) out.push_back(ws.front());
   }
   return out;
 }

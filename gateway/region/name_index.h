@@ -43,7 +43,10 @@ class name_index {
     return deleted_filter_.may_contain(h) ? lookup(deleted_, h) : std::span<const unit_id>{};
   }
   // The main key of a province, regency or district ("bogorbarat"); empty for villages.
-  [[nodiscard]] std::string_view key(unit_id id) const noexcept { return id < keys_.size() ? keys_[id] : ""; }
+  [[nodiscard]] std::string_view key(unit_id id) const noexcept {
+    if (id < keys_.size()) return keys_[id];
+    return {};
+  }
 
   // Units at most one edit (insertion, deletion, substitution, adjacent swap) from `word`,
   // among provinces, regencies and districts with keys of 6 letters or more. Appends to `out`.

@@ -100,7 +100,8 @@ void split_words(std::string_view s, std::string& buf, std::vector<word>& out, s
     // "rusak. Di Bogor" ends a sentence; "Kel. Sukajadi", "Jl. Mawar" abbreviate (short words).
     if (c == '.' && last_len >= 4 && (i >= s.size() || s[i] == ' ' || s[i] == '\n')) sentence = true;
     // A dash with a space beside it joins two places; "Lang-Lang" is one name.
-    if ((c == '-' || wide_dash) && (spaces > 0 || (i < s.size() && s[i] == ' '))) dash = true;
+    // An en or em dash always joins two ends ("Jayapura–Wamena").
+    if (wide_dash || (c == '-' && (spaces > 0 || (i < s.size() && s[i] == ' ')))) dash = true;
     if (k != cls::sep || c != '#') pending_hash = false;
     hashtag = false;
     // A full stop is not a clause end: "Kel. Sukajadi" and "Jl. Mawar" abbreviate with it.

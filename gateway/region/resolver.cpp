@@ -4,7 +4,6 @@
 #include <array>
 #include <bit>
 #include <cmath>
-#include <cstdlib>
 #include <tuple>
 
 #include "gateway/region/place_words.h"
@@ -29,8 +28,9 @@ constexpr float problem_weight = 2.0f;  // "kejadiannya di Karawang"
 constexpr float near_weight = 0.5f;     // "dekat Kopelma Darussalam": a landmark nearby
 constexpr float weak_weight = 0.5f;     // a level word that names no unit of that level
 constexpr float typo_weight = 0.8f;
-inline bool flag(const char* n) { return std::getenv(n) != nullptr; }
-inline float margin() { static float m = std::getenv("LAPOR_M") ? std::atof(std::getenv("LAPOR_M")) : 0.001f; return m; }
+constexpr float reporter_support = 0.2f;  // the reporter's own place, containing a named one
+// Readings whose scores differ by less than this are ties (sums of the weights above).
+constexpr float tie = 0.001f;
 constexpr std::size_t max_words_in_name = 5;
 constexpr std::size_t max_candidates = 256;  // more is no place at all
 constexpr std::size_t max_mentions = 64;     // mentions are bits of a 64-bit mask
@@ -210,10 +210,33 @@ class reading {
     return {best, best_hash};
   }
 
-  // Whether a name of the level that `roles` names starts at `i` ("kota" + "batu" = Kota Batu).
-  [[nodiscard]] bool level_name_at(std::size_t i, std::uint16_t roles) const {
-    if (i >= s_.tokens.size() || s_.tokens[i].clause != s_.tokens[i - 1].clause) return false;
-    const auto [n, h] = longest_name(i);
+  // "batu bara" (coal) is Kabupaten Batu Bara only after a level word.
+  [[nodiscard]] bool common_phrase(std::size_t i, std::size_t n) {
+    s_.glue.clear();
+    for (std::size_t k = i; k < i + n; ++k) s_.glue.append(s_.tokens[k].text);
+    return lx_.roles(s_.glue) & role_common;
+  }
+
+  // "Kec. Lembang": a level word after a level word is a name when it is one of that level.
+  [[nodiscard]] bool pending_names(std::uint16_t pending, std::uint64_t h) const {
+    if (!pending) return false;
+    for (auto id : names_.exact(h))
+      if (level_matches(t_.at(id), pending)) return true;
+    return false;
+  }
+
+  // At a level word that also begins a longer name: whether the level word reading wins.
+  // "Kota Batu" is the city Batu, not the villages called "Kota Batu"; but "Kampung Melayu"
+  // is the district of that name, not a village Melayu. The level word wins when it names a
+  // level above the village, the longer name is only villages, and a unit of its level
+  // follows it.
+  [[nodiscard]] bool prefer_level_word(std::size_t i, std::uint64_t long_hash) const {
+    const auto roles = s_.tokens[i].roles & level_roles & ~role_village;
+    if (!roles) return false;
+    for (auto id : names_.exact(long_hash))
+      if (t_.at(id).lvl != level::village) return false;
+    if (i + 1 >= s_.tokens.size() || s_.tokens[i + 1].clause != s_.tokens[i].clause) return false;
+    const auto [n, h] = longest_name(i + 1);
     if (!n) return false;
     for (auto id : names_.exact(h))
       if (level_matches(t_.at(id), roles)) return true;
@@ -231,6 +254,7 @@ class reading {
     for (std::size_t i = 0; i < tk.size();) {
       const auto& t = tk[i];
       if (t.dash_before && last_end == i) cx.route = true;
+      if (t.sentence_before || (i > 0 && tk[i - 1].clause != t.clause)) close_reporter_cue();
       if (t.sentence_before) {
         cx.reporter = cx.route = cx.near = between = false;
       }
@@ -243,21 +267,28 @@ class reading {
       std::size_t best = 0;
       std::uint64_t best_hash = 0;
       // A street, shop or person word starts no name, unless a level word came before it
-      // ("Kab. Banjar" is a regency; "banjar" alone is a Balinese hamlet).
+      // ("Kab. Banjar" is a regency; "banjar" alone is a Balinese hamlet) or the name has
+      // several words ("Pasar Minggu").
       if (pending || !(t.roles & (role_below | role_not_place | role_stop))) {
         std::tie(best, best_hash) = longest_name(i);
+      } else if (t.roles & role_not_place) {
+        std::tie(best, best_hash) = longest_name(i);
+        if (best < 2) best = 0;
+      }
+      if (best) {
         // A level word alone is its role ("kota", "desa"), even where a village bears its name;
         // and "Kota Batu" is the city Batu, not the villages called "Kota Batu".
-        if (best >= 1 && (t.roles & level_roles) && (best == 1 || level_name_at(i + 1, t.roles & level_roles)))
+        if (best >= 1 && (t.roles & level_roles) && !pending_names(pending, best_hash) &&
+            (best == 1 || prefer_level_word(i, best_hash)))
           best = 0;
-        else if (best == 1 && (t.roles & ~role_common))
+        else if (best == 1 && !pending && (t.roles & ~role_common))
           best = 0;
       }
       if (best) {
         if (skip > 0 && !pending) {
           --skip;  // a street, shop or person named after a place
         } else {
-          const bool common = best == 1 && (t.roles & role_common);
+          const bool common = best == 1 ? (t.roles & role_common) != 0 : common_phrase(i, best);
           add_mention(names_.exact(best_hash), pending, common, false, i, i + best, cx);
           last_end = i + best;
           skip = 0;
@@ -277,7 +308,9 @@ class reading {
       }
       pending = 0;
       if (r & (role_below | role_not_place)) {
-        skip = 3;
+        // "Jalan Curup - Kepahiang", "Jalan Trans Papua Jayapura–Wamena": a road named by its
+        // ends names places.
+        skip = route_ahead(i) ? 0 : 3;
         continue;
       }
       if (r & role_stop) skip = 0;
@@ -288,7 +321,13 @@ class reading {
       if (!t.field) {
         const bool self_beside =
             (i < tk.size() && (tk[i].roles & role_self)) || (i >= 2 && (tk[i - 2].roles & role_self));
-        if ((r & role_reporter) || ((r & role_reporter_pair) && self_beside)) cx.reporter = true, cx.cue = 1;
+        if ((r & role_reporter) || ((r & role_reporter_pair) && self_beside)) {
+          cx.reporter = true, cx.cue = 1;
+          if (r2 & role2_address) {
+            mentions_at_cue_ = s_.mentions.size();
+            reporter_cue_open_ = true;
+          }
+        }
         if (r & role_problem) cx.cue = problem_weight, cx.reporter = false;
         if (r & role_contrast) cx.reporter = false;
       }
@@ -303,6 +342,23 @@ class reading {
         i = end;
       }
     }
+    close_reporter_cue();
+  }
+
+  // "Alamat di atas domisili saya." — an address word followed by no place in its sentence
+  // speaks of the location field: the field is the reporter's address, not
+  // necessarily the problem's.
+  void close_reporter_cue() {
+    if (reporter_cue_open_ && s_.mentions.size() == mentions_at_cue_) field_is_reporter_ = true;
+    reporter_cue_open_ = false;
+  }
+
+  // Whether a stretch (a dash between words, "sampai", "hingga") follows within a few words.
+  [[nodiscard]] bool route_ahead(std::size_t i) const {
+    const auto& tk = s_.tokens;
+    for (std::size_t k = i; k < tk.size() && k < i + 5 && tk[k].clause == tk[i - 1].clause; ++k)
+      if (tk[k].dash_before || (tk[k].roles & role_route)) return true;
+    return false;
   }
 
   // An unknown word, or two (a name split by a space: "pelabuhan ratu" for Palabuhanratu):
@@ -311,8 +367,9 @@ class reading {
     const auto& tk = s_.tokens;
     const auto& t = tk[i];
     if ((t.text.front() >= '0' && t.text.front() <= '9') || inflected(t.text)) return 0;
-    if (i + 1 < tk.size() && tk[i + 1].clause == t.clause && tk[i + 1].field == t.field && !t.roles &&
-        !tk[i + 1].roles && t.text.size() + tk[i + 1].text.size() >= min_glued_typo_letters) {
+    if (i + 1 < tk.size() && tk[i + 1].clause == t.clause && tk[i + 1].field == t.field &&
+        !(t.roles & ~role_common) && !(tk[i + 1].roles & ~role_common) &&
+        t.text.size() + tk[i + 1].text.size() >= min_glued_typo_letters) {
       s_.glue.assign(t.text);
       s_.glue.append(tk[i + 1].text);
       s_.near.clear();
@@ -375,7 +432,11 @@ class reading {
     m.common = common || m.size() > max_candidates;
     m.weight = (m.field ? field_weight : cx.cue) * (weak ? weak_weight : 1.0f) * (typo ? typo_weight : 1.0f) *
                (cx.near ? near_weight : 1.0f);
-    if (cx.route && !s_.mentions.empty() && !s_.mentions.back().span && merge_span(m)) return;
+    if (cx.route && !s_.mentions.empty() && !s_.mentions.back().span && s_.mentions.back().field == m.field &&
+        m.first_token <= s_.mentions.back().end_token + 3) {
+      if (merge_span(m)) return;
+      across_provinces_ = true;  // "Jayapura–Wamena": a stretch across provinces is no one place
+    }
     s_.mentions.push_back(m);
   }
 
@@ -466,23 +527,32 @@ class reading {
       for (auto i = m.begin; i < m.end; ++i) upper |= t_.at(s_.cands[i]).lvl <= level::regency;
       bool ok;
       if (m.common) ok = m.marked;
-      else if (m.typo) ok = agrees || (!flag("NO_R2") && upper && m.size() == 1 && m.key_letters >= min_typo_alone);
+      else if (m.typo) ok = agrees || (upper && m.size() == 1 && m.key_letters >= min_typo_alone);
       else if (m.marked || upper || m.span) ok = true;
-      else if (m.village_only) ok = agrees && ((m.proper && !flag("NO_R3")) || (in_district & bit));
-      else ok = (m.proper && !flag("NO_R1")) || agrees;  // a district: written as a name, or agreed
+      else if (m.village_only) ok = agrees && (m.proper || (in_district & bit));
+      else ok = m.proper || agrees;  // a district: written as a name, or agreed
       m.participates = ok;
       if (ok) counted |= bit;
-      if (ok && !m.reporter) counted_not_reporter |= bit;
+      if (ok && !m.reporter && !(m.field && field_is_reporter_)) counted_not_reporter |= bit;
     }
-    // The reporter's home or work counts only when nothing else is named.
-    if (counted_not_reporter) counted = counted_not_reporter;
+    // The reporter's home or work counts only when nothing else is named; then it may still
+    // narrow a name inside it ("warga Bekasi, kerja di Jaksel … perempatan Pancoran"), weakly.
+    std::uint64_t support = 0;
+    if (counted_not_reporter) support = counted & ~counted_not_reporter, counted = counted_not_reporter;
     if (!counted) return {};
+    // A stretch across provinces in the text, and no location field: nowhere in particular.
+    if (across_provinces_) {
+      bool field = false;
+      for (auto bits = counted; bits; bits &= bits - 1) field |= ms[std::countr_zero(bits)].field;
+      if (!field) return {};
+    }
 
     std::array<float, max_mentions> w{};
     for (std::size_t k = 0; k < ms.size(); ++k) w[k] = ms[k].weight;
     const auto score = [&](const scored& u) {
       float s = 0;
       for (auto bits = (u.own | u.up) & counted; bits; bits &= bits - 1) s += w[std::countr_zero(bits)];
+      for (auto bits = u.up & ~u.own & support; bits; bits &= bits - 1) s += reporter_support * w[std::countr_zero(bits)];
       return s;
     };
     float best = 0;
@@ -491,7 +561,7 @@ class reading {
     unit_id answer = no_unit;
     bool first = true, from_field = false;
     for (const auto& u : s_.units) {
-      if (!(u.own & counted) || score(u) < best - margin()) continue;
+      if (!(u.own & counted) || score(u) < best - tie) continue;
       answer = first ? u.unit : t_.common_ancestor(answer, u.unit);
       first = false;
       for (auto bits = (u.own | u.up) & counted; bits; bits &= bits - 1) from_field |= ms[std::countr_zero(bits)].field;
@@ -504,6 +574,10 @@ class reading {
   const lexicon& lx_;
   const name_index& names_;
   scratch& s_;
+  bool reporter_cue_open_ = false;
+  std::size_t mentions_at_cue_ = 0;
+  bool field_is_reporter_ = false;
+  bool across_provinces_ = false;
 };
 
 }  // namespace

@@ -28,6 +28,8 @@ int report_json(const std::uint8_t* data, std::size_t size);
 int config_toml(const std::uint8_t* data, std::size_t size);
 // X API v2 mentions page, tweet text cleanup, mention -> submission.
 int twitter_json(const std::uint8_t* data, std::size_t size);
+// The region resolver on any text; the region index and lexicon parsers.
+int region_text(const std::uint8_t* data, std::size_t size);
 
 struct target {
   std::string_view name;  // also the corpus folder: tests/fuzz/corpus/<name>/
@@ -37,6 +39,7 @@ struct target {
 inline constexpr target all_targets[] = {
     {"smpp_decoder", smpp_decoder}, {"sms_text", sms_text}, {"multipart", multipart},
     {"report_json", report_json},   {"config_toml", config_toml}, {"twitter_json", twitter_json},
+    {"region_text", region_text},
 };
 
 // A property of the code under test does not hold: stop here (libFuzzer saves the input).
