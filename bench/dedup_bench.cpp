@@ -28,6 +28,7 @@
 #include "store/store.h"
 
 using namespace lapor::gateway;
+using namespace lapor::dedup;
 using steady = std::chrono::steady_clock;
 
 namespace {

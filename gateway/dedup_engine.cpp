@@ -10,8 +10,11 @@
 
 #include "gateway/complaint_json.h"
 #include "gateway/complaint_status.h"
+#include "gateway/reporter_identity.h"
 
 namespace lapor::gateway {
+
+using namespace lapor::dedup;
 
 namespace {
 

@@ -29,12 +29,17 @@
 #include <vector>
 
 #include "gateway/complaint.h"
-#include "gateway/dedup_index.h"
+#include "gateway/dedup/index.h"
 #include "gateway/metrics.h"
 #include "gateway/tracking_id.h"
 #include "store/store.h"
 
 namespace lapor::gateway {
+
+using dedup::dedup_decision;
+using dedup::dedup_index;
+using dedup::dedup_thresholds;
+using dedup::match_sketch;
 
 struct dedup_options {
   bool enabled = true;

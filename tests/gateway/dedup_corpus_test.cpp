@@ -22,6 +22,7 @@
 #include "gateway/phone.h"
 
 using namespace lapor::gateway;
+using namespace lapor::dedup;
 
 namespace {
 

@@ -18,6 +18,7 @@
 #include "store/store.h"
 
 using namespace lapor::gateway;
+using namespace lapor::dedup;
 namespace store = lapor::store;
 
 namespace {
@@ -225,4 +226,19 @@ TEST_CASE("engine: disabled, nothing is sketched or merged") {
   std::size_t sketches = 0;
   w.scan_match_state(0, [](std::string_view, std::string_view) {}, [&](const store::match_record&) { ++sketches; });
   CHECK(sketches == 0);
+}
+
+TEST_CASE("engine: status_meta evidence and the unmerge correction payload") {
+  CHECK(with_dedup_evidence(R"({"kind":"complaint"})", R"({"decision":"duplicate"})") ==
+        R"({"kind":"complaint","dedup":{"decision":"duplicate"}})");
+  CHECK(with_dedup_evidence("{}", R"({"decision":"related"})") == R"({"dedup":{"decision":"related"}})");
+  // An existing "dedup" member is replaced, not repeated (the operator's unmerge).
+  CHECK(with_dedup_evidence(R"({"kind":"complaint","dedup":{"decision":"duplicate"}})", R"({"decision":"unmerged"})") ==
+        R"({"kind":"complaint","dedup":{"decision":"unmerged"}})");
+  CHECK(with_dedup_evidence("not json", "{}") == "not json");
+  const std::int64_t t0 = 1'795'000'000'000;
+  const auto p = make_unmerge_payload("LPR-AAAA-BBBB-C", "LPR-DDDD-EEEE-F", t0);
+  const std::string doc = p.prefix + R"({"schema":"lapor.complaint/v1"})" + p.suffix;
+  CHECK(doc == R"({"schema":"lapor.unmerge/v1","tracking_id":"LPR-AAAA-BBBB-C","was_duplicate_of":"LPR-DDDD-EEEE-F",)"
+               R"("unmerged_at":"2026-11-18T11:06:40.000Z","complaint":{"schema":"lapor.complaint/v1"}})");
 }

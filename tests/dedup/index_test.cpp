@@ -3,11 +3,10 @@
 
 #include <string>
 
-#include "gateway/dedup_engine.h"
-#include "gateway/dedup_index.h"
-#include "gateway/dedup_sketch.h"
+#include "gateway/dedup/index.h"
+#include "gateway/dedup/sketch.h"
 
-using namespace lapor::gateway;
+using namespace lapor::dedup;
 
 namespace {
 
@@ -64,28 +63,6 @@ TEST_CASE("sketch: serialisation round-trips and refuses other versions") {
   CHECK_FALSE(parse_sketch(other));
   CHECK_FALSE(parse_sketch(bytes.substr(0, bytes.size() - 1)));
   CHECK_FALSE(parse_sketch(bytes + "x"));
-}
-
-TEST_CASE("identities: E.164 phones, normalised e-mails, handles, contact phones in tweets, masking") {
-  CHECK(email_identity("A.Budi+lapor@GoogleMail.com") == "mailto:abudi@gmail.com");
-  CHECK(email_identity("Siti.Aminah@Yahoo.co.id") == "mailto:siti.aminah@yahoo.co.id");
-  CHECK(twitter_identity("@Budi_Kotim") == "twitter:budi_kotim");
-  CHECK(contact_phones_in_text("jalan rusak, hub saya 0812-3456-7890 ya") == std::vector<std::string>{"+6281234567890"});
-  CHECK(contact_phones_in_text("WA: +62 813 1111 2222") == std::vector<std::string>{"+6281311112222"});
-  CHECK(contact_phones_in_text("pungli oleh petugas 081234567890").empty());  // not stated as a contact
-  CHECK(mask_identity("tel:+6281234567890") == "tel:+62812*****890");
-  CHECK(mask_identity("mailto:budi@gmail.com") == "mailto:bu***@gmail.com");
-
-  submission s;
-  s.channel = channel_kind::twitter;
-  s.who.twitter = "Budi_Kotim";
-  s.body = "@lapor1708 jalan rusak parah, kontak saya wa 0812-3456-7890";
-  CHECK(identity_keys_of(s) == std::vector<std::string>{"twitter:budi_kotim", "tel:+6281234567890"});
-  s.channel = channel_kind::web;  // a web form states its phone in a field, never in the text
-  CHECK(identity_keys_of(s) == std::vector<std::string>{"twitter:budi_kotim"});
-  s.who.phone = "+6281234567890";
-  s.who.email = "Budi@Gmail.com";
-  CHECK(identity_keys_of(s) == std::vector<std::string>{"tel:+6281234567890", "mailto:budi@gmail.com", "twitter:budi_kotim"});
 }
 
 TEST_CASE("index: same phone + reworded text within the window -> duplicate of the original") {
@@ -195,16 +172,3 @@ TEST_CASE("index: expiry drops entries older than the window, and a sweep trims 
   CHECK(idx.memory_bytes() < before);
 }
 
-TEST_CASE("engine: status_meta evidence and the unmerge correction payload") {
-  CHECK(with_dedup_evidence(R"({"kind":"complaint"})", R"({"decision":"duplicate"})") ==
-        R"({"kind":"complaint","dedup":{"decision":"duplicate"}})");
-  CHECK(with_dedup_evidence("{}", R"({"decision":"related"})") == R"({"dedup":{"decision":"related"}})");
-  // An existing "dedup" member is replaced, not repeated (the operator's unmerge).
-  CHECK(with_dedup_evidence(R"({"kind":"complaint","dedup":{"decision":"duplicate"}})", R"({"decision":"unmerged"})") ==
-        R"({"kind":"complaint","dedup":{"decision":"unmerged"}})");
-  CHECK(with_dedup_evidence("not json", "{}") == "not json");
-  const auto p = make_unmerge_payload("LPR-AAAA-BBBB-C", "LPR-DDDD-EEEE-F", t0);
-  const std::string doc = p.prefix + R"({"schema":"lapor.complaint/v1"})" + p.suffix;
-  CHECK(doc == R"({"schema":"lapor.unmerge/v1","tracking_id":"LPR-AAAA-BBBB-C","was_duplicate_of":"LPR-DDDD-EEEE-F",)"
-               R"("unmerged_at":"2026-11-18T11:06:40.000Z","complaint":{"schema":"lapor.complaint/v1"}})");
-}

@@ -1,11 +1,11 @@
-#include "gateway/dedup_text.h"
+#include "gateway/dedup/text.h"
 
 #include <utf8proc.h>
 
 #include <array>
 #include <stdexcept>
 
-namespace lapor::gateway {
+namespace lapor::dedup {
 
 namespace {
 
@@ -473,4 +473,4 @@ bool facets_conflict(const std::vector<std::string>& a, const std::vector<std::s
   return false;
 }
 
-}  // namespace lapor::gateway
+}  // namespace lapor::dedup

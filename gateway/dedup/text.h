@@ -16,7 +16,7 @@
 #include <unordered_map>
 #include <vector>
 
-namespace lapor::gateway {
+namespace lapor::dedup {
 
 // Abbreviations, slang and stop words: data/dedup-lexicon-id.txt, embedded at build time.
 //
@@ -73,4 +73,4 @@ struct match_text {
 // (e.g. "k:sampit" against "k:palangkaraya"): two different incidents, whatever the wording.
 [[nodiscard]] bool facets_conflict(const std::vector<std::string>& a, const std::vector<std::string>& b);
 
-}  // namespace lapor::gateway
+}  // namespace lapor::dedup

@@ -33,9 +33,9 @@
 #include <unordered_map>
 #include <vector>
 
-#include "gateway/dedup_sketch.h"
+#include "gateway/dedup/sketch.h"
 
-namespace lapor::gateway {
+namespace lapor::dedup {
 
 struct dedup_thresholds {
   double duplicate_score = 0.3;       // same identity: text score at least this
@@ -119,4 +119,4 @@ class dedup_index {
   std::size_t expired_since_sweep_ = 0;
 };
 
-}  // namespace lapor::gateway
+}  // namespace lapor::dedup

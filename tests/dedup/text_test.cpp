@@ -4,9 +4,9 @@
 #include <string>
 #include <vector>
 
-#include "gateway/dedup_text.h"
+#include "gateway/dedup/text.h"
 
-using namespace lapor::gateway;
+using namespace lapor::dedup;
 
 namespace {
 

@@ -20,9 +20,9 @@
 #include <string_view>
 #include <vector>
 
-#include "gateway/dedup_text.h"
+#include "gateway/dedup/text.h"
 
-namespace lapor::gateway {
+namespace lapor::dedup {
 
 inline constexpr std::size_t sketch_k = 48;  // bottom-k sample size per set
 
@@ -64,21 +64,4 @@ struct match_sketch {
 [[nodiscard]] std::string serialize_sketch(const match_sketch& s);
 [[nodiscard]] std::optional<match_sketch> parse_sketch(std::string_view bytes);
 
-// --- identities -------------------------------------------------------------------------
-
-// "mailto:" + the address lowercased, "+tag" removed from the local part, and for Gmail the
-// dots removed ("A.Budi+lapor@GoogleMail.com" -> "mailto:abudi@gmail.com").
-[[nodiscard]] std::string email_identity(std::string_view email);
-// "tel:" + an E.164 number.
-[[nodiscard]] std::string phone_identity(std::string_view e164);
-// "twitter:" + the handle lowercased, without '@'.
-[[nodiscard]] std::string twitter_identity(std::string_view handle);
-
-// Indonesian mobile numbers a reporter states as contact in free text ("hub/wa/hp/telp/no
-// 0812-3456-7890"), E.164; used to link a Twitter handle to a phone.
-[[nodiscard]] std::vector<std::string> contact_phones_in_text(std::string_view text);
-
-// "tel:+6281234567890" -> "tel:+62812*****890": enough for an operator to compare, not to call.
-[[nodiscard]] std::string mask_identity(std::string_view key);
-
-}  // namespace lapor::gateway
+}  // namespace lapor::dedup

@@ -1,9 +1,9 @@
-#include "gateway/dedup_index.h"
+#include "gateway/dedup/index.h"
 
 #include <algorithm>
 #include <array>
 
-namespace lapor::gateway {
+namespace lapor::dedup {
 
 namespace {
 
@@ -265,4 +265,4 @@ std::size_t dedup_index::memory_bytes() const noexcept {
   return n;
 }
 
-}  // namespace lapor::gateway
+}  // namespace lapor::dedup
