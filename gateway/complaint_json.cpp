@@ -107,7 +107,33 @@ std::string to_duplicate_json(const duplicate_link& d) {
   o.emplace("channel", to_string(d.channel));
   o.emplace("received_at", format_timestamp_utc(d.received_at));
   o.emplace("score", std::isfinite(d.score) ? json::value(d.score) : json::value(nullptr));
-  return json::serialize(o);
+  std::string out = json::serialize(o);
+  if (!d.complaint_json.empty()) {
+    // Spliced, not re-parsed: the document is the one stored, byte for byte.
+    out.pop_back();
+    out += ",\"complaint\":";
+    out += d.complaint_json;
+    out += '}';
+  }
+  return out;
+}
+
+std::string with_possible_duplicates(const std::string& document, const std::vector<possible_duplicate>& hints) {
+  if (hints.empty() || document.size() < 2 || document.front() != '{' || document.back() != '}') return document;
+  json::array a;
+  for (const auto& h : hints) {
+    json::object o;
+    o.emplace("tracking_id", h.tracking_id);
+    o.emplace("score", std::isfinite(h.score) ? json::value(h.score) : json::value(nullptr));
+    a.emplace_back(std::move(o));
+  }
+  std::string out = document;
+  out.pop_back();
+  if (out.size() > 1) out += ',';
+  out += "\"possible_duplicates\":";
+  out += json::serialize(a);
+  out += '}';
+  return out;
 }
 
 }  // namespace lapor::gateway

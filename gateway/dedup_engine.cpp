@@ -45,6 +45,8 @@ std::shared_ptr<dedup_context> make_dedup_context(const submission& s) {
   // A derived title is the body's first words: counting them twice changes nothing (sets).
   text.append(s.title).append("\n").append(s.body).append("\n").append(s.where.text);
   ctx->sketch = make_sketch(normalize_for_matching(text));
+  ctx->sketch.what = event_taxonomy::embedded().read(text);
+  if (s.where.region) ctx->sketch.what.place = place_code::parse(s.where.region->code);
   ctx->identity_keys = identity_keys_of(s);
   for (const auto& k : ctx->identity_keys) ctx->sketch.identities.push_back(stable_hash64(k));
   ctx->channel = s.channel;
@@ -117,7 +119,7 @@ std::size_t dedup_engine::attach(store::group_writer& w, std::int64_t now_ms) {
 
 void dedup_engine::decide(store::complaint_row& row) noexcept {
   staged_links_ = 0;
-  last_was_related_ = false;
+  last_was_related_ = last_was_possible_ = false;
   auto* ctx = dynamic_cast<dedup_context*>(row.context.get());
   if (ctx == nullptr || !opts_.enabled) return;
   try {
@@ -137,15 +139,30 @@ void dedup_engine::decide(store::complaint_row& row) noexcept {
     if (d.what != dedup_decision::kind::original) {
       boost::json::object ev;
       const std::string of = ids_.encode(parts_of_row(d.of));
-      ev["decision"] = d.what == dedup_decision::kind::duplicate ? "duplicate" : "related";
+      ev["decision"] = d.what == dedup_decision::kind::duplicate ? "duplicate"
+                       : d.what == dedup_decision::kind::possible ? "possible_duplicate"
+                                                                 : "related";
       ev["of"] = of;
       ev["matched"] = ids_.encode(parts_of_row(d.matched));
       ev["score"] = rounded(d.score);
-      if (d.what == dedup_decision::kind::duplicate) {
-        original = d.of;
+      if (d.what != dedup_decision::kind::related) {
+        // Which facets of the event agreed: what the verifier (and an operator undoing a
+        // merge) needs to judge the decision.
+        boost::json::object facets;
+        const auto& tax = event_taxonomy::embedded();
+        facets["problem"] = d.events.problem_agrees ? "agrees" : "unknown";
+        facets["place"] = d.events.place_agrees ? "agrees" : "unknown";
+        if (ctx->sketch.what.problems) facets["problems"] = tax.problem_names(ctx->sketch.what.problems);
+        if (d.followup) facets["followup"] = true;
+        if (d.new_incident) facets["new_incident"] = true;
+        if (d.events.adds_problem) facets["adds_problem"] = true;
+        ev["facets"] = std::move(facets);
         for (std::size_t i = 0; i < keys.size(); ++i)
           if (ctx->sketch.identities[i] == d.identity)
             ev["identity"] = ctx->anonymous ? keys[i].substr(0, keys[i].find(':')) : mask_identity(keys[i]);
+      }
+      if (d.what == dedup_decision::kind::duplicate) {
+        original = d.of;
         row.duplicate_of = of;
         duplicate_link link;
         link.tracking_id = row.tracking_id;
@@ -153,11 +170,30 @@ void dedup_engine::decide(store::complaint_row& row) noexcept {
         link.channel = ctx->channel;
         link.received_at = ctx->received_at;
         link.score = rounded(d.score);
+        link.complaint_json = row.document;  // the duplicate carries its own content (SPEC §4)
         row.outbox_payload = to_duplicate_json(link);
+      } else if (d.what == dedup_decision::kind::possible) {
+        std::vector<possible_duplicate> hints;
+        boost::json::array listed;
+        for (const auto& h : d.possible) {
+          hints.push_back({ids_.encode(parts_of_row(h.of)), rounded(h.score)});
+          listed.emplace_back(boost::json::object{{"tracking_id", hints.back().tracking_id}, {"score", hints.back().score}});
+        }
+        ev["possible"] = std::move(listed);
+        row.document = with_possible_duplicates(row.document, hints);
+        staged_possible_.push_back(ctx->channel);
+        last_was_possible_ = true;
       } else {
         staged_related_.push_back(ctx->channel);
         last_was_related_ = true;
       }
+      row.status_meta = with_dedup_evidence(row.status_meta, boost::json::serialize(ev));
+    } else if (!d.conflict.empty()) {
+      // The same reporter wrote alike before, about another problem, place or fact: not a
+      // duplicate, and the evidence says why.
+      boost::json::object ev;
+      ev["decision"] = "new";
+      ev["conflict"] = d.conflict;
       row.status_meta = with_dedup_evidence(row.status_meta, boost::json::serialize(ev));
     }
     row.match_sketch = serialize_sketch(ctx->sketch);
@@ -171,7 +207,8 @@ void dedup_engine::undo_last() noexcept {
   index_.rollback_last(staged_links_);
   staged_links_ = 0;
   if (last_was_related_ && !staged_related_.empty()) staged_related_.pop_back();
-  last_was_related_ = false;
+  if (last_was_possible_ && !staged_possible_.empty()) staged_possible_.pop_back();
+  last_was_related_ = last_was_possible_ = false;
 }
 
 void dedup_engine::relinked(std::int64_t id, const std::string& duplicate_of) noexcept {
@@ -184,7 +221,9 @@ void dedup_engine::relinked(std::int64_t id, const std::string& duplicate_of) no
 void dedup_engine::group_committed() noexcept {
   index_.commit();
   for (const channel_kind ch : staged_related_) metrics_.add(counter::related, ch);
+  for (const channel_kind ch : staged_possible_) metrics_.add(counter::possible_duplicates, ch);
   staged_related_.clear();
+  staged_possible_.clear();
   staged_links_ = 0;
   // The wall clock, not the newest row's time: a channel's bogus future timestamp must not
   // expire the whole window.
@@ -201,6 +240,7 @@ void dedup_engine::group_committed() noexcept {
 void dedup_engine::group_failed() noexcept {
   index_.rollback();
   staged_related_.clear();
+  staged_possible_.clear();
   staged_links_ = 0;
 }
 

@@ -18,7 +18,11 @@
 //
 // Evidence in status_meta (admin GET /admin/complaints/{id} shows it as "meta"):
 //   "dedup": {"decision": "duplicate", "of": "LPR-…", "matched": "LPR-…", "score": 0.83,
-//             "identity": "tel:+62812*****890"}     (just "tel" for an Anonim report)
+//             "identity": "tel:+62812*****890",     (just "tel" for an Anonim report)
+//             "facets": {"problem": "agrees", "place": "agrees", "problems": "water"}}
+//   "dedup": {"decision": "possible_duplicate", "of": "LPR-…", "score": 0.21,
+//             "possible": [{"tracking_id": "LPR-…", "score": 0.21}], "facets": {…}}
+//   "dedup": {"decision": "new", "conflict": "problem"}   (same reporter, alike, but another problem)
 //   "dedup": {"decision": "related", "of": "LPR-…", "matched": "LPR-…", "score": 0.95}
 //   "dedup": {"decision": "unmerged", "was_duplicate_of": "LPR-…", "at": "2026-…Z"}   (admin)
 #pragma once
@@ -88,6 +92,8 @@ class dedup_engine final : public store::insert_decider {
   dedup_index index_;
   std::int64_t latest_ms_ = 0;
   std::vector<channel_kind> staged_related_;
+  std::vector<channel_kind> staged_possible_;
+  bool last_was_possible_ = false;
   std::size_t staged_links_ = 0;
   bool last_was_related_ = false;
 };

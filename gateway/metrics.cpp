@@ -57,6 +57,7 @@ constexpr std::array<counter_info, static_cast<std::size_t>(counter::count_)> co
     {"dead_lettered", "Complaints permanently refused by the dispatcher."},
     {"related", "New complaints marked related to another reporter's near-identical complaint (not merged)."},
     {"auto_replies", "Messages taken for automatic answers to our reply SMS: stored and forwarded, not answered."},
+    {"possible_duplicates", "Complaints stored as new with possible_duplicates hints for the verifier (not merged)."},
 }};
 
 constexpr std::array<channel_kind, metrics::channels> all_channels{

@@ -24,6 +24,7 @@ enum class counter {
   dead_lettered,  // permanently refused by the dispatcher
   related,        // stored as new, marked related to another reporter's near-identical complaint
   auto_replies,   // taken for an automatic answer to our reply SMS: stored and forwarded, not answered
+  possible_duplicates,  // stored as new with possible_duplicates hints for the verifier
   count_
 };
 

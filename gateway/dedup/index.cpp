@@ -117,7 +117,12 @@ dedup_decision dedup_index::lookup(const match_sketch& s, std::int64_t at_ms) co
     }
   }
 
-  // 1. The same reporter.
+  // 1. The same reporter: a duplicate only when the text is alike and the events agree;
+  // a hint when they may be the same; nothing when the problem, the place or a stated fact
+  // (km post, date, RT/RW) differs.
+  const bool followup = s.what.cues & cue_followup;
+  const bool new_incident = (s.what.cues & cue_new_incident) && !followup;
+  double best_conflict_score = 0;
   for (std::size_t i = 0; i < roots.size(); ++i) {
     auto g = groups_.find(roots[i]);
     if (g == groups_.end()) continue;
@@ -129,17 +134,57 @@ dedup_decision dedup_index::lookup(const match_sketch& s, std::int64_t at_ms) co
       ++seen;
       if (e->at_ms < oldest || e->sketch.distinct_words < t_.min_words) continue;
       const double score = text_score(s, e->sketch);
-      if (score < t_.duplicate_score || score <= d.score) continue;
-      if (sketch_facets_conflict(s, e->sketch)) continue;
-      d.what = dedup_decision::kind::duplicate;
-      d.of = e->original;
-      d.matched = e->id;
-      d.score = score;
-      d.identity = root_identity[i];
+      const event_comparison cmp = compare(e->sketch.what, s.what);
+      const bool fact_conflict = sketch_facets_conflict(s, e->sketch);
+      if (cmp.problem_conflict || cmp.place_conflict || fact_conflict) {
+        if (score > best_conflict_score) {
+          best_conflict_score = score;
+          d.conflict = cmp.problem_conflict ? "problem" : cmp.place_conflict ? "place" : "fact";
+        }
+        continue;
+      }
+      const bool same_problem = cmp.problem_agrees || !s.what.problems || !e->sketch.what.problems;
+      const bool sure = (!new_incident && same_problem && score >= t_.duplicate_score) ||
+                        (followup && !cmp.adds_problem && same_problem && score >= t_.followup_score);
+      if (sure) {
+        if (d.what == dedup_decision::kind::duplicate && score <= d.score) continue;
+        d.what = dedup_decision::kind::duplicate;
+        d.of = e->original;
+        d.matched = e->id;
+        d.score = score;
+        d.identity = root_identity[i];
+        d.events = cmp;
+        d.followup = followup && score < t_.duplicate_score;
+        continue;
+      }
+      // Maybe the same: a new occurrence of the same problem, a follow-up that adds a
+      // problem, or text alike enough without a shared problem word.
+      if (score >= t_.possible_score || (followup && cmp.problem_agrees)) {
+        bool known = false;
+        for (auto& h : d.possible)
+          if (h.of == e->original) known = true, h.score = std::max(h.score, score);
+        if (!known) d.possible.push_back({e->original, score});
+        if (d.what == dedup_decision::kind::original || (d.what == dedup_decision::kind::possible && score > d.score)) {
+          d.what = dedup_decision::kind::possible;
+          d.of = e->original;
+          d.matched = e->id;
+          d.score = score;
+          d.identity = root_identity[i];
+          d.events = cmp;
+          d.new_incident = new_incident;
+        }
+      }
     }
   }
-  if (d.what == dedup_decision::kind::duplicate) return d;
-
+  if (d.what == dedup_decision::kind::duplicate) {
+    d.possible.clear();
+    return d;
+  }
+  if (d.what == dedup_decision::kind::possible) {
+    std::sort(d.possible.begin(), d.possible.end(), [](const auto& a, const auto& b) { return a.score > b.score; });
+    if (d.possible.size() > t_.max_possible) d.possible.resize(t_.max_possible);
+    return d;
+  }
   // 2. Other reporters, near-identical text. Advisory: the newest complaint that qualifies
   // ends the search (in a campaign every candidate would), and a complaint found through
   // several of the four tables is compared once.

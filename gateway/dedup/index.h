@@ -38,7 +38,10 @@
 namespace lapor::dedup {
 
 struct dedup_thresholds {
-  double duplicate_score = 0.3;       // same identity: text score at least this
+  double duplicate_score = 0.3;       // same identity, events agree: merged from this text score
+  double possible_score = 0.15;       // same identity: a hint for the verifier from this score
+  double followup_score = 0.1;        // a follow-up ("sudah lapor …") on the same problem merges from this
+  std::size_t max_possible = 3;       // hints per complaint
   double related_score = 0.8;         // other identities: word overlap at least this …
   int related_max_hamming = 10;       // … and SimHash distance at most this (0..64)
   std::int64_t window_ms = 7LL * 24 * 3600 * 1000;
@@ -46,13 +49,27 @@ struct dedup_thresholds {
   std::size_t min_words = 3;          // texts with fewer distinct words are never matched
 };
 
+// Three outcomes for the same reporter (SPEC §4, §6): *duplicate* only when sure (merged,
+// the reporter gets the original's ID), *possible* (its own complaint, with hints for the
+// human verifier), *original*; and *related* for another reporter's near-identical text (a
+// campaign, marked, never merged).
 struct dedup_decision {
-  enum class kind { original, duplicate, related };
+  enum class kind { original, duplicate, possible, related };
   kind what = kind::original;
-  std::int64_t of = 0;                // the original's complaint id (duplicate / related)
+  std::int64_t of = 0;                // the original's complaint id (duplicate / related / best hint)
   std::int64_t matched = 0;           // the complaint that matched (may itself be a duplicate of `of`)
   double score = 0;
   std::uint64_t identity = 0;         // the new complaint's identity hash through which it matched
+  event_comparison events;            // how the events compared (duplicate / possible)
+  bool followup = false;              // merged as a follow-up of the original
+  bool new_incident = false;          // the new report says it is a new occurrence
+  struct hint {
+    std::int64_t of;  // an original's complaint id
+    double score;
+  };
+  std::vector<hint> possible;         // kind::possible: best first, at most max_possible
+  // Same reporter, text alike, but the events disagree: what was decisive (for the evidence).
+  std::string conflict;               // "problem", "place", "fact" (km, date, RT…), or ""
 };
 
 class dedup_index {

@@ -9,7 +9,8 @@ namespace lapor::dedup {
 
 namespace {
 
-constexpr std::uint8_t sketch_version = 1;
+// 1: text only; 2: + the event (problems, place, cues). Version 1 rows still load (no event).
+constexpr std::uint8_t sketch_version = 2;
 
 std::uint64_t mix64(std::uint64_t x) noexcept {  // the SplitMix64 / Murmur3 finaliser
   x ^= x >> 30;
@@ -210,18 +211,28 @@ std::string serialize_sketch(const match_sketch& s) {
   for (auto w : s.place_skeletons) put<std::uint16_t>(out, w);
   put<std::uint8_t>(out, static_cast<std::uint8_t>(std::min<std::size_t>(s.identities.size(), 16)));
   for (std::size_t i = 0; i < s.identities.size() && i < 16; ++i) put<std::uint64_t>(out, s.identities[i]);
+  put<std::uint32_t>(out, s.what.problems);
+  put<std::uint64_t>(out, s.what.place.digits);
+  put<std::uint8_t>(out, s.what.place.level);
+  put<std::uint8_t>(out, s.what.cues);
   return out;
 }
 
 std::optional<match_sketch> parse_sketch(std::string_view bytes) {
   reader r(bytes);
   std::uint8_t version = 0;
-  if (!r.get(version) || version != sketch_version) return std::nullopt;
+  if (!r.get(version) || version < 1 || version > sketch_version) return std::nullopt;
   match_sketch s;
   if (!r.get(s.simhash) || !r.get(s.distinct_words)) return std::nullopt;
   if (!r.array(s.words, sketch_k) || !r.array(s.skeletons, sketch_k) || !r.array(s.facets, 32) ||
-      !r.array(s.places, sketch_k) || !r.array(s.place_skeletons, sketch_k) || !r.array(s.identities, 16) || !r.done())
+      !r.array(s.places, sketch_k) || !r.array(s.place_skeletons, sketch_k) || !r.array(s.identities, 16))
     return std::nullopt;
+  if (version >= 2) {
+    if (!r.get(s.what.problems) || !r.get(s.what.place.digits) || !r.get(s.what.place.level) || !r.get(s.what.cues))
+      return std::nullopt;
+    if (s.what.place.level > 4) return std::nullopt;
+  }
+  if (!r.done()) return std::nullopt;
   return s;
 }
 

@@ -20,6 +20,7 @@
 #include <string_view>
 #include <vector>
 
+#include "gateway/dedup/event.h"
 #include "gateway/dedup/text.h"
 
 namespace lapor::dedup {
@@ -37,6 +38,7 @@ struct match_sketch {
   std::vector<std::uint64_t> identities; // stable_hash64 of each identity key, e.g. "tel:+62…"
   std::uint64_t simhash = 0;
   std::uint16_t distinct_words = 0;
+  event what;  // the problem, the place and the cues (event.h)
 };
 
 // Sketches normalised text (identities are left empty for the caller).

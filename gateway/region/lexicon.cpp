@@ -68,8 +68,11 @@ std::optional<lexicon> lexicon::parse(std::string_view text, std::string& error)
       e.alias = std::move(to);
       continue;
     }
-    if (role == "between_end" || role == "near" || role == "address") {
-      const std::uint8_t bit = role == "near" ? role2_near : role == "address" ? role2_address : role2_between_end;
+    if (role == "between_end" || role == "near" || role == "address" || role == "office") {
+      const std::uint8_t bit = role == "near"      ? role2_near
+                               : role == "address" ? role2_address
+                               : role == "office"  ? role2_office
+                                                   : role2_between_end;
       for (auto& w : words_of(rest)) lx.words_[std::move(w)].roles2 |= bit;
       continue;
     }

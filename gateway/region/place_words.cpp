@@ -1,5 +1,7 @@
 #include "gateway/region/place_words.h"
 
+#include <cctype>
+
 namespace lapor::region {
 
 namespace {
@@ -24,7 +26,7 @@ void split_words(std::string_view s, std::string& buf, std::vector<word>& out, s
   std::uint16_t clause = first_clause;
   std::size_t start = std::string::npos;  // start of the current word in buf
   bool hashtag = false, pending_hash = false, capital = false, dash = false, word_dash = false;
-  bool sentence = false, word_sentence = false;
+  bool sentence = false, word_sentence = false, hyphen_pending = false;
   std::size_t last_len = 0;  // letters of the last word
   std::size_t spaces = 0;  // spaces seen since the last word ended
   cls prev = cls::sep;
@@ -81,6 +83,15 @@ void split_words(std::string_view s, std::string& buf, std::vector<word>& out, s
         const bool separated = start == std::string::npos;
         finish();
         word_dash = separated && dash;
+        if (separated && hyphen_pending && !out.empty()) {
+          // Different words on both sides: two ends. The same word twice: reduplication.
+          const auto prev_word = out.back().text;
+          const auto next = s.substr(i - len);
+          std::size_t n = 0;
+          while (n < next.size() && n < prev_word.size() && std::tolower(static_cast<unsigned char>(next[n])) == prev_word[n]) ++n;
+          word_dash = word_dash || !(n == prev_word.size() && (n == next.size() || !std::isalnum(static_cast<unsigned char>(next[n]))));
+        }
+        hyphen_pending = false;
         word_sentence = separated && sentence;
         dash = false;
         sentence = false;
@@ -100,8 +111,11 @@ void split_words(std::string_view s, std::string& buf, std::vector<word>& out, s
     // "rusak. Di Bogor" ends a sentence; "Kel. Sukajadi", "Jl. Mawar" abbreviate (short words).
     if (c == '.' && last_len >= 4 && (i >= s.size() || s[i] == ' ' || s[i] == '\n')) sentence = true;
     // A dash with a space beside it joins two places; "Lang-Lang" is one name.
-    // An en or em dash always joins two ends ("Jayapura–Wamena").
+    // An en or em dash always joins two ends ("Jayapura–Wamena"), a hyphen when spaced or
+    // between two different words ("jkt-sby"; "Lang-Lang" is one name, and a name written
+    // with a hyphen, "Soa-Sio", is read as a whole before this matters).
     if (wide_dash || (c == '-' && (spaces > 0 || (i < s.size() && s[i] == ' ')))) dash = true;
+    if (c == '-' && !dash && last_len > 0 && i < s.size() && s[i] != ' ') hyphen_pending = true;
     if (k != cls::sep || c != '#') pending_hash = false;
     hashtag = false;
     // A full stop is not a clause end: "Kel. Sukajadi" and "Jl. Mawar" abbreviate with it.

@@ -47,6 +47,8 @@ struct token {
   bool dash_before = false;  // "Curup - Kepahiang"
   bool sentence_before = false;
   std::uint8_t roles2 = 0;
+  bool from_alias = false;  // written as a short form ("sby" → kota surabaya)
+  bool hashtag = false;
 };
 
 struct mention {
@@ -61,6 +63,7 @@ struct mention {
   bool reporter = false;      // the reporter's own place ("saya tinggal di ...")
   bool proper = false;
   bool span = false;          // one end of a stretch, merged with the other end
+  bool hashtag = false;       // written as #Name
   bool participates = false;
   std::uint32_t key_letters = 0;
   [[nodiscard]] std::size_t size() const { return end - begin; }
@@ -166,14 +169,17 @@ class reading {
 
   void push(std::string_view text, const word& w, bool field, const lexicon::entry* e) {
     s_.tokens.push_back({text, w.clause, e ? e->roles : std::uint16_t{0}, field, w.hashtag || w.capital,
-                         w.dash_before, w.sentence_before, e ? e->roles2 : std::uint8_t{0}});
+                         w.dash_before, w.sentence_before, e ? e->roles2 : std::uint8_t{0}, false, w.hashtag});
   }
   void push(std::string_view text, const word& w, bool field) { push(text, w, field, lx_.find(text)); }
 
   void add_token(const word& w, bool field) {
     const auto* e = lx_.find(w.text);
     if (e && !e->alias.empty()) {
-      for (const auto& x : e->alias) push(x, w, field);
+      for (const auto& x : e->alias) {
+        push(x, w, field);
+        s_.tokens.back().from_alias = true;
+      }
       return;
     }
     // Glued level words: "kabmojokerto", "#KecSukarame" typed as one word.
@@ -249,6 +255,7 @@ class reading {
     int skip = 0;               // words still to skip after a street/shop/person word
     context cx;
     bool between = false;  // "antara" seen: its "dan" joins two ends
+    bool office = false;   // "kantor" just before
     constexpr auto none = static_cast<std::size_t>(-1);
     std::size_t last_end = none;  // the token after the last mention
     for (std::size_t i = 0; i < tk.size();) {
@@ -257,7 +264,9 @@ class reading {
       if (t.sentence_before || (i > 0 && tk[i - 1].clause != t.clause)) close_reporter_cue();
       if (t.sentence_before) {
         cx.reporter = cx.route = cx.near = between = false;
+        skip = 0;
       }
+      if (t.hashtag) skip = 0;  // #Jaksel is a tag the citizen chose: never a street's name
       if (i > 0 && tk[i - 1].clause != t.clause) {
         skip = 0;
         pending = 0;
@@ -301,12 +310,23 @@ class reading {
       const auto r = t.roles;
       const auto r2 = t.roles2;
       ++i;
+      if ((r & level_roles) && office) {
+        // "Kantor Kecamatan Kejaksan": the office someone went to, not where the problem is.
+        office = false;
+        skip = 2;
+        continue;
+      }
       if (r & level_roles) {
+        // A level word inside a short form ("Bank Jatim" = bank jawa timur, "bus … sby") does
+        // not end the words skipped after a shop or bus: the short form is part of its name.
+        if (t.from_alias && skip > 0) continue;
         pending |= r & level_roles;
         skip = 0;
         continue;
       }
       pending = 0;
+      office = (r2 & role2_office) != 0;
+      if (office) continue;
       if (r & (role_below | role_not_place)) {
         // "Jalan Curup - Kepahiang", "Jalan Trans Papua Jayapura–Wamena": a road named by its
         // ends names places.
@@ -400,6 +420,7 @@ class reading {
     m.field = t.field;
     m.typo = typo;
     m.proper = t.capital;
+    m.hashtag = t.hashtag;
     m.reporter = cx.reporter && !t.field;
     for (auto k = first; k < end; ++k) m.key_letters += static_cast<std::uint32_t>(s_.tokens[k].text.size());
     m.begin = static_cast<std::uint32_t>(s_.cands.size());
@@ -547,6 +568,15 @@ class reading {
       if (!field) return {};
     }
 
+    // A stretch is not narrowed by a hashtag: "Jalan Curup - Kepahiang … #RejangLebong" is the
+    // province both ends lie in (the tag names one end's regency); "Jalan Cirebon-Kuningan di
+    // Kec. Mandirancan" is that district (the text names the point on the road).
+    std::uint64_t spans = 0, tags = 0;
+    for (std::size_t k = 0; k < ms.size(); ++k) {
+      if (ms[k].span && (counted >> k & 1)) spans |= std::uint64_t{1} << k;
+      if (ms[k].hashtag) tags |= std::uint64_t{1} << k;
+    }
+    const std::uint64_t answers = spans ? counted & ~tags : counted;  // mentions whose units may be the answer
     std::array<float, max_mentions> w{};
     for (std::size_t k = 0; k < ms.size(); ++k) w[k] = ms[k].weight;
     const auto score = [&](const scored& u) {
@@ -557,11 +587,11 @@ class reading {
     };
     float best = 0;
     for (const auto& u : s_.units)
-      if (u.own & counted) best = std::max(best, score(u));
+      if (u.own & answers) best = std::max(best, score(u));
     unit_id answer = no_unit;
     bool first = true, from_field = false;
     for (const auto& u : s_.units) {
-      if (!(u.own & counted) || score(u) < best - tie) continue;
+      if (!(u.own & answers) || score(u) < best - tie) continue;
       answer = first ? u.unit : t_.common_ancestor(answer, u.unit);
       first = false;
       for (auto bits = (u.own | u.up) & counted; bits; bits &= bits - 1) from_field |= ms[std::countr_zero(bits)].field;

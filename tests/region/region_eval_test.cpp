@@ -49,7 +49,7 @@ TEST_CASE("region cases: exact >= 85% and wrong <= 2% on the frozen half") {
   // region_cases.jsonl: splits test (frozen) and tune; region_cases_extra.jsonl: tune2, a
   // second blind set written later for development (README-extra.md).
   std::stringstream all;
-  for (const char* name : {"region_cases.jsonl", "region_cases_extra.jsonl"}) {
+  for (const char* name : {"region_cases.jsonl", "region_cases_extra.jsonl", "region_cases_third.jsonl"}) {
     std::ifstream f(data_path(name));
     REQUIRE_MESSAGE(f.good(), "cannot read " << data_path(name));
     all << f.rdbuf() << "\n";

@@ -1,0 +1,199 @@
+#include "gateway/dedup/event.h"
+
+#include <array>
+#include <stdexcept>
+
+#include "gateway/region/place_words.h"
+
+namespace lapor::dedup {
+
+namespace {
+
+constexpr std::uint64_t pow10(int n) {
+  std::uint64_t p = 1;
+  while (n-- > 0) p *= 10;
+  return p;
+}
+
+// Digits of each level: province 2, regency 2, district 2, village 4 (10 in all).
+constexpr std::array<int, 5> digits_through = {0, 2, 4, 6, 10};
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
+  return s;
+}
+
+// The word with one common Indonesian affix removed, for a stem lookup: di-, ke-, se-, ber-,
+// ter-, me(ng|m|n|ny)-, pe(ng|m|n)- in front; -nya, -kan, -an, -i behind. Empty when none
+// applies. Not a full stemmer (Sastrawi's rules go further): enough to find "diperbaiki",
+// "tergenang", "berlubang", "sampahnya" under their listed forms.
+void affix_variants(std::string_view w, std::array<std::string_view, 6>& out, std::size_t& n) {
+  n = 0;
+  const auto add = [&](std::string_view v) {
+    if (v.size() >= 3 && n < out.size()) out[n++] = v;
+  };
+  for (std::string_view suffix : {"nya", "kan", "an"})
+    if (w.size() > suffix.size() + 2 && w.ends_with(suffix)) {
+      add(w.substr(0, w.size() - suffix.size()));
+      break;
+    }
+  for (std::string_view prefix : {"meng", "meny", "mem", "men", "me", "peng", "pem", "pen", "ber", "ter", "di", "ke", "se"})
+    if (w.size() > prefix.size() + 2 && w.starts_with(prefix)) {
+      add(w.substr(prefix.size()));
+      break;
+    }
+}
+
+}  // namespace
+
+place_code place_code::parse(std::string_view dotted) noexcept {
+  place_code p;
+  std::uint64_t digits = 0;
+  int count = 0;
+  for (char c : dotted) {
+    if (c == '.') continue;
+    if (c < '0' || c > '9' || count >= 10) return {};
+    digits = digits * 10 + static_cast<std::uint64_t>(c - '0');
+    ++count;
+  }
+  for (std::uint8_t l = 1; l < digits_through.size(); ++l)
+    if (digits_through[l] == count) {
+      p.level = l;
+      p.digits = digits * pow10(10 - count);
+      return p;
+    }
+  return {};
+}
+
+bool place_code::contains(const place_code& o) const noexcept {
+  if (!level || !o.level || level > o.level) return false;
+  const auto scale = pow10(10 - digits_through[level]);
+  return digits / scale == o.digits / scale;
+}
+
+std::optional<event_taxonomy> event_taxonomy::parse(std::string_view text, std::string& error) {
+  event_taxonomy t;
+  std::size_t line_no = 0;
+  for (std::size_t pos = 0; pos < text.size();) {
+    auto end = text.find('\n', pos);
+    if (end == std::string_view::npos) end = text.size();
+    const auto line = trim(text.substr(pos, end - pos));
+    pos = end + 1;
+    ++line_no;
+    if (line.empty() || line.front() == '#') continue;
+    const auto colon = line.find(':');
+    const auto bad = [&](std::string_view why) {
+      error = "event taxonomy line " + std::to_string(line_no) + ": " + std::string(why);
+      return std::nullopt;
+    };
+    if (colon == std::string_view::npos) return bad("expected 'problem NAME: words', 'followup: …' or 'incident: …'");
+    const auto head = trim(line.substr(0, colon));
+    meaning m;
+    if (head.starts_with("problem ")) {
+      if (t.names_.size() >= 32) return bad("more than 32 problems");
+      const auto name = trim(head.substr(8));
+      if (name.empty()) return bad("a problem needs a name");
+      m.problems = std::uint32_t{1} << t.names_.size();
+      t.names_.emplace_back(name);
+    } else if (head == "followup") {
+      m.cues = cue_followup;
+    } else if (head == "incident") {
+      m.cues = cue_new_incident;
+    } else {
+      return bad("unknown entry '" + std::string(head) + "'");
+    }
+    auto rest = line.substr(colon + 1);
+    while (!rest.empty()) {
+      rest = trim(rest);
+      const auto sp = std::min(rest.find(' '), rest.size());
+      const auto w = rest.substr(0, sp);
+      rest.remove_prefix(sp);
+      if (w.empty()) continue;
+      for (char c : w)
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_')) return bad("words are lowercase a-z, 0-9, _");
+      auto& e = t.words_[std::string(w)];
+      e.problems |= m.problems;
+      e.cues |= m.cues;
+    }
+  }
+  return t;
+}
+
+const event_taxonomy& event_taxonomy::embedded() {
+  static const event_taxonomy t = [] {
+    static constexpr std::string_view text =
+#include "embedded_events.inc"
+        ;
+    std::string error;
+    auto parsed = parse(text, error);
+    if (!parsed) throw std::runtime_error("embedded " + error);
+    return std::move(*parsed);
+  }();
+  return t;
+}
+
+std::string event_taxonomy::problem_names(std::uint32_t mask) const {
+  std::string out;
+  for (unsigned i = 0; i < names_.size(); ++i)
+    if (mask >> i & 1) {
+      if (!out.empty()) out += ',';
+      out += names_[i];
+    }
+  return out;
+}
+
+event event_taxonomy::read(std::string_view text) const {
+  thread_local std::string buf;
+  thread_local std::vector<region::word> words;
+  thread_local std::string joined;
+  buf.clear();
+  words.clear();
+  buf.reserve(text.size());
+  region::split_words(text, buf, words);
+  event e;
+  const auto take = [&](std::string_view key) {
+    auto it = words_.find(key);
+    if (it == words_.end()) return false;
+    e.problems |= it->second.problems;
+    e.cues |= it->second.cues;
+    return true;
+  };
+  std::array<std::string_view, 6> variants;
+  std::size_t n = 0;
+  for (std::size_t i = 0; i < words.size(); ++i) {
+    const auto w = words[i].text;
+    if (!take(w)) {
+      affix_variants(w, variants, n);
+      for (std::size_t k = 0; k < n; ++k)
+        if (take(variants[k])) break;
+    }
+    // Two and three words in a row: "lampu_jalan", "tidak_ada_petugas", "sudah_saya_laporkan".
+    joined.assign(w);
+    for (std::size_t k = 1; k <= 3 && i + k < words.size() && words[i + k].clause == words[i].clause; ++k) {
+      joined.push_back('_');
+      joined.append(words[i + k].text);
+      take(joined);
+    }
+  }
+  // "lampu jalan" is the street light, not the road: a road word inside a street-light or
+  // traffic-light phrase is not a road problem of its own. (Resolved by listing the phrases:
+  // "jalan_rusak" is road, "lampu_jalan" is street_light; a bare "jalan" is neither.)
+  return e;
+}
+
+event_comparison compare(const event& a, const event& b) noexcept {
+  event_comparison c;
+  if (a.problems && b.problems) {
+    c.problem_agrees = (a.problems & b.problems) != 0;
+    c.problem_conflict = !c.problem_agrees;
+    c.adds_problem = (b.problems & ~a.problems) != 0;
+  }
+  if (a.place && b.place) {
+    c.place_agrees = a.place.contains(b.place) || b.place.contains(a.place);
+    c.place_conflict = !c.place_agrees;
+  }
+  return c;
+}
+
+}  // namespace lapor::dedup

@@ -1,0 +1,87 @@
+// The event a complaint describes, as far as duplicate detection needs it (SPEC §6): which
+// problem (a taxonomy of public-service problems, data/dedup/events-id.txt), where (the
+// region the resolver found, gateway/region/), and whether the report follows up an earlier
+// one or reports a new incident. Two reports of one person are the same complaint only when
+// their events agree; a conflict on the problem, the place or the incident is decisive
+// against a merge, whatever words they share.
+//
+//   "Air PDAM mati 4 hari di Lamgugob"                 problems {water}, region 11.71.04.2001
+//   "Lampu jalan mati 5 hari"                          problems {street_light}
+//   "Jalan rusak parah di km 5"                        problems {road}           — no merge
+//   "sudah saya laporkan kemarin, belum ada tanggapan" cues {followup}
+//   "banjir lagi untuk kedua kalinya minggu ini"       problems {flood}, cues {new_incident}
+//
+// Pure; the taxonomy is embedded at build time.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace lapor::dedup {
+
+// A region code packed for comparison: its digits as one number (padded to 10: "32.71" →
+// 3271000000) and its level (1 province … 4 village); level 0 = none.
+struct place_code {
+  std::uint64_t digits = 0;
+  std::uint8_t level = 0;
+  [[nodiscard]] static place_code parse(std::string_view dotted) noexcept;  // "32.71.01.1001"
+  // True when this unit is `other` or contains it.
+  [[nodiscard]] bool contains(const place_code& other) const noexcept;
+  [[nodiscard]] explicit operator bool() const noexcept { return level != 0; }
+};
+
+enum cue : std::uint8_t { cue_followup = 1, cue_new_incident = 2 };
+
+struct event {
+  std::uint32_t problems = 0;  // bits of event_taxonomy problems
+  place_code place;
+  std::uint8_t cues = 0;
+};
+
+class event_taxonomy {
+ public:
+  // nullopt and `error` ("line N: …") on a malformed line or more than 32 problems.
+  [[nodiscard]] static std::optional<event_taxonomy> parse(std::string_view text, std::string& error);
+  [[nodiscard]] static const event_taxonomy& embedded();
+
+  // The problems and cues of a text (title, body and location, any UTF-8).
+  [[nodiscard]] event read(std::string_view text) const;
+  // The name of problem bit `i` ("water"), for the admin's evidence.
+  [[nodiscard]] std::string_view problem_name(unsigned i) const noexcept {
+    return i < names_.size() ? std::string_view(names_[i]) : std::string_view();
+  }
+  // "water,street_light": the problems of a mask, for people.
+  [[nodiscard]] std::string problem_names(std::uint32_t mask) const;
+
+ private:
+  struct meaning {
+    std::uint32_t problems = 0;
+    std::uint8_t cues = 0;
+  };
+  struct hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const noexcept {
+      std::uint64_t h = 14695981039346656037ull;
+      for (unsigned char c : s) h = (h ^ c) * 1099511628211ull;
+      return static_cast<std::size_t>(h ^ (h >> 32));
+    }
+  };
+  std::vector<std::string> names_;
+  std::unordered_map<std::string, meaning, hash, std::equal_to<>> words_;  // "mengalir", "lampu_jalan"
+};
+
+// How two events compare: what the index's decision needs and the admin's evidence shows.
+struct event_comparison {
+  bool problem_conflict = false;  // both name problems, none in common
+  bool problem_agrees = false;    // a problem in common
+  bool place_conflict = false;    // both resolved, neither place contains the other
+  bool place_agrees = false;      // both resolved, one contains the other
+  bool adds_problem = false;      // the later one names a problem the earlier one does not
+};
+[[nodiscard]] event_comparison compare(const event& earlier, const event& later) noexcept;
+
+}  // namespace lapor::dedup
