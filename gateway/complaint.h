@@ -59,6 +59,9 @@ struct location {
   std::optional<double> lat;
   std::optional<double> lon;
   std::optional<region_ref> region;  // filled by the core; a channel leaves it empty
+  // The codes of every place the text names, certain or not (gateway/region/resolver.h
+  // resolution::places): for duplicate detection only, never sent.
+  std::vector<std::string> named_places;
 };
 
 struct reporter {

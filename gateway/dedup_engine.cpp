@@ -47,6 +47,9 @@ std::shared_ptr<dedup_context> make_dedup_context(const submission& s) {
   ctx->sketch = make_sketch(normalize_for_matching(text));
   ctx->sketch.what = event_taxonomy::embedded().read(text);
   if (s.where.region) ctx->sketch.what.place = place_code::parse(s.where.region->code);
+  for (const auto& code : s.where.named_places)
+    if (ctx->sketch.what.named_count < ctx->sketch.what.named.size())
+      if (const auto p = place_code::parse(code)) ctx->sketch.what.named[ctx->sketch.what.named_count++] = p;
   ctx->identity_keys = identity_keys_of(s);
   for (const auto& k : ctx->identity_keys) ctx->sketch.identities.push_back(stable_hash64(k));
   ctx->channel = s.channel;

@@ -107,11 +107,13 @@ submit_result answer_of(const store::write_result& w) {
 
 }  // namespace
 
-std::optional<region_ref> resolve_region(const submission& s) {
+std::optional<region_ref> resolve_region(submission& s) {
   const auto& r = region::resolver::embedded();
   const auto found = r.resolve({s.where.text, s.title, s.body, s.where.lat, s.where.lon});
-  if (!found) return std::nullopt;
   const auto& t = r.table();
+  s.where.named_places.clear();
+  for (std::uint8_t i = 0; i < found.place_count; ++i) s.where.named_places.push_back(t.at(found.places[i]).code);
+  if (!found) return std::nullopt;
   region_ref out;
   out.code = t.at(found.unit).code;
   out.level = std::string(region::to_string(t.at(found.unit).lvl));

@@ -30,7 +30,8 @@ struct pipeline_options {
 
 // The region the resolver finds for a normalised submission; nullopt when nothing is certain.
 // Pure; the embedded dataset is loaded on first use.
-[[nodiscard]] std::optional<region_ref> resolve_region(const submission& s);
+// Also fills s.where.named_places.
+[[nodiscard]] std::optional<region_ref> resolve_region(submission& s);
 
 class pipeline final : public submission_sink {
  public:

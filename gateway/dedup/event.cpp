@@ -3,6 +3,7 @@
 #include <array>
 #include <stdexcept>
 
+#include "gateway/dedup/text.h"
 #include "gateway/region/place_words.h"
 
 namespace lapor::dedup {
@@ -91,15 +92,19 @@ std::optional<event_taxonomy> event_taxonomy::parse(std::string_view text, std::
     const auto head = trim(line.substr(0, colon));
     meaning m;
     if (head.starts_with("problem ")) {
-      if (t.names_.size() >= 32) return bad("more than 32 problems");
+      if (t.names_.size() >= 64) return bad("more than 64 problems");
       const auto name = trim(head.substr(8));
       if (name.empty()) return bad("a problem needs a name");
-      m.problems = std::uint32_t{1} << t.names_.size();
+      m.problems = std::uint64_t{1} << t.names_.size();
       t.names_.emplace_back(name);
     } else if (head == "followup") {
       m.cues = cue_followup;
     } else if (head == "incident") {
       m.cues = cue_new_incident;
+    } else if (head == "changed") {
+      m.cues = cue_changed;
+    } else if (head == "household") {
+      m.cues = cue_other_household;
     } else {
       return bad("unknown entry '" + std::string(head) + "'");
     }
@@ -133,7 +138,7 @@ const event_taxonomy& event_taxonomy::embedded() {
   return t;
 }
 
-std::string event_taxonomy::problem_names(std::uint32_t mask) const {
+std::string event_taxonomy::problem_names(std::uint64_t mask) const {
   std::string out;
   for (unsigned i = 0; i < names_.size(); ++i)
     if (mask >> i & 1) {
@@ -151,6 +156,24 @@ event event_taxonomy::read(std::string_view text) const {
   words.clear();
   buf.reserve(text.size());
   region::split_words(text, buf, words);
+  // SMS shorthand read as the words it stands for ("lmp jln" → lampu jalan), through the
+  // duplicate lexicon; its stop words stay (cues need "sudah", "belum", "tidak").
+  thread_local std::vector<std::pair<std::string_view, std::uint16_t>> seq;  // word, clause
+  seq.clear();
+  const auto& lex = lexicon::embedded();
+  for (const auto& w : words) {
+    const std::string* rep = lex.find(w.text);
+    if (rep == nullptr || rep->empty()) {
+      seq.emplace_back(w.text, w.clause);
+      continue;
+    }
+    std::string_view r(*rep);
+    while (!r.empty()) {
+      const auto sp = std::min(r.find(' '), r.size());
+      if (sp > 0) seq.emplace_back(r.substr(0, sp), w.clause);
+      r.remove_prefix(std::min(sp + 1, r.size()));
+    }
+  }
   event e;
   const auto take = [&](std::string_view key) {
     auto it = words_.find(key);
@@ -161,8 +184,11 @@ event event_taxonomy::read(std::string_view text) const {
   };
   std::array<std::string_view, 6> variants;
   std::size_t n = 0;
-  for (std::size_t i = 0; i < words.size(); ++i) {
-    const auto w = words[i].text;
+  static constexpr std::array<std::string_view, 6> days = {"senin", "selasa", "rabu", "kamis", "jumat", "sabtu"};
+  for (std::size_t i = 0; i < seq.size(); ++i) {
+    const auto w = seq[i].first;
+    for (std::size_t d = 0; d < days.size(); ++d)
+      if (w == days[d]) e.weekdays |= static_cast<std::uint8_t>(1u << d);
     if (!take(w)) {
       affix_variants(w, variants, n);
       for (std::size_t k = 0; k < n; ++k)
@@ -170,9 +196,9 @@ event event_taxonomy::read(std::string_view text) const {
     }
     // Two and three words in a row: "lampu_jalan", "tidak_ada_petugas", "sudah_saya_laporkan".
     joined.assign(w);
-    for (std::size_t k = 1; k <= 3 && i + k < words.size() && words[i + k].clause == words[i].clause; ++k) {
+    for (std::size_t k = 1; k <= 3 && i + k < seq.size() && seq[i + k].second == seq[i].second; ++k) {
       joined.push_back('_');
-      joined.append(words[i + k].text);
+      joined.append(seq[i + k].first);
       take(joined);
     }
   }
@@ -189,9 +215,19 @@ event_comparison compare(const event& a, const event& b) noexcept {
     c.problem_conflict = !c.problem_agrees;
     c.adds_problem = (b.problems & ~a.problems) != 0;
   }
+  if (a.weekdays && b.weekdays) c.day_conflict = (a.weekdays & b.weekdays) == 0;
+  c.household_differs = ((a.cues ^ b.cues) & cue_other_household) != 0;
+  if (a.named_count && b.named_count) {
+    bool related = false;
+    for (std::uint8_t i = 0; i < a.named_count && !related; ++i)
+      for (std::uint8_t j = 0; j < b.named_count && !related; ++j)
+        related = a.named[i].contains(b.named[j]) || b.named[j].contains(a.named[i]);
+    c.named_conflict = !related;
+  }
   if (a.place && b.place) {
     c.place_agrees = a.place.contains(b.place) || b.place.contains(a.place);
     c.place_conflict = !c.place_agrees;
+    c.place_agrees_closely = c.place_agrees && a.place.level >= 3 && b.place.level >= 3;
   }
   return c;
 }

@@ -14,6 +14,7 @@
 // Pure; the taxonomy is embedded at build time.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -34,17 +35,20 @@ struct place_code {
   [[nodiscard]] explicit operator bool() const noexcept { return level != 0; }
 };
 
-enum cue : std::uint8_t { cue_followup = 1, cue_new_incident = 2 };
+enum cue : std::uint8_t { cue_followup = 1, cue_new_incident = 2, cue_changed = 4, cue_other_household = 8 };
 
 struct event {
-  std::uint32_t problems = 0;  // bits of event_taxonomy problems
-  place_code place;
+  std::uint64_t problems = 0;  // bits of event_taxonomy problems
+  place_code place;            // the resolved region
+  std::array<place_code, 6> named{};  // every place the text names (region::resolution::places)
+  std::uint8_t named_count = 0;
   std::uint8_t cues = 0;
+  std::uint8_t weekdays = 0;   // days it names: bit 0 Senin … bit 5 Sabtu ("minggu" is also "week")
 };
 
 class event_taxonomy {
  public:
-  // nullopt and `error` ("line N: …") on a malformed line or more than 32 problems.
+  // nullopt and `error` ("line N: …") on a malformed line or more than 64 problems.
   [[nodiscard]] static std::optional<event_taxonomy> parse(std::string_view text, std::string& error);
   [[nodiscard]] static const event_taxonomy& embedded();
 
@@ -55,11 +59,11 @@ class event_taxonomy {
     return i < names_.size() ? std::string_view(names_[i]) : std::string_view();
   }
   // "water,street_light": the problems of a mask, for people.
-  [[nodiscard]] std::string problem_names(std::uint32_t mask) const;
+  [[nodiscard]] std::string problem_names(std::uint64_t mask) const;
 
  private:
   struct meaning {
-    std::uint32_t problems = 0;
+    std::uint64_t problems = 0;
     std::uint8_t cues = 0;
   };
   struct hash {
@@ -80,7 +84,11 @@ struct event_comparison {
   bool problem_agrees = false;    // a problem in common
   bool place_conflict = false;    // both resolved, neither place contains the other
   bool place_agrees = false;      // both resolved, one contains the other
+  bool place_agrees_closely = false;  // …and both to a district or a village
+  bool named_conflict = false;    // both name places, none containing or inside another
   bool adds_problem = false;      // the later one names a problem the earlier one does not
+  bool day_conflict = false;      // both name weekdays, none in common: two incidents
+  bool household_differs = false; // one speaks of a relative's or neighbour's house, the other not
 };
 [[nodiscard]] event_comparison compare(const event& earlier, const event& later) noexcept;
 

@@ -121,7 +121,9 @@ dedup_decision dedup_index::lookup(const match_sketch& s, std::int64_t at_ms) co
   // a hint when they may be the same; nothing when the problem, the place or a stated fact
   // (km post, date, RT/RW) differs.
   const bool followup = s.what.cues & cue_followup;
-  const bool new_incident = (s.what.cues & cue_new_incident) && !followup;
+  // "mati lagi", "kedua kalinya", "sudah diperbaiki, tapi sekarang …": maybe another incident
+  // or another problem; the verifier decides (a hint, never a merge).
+  const bool new_incident = (s.what.cues & (cue_new_incident | cue_changed)) != 0;
   double best_conflict_score = 0;
   for (std::size_t i = 0; i < roots.size(); ++i) {
     auto g = groups_.find(roots[i]);
@@ -136,16 +138,22 @@ dedup_decision dedup_index::lookup(const match_sketch& s, std::int64_t at_ms) co
       const double score = text_score(s, e->sketch);
       const event_comparison cmp = compare(e->sketch.what, s.what);
       const bool fact_conflict = sketch_facets_conflict(s, e->sketch);
-      if (cmp.problem_conflict || cmp.place_conflict || fact_conflict) {
+      if (cmp.problem_conflict || cmp.place_conflict || cmp.named_conflict || fact_conflict) {
         if (score > best_conflict_score) {
           best_conflict_score = score;
-          d.conflict = cmp.problem_conflict ? "problem" : cmp.place_conflict ? "place" : "fact";
+          d.conflict = cmp.problem_conflict ? "problem" : (cmp.place_conflict || cmp.named_conflict) ? "place" : "fact";
         }
         continue;
       }
       const bool same_problem = cmp.problem_agrees || !s.what.problems || !e->sketch.what.problems;
-      const bool sure = (!new_incident && same_problem && score >= t_.duplicate_score) ||
-                        (followup && !cmp.adds_problem && same_problem && score >= t_.followup_score);
+      // Sure: the same problem, nothing new added to it, no sign of a second incident.
+      const bool doubt = new_incident || cmp.adds_problem || cmp.day_conflict || cmp.household_differs;
+      // Without a problem word on one side the text alone must carry it, so it must agree more;
+      // the same problem in the same district or village needs less of the wording.
+      double needed = !cmp.problem_agrees         ? t_.unknown_problem_score
+                      : cmp.place_agrees_closely ? t_.same_event_score
+                                                 : t_.duplicate_score;
+      const bool sure = !doubt && same_problem && (score >= needed || (followup && score >= t_.followup_score));
       if (sure) {
         if (d.what == dedup_decision::kind::duplicate && score <= d.score) continue;
         d.what = dedup_decision::kind::duplicate;

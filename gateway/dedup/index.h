@@ -41,6 +41,8 @@ struct dedup_thresholds {
   double duplicate_score = 0.3;       // same identity, events agree: merged from this text score
   double possible_score = 0.15;       // same identity: a hint for the verifier from this score
   double followup_score = 0.1;        // a follow-up ("sudah lapor …") on the same problem merges from this
+  double unknown_problem_score = 0.6; // merged from this when one side names no known problem
+  double same_event_score = 0.1;      // the same problem in the same district or village: from this
   std::size_t max_possible = 3;       // hints per complaint
   double related_score = 0.8;         // other identities: word overlap at least this …
   int related_max_hamming = 10;       // … and SimHash distance at most this (0..64)

@@ -211,10 +211,16 @@ std::string serialize_sketch(const match_sketch& s) {
   for (auto w : s.place_skeletons) put<std::uint16_t>(out, w);
   put<std::uint8_t>(out, static_cast<std::uint8_t>(std::min<std::size_t>(s.identities.size(), 16)));
   for (std::size_t i = 0; i < s.identities.size() && i < 16; ++i) put<std::uint64_t>(out, s.identities[i]);
-  put<std::uint32_t>(out, s.what.problems);
+  put<std::uint64_t>(out, s.what.problems);
   put<std::uint64_t>(out, s.what.place.digits);
   put<std::uint8_t>(out, s.what.place.level);
   put<std::uint8_t>(out, s.what.cues);
+  put<std::uint8_t>(out, s.what.weekdays);
+  put<std::uint8_t>(out, s.what.named_count);
+  for (std::uint8_t i = 0; i < s.what.named_count; ++i) {
+    put<std::uint64_t>(out, s.what.named[i].digits);
+    put<std::uint8_t>(out, s.what.named[i].level);
+  }
   return out;
 }
 
@@ -228,8 +234,11 @@ std::optional<match_sketch> parse_sketch(std::string_view bytes) {
       !r.array(s.places, sketch_k) || !r.array(s.place_skeletons, sketch_k) || !r.array(s.identities, 16))
     return std::nullopt;
   if (version >= 2) {
-    if (!r.get(s.what.problems) || !r.get(s.what.place.digits) || !r.get(s.what.place.level) || !r.get(s.what.cues))
+    if (!r.get(s.what.problems) || !r.get(s.what.place.digits) || !r.get(s.what.place.level) || !r.get(s.what.cues) ||
+        !r.get(s.what.weekdays) || !r.get(s.what.named_count) || s.what.named_count > s.what.named.size())
       return std::nullopt;
+    for (std::uint8_t i = 0; i < s.what.named_count; ++i)
+      if (!r.get(s.what.named[i].digits) || !r.get(s.what.named[i].level) || s.what.named[i].level > 4) return std::nullopt;
     if (s.what.place.level > 4) return std::nullopt;
   }
   if (!r.done()) return std::nullopt;

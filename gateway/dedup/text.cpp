@@ -2,6 +2,8 @@
 
 #include <utf8proc.h>
 
+#include <algorithm>
+
 #include <array>
 #include <stdexcept>
 
@@ -191,15 +193,34 @@ bool is_name_suffix(std::string_view w) {
   return false;
 }
 
+// Words between "SD" and the school's name ("SD Negeri Inpres Bontoala").
+bool is_school_qualifier(std::string_view w) {
+  return w == "negeri" || w == "swasta" || w == "inpres" || w == "yppk" || w == "ypk" || w == "islam" ||
+         w == "kristen" || w == "katolik" || w == "muhammadiyah" || w == "it" || w == "plus" || w == "terpadu";
+}
+
 // Words after "jalan" that come before the name ("Jl. Raya Bogor").
-bool is_street_prefix(std::string_view w) { return w == "raya" || w == "poros" || w == "lintas" || w == "lingkar"; }
+bool is_street_prefix(std::string_view w) {
+  static constexpr std::array<std::string_view, 16> prefixes = {
+      "raya", "poros", "lintas", "lingkar", "jenderal", "jendral", "jend", "kapten", "kolonel", "mayor",
+      "letjen",  "mayjen", "brigjen", "kh",  "dr", "ir"};
+  for (auto p : prefixes)
+    if (w == p) return true;
+  return false;
+}
 
 char marker_type(std::string_view w) {
   if (w == "kabupaten" || w == "kota") return 'k';
   if (w == "kecamatan") return 'c';
-  if (w == "desa" || w == "kelurahan" || w == "kampung" || w == "dusun") return 'd';
+  if (w == "desa" || w == "kelurahan" || w == "kampung") return 'd';
+  // Below the village: a hamlet, a neighbourhood, a housing estate ("Lingkungan Karang Baru").
+  if (w == "dusun" || w == "lingkungan" || w == "perumahan" || w == "perum" || w == "komplek" || w == "kompleks" ||
+      w == "blok" || w == "lorong")
+    return 'l';
   if (w == "jalan" || w == "gang") return 'j';
-  if (w == "sd" || w == "smp" || w == "sma" || w == "smk" || w == "mi" || w == "mts") return 's';
+  if (w == "sd" || w == "smp" || w == "sma" || w == "smk" || w == "mi" || w == "mts" || w == "sdn" || w == "sdi" ||
+      w == "smpn" || w == "sman" || w == "smkn" || w == "min" || w == "mtsn" || w == "man")
+    return 's';
   if (w == "tanggal") return 't';
   if (w == "kilometer") return 'm';
   if (w == "rt") return 'r';
@@ -225,7 +246,7 @@ class token_sink {
     }
     school_ = marker == 's';
     if (school_) school_word_ = w;
-    if (marker == 'k' || marker == 'c' || marker == 'd' || marker == 'j') {
+    if (marker == 'k' || marker == 'c' || marker == 'd' || marker == 'j' || marker == 'l') {
       add_place(w);
       naming_ = 3;
       named_ = 0;
@@ -246,13 +267,33 @@ class token_sink {
       pending_ = 0;
       if (digits) {
         if (type == 't' || type == 'm' || type == 'r' || type == 'w') add_facet(type, w);
+        if (type == 's' || type == 'S') add_facet('s', w);  // "SDN 12 Dompu"
       } else if (type == 'j' && is_street_prefix(w)) {
         pending_ = 'j';
-      } else if (type == 's' && (w == "negeri" || w == "swasta")) {
-        pending_ = 'S';  // "SD Negeri Romangloe": the name comes after
-      } else if ((type == 'k' || type == 'c' || type == 'd' || type == 'j' || type == 'S') && !stop &&
-                 !is_generic_place_word(w) && marker_type(w) == 0) {
-        add_facet(type == 'S' ? 's' : type, w);
+      } else if ((type == 's' || type == 'S') && is_school_qualifier(w)) {
+        pending_ = 'S';  // "SD Negeri Inpres Romangloe": the name comes after
+      } else if ((type == 'k' || type == 'c' || type == 'd' || type == 'j' || type == 'S' || type == 'l' || type == 's') &&
+                 !stop && !is_generic_place_word(w) && marker_type(w) == 0) {
+        const char t = type == 'S' ? 's' : type;
+        if (t == 'd' || t == 'l' || t == 's') {
+          // The whole name, "karang_baru_timur": one word more is another neighbourhood.
+          flush_name();
+          building_ = std::string(1, t) + ":" + w;
+          building_words_ = 1;
+        } else {
+          add_facet(t, w);
+        }
+      }
+    } else if (!building_.empty()) {
+      // Only the usual second words of names ("Karang Baru Timur"): a capitalised word after
+      // a village is as often its district ("Ds Jetis Kaliwungu").
+      const bool more = building_words_ < 3 && !digits && marker == 0 && is_name_suffix(w);
+      if (more) {
+        building_ += '_';
+        building_ += w;
+        ++building_words_;
+      } else {
+        flush_name();
       }
     }
     if (digits) {
@@ -271,6 +312,7 @@ class token_sink {
 
   // A separator that breaks adjacency (a dropped link, mention or long number).
   void gap() {
+    flush_name();
     pending_ = 0;
     naming_ = 0;
     last_day_.clear();
@@ -281,6 +323,13 @@ class token_sink {
     for (const auto& e : out_.places)
       if (e == w) return;
     out_.places.push_back(w);
+  }
+
+  void flush_name() {
+    if (building_.empty()) return;
+    if (std::find(out_.facets.begin(), out_.facets.end(), building_) == out_.facets.end()) out_.facets.push_back(building_);
+    building_.clear();
+    building_words_ = 0;
   }
 
   void add_facet(char type, const std::string& v) {
@@ -297,6 +346,8 @@ class token_sink {
   bool school_ = false;  // the previous word was sd/smp/sma/…
   std::string school_word_;
   char pending_ = 0;
+  std::string building_;  // a d:/l:/s: name facet being read, word by word
+  int building_words_ = 0;
   int naming_ = 0;  // words after a place marker still taken as the place's name
   int named_ = 0;   // words taken so far
   std::string last_day_;
@@ -441,6 +492,7 @@ match_text normalize_for_matching(std::string_view text, const lexicon& lex) {
     if (last == ',' || last == ';' || last == ':' || last == '!' || last == '?' || last == ')') sink.gap();
     else if (last == '.' && (runs.empty() || runs.back().digits || runs.back().text.size() > 4)) sink.gap();
   }
+  sink.gap();  // the last name facet being read
   return out;
 }
 

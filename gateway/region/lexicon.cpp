@@ -68,11 +68,12 @@ std::optional<lexicon> lexicon::parse(std::string_view text, std::string& error)
       e.alias = std::move(to);
       continue;
     }
-    if (role == "between_end" || role == "near" || role == "address" || role == "office") {
-      const std::uint8_t bit = role == "near"      ? role2_near
-                               : role == "address" ? role2_address
-                               : role == "office"  ? role2_office
-                                                   : role2_between_end;
+    if (role == "between_end" || role == "near" || role == "address" || role == "office" || role == "street_prefix") {
+      const std::uint8_t bit = role == "near"            ? role2_near
+                               : role == "address"       ? role2_address
+                               : role == "office"        ? role2_office
+                               : role == "street_prefix" ? role2_street_prefix
+                                                         : role2_between_end;
       for (auto& w : words_of(rest)) lx.words_[std::move(w)].roles2 |= bit;
       continue;
     }

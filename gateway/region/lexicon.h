@@ -34,7 +34,7 @@ enum role : std::uint16_t {
 };
 // Roles above 16 bits do not fit the common word table; "dan" after "antara" is looked up
 // by the resolver from this second set.
-enum role2 : std::uint8_t { role2_between_end = 1, role2_near = 2, role2_address = 4, role2_office = 8 };
+enum role2 : std::uint8_t { role2_between_end = 1, role2_near = 2, role2_address = 4, role2_office = 8, role2_street_prefix = 16 };
 inline constexpr std::uint16_t level_roles = role_province | role_regency | role_city | role_district | role_village;
 
 // FNV-1a: the words are short, and this runs for every word of every complaint.

@@ -295,7 +295,9 @@ class reading {
       }
       if (best) {
         if (skip > 0 && !pending) {
-          --skip;  // a street, shop or person named after a place
+          // A street, shop or person named after a place; a title word ("Jl. Raya …") is not
+          // yet the name.
+          if (!(t.roles2 & role2_street_prefix) || best > 1) --skip;
         } else {
           const bool common = best == 1 ? (t.roles & role_common) != 0 : common_phrase(i, best);
           add_mention(names_.exact(best_hash), pending, common, false, i, i + best, cx);
@@ -329,8 +331,10 @@ class reading {
       if (office) continue;
       if (r & (role_below | role_not_place)) {
         // "Jalan Curup - Kepahiang", "Jalan Trans Papua Jayapura–Wamena": a road named by its
-        // ends names places.
-        skip = route_ahead(i) ? 0 : 3;
+        // ends names places. Otherwise the street's name is one word ("Jl. Pramuka Rajabasa":
+        // Rajabasa is a place) after any title words ("Jl. Jenderal Sudirman Pekanbaru",
+        // "Jalan Raya Bogor"); a shop's or person's name up to two ("Toko Bandung Jaya").
+        skip = route_ahead(i) ? 0 : (r & role_below) ? 1 : 2;
         continue;
       }
       if (r & role_stop) skip = 0;
@@ -351,6 +355,7 @@ class reading {
         if (r & role_problem) cx.cue = problem_weight, cx.reporter = false;
         if (r & role_contrast) cx.reporter = false;
       }
+      if ((r2 & role2_street_prefix) && skip > 0) continue;  // "Jl. Jenderal …": the name follows
       if (r & ~role_common) continue;
       if (skip > 0) {
         --skip;
@@ -561,11 +566,29 @@ class reading {
     std::uint64_t support = 0;
     if (counted_not_reporter) support = counted & ~counted_not_reporter, counted = counted_not_reporter;
     if (!counted) return {};
+    resolution res;
+    for (std::size_t k = 0; k < ms.size() && res.place_count < res.places.size(); ++k) {
+      if (!(counted >> k & 1)) continue;
+      const auto& m = ms[k];
+      const auto add = [&](unit_id u) {
+        if (u == no_unit) return;
+        for (std::uint8_t i = 0; i < res.place_count; ++i)
+          if (res.places[i] == u) return;
+        if (res.place_count < res.places.size()) res.places[res.place_count++] = u;
+      };
+      if (m.size() <= 4) {
+        for (auto i = m.begin; i < m.end; ++i) add(s_.cands[i]);
+      } else {
+        auto u = s_.cands[m.begin];
+        for (auto i = m.begin + 1; i < m.end && u != no_unit; ++i) u = t_.common_ancestor(u, s_.cands[i]);
+        add(u);
+      }
+    }
     // A stretch across provinces in the text, and no location field: nowhere in particular.
     if (across_provinces_) {
       bool field = false;
       for (auto bits = counted; bits; bits &= bits - 1) field |= ms[std::countr_zero(bits)].field;
-      if (!field) return {};
+      if (!field) return res;
     }
 
     // A stretch is not narrowed by a hashtag: "Jalan Curup - Kepahiang … #RejangLebong" is the
@@ -595,9 +618,11 @@ class reading {
       answer = first ? u.unit : t_.common_ancestor(answer, u.unit);
       first = false;
       for (auto bits = (u.own | u.up) & counted; bits; bits &= bits - 1) from_field |= ms[std::countr_zero(bits)].field;
-      if (answer == no_unit) return {};
+      if (answer == no_unit) return res;
     }
-    return {answer, from_field ? source::location : source::text};
+    res.unit = answer;
+    res.from = from_field ? source::location : source::text;
+    return res;
   }
 
   const region_table& t_;

@@ -17,6 +17,7 @@
 // Latitude/longitude are not used: the dataset has no boundaries (see the README).
 #pragma once
 
+#include <array>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -40,6 +41,12 @@ struct place_input {
 struct resolution {
   unit_id unit = no_unit;  // no_unit: nothing determined without doubt
   source from = source::text;
+  // Every place the text names as the problem's, certain or not: each counted mention's
+  // units when it has up to four, else the unit holding all of them (none across provinces).
+  // Duplicate detection compares these: two reports naming only places that neither contain
+  // nor lie in each other's are about different places ("Jl. Pramuka Rajabasa" / "… Kemiling").
+  std::array<unit_id, 6> places{};
+  std::uint8_t place_count = 0;
   [[nodiscard]] explicit operator bool() const noexcept { return unit != no_unit; }
 };
 

@@ -136,7 +136,7 @@ TEST_CASE("complaint_json: optional values, coordinates, flags, kinds and incomp
   c.sub.anonymous = true;
   c.sub.confidential = true;
   c.sub.kind = complaint_kind::information_request;
-  c.sub.where = {"Sampit", -2.53, 112.95, std::nullopt};
+  c.sub.where = {"Sampit", -2.53, 112.95, std::nullopt, {}};
   c.sub.attachments.clear();
   c.sub.incomplete = true;
   c.sla = {"2026-11-25", 5};
