@@ -112,6 +112,10 @@ int run(const config& cfg, const holiday_calendar& calendar) {
   dedup_opts.enabled = cfg.dedup.enabled;
   dedup_opts.thresholds.window_ms = std::int64_t{cfg.dedup.window_days} * 24 * 3600 * 1000;
   dedup_opts.thresholds.duplicate_score = cfg.dedup.duplicate_score;
+  dedup_opts.thresholds.same_event_score = cfg.dedup.same_event_score;
+  dedup_opts.thresholds.unknown_problem_score = cfg.dedup.unknown_problem_score;
+  dedup_opts.thresholds.followup_score = cfg.dedup.followup_score;
+  dedup_opts.thresholds.possible_score = cfg.dedup.possible_score;
   dedup_opts.thresholds.related_score = cfg.dedup.related_score;
   dedup_opts.thresholds.related_max_hamming = cfg.dedup.related_max_hamming;
   dedup_opts.thresholds.max_candidates = static_cast<std::size_t>(cfg.dedup.max_candidates);

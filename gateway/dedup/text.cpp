@@ -218,9 +218,9 @@ char marker_type(std::string_view w) {
       w == "blok" || w == "lorong")
     return 'l';
   if (w == "jalan" || w == "gang") return 'j';
-  if (w == "sd" || w == "smp" || w == "sma" || w == "smk" || w == "mi" || w == "mts" || w == "sdn" || w == "sdi" ||
-      w == "smpn" || w == "sman" || w == "smkn" || w == "min" || w == "mtsn" || w == "man")
-    return 's';
+  if (w == "sd" || w == "smp" || w == "sma" || w == "smk" || w == "mi" || w == "mts") return 's';
+  // Named at once: "SDN 12 Dompu", "SDI Oepura" (unlike "smp", which is also SMS for "sampai").
+  if (w == "sdn" || w == "sdi" || w == "smpn" || w == "sman" || w == "smkn" || w == "mtsn") return 'S';
   if (w == "tanggal") return 't';
   if (w == "kilometer") return 'm';
   if (w == "rt") return 'r';
@@ -267,12 +267,12 @@ class token_sink {
       pending_ = 0;
       if (digits) {
         if (type == 't' || type == 'm' || type == 'r' || type == 'w') add_facet(type, w);
-        if (type == 's' || type == 'S') add_facet('s', w);  // "SDN 12 Dompu"
+        if (type == 'S') add_facet('s', w);  // "SDN 12 Dompu"
       } else if (type == 'j' && is_street_prefix(w)) {
         pending_ = 'j';
       } else if ((type == 's' || type == 'S') && is_school_qualifier(w)) {
         pending_ = 'S';  // "SD Negeri Inpres Romangloe": the name comes after
-      } else if ((type == 'k' || type == 'c' || type == 'd' || type == 'j' || type == 'S' || type == 'l' || type == 's') &&
+      } else if ((type == 'k' || type == 'c' || type == 'd' || type == 'j' || type == 'S' || type == 'l') &&
                  !stop && !is_generic_place_word(w) && marker_type(w) == 0) {
         const char t = type == 'S' ? 's' : type;
         if (t == 'd' || t == 'l' || t == 's') {

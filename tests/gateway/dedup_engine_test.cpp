@@ -3,6 +3,9 @@
 // original's ID, evidence lands in status_meta, and the index comes back after a restart.
 #include <doctest/doctest.h>
 
+#include <boost/json/parse.hpp>
+#include <boost/json/value.hpp>
+
 #include <atomic>
 #include <condition_variable>
 #include <filesystem>
@@ -131,6 +134,18 @@ TEST_CASE("engine: a cross-channel duplicate answers with the original ID and fo
     CHECK(pending[0].payload.starts_with(R"({"schema":"lapor.complaint/v1")"));
     CHECK(pending[1].payload.starts_with(R"({"schema":"lapor.duplicate/v1","tracking_id":")"));
     CHECK(pending[1].payload.find(R"("duplicate_of":")" + original) != std::string::npos);
+    // SPEC §4: the duplicate carries its own complaint (its text reaches the original's ticket),
+    // flags included.
+    {
+      const auto link = boost::json::parse(pending[1].payload).as_object();
+      const auto& own = link.at("complaint").as_object();
+      CHECK(own.at("schema") == "lapor.complaint/v1");
+      CHECK(own.at("tracking_id") == link.at("tracking_id"));
+      CHECK(std::string(own.at("body").as_string()) == sms_text);
+      CHECK(own.at("channel") == "sms");
+      const auto anon_link = boost::json::parse(pending[2].payload).as_object();
+      CHECK(anon_link.at("complaint").at("anonymous") == true);
+    }
     auto anonymous = reader.find_complaint_now(row_id(*parts) + 2);
     REQUIRE(anonymous);
     CHECK(anonymous->status_meta.find(R"("identity":"tel")") != std::string::npos);
@@ -241,4 +256,47 @@ TEST_CASE("engine: status_meta evidence and the unmerge correction payload") {
   const std::string doc = p.prefix + R"({"schema":"lapor.complaint/v1"})" + p.suffix;
   CHECK(doc == R"({"schema":"lapor.unmerge/v1","tracking_id":"LPR-AAAA-BBBB-C","was_duplicate_of":"LPR-DDDD-EEEE-F",)"
                R"("unmerged_at":"2026-11-18T11:06:40.000Z","complaint":{"schema":"lapor.complaint/v1"}})");
+}
+
+TEST_CASE("engine: a possible duplicate is its own complaint, with possible_duplicates for the verifier") {
+  temp_dir dir;
+  const auto db = (dir.path / "lapor.db").string();
+  rig r(db);
+  const auto first =
+      r.submit_sync(report(channel_kind::web, "0812-3456-7890", "Banjir di Kelurahan Palangka, air masuk rumah warga setinggi lutut"));
+  REQUIRE(first.code == submit_result::status::received);
+  // The same person, the same place and problem, but "lagi": maybe a second flood.
+  const auto second =
+      r.submit_sync(report(channel_kind::sms, "+6281234567890", "banjir lagi di kelurahan palangka pagi ini, air masuk rumah warga"));
+  CHECK(second.code == submit_result::status::received);
+  CHECK(second.tracking_id != first.tracking_id);
+  CHECK(r.stats.get(counter::possible_duplicates, channel_kind::sms) == 1);
+  // The same person, same words, another problem: a new complaint, no hint.
+  const auto third =
+      r.submit_sync(report(channel_kind::sms, "+6281234567890", "sampah di kelurahan palangka tidak diangkut, bau masuk rumah warga"));
+  CHECK(third.code == submit_result::status::received);
+  r.writer->stop();
+
+  store::read_pool reader(db);
+  const auto pending = reader.pending_outbox_now("dispatcher", 0, 10);
+  REQUIRE(pending.size() == 3);
+  const auto doc = boost::json::parse(pending[1].payload).as_object();
+  CHECK(doc.at("schema") == "lapor.complaint/v1");
+  const auto& hints = doc.at("possible_duplicates").as_array();
+  REQUIRE(hints.size() == 1);
+  CHECK(std::string(hints[0].at("tracking_id").as_string()) == first.tracking_id);
+  CHECK(hints[0].at("score").to_number<double>() > 0);
+  CHECK_FALSE(boost::json::parse(pending[2].payload).as_object().contains("possible_duplicates"));
+  auto parts = r.ids.decode(second.tracking_id);
+  REQUIRE(parts);
+  auto row = reader.find_complaint_now(row_id(*parts));
+  REQUIRE(row);
+  CHECK(row->status_meta.find(R"("decision":"possible_duplicate")") != std::string::npos);
+  CHECK(row->status_meta.find(R"("new_incident":true)") != std::string::npos);
+  auto third_parts = r.ids.decode(third.tracking_id);
+  REQUIRE(third_parts);
+  auto other = reader.find_complaint_now(row_id(*third_parts));
+  REQUIRE(other);
+  CHECK(other->status_meta.find(R"("decision":"new","conflict":"problem")") != std::string::npos);
+  reader.stop();
 }
