@@ -83,7 +83,12 @@ def test_dedup(tmp):
         link = next(x for x in docs if x["schema"] == "lapor.duplicate/v1")
         assert link["duplicate_of"] == original and link["channel"] == "mobile", link
         assert 0 < link["score"] <= 1 and link["tracking_id"] != original, link
-        assert set(link) == {"schema", "tracking_id", "duplicate_of", "channel", "received_at", "score"}, link
+        assert set(link) == {"schema", "tracking_id", "duplicate_of", "channel", "received_at", "score", "complaint"}, link
+        # SPEC §4: the duplicate carries its own complaint, so its text reaches the original's ticket.
+        own = link["complaint"]
+        assert own["schema"] == "lapor.complaint/v1" and own["tracking_id"] == link["tracking_id"], own
+        assert own["channel"] == "mobile" and "Baamang Hulu" in own["body"], own
+        assert own["reporter"]["phone"] == "+6281255550001" and own["anonymous"] is False, own
         dup_id = link["tracking_id"]
 
         # The decision and its evidence, for operators.
@@ -92,6 +97,7 @@ def test_dedup(tmp):
         ev = view["meta"]["dedup"]
         assert ev["decision"] == "duplicate" and ev["of"] == original and ev["score"] == link["score"], ev
         assert ev["identity"] == "tel:+62812*****001", ev
+        assert ev["facets"]["problem"] in ("agrees", "unknown"), ev
         st, rel = admin_json(d, "GET", f"/admin/complaints/{other['tracking_id']}")
         assert st == 200 and rel["duplicate_of"] is None and rel["meta"]["dedup"]["decision"] == "related", rel
         assert rel["meta"]["dedup"]["of"] == original, rel

@@ -62,7 +62,10 @@ def main():
         assert by_phone["+628123000100"]["body"] == "Jalan berlubang di depan pasar #1"
         assert by_phone["+628123000100"]["channel_ref"]["operator"] == "indosat"
         # The SMSC saw our bind, its deliver_sm answered with status 0, and our reply submit_sm.
-        ev = smsc.events()
+        # The document reaches the dispatcher and the resp reaches the SMSC after the same
+        # commit, in either order: wait for the peer to log both resps.
+        ev = wait_until(lambda: smsc.events() if len([x for x in smsc.events() if x.get("cmd") == "deliver_sm_resp"]) >= 2
+                        else None, 10, what="2 deliver_sm_resp logged by the SMSC")
         binds = [x for x in ev if x.get("cmd") == "bind_transceiver"]
         assert binds and binds[0]["system_id"] == "test", ev
         assert [x["status"] for x in ev if x.get("cmd") == "deliver_sm_resp"] == [0, 0], ev
