@@ -116,7 +116,13 @@ std::optional<event_taxonomy> event_taxonomy::parse(std::string_view text, std::
       rest.remove_prefix(sp);
       if (w.empty()) continue;
       for (char c : w)
-        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_')) return bad("words are lowercase a-z, 0-9, _");
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '+')) return bad("words are lowercase a-z, 0-9, _, +");
+      if (const auto plus = w.find('+'); plus != std::string_view::npos) {
+        if (plus == 0 || plus + 1 >= w.size() || w.find('+', plus + 1) != std::string_view::npos)
+          return bad("a pair is word+word");
+        t.pairs_.push_back({std::string(w.substr(0, plus)), std::string(w.substr(plus + 1)), m});
+        continue;
+      }
       auto& e = t.words_[std::string(w)];
       e.problems |= m.problems;
       e.cues |= m.cues;
@@ -202,9 +208,19 @@ event event_taxonomy::read(std::string_view text) const {
       take(joined);
     }
   }
-  // "lampu jalan" is the street light, not the road: a road word inside a street-light or
-  // traffic-light phrase is not a road problem of its own. (Resolved by listing the phrases:
-  // "jalan_rusak" is road, "lampu_jalan" is street_light; a bare "jalan" is neither.)
+  // Pairs: both words in one clause ("jalan di desa X rusak").
+  if (!pairs_.empty()) {
+    for (std::size_t start = 0; start < seq.size();) {
+      std::size_t end = start;
+      while (end < seq.size() && seq[end].second == seq[start].second) ++end;
+      for (const auto& p : pairs_) {
+        bool a = false, b = false;
+        for (std::size_t k = start; k < end; ++k) a |= seq[k].first == p.a, b |= seq[k].first == p.b;
+        if (a && b) e.problems |= p.m.problems, e.cues |= p.m.cues;
+      }
+      start = end;
+    }
+  }
   return e;
 }
 

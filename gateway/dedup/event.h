@@ -76,6 +76,11 @@ class event_taxonomy {
   };
   std::vector<std::string> names_;
   std::unordered_map<std::string, meaning, hash, std::equal_to<>> words_;  // "mengalir", "lampu_jalan"
+  struct pair_rule {
+    std::string a, b;  // both in one clause, in any order and distance: "jalan+rusak"
+    meaning m;
+  };
+  std::vector<pair_rule> pairs_;
 };
 
 // How two events compare: what the index's decision needs and the admin's evidence shows.
