@@ -36,20 +36,21 @@ set(CPACK_PACKAGE_VERSION ${LAPOR_PKG_VERSION})
 set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
 set(CPACK_PACKAGE_CONTACT "SP4N-LAPOR! gateway team <gateway@lapor.go.id>")
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "SP4N-LAPOR! multichannel complaint ingestion gateway")
-set(CPACK_DEBIAN_PACKAGE_DESCRIPTION "SP4N-LAPOR! multichannel complaint ingestion gateway
- One daemon takes citizens' reports for SP4N-LAPOR! from SMS to 1708 (SMPP 3.4),
- mentions of @lapor1708 on X/Twitter, a web form and the mobile apps' JSON API,
- turns each into one canonical complaint with a tracking ID, recognises
- duplicates across channels, stores it durably in SQLite and forwards it to the
- national dispatcher through an outbox. Runs as the systemd service
- lapor-gateway.service.")
+# The synopsis is CPACK_PACKAGE_DESCRIPTION_SUMMARY; this is the extended description only.
+set(CPACK_DEBIAN_PACKAGE_DESCRIPTION "One daemon takes citizens' reports for SP4N-LAPOR! from SMS to 1708
+(SMPP 3.4), mentions of @lapor1708 on X/Twitter, a web form and the mobile
+apps' JSON API, turns each into one canonical complaint with a tracking ID,
+recognises duplicates across channels, stores it durably in SQLite and
+forwards it to the national dispatcher through an outbox. It runs as the
+systemd service lapor-gateway.service.")
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SECTION net)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 set(CPACK_DEBIAN_PACKAGE_HOMEPAGE "https://www.lapor.go.id/")
-# Depends: the shared libraries the binary needs (dpkg-shlibdeps), plus adduser for postinst.
+# Depends: the shared libraries the binary needs (dpkg-shlibdeps), plus what the maintainer
+# scripts call: adduser, deb-systemd-invoke (init-system-helpers).
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
-set(CPACK_DEBIAN_PACKAGE_DEPENDS "adduser")
+set(CPACK_DEBIAN_PACKAGE_DEPENDS "adduser, init-system-helpers (>= 1.54~)")
 set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA
     ${LAPOR_PKG_DIR}/debian/conffiles ${LAPOR_PKG_DIR}/debian/postinst
     ${LAPOR_PKG_DIR}/debian/prerm ${LAPOR_PKG_DIR}/debian/postrm)
