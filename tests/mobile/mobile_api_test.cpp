@@ -410,7 +410,7 @@ TEST_CASE("POST /api/v1/reports: attachment names are safe base names; no photo 
   int i = 0;
   for (const auto& [sent, kept] : rows) {
     CAPTURE(sent);
-    auto res = with_name(sent, "n" + std::to_string(i++));
+    auto res = with_name(sent, std::string("n").append(std::to_string(i++)));
     REQUIRE(res.status == 201);
     CHECK(r.sink.stored.back().attachments.at(0).name == kept);
   }
