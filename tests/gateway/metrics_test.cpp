@@ -252,7 +252,11 @@ TEST_CASE("metrics: histogram buckets are cumulative with +Inf, _sum in seconds 
     ++buckets;
   }
   CHECK(buckets == latency_histogram::bounds_seconds.size() + 1);
-  for (const auto& [le, count] : expected) {
+  // Named references, not a structured binding: clang 14 cannot capture a binding in
+  // the lambda CAPTURE makes.
+  for (const auto& row : expected) {
+    const auto& le = row.first;
+    const auto& count = row.second;
     CAPTURE(le);
     CHECK(e.value("x_seconds_bucket", "{le=\"" + le + "\"}") == count);
   }
