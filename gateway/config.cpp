@@ -453,30 +453,34 @@ std::optional<config_error> load_config(const std::optional<std::string>& file, 
   }
   for (const auto& kv : overrides)
     if (auto e = apply_override(kv, root)) return e;
-  out = config{};
-  if (auto e = apply_table(root, "", out)) return e;
-  if (out.data_dir.empty()) return config_error{"data_dir", "must not be empty"};
-  if (out.twitter.enabled) {
-    if (out.twitter.bearer_token.empty()) return config_error{"twitter.bearer_token", "required when twitter.enabled"};
-    const auto& id = out.twitter.user_id;
+  // Parsed into a named local and moved out only when valid: `out` keeps its old value on any
+  // error, and GCC 12 at -O2/-O3 no longer sees the move-assignment from a braced temporary
+  // (`out = config{}`), whose nested std::string members it reported as maybe-uninitialized.
+  config parsed;
+  if (auto e = apply_table(root, "", parsed)) return e;
+  if (parsed.data_dir.empty()) return config_error{"data_dir", "must not be empty"};
+  if (parsed.twitter.enabled) {
+    if (parsed.twitter.bearer_token.empty()) return config_error{"twitter.bearer_token", "required when twitter.enabled"};
+    const auto& id = parsed.twitter.user_id;
     if (id.empty() || id.size() > 19 || id.find_first_not_of("0123456789") != std::string::npos)
       return config_error{"twitter.user_id", "expected the numeric user id of the account (GET /2/users/by/username/…)"};
-    if (!(out.twitter.api_base.starts_with("http://") || out.twitter.api_base.starts_with("https://")))
+    if (!(parsed.twitter.api_base.starts_with("http://") || parsed.twitter.api_base.starts_with("https://")))
       return config_error{"twitter.api_base", "expected http://… or https://…"};
-    if (out.twitter.reply) {
-      for (const auto& [key, value] : {std::pair{"twitter.consumer_key", &out.twitter.consumer_key},
-                                       std::pair{"twitter.consumer_secret", &out.twitter.consumer_secret},
-                                       std::pair{"twitter.access_token", &out.twitter.access_token},
-                                       std::pair{"twitter.access_token_secret", &out.twitter.access_token_secret}})
+    if (parsed.twitter.reply) {
+      for (const auto& [key, value] : {std::pair{"twitter.consumer_key", &parsed.twitter.consumer_key},
+                                       std::pair{"twitter.consumer_secret", &parsed.twitter.consumer_secret},
+                                       std::pair{"twitter.access_token", &parsed.twitter.access_token},
+                                       std::pair{"twitter.access_token_secret", &parsed.twitter.access_token_secret}})
         if (value->empty()) return config_error{key, "required when twitter.reply is true (OAuth 1.0a user context)"};
-      if (out.twitter.reply_template.find("{tracking_id}") == std::string::npos)
+      if (parsed.twitter.reply_template.find("{tracking_id}") == std::string::npos)
         return config_error{"twitter.reply_template", "must contain {tracking_id}"};
     }
   }
-  if (out.smpp.system_id.empty() || out.smpp.system_id.size() > 15)
+  if (parsed.smpp.system_id.empty() || parsed.smpp.system_id.size() > 15)
     return config_error{"smpp.system_id", "must be 1 to 15 characters"};
-  for (const auto& a : out.smpp.accounts)
+  for (const auto& a : parsed.smpp.accounts)
     if (a.system_id.size() > 15) return config_error{"smpp.accounts", "system_id longer than 15 characters: " + a.system_id};
+  out = std::move(parsed);
   return std::nullopt;
 }
 

@@ -150,7 +150,7 @@ struct config_error {
 
 // Loads `file` (if any), then applies each "key=value" override in order. The value of an
 // override is read as a TOML value when it parses as one (numbers, booleans, arrays, inline
-// tables), else as a plain string. On failure returns the first error and leaves `out` unspecified.
+// tables), else as a plain string. On failure returns the first error and leaves `out` unchanged.
 [[nodiscard]] std::optional<config_error> load_config(const std::optional<std::string>& file,
                                                       const std::vector<std::string>& overrides, config& out);
 

@@ -341,6 +341,7 @@ class file_sink final : public dispatch_sink {
   bool append(std::string& error) {
     if (!open_file(error)) return false;
     std::string buf;
+    if (torn_line_) buf += '\n';  // ends the partial line a failed cut left (see below)
     for (const auto& r : queued_)
       for (const auto& d : r.documents) {
         const std::size_t at = buf.size();
@@ -360,9 +361,17 @@ class file_sink final : public dispatch_sink {
     if (!ok) {
       // Cut a partial line so the retry appends whole lines; after a failed fsync the page
       // cache cannot be trusted (the error may be reported once), so reopen and write again.
-      if (know_size) (void)::ftruncate(fd_, st.st_size);
+      if (know_size && ::ftruncate(fd_, st.st_size) != 0) {
+        // The partial line stays. The next append ends it first, so the retried documents
+        // start on lines of their own: a reader skips one malformed line instead of losing
+        // the first document glued to it.
+        error += "; " + errno_text("ftruncate", errno);
+        torn_line_ = true;
+      }
       ::close(fd_);
       fd_ = -1;
+    } else {
+      torn_line_ = false;
     }
     return ok;
   }
@@ -370,6 +379,7 @@ class file_sink final : public dispatch_sink {
   std::string path_;
   std::size_t per_request_;
   int fd_ = -1;
+  bool torn_line_ = false;  // a failed write left a partial line that ftruncate could not cut
   std::vector<dispatch_request> queued_;
   std::mutex mutex_;
   std::condition_variable cv_;

@@ -1,5 +1,6 @@
 // lapor-gateway: builds the io_context, store, pipeline, forwarder, listeners and channels,
 // and stops them in reverse on SIGTERM/SIGINT.
+#include <algorithm>
 #include <atomic>
 #include <filesystem>
 #include <fstream>
@@ -34,6 +35,7 @@
 #include "gateway/outbox_forwarder.h"
 #include "gateway/stored_parts.h"
 #include "gateway/pipeline.h"
+#include "gateway/service_notify.h"
 #include "gateway/sla.h"
 #include "gateway/startup.h"
 #include "gateway/tracking_id.h"
@@ -86,6 +88,33 @@ void schedule_gauges(net::steady_timer& t, store::read_pool& reader, store::grou
       m.outbox_oldest_pending_ms = c.oldest_pending_ms;
     });
     schedule_gauges(t, reader, writer, m);
+  });
+}
+
+// systemd Type=notify: READY=1 once every forwarder has queued its pending rows (the listeners
+// are bound and accepting before this is first called), so "active" means serving with the
+// outbox resumed. Polled, since the forwarders resume on their own threads.
+void notify_ready_when_resumed(net::steady_timer& t, const std::vector<outbox_forwarder*>& forwarders,
+                               const std::atomic<bool>& stopping) {
+  if (stopping) return;  // never READY=1 after STOPPING=1
+  if (std::all_of(forwarders.begin(), forwarders.end(), [](const outbox_forwarder* f) { return f->resumed(); })) {
+    service_notify::ready();
+    log::info("service_ready", {{"forwarders", static_cast<std::int64_t>(forwarders.size())}});
+    return;
+  }
+  t.expires_after(std::chrono::milliseconds(10));
+  t.async_wait([&t, &forwarders, &stopping](boost::system::error_code ec) {
+    if (!ec) notify_ready_when_resumed(t, forwarders, stopping);
+  });
+}
+
+// WATCHDOG=1 from the event loop itself: a loop that stops turning stops the pings, and
+// systemd (WatchdogSec=) restarts the unit.
+void schedule_watchdog(net::steady_timer& t, std::chrono::microseconds period) {
+  service_notify::watchdog();
+  t.expires_after(period);
+  t.async_wait([&t, period](boost::system::error_code ec) {
+    if (!ec) schedule_watchdog(t, period);
   });
 }
 
@@ -286,6 +315,9 @@ int run(const config& cfg, const holiday_calendar& calendar) {
   net::steady_timer gauges(io);
   schedule_gauges(gauges, reader, writer, stats);
   serving = true;
+  net::steady_timer ready_timer(io), watchdog_timer(io);
+  notify_ready_when_resumed(ready_timer, forwarders, stopping);
+  if (const auto period = service_notify::watchdog_period()) schedule_watchdog(watchdog_timer, *period);
   log::info("started", {{"data_dir", cfg.data_dir}, {"node_id", cfg.tracking.node_id},
                         {"dispatcher", cfg.dispatcher_url().starts_with("file://") ? "file" : "http"}});
 
@@ -298,6 +330,8 @@ int run(const config& cfg, const holiday_calendar& calendar) {
     if ((web.open_connections() == 0 && admin.open_connections() == 0 && sms_channel.open_links() == 0) ||
         std::chrono::steady_clock::now() > give_up) {
       gauges.cancel();
+      ready_timer.cancel();
+      watchdog_timer.cancel();
       work.reset();
       io.stop();
       return;
@@ -309,6 +343,7 @@ int run(const config& cfg, const holiday_calendar& calendar) {
     if (ec) return;
     log::info("stopping", {{"signal", sig}});
     stopping = true;
+    service_notify::stopping();
     web.stop();
     admin.stop();
     sms_channel.stop();  // unbinds; acknowledgements of messages with the core still go out

@@ -1,4 +1,5 @@
 #include "gateway/metrics.h"
+#include "gateway/metrics_help.h"
 
 #include <algorithm>
 #include <charconv>
@@ -117,7 +118,7 @@ void append_free_gauges(std::string& out, const std::map<std::string, std::int64
   std::map<std::string_view, std::vector<std::pair<std::string_view, std::int64_t>>> families;
   for (const auto& [series, v] : gauges) families[family_of(series)].emplace_back(series, v);
   for (const auto& [family, series] : families) {
-    out.append("# TYPE ").append(family).append(" gauge\n");
+    append_family_header(out, family, "gauge", free_gauge_help(family));
     for (const auto& [name, v] : series) append_sample(out, name, v);
   }
 }

@@ -220,6 +220,7 @@ struct outbox_forwarder::impl {
   std::atomic<bool> stopped{false};
   std::atomic<int> consecutive_failures{0};
   std::atomic<bool> crashed{false};
+  std::atomic<bool> resumed{false};  // the first scan of pending rows has ended
 
   // Forwarder thread only.
   dispatch_queue queue;
@@ -239,11 +240,13 @@ struct outbox_forwarder::impl {
   double rnd01() { return std::uniform_real_distribution<double>(0.0, 1.0)(rng); }
 
   void run() {
+    set_health_gauge(true);
     try {
       loop();
     } catch (const std::exception& e) {
       crashed = true;
       log::error("forwarder_failed", {{"error", e.what()}});
+      set_health_gauge(false);
     }
   }
 
@@ -357,6 +360,7 @@ struct outbox_forwarder::impl {
       if (last_page) {
         if (first_pass) {
           first_pass = false;
+          resumed.store(true, std::memory_order_release);
           log::info("outbox_resumed", {{"destination", opts.destination}, {"pending_rows", static_cast<std::int64_t>(scan_found)}});
         }
         scanning = false;
@@ -411,11 +415,20 @@ struct outbox_forwarder::impl {
     }
   }
 
+  // lapor_forwarder_healthy{destination}: 0 from the unhealthy_after-th failure in a row to
+  // the next success (what /readyz lists as a warning), for an alert that needs no log search.
+  // Set on transitions only, so the hot path takes no gauge lock.
+  void set_health_gauge(bool healthy) {
+    stats.set_gauge("lapor_forwarder_healthy{destination=\"" + opts.destination + "\"}", healthy ? 1 : 0);
+  }
+
   void note_health(const dispatch_result& r) {
     if (r.outcome == delivery_outcome::retry) {
       const int n = consecutive_failures.fetch_add(1, std::memory_order_relaxed) + 1;
-      if (n == unhealthy_after)
+      if (n == unhealthy_after) {
         log::warn("dispatcher_unhealthy", {{"consecutive_failures", n}, {"http_status", r.http_status}, {"error", r.error}});
+        set_health_gauge(false);
+      }
     } else {
       const int before = consecutive_failures.exchange(0, std::memory_order_relaxed);
       if (before >= unhealthy_after) {
@@ -423,6 +436,7 @@ struct outbox_forwarder::impl {
         // that it answers again (a Retry-After it asked for is still honoured).
         const auto moved = queue.pull_in(wall_ms());
         log::info("dispatcher_recovered", {{"failed_attempts", before}, {"rows_due_now", static_cast<std::int64_t>(moved)}});
+        set_health_gauge(true);
       }
     }
   }
@@ -548,6 +562,8 @@ void outbox_forwarder::stop() {
   impl_->sink->wakeup();
   if (impl_->thread.joinable()) impl_->thread.join();
 }
+
+bool outbox_forwarder::resumed() const noexcept { return impl_->resumed.load(std::memory_order_acquire); }
 
 bool outbox_forwarder::healthy() const noexcept {
   return !impl_->crashed.load(std::memory_order_relaxed) &&

@@ -68,6 +68,9 @@ class outbox_forwarder {
   void retry_now(std::int64_t outbox_id);
   // Finishes in-flight transfers (bounded by request_timeout), records outcomes, joins.
   void stop();
+  // True once the first scan after start() has queued every pending row (the "outbox
+  // resumed" point that systemd's READY=1 waits for). Thread-safe.
+  [[nodiscard]] bool resumed() const noexcept;
   // False while the dispatcher is failing every attempt (for /readyz detail, not a gate).
   [[nodiscard]] bool healthy() const noexcept;
 

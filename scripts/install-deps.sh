@@ -16,6 +16,16 @@ command -v npm >/dev/null || apt-get install -y --no-install-recommends npm
 apt-get install -y --no-install-recommends kannel
 # libFuzzer targets (CTest libfuzzer_short; tests/fuzz/run_fuzzers.sh): clang and its compiler-rt.
 apt-get install -y --no-install-recommends clang-14 libclang-rt-14-dev
+# systemd notification (sd_notify: READY=1, STOPPING=1, WATCHDOG=1) for the Type=notify unit.
+apt-get install -y --no-install-recommends libsystemd-dev
+# The Debian package: CPack's dpkg-shlibdeps (dpkg-dev), lintian on the .deb, man for its page
+# check, systemd-analyze for the unit (the systemd package; no systemd as PID 1 is needed).
+apt-get install -y --no-install-recommends dpkg-dev lintian man-db systemd
+# Monitoring: promtool (check rules, test rules, check metrics) from Debian's prometheus.
+apt-get install -y --no-install-recommends prometheus
+# Where systemd runs, that package also starts a Prometheus server on :9090, the daemon's default
+# admin port: only promtool is wanted here.
+if [ -d /run/systemd/system ]; then systemctl disable --now prometheus.service >/dev/null 2>&1 || true; fi
 # Kemendagri region codes for the region resolver: the npm package idn-area-data (ODbL), pinned
 # with its integrity hash in data/region/package-lock.json. A newer dataset is a version bump
 # in data/region/package.json (then `npm install` there to refresh the lockfile).

@@ -263,6 +263,15 @@ void smpp_channel::impl::on_housekeeping() {
 void smpp_channel::impl::start(gateway::submission_sink& s) {
   sink = &s;
   load_parts();
+  {
+    // Every configured operator has a lapor_smpp_binds series from the start, 0 until it
+    // binds: an alert on "no bind for 5 minutes" must see an operator that never came up.
+    const std::lock_guard lock(mutex);
+    for (const auto& a : opts.accounts)
+      if (!a.operator_name.empty()) update_bind_gauge(a.operator_name);
+    for (const auto& c : opts.clients)
+      if (!c.operator_name.empty()) update_bind_gauge(c.operator_name);
+  }
   net::post(strand, [self = shared_from_this()] {
     if (self->acceptor.is_open()) self->do_accept();
     for (std::size_t i = 0; i < self->clients.size(); ++i) self->connect(i);

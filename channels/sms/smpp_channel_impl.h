@@ -50,7 +50,8 @@ struct reply_mailbox {
   bool wake = false;
 };
 
-struct smpp_channel::impl : std::enable_shared_from_this<impl>, link_events {
+// final: destroyed through shared_ptr<impl>, and link_events' destructor is not virtual.
+struct smpp_channel::impl final : std::enable_shared_from_this<impl>, link_events {
   using tcp = boost::asio::ip::tcp;
 
   // A PDU of one link waiting for the core's answer.

@@ -314,7 +314,7 @@ std::optional<outgoing_sms> smpp_channel::impl::reply_address(const std::string&
     o.to_ton = ton;
     o.to_npi = npi;
   } else if (opts.reply_number == "national" && phone->starts_with("+62")) {
-    o.to = "0" + phone->substr(3);
+    o.to.assign(1, '0').append(*phone, 3);  // not "0" + substr(): GCC 12 -O3 -Wrestrict false positive (PR 105329)
     o.to_ton = 2;
     o.to_npi = 1;
   } else {

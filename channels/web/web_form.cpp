@@ -156,7 +156,7 @@ void web_form::add_routes(g::http_router& router) {
   router.add("POST", "/lapor", [this](http_request&& req, const g::route_params&, http_responder respond) {
     post_report(std::move(req), std::move(respond));
   });
-  router.add("GET", "/status", [this](http_request&& req, const g::route_params&, http_responder respond) {
+  router.add("GET", "/status", [](http_request&& req, const g::route_params&, http_responder respond) {
     auto id = req.query_param("id");
     if (id) {
       std::string typed = *id;

@@ -49,8 +49,10 @@ jobs="${LAPOR_FUZZ_JOBS:-2}"
 generator=(); command -v ninja >/dev/null && generator=(-G Ninja)
 if [[ ! -f "$build/CMakeCache.txt" ]]; then
   mkdir -p "$build"
+  # Warnings are errors here as in .ci/run (LAPOR_WERROR is off by default for users): this
+  # is the build where clang sees the parsers.
   CC="$cc" CXX="$cxx" cmake -S "$src" -B "$build" "${generator[@]}" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-    -DLAPOR_FUZZ=ON >"$build/configure.log" 2>&1 || { cat "$build/configure.log"; exit 2; }
+    -DLAPOR_FUZZ=ON -DLAPOR_WERROR=ON >"$build/configure.log" 2>&1 || { cat "$build/configure.log"; exit 2; }
 fi
 bins=(); for t in "${targets[@]}"; do bins+=("${t}_fuzz"); done
 cmake --build "$build" -j "$jobs" --target "${bins[@]}" || exit 2

@@ -41,7 +41,11 @@ TEST_CASE("e-mail: RFC 5321/5322 addresses only, the domain lowercased") {
       {"x@" + std::string(64, 'a') + ".com", std::nullopt},
       {"x@" + std::string(63, 'a') + ".com", "x@" + std::string(63, 'a') + ".com"},
   };
-  for (const auto& [raw, want] : rows) {
+  // Named references, not a structured binding: clang 14 cannot capture a binding in
+  // the lambda CAPTURE makes.
+  for (const auto& row : rows) {
+    const auto& raw = row.first;
+    const auto& want = row.second;
     CAPTURE(raw);
     CHECK(normalize_email(raw) == want);
   }
@@ -67,7 +71,11 @@ TEST_CASE("attachment names: one safe base name for every channel") {
       {"jalan rusak \xF0\x9F\x9A\xA7.jpg", "jalan rusak \xF0\x9F\x9A\xA7.jpg"},
       {"\x01\x02", "foto-3.jpg"},
   };
-  for (const auto& [sent, kept] : rows) {
+  // Named references, not a structured binding: clang 14 cannot capture a binding in
+  // the lambda CAPTURE makes.
+  for (const auto& row : rows) {
+    const auto& sent = row.first;
+    const auto& kept = row.second;
     CAPTURE(sent);
     CHECK(safe_attachment_name(sent, 2, "image/jpeg") == kept);
   }

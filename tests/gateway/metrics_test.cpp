@@ -252,7 +252,11 @@ TEST_CASE("metrics: histogram buckets are cumulative with +Inf, _sum in seconds 
     ++buckets;
   }
   CHECK(buckets == latency_histogram::bounds_seconds.size() + 1);
-  for (const auto& [le, count] : expected) {
+  // Named references, not a structured binding: clang 14 cannot capture a binding in
+  // the lambda CAPTURE makes.
+  for (const auto& row : expected) {
+    const auto& le = row.first;
+    const auto& count = row.second;
     CAPTURE(le);
     CHECK(e.value("x_seconds_bucket", "{le=\"" + le + "\"}") == count);
   }
@@ -336,6 +340,26 @@ TEST_CASE("metrics: free-form gauges get one TYPE line per family, grouped") {
   CHECK(text.find("lapor_x") == std::string::npos);
   CHECK(text.find("bad name") == std::string::npos);
   CHECK(text.find("9lapor") == std::string::npos);
+}
+
+TEST_CASE("metrics: every family has a HELP line, free-form gauges too (promtool check metrics)") {
+  metrics m;
+  m.set_gauge("lapor_smpp_binds{operator=\"telkomsel\"}", 0);
+  m.set_gauge("lapor_forwarder_healthy{destination=\"dispatcher\"}", 1);
+  m.set_gauge("lapor_not_in_the_table", 3);
+  const std::string text = m.render_prometheus();
+  std::istringstream in(text);
+  std::string line;
+  std::set<std::string> helped;
+  while (std::getline(in, line)) {
+    if (line.starts_with("# HELP ")) helped.insert(line.substr(7, line.find(' ', 7) - 7));
+    if (line.starts_with("# TYPE ")) {
+      const std::string family = line.substr(7, line.find(' ', 7) - 7);
+      CHECK_MESSAGE(helped.contains(family), "no HELP before TYPE of " << family);
+    }
+  }
+  CHECK(text.find("# HELP lapor_smpp_binds Open SMPP binds per operator") != std::string::npos);
+  CHECK(text.find("# HELP lapor_not_in_the_table Gauge set by a channel or a forwarder.") != std::string::npos);
 }
 
 TEST_CASE("metrics: concurrent updates while rendering stay consistent") {

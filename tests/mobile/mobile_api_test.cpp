@@ -408,9 +408,13 @@ TEST_CASE("POST /api/v1/reports: attachment names are safe base names; no photo 
       {"../../etc/x.jpg", "x.jpg"}, {"..", "foto-1.jpg"}, {".", "foto-1.jpg"}, {"", "foto-1.jpg"},
       {"C:\\\\Users\\\\a\\\\b.jpg", "b.jpg"}, {"a\\u0007b.jpg", "ab.jpg"}};
   int i = 0;
-  for (const auto& [sent, kept] : rows) {
+  // Named references, not a structured binding: clang 14 cannot capture a binding in
+  // the lambda CAPTURE makes.
+  for (const auto& row : rows) {
+    const auto& sent = row.first;
+    const auto& kept = row.second;
     CAPTURE(sent);
-    auto res = with_name(sent, "n" + std::to_string(i++));
+    auto res = with_name(sent, std::string("n").append(std::to_string(i++)));
     REQUIRE(res.status == 201);
     CHECK(r.sink.stored.back().attachments.at(0).name == kept);
   }

@@ -14,12 +14,13 @@ session_options client_options(bind_kind kind = bind_kind::transceiver) {
   session_options o;
   o.window = 2;
   o.max_outstanding = 1;
-  client_bind c;
+  // Built in place: copying a local client_bind into the optional made GCC 12 at -O3 report
+  // its strings as maybe-uninitialized (a false positive).
+  client_bind& c = o.client.emplace();
   c.kind = kind;
   c.credentials.system_id = "lapor";
   c.credentials.password = "pw";
   c.operator_name = "indosat";
-  o.client = c;
   return o;
 }
 

@@ -53,7 +53,7 @@ TEST_CASE("background checkpoints keep the WAL bounded under sustained writes") 
   constexpr int rows = 20000;
   std::atomic<int> stored{0};
   for (int i = 1; i <= rows; ++i) {
-    auto row = make_row(row_id(1, static_cast<std::uint32_t>(i)), "k" + std::to_string(i));
+    auto row = make_row(row_id(1, static_cast<std::uint32_t>(i)), std::string("k").append(std::to_string(i)));
     row.document.append(900, 'x');
     w.insert_complaint(std::move(row), [&](write_result r) {
       if (r.status == write_status::stored) stored.fetch_add(1);

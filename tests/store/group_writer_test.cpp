@@ -187,7 +187,7 @@ TEST_CASE("concurrent producers: all complete, commits are grouped") {
     producers.emplace_back([&, p] {
       for (int i = 0; i < per_thread; ++i) {
         const auto seq = static_cast<std::uint32_t>(p * per_thread + i + 1);
-        w.insert_complaint(make_row(row_id(1, seq), "k" + std::to_string(seq)), [&](write_result r) {
+        w.insert_complaint(make_row(row_id(1, seq), std::string("k").append(std::to_string(seq))), [&](write_result r) {
           (r.status == write_status::stored ? stored : other).fetch_add(1);
           std::lock_guard lk(m);
           if (++completed == threads * per_thread) cv.notify_all();
@@ -305,7 +305,7 @@ TEST_CASE("stop: commits what is queued, then refuses; a reopen shows everything
   {
     group_writer w(t.opts());
     for (std::uint32_t i = 1; i <= 500; ++i)
-      w.insert_complaint(make_row(row_id(2, i), "k" + std::to_string(i)), [&](write_result r) {
+      w.insert_complaint(make_row(row_id(2, i), std::string("k").append(std::to_string(i))), [&](write_result r) {
         if (r.status == write_status::stored) acked.fetch_add(1);
       });
     w.stop();

@@ -60,7 +60,7 @@ TEST_CASE("group_keys: finds by key, tells colliding keys apart, clears") {
   CHECK(g.find(5, b)->request == 1);
   CHECK(g.find(6, a) == nullptr);
   std::vector<std::string> many;
-  for (int i = 0; i < 1000; ++i) many.push_back("k" + std::to_string(i));
+  for (int i = 0; i < 1000; ++i) many.push_back(std::string("k").append(std::to_string(i)));
   for (std::uint32_t i = 0; i < many.size(); ++i) g.insert(std::hash<std::string>{}(many[i]), many[i], i, i);
   CHECK(g.find(std::hash<std::string>{}(many[999]), many[999])->complaint_id == 999);
   g.clear();
