@@ -12,6 +12,9 @@ install(FILES ${LAPOR_PKG_DIR}/config.toml DESTINATION /etc/lapor-gateway)
 install(FILES ${LAPOR_PKG_DIR}/lapor-gateway.service DESTINATION /lib/systemd/system)
 install(DIRECTORY DESTINATION /var/lib/lapor-gateway)
 install(FILES ${LAPOR_PKG_DIR}/debian/copyright DESTINATION share/doc/lapor-gateway)
+# The region index is derived from idn-area-data (ODbL): its licence and our notice ship with it.
+install(FILES ${LAPOR_IDN_AREA_DATA}/data/LICENSE.md DESTINATION share/doc/lapor-gateway RENAME idn-area-data-LICENSE.md)
+install(FILES ${PROJECT_SOURCE_DIR}/data/region/NOTICE.md DESTINATION share/doc/lapor-gateway RENAME region-data-NOTICE.md)
 
 # Debian wants the man page and the changelog compressed with gzip -9n (no name, no time,
 # so the package is reproducible).

@@ -43,6 +43,8 @@ EXPECTED = {
     "./usr/bin/lapor-gateway": ("-rwxr-xr-x", "root/root"),
     "./usr/share/doc/lapor-gateway/changelog.gz": ("-rw-r--r--", "root/root"),
     "./usr/share/doc/lapor-gateway/copyright": ("-rw-r--r--", "root/root"),
+    "./usr/share/doc/lapor-gateway/idn-area-data-LICENSE.md": ("-rw-r--r--", "root/root"),
+    "./usr/share/doc/lapor-gateway/region-data-NOTICE.md": ("-rw-r--r--", "root/root"),
     "./usr/share/man/man8/lapor-gateway.8.gz": ("-rw-r--r--", "root/root"),
     f"./{STATE}/": ("drwxr-xr-x", "root/root"),  # postinst's statoverride makes it lapor 0700
 }
