@@ -3,6 +3,7 @@
 #include <array>
 #include <stdexcept>
 
+#include "gateway/data_lines.h"
 #include "gateway/dedup/text.h"
 #include "gateway/region/place_words.h"
 
@@ -19,11 +20,6 @@ constexpr std::uint64_t pow10(int n) {
 // Digits of each level: province 2, regency 2, district 2, village 4 (10 in all).
 constexpr std::array<int, 5> digits_through = {0, 2, 4, 6, 10};
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
-  return s;
-}
 
 // The word with one common Indonesian affix removed, for a stem lookup: di-, ke-, se-, ber-,
 // ter-, me(ng|m|n|ny)-, pe(ng|m|n)- in front; -nya, -kan, -an, -i behind. Empty when none
@@ -75,26 +71,14 @@ bool place_code::contains(const place_code& o) const noexcept {
 
 std::optional<event_taxonomy> event_taxonomy::parse(std::string_view text, std::string& error) {
   event_taxonomy t;
-  std::size_t line_no = 0;
-  for (std::size_t pos = 0; pos < text.size();) {
-    auto end = text.find('\n', pos);
-    if (end == std::string_view::npos) end = text.size();
-    const auto line = trim(text.substr(pos, end - pos));
-    pos = end + 1;
-    ++line_no;
-    if (line.empty() || line.front() == '#') continue;
-    const auto colon = line.find(':');
-    const auto bad = [&](std::string_view why) {
-      error = "event taxonomy line " + std::to_string(line_no) + ": " + std::string(why);
-      return std::nullopt;
-    };
-    if (colon == std::string_view::npos) return bad("expected 'problem NAME: words', 'followup: …' or 'incident: …'");
-    const auto head = trim(line.substr(0, colon));
+  error = data::for_each_entry(text, "event taxonomy", [&](const data::entry_line& e) -> std::string {
+    if (!e.has_colon) return "expected 'problem NAME: words', 'followup: …', 'incident: …', 'changed: …' or 'household: …'";
+    const auto head = e.head;
     meaning m;
     if (head.starts_with("problem ")) {
-      if (t.names_.size() >= 64) return bad("more than 64 problems");
-      const auto name = trim(head.substr(8));
-      if (name.empty()) return bad("a problem needs a name");
+      if (t.names_.size() >= 64) return "more than 64 problems";
+      const auto name = data::trim(head.substr(8));
+      if (name.empty()) return "a problem needs a name";
       m.problems = std::uint64_t{1} << t.names_.size();
       t.names_.emplace_back(name);
     } else if (head == "followup") {
@@ -106,28 +90,31 @@ std::optional<event_taxonomy> event_taxonomy::parse(std::string_view text, std::
     } else if (head == "household") {
       m.cues = cue_other_household;
     } else {
-      return bad("unknown entry '" + std::string(head) + "'");
+      return "unknown entry '" + std::string(head) + "'";
     }
-    auto rest = line.substr(colon + 1);
+    auto rest = e.rest;
     while (!rest.empty()) {
-      rest = trim(rest);
+      rest = data::trim(rest);
       const auto sp = std::min(rest.find(' '), rest.size());
       const auto w = rest.substr(0, sp);
       rest.remove_prefix(sp);
       if (w.empty()) continue;
       for (char c : w)
-        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '+')) return bad("words are lowercase a-z, 0-9, _, +");
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '+'))
+          return "words are lowercase a-z, 0-9, _, +";
       if (const auto plus = w.find('+'); plus != std::string_view::npos) {
         if (plus == 0 || plus + 1 >= w.size() || w.find('+', plus + 1) != std::string_view::npos)
-          return bad("a pair is word+word");
+          return "a pair is word+word";
         t.pairs_.push_back({std::string(w.substr(0, plus)), std::string(w.substr(plus + 1)), m});
         continue;
       }
-      auto& e = t.words_[std::string(w)];
-      e.problems |= m.problems;
-      e.cues |= m.cues;
+      auto& entry = t.words_[std::string(w)];
+      entry.problems |= m.problems;
+      entry.cues |= m.cues;
     }
-  }
+    return {};
+  });
+  if (!error.empty()) return std::nullopt;
   return t;
 }
 

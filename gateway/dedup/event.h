@@ -22,6 +22,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "gateway/data_lines.h"
+
 namespace lapor::dedup {
 
 // A region code packed for comparison: its digits as one number (padded to 10: "32.71" →
@@ -66,16 +68,8 @@ class event_taxonomy {
     std::uint64_t problems = 0;
     std::uint8_t cues = 0;
   };
-  struct hash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view s) const noexcept {
-      std::uint64_t h = 14695981039346656037ull;
-      for (unsigned char c : s) h = (h ^ c) * 1099511628211ull;
-      return static_cast<std::size_t>(h ^ (h >> 32));
-    }
-  };
   std::vector<std::string> names_;
-  std::unordered_map<std::string, meaning, hash, std::equal_to<>> words_;  // "mengalir", "lampu_jalan"
+  std::unordered_map<std::string, meaning, data::fnv1a_hash, std::equal_to<>> words_;  // "mengalir", "lampu_jalan"
   struct pair_rule {
     std::string a, b;  // both in one clause, in any order and distance: "jalan+rusak"
     meaning m;

@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "gateway/data_lines.h"
 #include "gateway/region/place_words.h"
 
 namespace lapor::region {
@@ -21,11 +22,6 @@ constexpr role_name role_names[] = {
     {"between", role_between},
 };
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
-  return s;
-}
 
 // The resolver's words for `text` ("Kota Jakarta Selatan" → kota, jakarta, selatan).
 std::vector<std::string> words_of(std::string_view text) {
@@ -41,32 +37,20 @@ std::vector<std::string> words_of(std::string_view text) {
 
 std::optional<lexicon> lexicon::parse(std::string_view text, std::string& error) {
   lexicon lx;
-  std::size_t line_no = 0;
-  for (std::size_t pos = 0; pos < text.size();) {
-    auto end = text.find('\n', pos);
-    if (end == std::string_view::npos) end = text.size();
-    const auto line = trim(text.substr(pos, end - pos));
-    pos = end + 1;
-    ++line_no;
-    if (line.empty() || line.front() == '#') continue;
-    const auto colon = line.find(':');
-    const auto bad = [&](std::string_view why) {
-      error = "region lexicon line " + std::to_string(line_no) + ": " + std::string(why);
-      return std::nullopt;
-    };
-    if (colon == std::string_view::npos) return bad("expected ROLE: words or alias: SHORT = WORDS");
-    const auto role = trim(line.substr(0, colon));
-    const auto rest = trim(line.substr(colon + 1));
+  error = data::for_each_entry(text, "region lexicon", [&](const data::entry_line& e) -> std::string {
+    if (!e.has_colon) return "expected ROLE: words or alias: SHORT = WORDS";
+    const auto role = e.head;
+    const auto rest = e.rest;
     if (role == "alias") {
       const auto eq = rest.find('=');
-      if (eq == std::string_view::npos) return bad("alias without '='");
+      if (eq == std::string_view::npos) return "alias without '='";
       auto from = words_of(rest.substr(0, eq));
       auto to = words_of(rest.substr(eq + 1));
-      if (from.size() != 1 || to.empty()) return bad("an alias is one word for one or more words");
-      auto& e = lx.words_[std::move(from.front())];
-      if (!e.alias.empty()) return bad("alias defined twice");
-      e.alias = std::move(to);
-      continue;
+      if (from.size() != 1 || to.empty()) return "an alias is one word for one or more words";
+      auto& entry = lx.words_[std::move(from.front())];
+      if (!entry.alias.empty()) return "alias defined twice";
+      entry.alias = std::move(to);
+      return {};
     }
     if (role == "between_end" || role == "near" || role == "address" || role == "office" || role == "street_prefix") {
       const std::uint8_t bit = role == "near"            ? role2_near
@@ -75,14 +59,16 @@ std::optional<lexicon> lexicon::parse(std::string_view text, std::string& error)
                                : role == "street_prefix" ? role2_street_prefix
                                                          : role2_between_end;
       for (auto& w : words_of(rest)) lx.words_[std::move(w)].roles2 |= bit;
-      continue;
+      return {};
     }
     std::uint16_t bits = 0;
     for (const auto& r : role_names)
       if (r.name == role) bits = r.bits;
-    if (!bits) return bad("unknown role '" + std::string(role) + "'");
+    if (!bits) return "unknown role '" + std::string(role) + "'";
     for (auto& w : words_of(rest)) lx.words_[std::move(w)].roles |= bits;
-  }
+    return {};
+  });
+  if (!error.empty()) return std::nullopt;
   return lx;
 }
 

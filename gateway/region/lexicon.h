@@ -11,6 +11,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "gateway/data_lines.h"
+
 namespace lapor::region {
 
 // Roles are bits: a word may have several ("kota" is a level word and a common word).
@@ -37,15 +39,6 @@ enum role : std::uint16_t {
 enum role2 : std::uint8_t { role2_between_end = 1, role2_near = 2, role2_address = 4, role2_office = 8, role2_street_prefix = 16 };
 inline constexpr std::uint16_t level_roles = role_province | role_regency | role_city | role_district | role_village;
 
-// FNV-1a: the words are short, and this runs for every word of every complaint.
-struct string_hash {
-  using is_transparent = void;
-  std::size_t operator()(std::string_view s) const noexcept {
-    std::uint64_t h = 14695981039346656037ull;
-    for (unsigned char c : s) h = (h ^ c) * 1099511628211ull;
-    return static_cast<std::size_t>(h ^ (h >> 32));
-  }
-};
 
 class lexicon {
  public:
@@ -80,7 +73,7 @@ class lexicon {
   }
 
  private:
-  std::unordered_map<std::string, entry, string_hash, std::equal_to<>> words_;
+  std::unordered_map<std::string, entry, data::fnv1a_hash, std::equal_to<>> words_;
 };
 
 }  // namespace lapor::region

@@ -1,0 +1,79 @@
+// The event a complaint describes (gateway/dedup/event.h): problems, cues, places, and how two
+// events compare.
+#include <doctest/doctest.h>
+
+#include <string>
+
+#include "gateway/dedup/event.h"
+
+using namespace lapor::dedup;
+
+TEST_CASE("event taxonomy: problems from words, phrases, pairs in a clause and affixes; cues") {
+  const auto& t = event_taxonomy::embedded();
+  const auto names = [&](std::string_view text) { return t.problem_names(t.read(text).problems); };
+  CHECK(names("Air PDAM tidak mengalir 3 hari") == "water");
+  CHECK(names("Lampu jalan mati di depan masjid") .find("street_light") != std::string::npos);
+  CHECK(names("jalan di desa kami rusak parah") == "road");               // a pair within one clause
+  CHECK(names("jln rusak parah") == "road");                              // SMS shorthand read as words
+  CHECK(names("jalan mulus, tetapi sampah menumpuk") == "garbage");       // different clauses: no pair
+  CHECK(names("selokan tersumbat, rumah tergenang") == "flood");          // affixes: ter-
+  CHECK(names("pelayanan ramah dan cepat").empty());
+  CHECK((t.read("sudah saya laporkan kemarin, belum ada tanggapan").cues & cue_followup) != 0);
+  CHECK((t.read("banjir lagi untuk kedua kalinya").cues & cue_new_incident) != 0);
+  CHECK((t.read("sudah diperbaiki tapi sekarang bocor").cues & cue_changed) != 0);
+  CHECK((t.read("air di rumah mertua saya mati").cues & cue_other_household) != 0);
+  CHECK(t.read("Senin dan Kamis pemadaman").weekdays == 0b1001);
+}
+
+TEST_CASE("event taxonomy: malformed entries are refused, naming the line") {
+  std::string error;
+  CHECK_FALSE(event_taxonomy::parse("problem water: pdam\nproblem : x\n", error));
+  CHECK(error.find("line 2") != std::string::npos);
+  CHECK_FALSE(event_taxonomy::parse("colour: merah\n", error));
+  CHECK_FALSE(event_taxonomy::parse("problem road: Jalan\n", error));  // not lowercase
+  CHECK_FALSE(event_taxonomy::parse("problem road: +rusak\n", error));
+  std::string many;
+  for (int i = 0; i < 65; ++i) many += "problem p" + std::to_string(i) + ": w" + std::to_string(i) + "\n";
+  CHECK_FALSE(event_taxonomy::parse(many, error));
+  auto ok = event_taxonomy::parse("# x\nproblem road: jalan+rusak lubang\nfollowup: sudah_lapor\n", error);
+  REQUIRE(ok);
+  CHECK(ok->read("jalan itu rusak").problems == 1);
+  CHECK(ok->read("ada lubang").problems == 1);
+  CHECK(ok->read("sudah lapor").cues == cue_followup);
+}
+
+TEST_CASE("place codes: containment by level; events compare on problem, place, days, households") {
+  const auto bogor = place_code::parse("32.71"), batutulis = place_code::parse("32.71.01.1001"),
+             jabar = place_code::parse("32"), sby = place_code::parse("35.78");
+  CHECK(bogor.level == 2);
+  CHECK(batutulis.level == 4);
+  CHECK(bogor.contains(batutulis));
+  CHECK(jabar.contains(bogor));
+  CHECK_FALSE(batutulis.contains(bogor));
+  CHECK_FALSE(bogor.contains(sby));
+  CHECK_FALSE(place_code::parse("32.7"));
+  CHECK_FALSE(place_code::parse("x"));
+
+  event a, b;
+  a.problems = 1, b.problems = 2;
+  CHECK(compare(a, b).problem_conflict);
+  b.problems = 3;
+  auto c = compare(a, b);
+  CHECK(c.problem_agrees);
+  CHECK(c.adds_problem);
+  a.place = place_code::parse("32.71.01"), b.place = batutulis;
+  c = compare(a, b);
+  CHECK(c.place_agrees);
+  CHECK(c.place_agrees_closely);
+  b.place = sby;
+  CHECK(compare(a, b).place_conflict);
+  a.weekdays = 1, b.weekdays = 2;
+  CHECK(compare(a, b).day_conflict);
+  b.cues = cue_other_household;
+  CHECK(compare(a, b).household_differs);
+  a.named[0] = bogor, a.named_count = 1;
+  b.named[0] = sby, b.named_count = 1;
+  CHECK(compare(a, b).named_conflict);
+  b.named[1] = batutulis, b.named_count = 2;
+  CHECK_FALSE(compare(a, b).named_conflict);
+}
