@@ -98,8 +98,9 @@ void notify_ready_when_resumed(net::steady_timer& t, const std::vector<outbox_fo
                                const std::atomic<bool>& stopping) {
   if (stopping) return;  // never READY=1 after STOPPING=1
   if (std::all_of(forwarders.begin(), forwarders.end(), [](const outbox_forwarder* f) { return f->resumed(); })) {
-    service_notify::ready();
+    // Logged first: whoever sees READY=1 (systemd, a test) finds the line already written.
     log::info("service_ready", {{"forwarders", static_cast<std::int64_t>(forwarders.size())}});
+    service_notify::ready();
     return;
   }
   t.expires_after(std::chrono::milliseconds(10));

@@ -110,7 +110,6 @@ void split_words(std::string_view s, std::string& buf, std::vector<word>& out, s
     if (c == ' ') ++spaces;
     // "rusak. Di Bogor" ends a sentence; "Kel. Sukajadi", "Jl. Mawar" abbreviate (short words).
     if (c == '.' && last_len >= 4 && (i >= s.size() || s[i] == ' ' || s[i] == '\n')) sentence = true;
-    // A dash with a space beside it joins two places; "Lang-Lang" is one name.
     // An en or em dash always joins two ends ("Jayapura–Wamena"), a hyphen when spaced or
     // between two different words ("jkt-sby"; "Lang-Lang" is one name, and a name written
     // with a hyphen, "Soa-Sio", is read as a whole before this matters).
