@@ -1,5 +1,7 @@
 #include "gateway/metrics.h"
+
 #include "gateway/metrics_help.h"
+#include "gateway/region/region_table.h"
 
 #include <algorithm>
 #include <charconv>
@@ -217,10 +219,9 @@ std::string metrics::render_prometheus() const {
   ack_latency.render(out, "lapor_ack_latency_seconds", "Submission handed to the core until its acknowledgement.");
   append_family_header(out, "lapor_region_resolutions_total", "counter",
                        "Complaints by the most specific region level their text determined (none = not resolved).");
-  static constexpr std::array<std::string_view, 5> levels{"none", "province", "regency", "district", "village"};
-  for (std::size_t i = 0; i < levels.size(); ++i)
+  for (std::size_t i = 0; i < region_resolutions.size(); ++i)
     out.append("lapor_region_resolutions_total{level=\"")
-        .append(levels[i])
+        .append(i == 0 ? std::string_view("none") : region::to_string(static_cast<region::level>(i)))
         .append("\"} ")
         .append(std::to_string(region_resolutions[i].load(std::memory_order_relaxed)))
         .append("\n");

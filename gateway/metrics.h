@@ -62,7 +62,7 @@ class metrics {
   std::atomic<std::int64_t> outbox_dead{0};
   std::atomic<std::int64_t> outbox_oldest_pending_ms{0};
   std::atomic<std::int64_t> store_queue_depth{0};
-  // Complaints by the depth of their resolved region: [0] none, [1] province … [4] village.
+  // Complaints by the depth of their resolved region: [0] none, then by region::level (1 province … 4 village).
   std::array<std::atomic<std::uint64_t>, 5> region_resolutions{};
 
   // Free-form gauges (e.g. smpp_binds{operator="telkomsel"}); set rarely, not on the hot path.

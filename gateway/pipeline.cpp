@@ -194,10 +194,9 @@ void pipeline::submit(submission s, completion done) {
   const tracking_parts parts{opts_.node_id, seq};
   if (opts_.resolve_regions) {
     s.where.region = resolve_region(s);
-    static constexpr std::array<std::string_view, 5> levels{"", "province", "regency", "district", "village"};
-    std::size_t level = 0;
-    if (s.where.region)
-      while (level + 1 < levels.size() && levels[level] != s.where.region->level) ++level;
+    std::size_t level = 0;  // none
+    for (std::size_t l = 1; s.where.region && l < metrics_.region_resolutions.size(); ++l)
+      if (region::to_string(static_cast<region::level>(l)) == s.where.region->level) level = l;
     metrics_.region_resolutions[level].fetch_add(1, std::memory_order_relaxed);
   }
 

@@ -25,7 +25,7 @@ constexpr std::array<int, 5> digits_through = {0, 2, 4, 6, 10};
 // ter-, me(ng|m|n|ny)-, pe(ng|m|n)- in front; -nya, -kan, -an, -i behind. Empty when none
 // applies. Not a full stemmer (Sastrawi's rules go further): enough to find "diperbaiki",
 // "tergenang", "berlubang", "sampahnya" under their listed forms.
-void affix_variants(std::string_view w, std::array<std::string_view, 6>& out, std::size_t& n) {
+void affix_variants(std::string_view w, std::array<std::string_view, 2>& out, std::size_t& n) {
   n = 0;
   const auto add = [&](std::string_view v) {
     if (v.size() >= 3 && n < out.size()) out[n++] = v;
@@ -175,7 +175,7 @@ event event_taxonomy::read(std::string_view text) const {
     e.cues |= it->second.cues;
     return true;
   };
-  std::array<std::string_view, 6> variants;
+  std::array<std::string_view, 2> variants;  // one suffix, one prefix removed
   std::size_t n = 0;
   static constexpr std::array<std::string_view, 6> days = {"senin", "selasa", "rabu", "kamis", "jumat", "sabtu"};
   for (std::size_t i = 0; i < seq.size(); ++i) {

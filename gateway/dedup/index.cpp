@@ -154,14 +154,18 @@ dedup_decision dedup_index::lookup(const match_sketch& s, std::int64_t at_ms) co
                       : cmp.place_agrees_closely ? t_.same_event_score
                                                  : t_.duplicate_score;
       const bool sure = !doubt && same_problem && (score >= needed || (followup && score >= t_.followup_score));
-      if (sure) {
-        if (d.what == dedup_decision::kind::duplicate && score <= d.score) continue;
-        d.what = dedup_decision::kind::duplicate;
+      // The candidate `e` becomes the decision's best match of kind `k`.
+      const auto take = [&](dedup_decision::kind k) {
+        d.what = k;
         d.of = e->original;
         d.matched = e->id;
         d.score = score;
         d.identity = root_identity[i];
         d.events = cmp;
+      };
+      if (sure) {
+        if (d.what == dedup_decision::kind::duplicate && score <= d.score) continue;
+        take(dedup_decision::kind::duplicate);
         d.followup = followup && score < t_.duplicate_score;
         continue;
       }
@@ -173,12 +177,7 @@ dedup_decision dedup_index::lookup(const match_sketch& s, std::int64_t at_ms) co
           if (h.of == e->original) known = true, h.score = std::max(h.score, score);
         if (!known) d.possible.push_back({e->original, score});
         if (d.what == dedup_decision::kind::original || (d.what == dedup_decision::kind::possible && score > d.score)) {
-          d.what = dedup_decision::kind::possible;
-          d.of = e->original;
-          d.matched = e->id;
-          d.score = score;
-          d.identity = root_identity[i];
-          d.events = cmp;
+          take(dedup_decision::kind::possible);
           d.new_incident = new_incident;
         }
       }
