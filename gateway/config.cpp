@@ -316,6 +316,22 @@ const std::vector<key_spec>& key_specs() {
        INT(store.queue_limit, 1, 10000000)},
       {"store.max_group", "integer", "submissions per transaction at most (default 2048)", INT(store.max_group, 1, 1000000)},
       {"store.synchronous_full", "bool", "fsync the WAL at every commit (default true)", BOOL(store.synchronous_full)},
+      {"store.backend", "string", "\"sqlite\" (embedded, one node; default) or \"postgres\" (cluster mode)",
+       [](const toml::node& n, config& c) -> std::optional<std::string> {
+         std::string s;
+         if (auto e = want_string(n, s)) return e;
+         if (s != "sqlite" && s != "postgres") return "expected \"sqlite\" or \"postgres\"";
+         c.store.backend = s;
+         return std::nullopt;
+       }},
+      {"store.postgres.conninfo", "string",
+       "libpq connection string of the cluster's PostgreSQL (with store.backend = \"postgres\")",
+       STR(store.postgres_conninfo)},
+      {"cluster.lease_ttl_s", "integer",
+       "cluster mode: node and Twitter poller lease time; a dead node's outbox rows move after it (default 10)",
+       INT(cluster.lease_ttl_s, 1, 3600)},
+      {"cluster.claim_poll_ms", "integer", "cluster mode: how often forwarders claim due outbox rows (default 500)",
+       INT(cluster.claim_poll_ms, 20, 60000)},
       {"dedup.enabled", "bool", "recognise cross-channel duplicates of one reporter (default true)", BOOL(dedup.enabled)},
       {"dedup.window_days", "integer", "cross-channel duplicate window (default 7)", INT(dedup.window_days, 0, 365)},
       {"dedup.duplicate_score", "number", "same reporter: text score 0..1 that makes a duplicate (default 0.3)",
@@ -459,6 +475,8 @@ std::optional<config_error> load_config(const std::optional<std::string>& file, 
   config parsed;
   if (auto e = apply_table(root, "", parsed)) return e;
   if (parsed.data_dir.empty()) return config_error{"data_dir", "must not be empty"};
+  if (parsed.store.backend == "postgres" && parsed.store.postgres_conninfo.empty())
+    return config_error{"store.postgres.conninfo", "required when store.backend is \"postgres\""};
   if (parsed.twitter.enabled) {
     if (parsed.twitter.bearer_token.empty()) return config_error{"twitter.bearer_token", "required when twitter.enabled"};
     const auto& id = parsed.twitter.user_id;

@@ -124,7 +124,14 @@ struct config {
     std::size_t queue_limit = 20000;
     std::size_t max_group = 2048;
     bool synchronous_full = true;
+    // "sqlite" (embedded, one node, the default) or "postgres" (cluster mode, SPEC §9).
+    std::string backend = "sqlite";
+    std::string postgres_conninfo;  // libpq connection string (store.postgres.conninfo)
   } store;
+  struct {
+    int lease_ttl_s = 10;     // node lease, Twitter poller lease; a dead node's outbox claims free after it
+    int claim_poll_ms = 500;  // how often each forwarder claims due rows of the shared outbox
+  } cluster;
   struct {
     bool enabled = true;              // cross-channel duplicate detection (gateway/dedup_engine.h)
     int window_days = 7;

@@ -99,25 +99,48 @@ std::size_t dedup_engine::attach(store::group_writer& w, std::int64_t now_ms) {
   if (!opts_.enabled) return 0;
   std::size_t loaded = 0;
   w.scan_match_state(
-      now_ms - opts_.thresholds.window_ms,
-      [this](std::string_view a, std::string_view b) {
-        (void)index_.link(stable_hash64(a), stable_hash64(b));
-        index_.commit();
-      },
+      now_ms - opts_.thresholds.window_ms, [this](std::string_view a, std::string_view b) { load_link(a, b); },
       [this, &loaded](const store::match_record& m) {
-        auto sketch = parse_sketch(m.sketch);
-        if (!sketch) return;  // written by another version: not comparable, skipped
-        std::int64_t original = m.complaint_id;
-        if (!m.duplicate_of.empty())
-          if (auto parts = ids_.decode(m.duplicate_of)) original = row_id(*parts);
-        index_.add(m.complaint_id, original, m.received_at_ms, std::move(*sketch));
-        latest_ms_ = std::max(latest_ms_, m.received_at_ms);
-        ++loaded;
+        if (load_match(m)) ++loaded;
       });
   index_.commit();
   index_.expire(now_ms);
   w.set_insert_decider(this);
   return loaded;
+}
+
+void dedup_engine::load_link(std::string_view a, std::string_view b) {
+  (void)index_.link(stable_hash64(a), stable_hash64(b));
+  index_.commit();
+}
+
+bool dedup_engine::load_match(const store::match_record& m) {
+  auto sketch = parse_sketch(m.sketch);
+  if (!sketch) return false;  // written by another version: not comparable, skipped
+  std::int64_t original = m.complaint_id;
+  if (!m.duplicate_of.empty())
+    if (auto parts = ids_.decode(m.duplicate_of)) original = row_id(*parts);
+  index_.add(m.complaint_id, original, m.received_at_ms, std::move(*sketch));
+  latest_ms_ = std::max(latest_ms_, m.received_at_ms);
+  return true;
+}
+
+// Another node's rows join the index as committed state, like the start-up scan's. Called
+// by the writer before it decides (no row of this node is staged then).
+void dedup_engine::absorb_link(std::string_view a, std::string_view b) noexcept {
+  if (!opts_.enabled) return;
+  try {
+    load_link(a, b);
+  } catch (...) {
+  }
+}
+
+void dedup_engine::absorb_match(const store::match_record& m) noexcept {
+  if (!opts_.enabled) return;
+  try {
+    if (load_match(m)) index_.commit();
+  } catch (...) {
+  }
 }
 
 void dedup_engine::decide(store::complaint_row& row) noexcept {

@@ -81,11 +81,16 @@ class dedup_engine final : public store::insert_decider {
   void relinked(std::int64_t id, const std::string& duplicate_of) noexcept override;
   void group_committed() noexcept override;
   void group_failed() noexcept override;
+  void absorb_link(std::string_view a, std::string_view b) noexcept override;
+  void absorb_match(const store::match_record& m) noexcept override;
 
   [[nodiscard]] const dedup_index& index() const noexcept { return index_; }
   [[nodiscard]] bool enabled() const noexcept { return opts_.enabled; }
 
  private:
+  void load_link(std::string_view a, std::string_view b);
+  bool load_match(const store::match_record& m);  // false: a sketch of another version
+
   dedup_options opts_;
   const tracking_id_codec& ids_;
   metrics& metrics_;

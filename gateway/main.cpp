@@ -2,6 +2,7 @@
 // and stops them in reverse on SIGTERM/SIGINT.
 #include <algorithm>
 #include <atomic>
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -39,6 +40,7 @@
 #include "gateway/sla.h"
 #include "gateway/startup.h"
 #include "gateway/tracking_id.h"
+#include "store/leases.h"
 #include "store/store.h"
 
 namespace net = boost::asio;
@@ -77,17 +79,24 @@ forwarder_options forwarder_options_from(const config& cfg) {
 }
 
 // Refreshes outbox gauges from the store once a second.
-void schedule_gauges(net::steady_timer& t, store::read_pool& reader, store::group_writer& writer, metrics& m) {
+void schedule_gauges(net::steady_timer& t, store::read_pool& reader, store::group_writer& writer,
+                     const store::leases& leases, const std::vector<std::string>& lease_names, metrics& m) {
   t.expires_after(std::chrono::seconds(1));
-  t.async_wait([&t, &reader, &writer, &m](boost::system::error_code ec) {
+  t.async_wait([&t, &reader, &writer, &leases, &lease_names, &m](boost::system::error_code ec) {
     if (ec) return;
     m.store_queue_depth = static_cast<std::int64_t>(writer.queued());
+    for (const auto& name : lease_names) {
+      const auto token = leases.held(name);
+      m.set_gauge("lapor_lease_holder{name=\"" + name + "\"}", token ? 1 : 0);
+      m.set_gauge("lapor_lease_token{name=\"" + name + "\"}", token.value_or(0));
+    }
+    m.set_gauge("lapor_cluster_claims_taken_over", static_cast<std::int64_t>(reader.claims_taken_over()));
     reader.counts([&m](store::outbox_counts c) {
       m.outbox_pending = c.pending;
       m.outbox_dead = c.dead;
       m.outbox_oldest_pending_ms = c.oldest_pending_ms;
     });
-    schedule_gauges(t, reader, writer, m);
+    schedule_gauges(t, reader, writer, leases, lease_names, m);
   });
 }
 
@@ -125,7 +134,8 @@ int run(const config& cfg, const holiday_calendar& calendar) {
   // only the daemon's user may read them.
   std::filesystem::permissions(cfg.data_dir, std::filesystem::perms::owner_all, std::filesystem::perm_options::replace);
   const auto db_path = (std::filesystem::path(cfg.data_dir) / "lapor.db").string();
-  const tracking_id_codec ids(load_tracking_key(cfg.tracking.key, cfg.data_dir));
+  const auto key = load_tracking_key(cfg.tracking.key, cfg.data_dir);
+  const tracking_id_codec ids(key);
   metrics stats;
   readiness ready;
   std::atomic<bool> serving{false}, stopping{false};
@@ -134,6 +144,16 @@ int run(const config& cfg, const holiday_calendar& calendar) {
 
   store::options so;
   so.path = db_path;
+  const bool cluster = cfg.store.backend == "postgres";
+  if (cluster) {
+    so.backend = store::backend_kind::postgres;
+    so.postgres_conninfo = cfg.store.postgres_conninfo;
+    so.node_id = static_cast<std::uint8_t>(cfg.tracking.node_id);
+    so.instance_id = load_instance_id(cfg.data_dir);
+    so.lease_ttl_ms = std::int64_t{cfg.cluster.lease_ttl_s} * 1000;
+    so.key_fingerprint = tracking_key_fingerprint(key);
+    so.match_window_ms = std::int64_t{cfg.dedup.window_days} * 24 * 3600 * 1000;
+  }
   so.queue_limit = cfg.store.queue_limit;
   so.max_group = cfg.store.max_group;
   so.synchronous_full = cfg.store.synchronous_full;
@@ -150,19 +170,45 @@ int run(const config& cfg, const holiday_calendar& calendar) {
   dedup_opts.thresholds.related_max_hamming = cfg.dedup.related_max_hamming;
   dedup_opts.thresholds.max_candidates = static_cast<std::size_t>(cfg.dedup.max_candidates);
   dedup_engine dedup(dedup_opts, ids, stats);
-  store::group_writer writer(so);
-  store::read_pool reader(db_path);
+  store::group_writer writer(so);  // cluster: connects, migrates, checks the key, takes the node lease
+  store::read_pool reader(so);
+  store::leases leases(so);
+  if (cluster)
+    log::info("cluster_node", {{"node_id", cfg.tracking.node_id}, {"instance", so.instance_id},
+                               {"lease_ttl_s", cfg.cluster.lease_ttl_s}});
+  leases.on_node_lease_lost([] {
+    // Another holder has our node_id's lease: this process may no longer assign tracking IDs.
+    log::error("node_lease_lost", {{"action", "stopping"}});
+    ::raise(SIGTERM);
+  });
+  const std::string node_lease = "node:" + std::to_string(cfg.tracking.node_id);
   std::atomic<bool> last_commit_ok{true};
   writer.set_commit_observer([&](std::size_t n, std::chrono::microseconds took, bool ok) {
     stats.commit_latency.observe(took);
     stats.commit_groups.fetch_add(1, std::memory_order_relaxed);
     if (ok) stats.commit_rows.fetch_add(n, std::memory_order_relaxed);
-    else stats.commit_failures.fetch_add(1, std::memory_order_relaxed);
+    else {
+      stats.commit_failures.fetch_add(1, std::memory_order_relaxed);
+      stats.store_refusals.fetch_add(n, std::memory_order_relaxed);
+    }
     last_commit_ok.store(ok, std::memory_order_relaxed);
   });
-  ready.add("store", [&] { return last_commit_ok ? std::nullopt : std::optional<std::string>("last commit failed"); });
+  if (cluster) {
+    // The lease thread renews against the primary every ttl/3: not held = PostgreSQL
+    // unreachable (or our node_id taken). Recovers by itself when the database is back.
+    ready.add("store", [&] {
+      return leases.held(node_lease) ? std::nullopt
+                                     : std::optional<std::string>("PostgreSQL unreachable (node lease not renewed)");
+    });
+  } else {
+    ready.add("store", [&] { return last_commit_ok ? std::nullopt : std::optional<std::string>("last commit failed"); });
+  }
 
-  outbox_forwarder forwarder(forwarder_options_from(cfg), writer, reader, stats);
+  auto dispatcher_opts = forwarder_options_from(cfg);
+  // Cluster: the outbox is shared; every forwarder claims due rows of the others' dead nodes.
+  const auto claim_poll = cluster ? std::chrono::milliseconds(cfg.cluster.claim_poll_ms) : std::chrono::milliseconds(0);
+  dispatcher_opts.claim_poll = claim_poll;
+  outbox_forwarder forwarder(dispatcher_opts, writer, reader, stats);
   writer.set_outbox_listener([&](const std::vector<lapor::store::outbox_item>& created) { forwarder.notify(created); });
   ready.add_note("dispatcher", [&] {
     return forwarder.healthy() ? std::nullopt : std::optional<std::string>("failing repeatedly; the outbox keeps complaints");
@@ -268,6 +314,7 @@ int run(const config& cfg, const holiday_calendar& calendar) {
   sms_reply_opts.request_timeout = std::chrono::milliseconds(500);  // only bounds the wait at shutdown
   sms_reply_opts.max_attempts = 0;  // the channel decides every outcome (TTL, refusals)
   sms_reply_opts.channel_metrics = false;
+  sms_reply_opts.claim_poll = claim_poll;
   outbox_forwarder sms_replies(sms_reply_opts, sms_channel.make_reply_sink(), writer, reader, stats);
   forwarders.push_back(&sms_replies);
   // Every forwarder hears of every commit's new outbox rows; each takes its destination's.
@@ -299,7 +346,7 @@ int run(const config& cfg, const holiday_calendar& calendar) {
       twitter_replies->start();
     }
     twitter_channel = std::make_unique<lapor::twitter::mentions_poller>(
-        std::move(to), lapor::twitter::poller_deps{writer, reader, stats, *twitter_photos});
+        std::move(to), lapor::twitter::poller_deps{writer, reader, stats, *twitter_photos, cluster ? &leases : nullptr});
     ready.add("twitter", [p = twitter_channel.get()] { return p->readiness_problem(); });
     twitter_channel->start(core);
   }
@@ -314,7 +361,9 @@ int run(const config& cfg, const holiday_calendar& calendar) {
   admin.start();
   web.start();
   net::steady_timer gauges(io);
-  schedule_gauges(gauges, reader, writer, stats);
+  std::vector<std::string> lease_names{node_lease};
+  if (cfg.twitter.enabled) lease_names.emplace_back(lapor::twitter::poller_lease_name);
+  schedule_gauges(gauges, reader, writer, leases, lease_names, stats);
   serving = true;
   net::steady_timer ready_timer(io), watchdog_timer(io);
   notify_ready_when_resumed(ready_timer, forwarders, stopping);
@@ -356,6 +405,7 @@ int run(const config& cfg, const holiday_calendar& calendar) {
       sms_replies.stop();  // replies not yet sent stay pending rows for the next start
       forwarder.stop();  // records the outcome of in-flight dispatches through the writer
       writer.stop();
+      leases.stop();  // lets our leases expire now: another node takes our claims at once
       net::post(io, [&] {
         give_up = std::chrono::steady_clock::now() + std::chrono::seconds(5);
         web.stop();
@@ -410,7 +460,12 @@ int main(int argc, char** argv) {
   try {
     return run(cfg, *calendar);
   } catch (const std::exception& e) {
-    log::error("fatal", {{"what", e.what()}});
+    // Refusals a cluster operator must recognise get their own event name.
+    const std::string_view what = e.what();
+    std::string event = "fatal";
+    for (std::string_view named : {"node_id_in_use", "tracking_key_mismatch"})
+      if (what.starts_with(std::string(named) + ":")) event = named;
+    log::error(event, {{"what", e.what()}});
     return 1;
   }
 }

@@ -171,6 +171,9 @@ void append_commit_metrics(std::string& out, const metrics& m) {
                 m.commit_rows.load(std::memory_order_relaxed));
   append_scalar(out, "lapor_commit_failures_total", "counter", "Group commits that failed.",
                 m.commit_failures.load(std::memory_order_relaxed));
+  append_scalar(out, "lapor_store_refusals_total", "counter",
+                "Requests of failed group commits (database error, unreachable or unknown outcome): refused, never acknowledged.",
+                m.store_refusals.load(std::memory_order_relaxed));
   m.commit_latency.render(out, "lapor_commit_latency_seconds", "Wall time of one group commit (BEGIN to COMMIT).");
 }
 

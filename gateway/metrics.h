@@ -58,6 +58,7 @@ class metrics {
   std::atomic<std::uint64_t> commit_groups{0};
   std::atomic<std::uint64_t> commit_rows{0};
   std::atomic<std::uint64_t> commit_failures{0};
+  std::atomic<std::uint64_t> store_refusals{0};  // requests of failed groups: refused, never acknowledged
   std::atomic<std::int64_t> outbox_pending{0};
   std::atomic<std::int64_t> outbox_dead{0};
   std::atomic<std::int64_t> outbox_oldest_pending_ms{0};

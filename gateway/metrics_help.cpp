@@ -9,7 +9,10 @@ namespace {
 
 // Families not listed get the generic text: a new gauge never
 // breaks a scrape, it only reads less well until it is added here.
-constexpr std::array<std::pair<std::string_view, std::string_view>, 18> help_texts{{
+constexpr std::array<std::pair<std::string_view, std::string_view>, 21> help_texts{{
+    {"lapor_cluster_claims_taken_over", "Outbox rows this node took over from a node whose lease expired (count since start)."},
+    {"lapor_lease_holder", "1 while this node holds the lease (cluster mode; always 1 on one node)."},
+    {"lapor_lease_token", "Fencing token of the lease this node holds (0 when not held)."},
     {"lapor_forwarder_healthy", "1 while the destination answers; 0 after 5 failed attempts in a row, until one succeeds."},
     {"lapor_sms_replies", "Reply SMS finished since start, by outcome."},
     {"lapor_sms_replies_queued", "Reply SMS held by the SMS channel waiting for a bind of their operator."},

@@ -236,6 +236,7 @@ struct outbox_forwarder::impl {
   std::size_t scan_found = 0;  // rows the first pass brought in
   bool first_pass = true;
   std::chrono::steady_clock::time_point scan_retry_at{};
+  std::chrono::steady_clock::time_point next_claim{};  // cluster mode: the next claiming pass
 
   double rnd01() { return std::uniform_real_distribution<double>(0.0, 1.0)(rng); }
 
@@ -261,6 +262,7 @@ struct outbox_forwarder::impl {
     for (;;) {
       drain_inbox();
       if (!stopping) {
+        claim_when_due();
         scan();
         launch_due();
       } else if (sink->in_flight() == 0) {
@@ -288,6 +290,10 @@ struct outbox_forwarder::impl {
     const auto now_steady = std::chrono::steady_clock::now();
     if (scanning && queue.room() >= scan_page && now_steady >= scan_retry_at) return std::chrono::milliseconds(0);
     auto wait = idle_wait;
+    if (opts.claim_poll.count() > 0) {
+      const auto until = std::chrono::duration_cast<std::chrono::milliseconds>(next_claim - now_steady);
+      wait = std::min(wait, std::max(until, std::chrono::milliseconds(0)));
+    }
     if (sink->in_flight() < allowed_in_flight()) {
       if (auto due = queue.next_due_ms()) {
         const auto until = std::max<std::int64_t>(0, *due - wall_ms());
@@ -323,6 +329,14 @@ struct outbox_forwarder::impl {
       return;  // no new work once stopping
     }
     for (auto id : retry_ids) retry_row(id);
+  }
+
+  void claim_when_due() {
+    if (opts.claim_poll.count() <= 0) return;
+    const auto now_steady = std::chrono::steady_clock::now();
+    if (now_steady < next_claim) return;
+    next_claim = now_steady + opts.claim_poll;
+    request_rescan();
   }
 
   void request_rescan() {

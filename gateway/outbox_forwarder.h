@@ -36,6 +36,10 @@ struct forwarder_options {
   // Count outcomes in lapor_forwarded/retried/dead_lettered_total{channel}: true for the
   // dispatcher; false for other destinations (e.g. reply posts), which keep their own metrics.
   bool channel_metrics = true;
+  // Cluster mode (shared outbox): a pass over the pending rows this often, which claims the
+  // rows of nodes whose lease expired (store::read_pool::pending_outbox). 0 = one node: a
+  // pass only at start and when rows were dropped from memory.
+  std::chrono::milliseconds claim_poll{0};
 };
 
 // How one dispatcher answer is classified; pure, unit-tested.

@@ -222,6 +222,8 @@ void pipeline::submit(submission s, completion done) {
       std::chrono::duration_cast<std::chrono::milliseconds>(c.sub.received_at.time_since_epoch()).count();
   row.document = to_canonical_json(c);
   row.status_meta = status_meta(c);
+  // Cluster mode serialises decisions per identity across nodes (store/pg_session.h).
+  if (dedup) row.identity_keys = dedup->identity_keys;
   row.context = std::move(dedup);
   row.completes_parts = std::move(c.sub.completes_parts);
   row.promises.reserve(c.sub.replies.size());

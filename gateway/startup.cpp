@@ -69,6 +69,20 @@ std::optional<tracking_key> parse_hex_key(const std::string& hex) {
 }
 }  // namespace
 
+namespace {
+
+// Writes `text` to `path` (mode 0600) through a synced temporary file and a rename.
+void write_private_file(const std::filesystem::path& path, const std::string& text) {
+  const auto tmp = path.string() + ".tmp";
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  if (fd < 0) throw std::runtime_error("cannot create " + tmp);
+  bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && ::fsync(fd) == 0;
+  ::close(fd);
+  if (!ok || std::rename(tmp.c_str(), path.c_str()) != 0) throw std::runtime_error("cannot write " + path.string());
+}
+
+}  // namespace
+
 tracking_key load_tracking_key(const std::string& configured_hex, const std::string& data_dir) {
   if (!configured_hex.empty()) {
     auto k = parse_hex_key(configured_hex);
@@ -85,14 +99,30 @@ tracking_key load_tracking_key(const std::string& configured_hex, const std::str
   }
   tracking_key k{};
   random_bytes(k.data(), k.size());
-  const auto tmp = path.string() + ".tmp";
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  if (fd < 0) throw std::runtime_error("cannot create " + tmp);
-  std::string hex = to_hex(k.data(), k.size()) + "\n";
-  bool ok = ::write(fd, hex.data(), hex.size()) == static_cast<ssize_t>(hex.size()) && ::fsync(fd) == 0;
-  ::close(fd);
-  if (!ok || std::rename(tmp.c_str(), path.c_str()) != 0) throw std::runtime_error("cannot write " + path.string());
+  write_private_file(path, to_hex(k.data(), k.size()) + "\n");
   return k;
+}
+
+std::string load_instance_id(const std::string& data_dir) {
+  const auto path = std::filesystem::path(data_dir) / "node-instance";
+  if (std::ifstream in(path); in) {
+    std::string id;
+    in >> id;
+    if (id.size() == 32 && id.find_first_not_of("0123456789abcdef") == std::string::npos) return id;
+    throw std::runtime_error(path.string() + ": expected 32 hex digits");
+  }
+  unsigned char b[16];
+  random_bytes(b, sizeof b);
+  std::string id = to_hex(b, sizeof b);
+  write_private_file(path, id + "\n");
+  return id;
+}
+
+std::string tracking_key_fingerprint(const tracking_key& key) {
+  // A keyed hash of a constant: equal keys give equal fingerprints, and it reveals nothing
+  // of the key that the database's readers could use to compute tracking IDs.
+  const std::string k(reinterpret_cast<const char*>(key.data()), key.size());
+  return hmac_sha256_hex(k, "lapor-gateway tracking key fingerprint").substr(0, 32);
 }
 
 void write_ports_file(const std::string& data_dir, const std::map<std::string, int>& ports) {

@@ -25,6 +25,14 @@ struct command_line {
 // fresh random bytes (mode 0600) on first start. Throws std::runtime_error on I/O failure.
 [[nodiscard]] tracking_key load_tracking_key(const std::string& configured_hex, const std::string& data_dir);
 
+// Who this installation is in a cluster's leases: 32 hex digits in <data_dir>/node-instance,
+// created on first start. A restart of the same node takes its own lease back at once; a
+// second node configured with the same tracking.node_id (another data_dir) is refused.
+[[nodiscard]] std::string load_instance_id(const std::string& data_dir);
+
+// What the cluster compares so that every node uses one tracking key (store/pg_schema.h).
+[[nodiscard]] std::string tracking_key_fingerprint(const tracking_key& key);
+
 // Writes {"web":…,"admin":…,"smpp":…} atomically (temp file + rename).
 void write_ports_file(const std::string& data_dir, const std::map<std::string, int>& ports);
 

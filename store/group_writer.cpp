@@ -47,10 +47,11 @@ constexpr int wal_cap_factor = 4;
 }  // namespace
 
 struct group_writer::impl {
-  explicit impl(options o) : opts(std::move(o)), session(opts) {
+  explicit impl(options o) : opts(std::move(o)), session(make_session(opts)) {
     if (opts.max_group == 0) opts.max_group = 1;
     group.reserve(opts.max_group);
-    if (!session.is_memory() && opts.background_checkpoints) {
+    sqlite = dynamic_cast<writer_session*>(session.get());
+    if (sqlite != nullptr && !sqlite->is_memory() && opts.background_checkpoints) {
       connection_options co;
       co.path = opts.path;
       co.vfs = opts.vfs;
@@ -58,7 +59,7 @@ struct group_writer::impl {
       const int threshold = opts.wal_autocheckpoint > 0 ? opts.wal_autocheckpoint : 1000;
       wal_cap = threshold * wal_cap_factor;
       ckpt = std::make_unique<checkpointer>(co, threshold);
-      session.set_wal_listener([c = ckpt.get()](int frames) { c->wal_grew(frames); });
+      sqlite->set_wal_listener([c = ckpt.get()](int frames) { c->wal_grew(frames); });
     }
   }
 
@@ -127,9 +128,10 @@ struct group_writer::impl {
     if (opts.before_apply) opts.before_apply(group.size());
     // Under sustained load the background passes never catch up with the WAL's end; past the
     // cap, pause for one pass so the next transaction can restart the WAL from its start.
-    if (ckpt && session.wal_frames() >= wal_cap) ckpt->wait_for_pass(std::chrono::seconds(2));
+    if (ckpt && sqlite->wal_frames() >= wal_cap) ckpt->wait_for_pass(std::chrono::seconds(2));
     created.clear();
-    const auto outcome = session.apply(group, listener ? &created : nullptr);
+    const auto outcome = session->apply(group, listener ? &created : nullptr);
+    unavailable.store(session->unavailable(), std::memory_order_relaxed);
     accepted.fetch_sub(group.size(), std::memory_order_relaxed);  // committed (or failed)
     // Completions run in submission order, after COMMIT returned, without the queue lock.
     for (write_request& req : group) {
@@ -140,7 +142,7 @@ struct group_writer::impl {
               if constexpr (std::is_same_v<T, insert_request> || std::is_same_v<T, part_request>) {
                 if (r.done) r.done(std::move(r.result));
               } else if constexpr (std::is_same_v<T, probe_request>) {
-                r.fn(session);
+                r.fn(*session);
               } else {
                 if (r.done) r.done(r.answer.ok, std::move(r.answer.error));
               }
@@ -162,8 +164,10 @@ struct group_writer::impl {
   }
 
   options opts;
-  writer_session session;
+  std::unique_ptr<store::session> session;
+  writer_session* sqlite = nullptr;  // the SQLite backend's session (checkpoints), else null
   std::unique_ptr<checkpointer> ckpt;
+  std::atomic<bool> unavailable{false};
   int wal_cap = 4000;
 
   mutable std::mutex mu;
@@ -300,7 +304,13 @@ void group_writer::requeue(std::int64_t outbox_id, done on_done) {
 }
 
 void group_writer::set_cursor(std::string name, std::string value, done on_done) {
-  write_request req = cursor_request{std::move(name), std::move(value), std::move(on_done), {}};
+  set_cursor(std::move(name), std::move(value), {}, 0, std::move(on_done));
+}
+
+void group_writer::set_cursor(std::string name, std::string value, std::string fence_lease, std::int64_t fence_token,
+                              done on_done) {
+  write_request req = cursor_request{std::move(name), std::move(value), std::move(fence_lease), fence_token,
+                                     std::move(on_done), {}};
   if (!impl_->push(std::move(req))) refuse(std::get<cursor_request>(req).done);
 }
 
@@ -330,25 +340,25 @@ void group_writer::complete_parts(std::string group, std::string tracking_id, do
 }
 
 void group_writer::scan_parts(const std::function<void(const stored_part&)>& on_part) {
-  run_on_session([&](writer_session& s) { s.scan_parts(on_part); });
+  run_on_session([&](session& s) { s.scan_parts(on_part); });
 }
 
 void group_writer::set_insert_decider(insert_decider* d) {
-  run_on_session([d](writer_session& s) { s.set_insert_decider(d); });
+  run_on_session([d](session& s) { s.set_insert_decider(d); });
 }
 
 void group_writer::scan_match_state(std::int64_t since_ms,
                                     const std::function<void(std::string_view, std::string_view)>& on_link,
                                     const std::function<void(const match_record&)>& on_match) {
-  run_on_session([&](writer_session& s) { s.scan_match_state(since_ms, on_link, on_match); });
+  run_on_session([&](session& s) { s.scan_match_state(since_ms, on_link, on_match); });
 }
 
-void group_writer::run_on_session(const std::function<void(writer_session&)>& fn) {
+void group_writer::run_on_session(const std::function<void(session&)>& fn) {
   // Like max_sequence: through the queue, on the writer's thread and connection, after
   // everything queued before it; here when the thread has stopped.
   auto answer = std::make_shared<std::promise<void>>();
   auto result = answer->get_future();
-  write_request req = probe_request{[&fn, answer](writer_session& s) {
+  write_request req = probe_request{[&fn, answer](session& s) {
     try {
       fn(s);
       answer->set_value();
@@ -359,7 +369,7 @@ void group_writer::run_on_session(const std::function<void(writer_session&)>& fn
   if (!impl_->push(std::move(req))) {
     stop();
     std::lock_guard lk(impl_->direct_mu);
-    fn(impl_->session);
+    fn(*impl_->session);
     return;
   }
   result.get();
@@ -371,7 +381,7 @@ std::uint32_t group_writer::max_sequence(std::uint8_t node) {
   // run it here.
   auto answer = std::make_shared<std::promise<std::uint32_t>>();
   auto result = answer->get_future();
-  write_request req = probe_request{[node, answer](writer_session& s) {
+  write_request req = probe_request{[node, answer](session& s) {
     try {
       answer->set_value(s.max_sequence(node));
     } catch (...) {
@@ -381,10 +391,12 @@ std::uint32_t group_writer::max_sequence(std::uint8_t node) {
   if (!impl_->push(std::move(req))) {
     stop();  // returns once the thread has joined, whoever started stopping
     std::lock_guard lk(impl_->direct_mu);
-    return impl_->session.max_sequence(node);
+    return impl_->session->max_sequence(node);
   }
   return result.get();
 }
+
+bool group_writer::unavailable() const noexcept { return impl_->unavailable.load(std::memory_order_relaxed); }
 
 std::size_t group_writer::queued() const noexcept { return impl_->accepted.load(std::memory_order_relaxed); }
 

@@ -13,13 +13,13 @@
 #include <utility>
 #include <vector>
 
-#include "store/read_queries.h"
+#include "store/reader.h"
 #include "store/store.h"
 
 namespace lapor::store {
 
 struct read_pool::impl {
-  explicit impl(const std::string& path) : queries(path) {}
+  explicit impl(const options& opts) : queries(make_reader(opts)) {}
 
   // Runs `job` on the reader thread, or here when the pool has stopped.
   void post(std::function<void()> job) {
@@ -59,11 +59,11 @@ struct read_pool::impl {
   template <class F>
   auto query(F&& f) {
     std::lock_guard lk(db_mu);
-    return f(queries);
+    return f(*queries);
   }
 
   std::mutex db_mu;
-  read_queries queries;
+  std::unique_ptr<reader> queries;
 
   std::mutex mu;
   std::condition_variable cv;
@@ -73,9 +73,23 @@ struct read_pool::impl {
   std::once_flag stopped;
 };
 
-read_pool::read_pool(std::string path) : impl_(std::make_unique<impl>(path)) {
+namespace {
+
+options sqlite_at(std::string path) {
+  options o;
+  o.path = std::move(path);
+  return o;
+}
+
+}  // namespace
+
+read_pool::read_pool(std::string path) : read_pool(sqlite_at(std::move(path))) {}
+
+read_pool::read_pool(const options& opts) : impl_(std::make_unique<impl>(opts)) {
   impl_->thread = std::thread([this] { impl_->run(); });
 }
+
+std::uint64_t read_pool::claims_taken_over() const noexcept { return impl_->queries->claims_taken_over(); }
 
 read_pool::~read_pool() { stop(); }
 
@@ -92,55 +106,55 @@ void read_pool::stop() {
 
 void read_pool::find_complaint(std::int64_t id, std::function<void(std::optional<complaint_summary>)> cb) {
   impl_->post([m = impl_.get(), id, cb = std::move(cb)] {
-    cb(m->query([&](read_queries& q) { return q.find_complaint(id); }));
+    cb(m->query([&](reader& q) { return q.find_complaint(id); }));
   });
 }
 
 void read_pool::find_by_idempotency_key(std::string key, std::function<void(std::optional<complaint_summary>)> cb) {
   impl_->post([m = impl_.get(), key = std::move(key), cb = std::move(cb)] {
-    cb(m->query([&](read_queries& q) { return q.find_by_idempotency_key(key); }));
+    cb(m->query([&](reader& q) { return q.find_by_idempotency_key(key); }));
   });
 }
 
 void read_pool::list_outbox(std::optional<outbox_state> state, std::int64_t after_id, int limit,
                             std::function<void(std::vector<outbox_item>)> cb) {
   impl_->post([m = impl_.get(), state, after_id, limit, cb = std::move(cb)] {
-    cb(m->query([&](read_queries& q) { return q.list_outbox(state, after_id, limit); }));
+    cb(m->query([&](reader& q) { return q.list_outbox(state, after_id, limit); }));
   });
 }
 
 void read_pool::pending_outbox(std::string destination, std::int64_t after_id, int limit,
                                std::function<void(std::vector<outbox_item>)> cb) {
   impl_->post([m = impl_.get(), destination = std::move(destination), after_id, limit, cb = std::move(cb)] {
-    cb(m->query([&](read_queries& q) { return q.pending_outbox(destination, after_id, limit); }));
+    cb(m->query([&](reader& q) { return q.pending_outbox(destination, after_id, limit); }));
   });
 }
 
 void read_pool::counts(std::function<void(outbox_counts)> cb) {
-  impl_->post([m = impl_.get(), cb = std::move(cb)] { cb(m->query([](read_queries& q) { return q.counts(); })); });
+  impl_->post([m = impl_.get(), cb = std::move(cb)] { cb(m->query([](reader& q) { return q.counts(); })); });
 }
 
 void read_pool::get_cursor(std::string name, std::function<void(std::optional<std::string>)> cb) {
   impl_->post([m = impl_.get(), name = std::move(name), cb = std::move(cb)] {
-    cb(m->query([&](read_queries& q) { return q.get_cursor(name); }));
+    cb(m->query([&](reader& q) { return q.get_cursor(name); }));
   });
 }
 
 std::vector<outbox_item> read_pool::pending_outbox_now(const std::string& destination, std::int64_t after_id,
                                                        int limit) {
-  return impl_->query([&](read_queries& q) { return q.pending_outbox(destination, after_id, limit); });
+  return impl_->query([&](reader& q) { return q.pending_outbox(destination, after_id, limit); });
 }
 
 outbox_counts read_pool::counts_now() {
-  return impl_->query([](read_queries& q) { return q.counts(); });
+  return impl_->query([](reader& q) { return q.counts(); });
 }
 
 std::optional<complaint_summary> read_pool::find_complaint_now(std::int64_t id) {
-  return impl_->query([&](read_queries& q) { return q.find_complaint(id); });
+  return impl_->query([&](reader& q) { return q.find_complaint(id); });
 }
 
 std::optional<std::string> read_pool::get_cursor_now(const std::string& name) {
-  return impl_->query([&](read_queries& q) { return q.get_cursor(name); });
+  return impl_->query([&](reader& q) { return q.get_cursor(name); });
 }
 
 }  // namespace lapor::store

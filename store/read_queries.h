@@ -12,11 +12,12 @@
 #include <vector>
 
 #include "store/database.h"
+#include "store/reader.h"
 #include "store/store.h"
 
 namespace lapor::store {
 
-class read_queries {
+class read_queries final : public reader {
  public:
   // Opens `path` read-only (query_only); ":memory:" gets its own empty, migrated database.
   // Throws db_error when the database does not exist or has no (or a newer) schema.
@@ -25,13 +26,13 @@ class read_queries {
   read_queries(const read_queries&) = delete;
   read_queries& operator=(const read_queries&) = delete;
 
-  [[nodiscard]] std::optional<complaint_summary> find_complaint(std::int64_t id);
+  [[nodiscard]] std::optional<complaint_summary> find_complaint(std::int64_t id) override;
   // Scans the idempotency table (it has no index by design: see migrations.cpp).
-  [[nodiscard]] std::optional<complaint_summary> find_by_idempotency_key(const std::string& key);
-  [[nodiscard]] std::vector<outbox_item> list_outbox(std::optional<outbox_state> state, std::int64_t after_id, int limit);
-  [[nodiscard]] std::vector<outbox_item> pending_outbox(const std::string& destination, std::int64_t after_id, int limit);
-  [[nodiscard]] outbox_counts counts();
-  [[nodiscard]] std::optional<std::string> get_cursor(const std::string& name);
+  [[nodiscard]] std::optional<complaint_summary> find_by_idempotency_key(const std::string& key) override;
+  [[nodiscard]] std::vector<outbox_item> list_outbox(std::optional<outbox_state> state, std::int64_t after_id, int limit) override;
+  [[nodiscard]] std::vector<outbox_item> pending_outbox(const std::string& destination, std::int64_t after_id, int limit) override;
+  [[nodiscard]] outbox_counts counts() override;
+  [[nodiscard]] std::optional<std::string> get_cursor(const std::string& name) override;
 
  private:
   struct statements;

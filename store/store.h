@@ -29,8 +29,23 @@ namespace lapor::store {
 enum class outbox_state { pending = 0, sent = 1, dead = 2 };
 [[nodiscard]] const char* to_string(outbox_state s) noexcept;
 
+enum class backend_kind { sqlite, postgres };
+
 struct options {
-  std::string path;                      // database file; ":memory:" for tests
+  backend_kind backend = backend_kind::sqlite;
+  std::string path;                      // SQLite: database file; ":memory:" for tests
+  // PostgreSQL (cluster mode, SPEC §9): the libpq connection string, this node's id (its
+  // outbox claims and its lease "node:<id>"), who holds the lease (stable across restarts of
+  // one installation, so a restarted node takes its own lease back at once; another holder
+  // is refused while the lease lives), the lease time, the tracking key's fingerprint (equal
+  // on every node, checked at open), and the dedup window (rows of other nodes read before a
+  // decision).
+  std::string postgres_conninfo;
+  std::uint8_t node_id = 0;
+  std::string instance_id;
+  std::int64_t lease_ttl_ms = 10000;
+  std::string key_fingerprint;
+  std::int64_t match_window_ms = 7LL * 24 * 3600 * 1000;
   std::size_t queue_limit = 20000;       // insert_complaint() refuses beyond this many queued requests
   std::size_t max_group = 2048;          // requests per transaction at most
   bool synchronous_full = true;          // FULL: the WAL is fsync'd at every commit
@@ -113,6 +128,9 @@ struct complaint_row {
   std::string match_sketch;
   // Pairs of identity keys this row links (table identity_links), read back by scan_match_state().
   std::vector<std::pair<std::string, std::string>> identity_links;
+  // Who the row is from ("tel:+62…", "mailto:…"): cluster mode serialises the decisions for
+  // one identity across nodes (advisory locks) and finds other nodes' rows of it by these.
+  std::vector<std::string> identity_keys;
   std::shared_ptr<row_context> context;  // for the insert_decider; never stored
   // Promised messages (see promised_message), written with the row or with its replay.
   std::vector<promised_message> promises;
@@ -120,6 +138,8 @@ struct complaint_row {
   // with the answered tracking ID in the same transaction (stored or replay).
   std::string completes_parts;
 };
+
+struct match_record;
 
 // Decides, on the writer thread and inside the group's transaction, what depends on every row
 // committed before (cross-channel duplicates): the writer is the one place that sees every
@@ -139,6 +159,12 @@ class insert_decider {
   // The group's transaction committed (staged state becomes durable) or rolled back (forget it).
   virtual void group_committed() noexcept = 0;
   virtual void group_failed() noexcept = 0;
+  // Cluster mode: what other nodes committed, read inside the group's transaction before the
+  // rows that share their identities are decided (under the identities' advisory locks), and
+  // by the "related" tail. Committed state, as at start-up (scan_match_state). Called before
+  // decide() for the group's rows.
+  virtual void absorb_link(std::string_view /*a*/, std::string_view /*b*/) noexcept {}
+  virtual void absorb_match(const match_record& /*m*/) noexcept {}
 };
 
 // One row of match_sketches joined with its complaint, for scan_match_state().
@@ -210,7 +236,7 @@ struct outbox_counts {
   std::int64_t oldest_pending_ms = 0;    // created_ms of the oldest pending row; 0 if none
 };
 
-class writer_session;  // store/writer_session.h: the writer thread's connection
+class session;  // store/session.h: the writer thread's connection (SQLite or PostgreSQL)
 
 // Observes every commit (batch size, wall time of BEGIN…COMMIT) for metrics. Writer thread,
 // after the group's completions.
@@ -261,6 +287,10 @@ class group_writer {
   void mark_dead(std::int64_t outbox_id, int attempts, std::string error, done on_done = {});
   void requeue(std::int64_t outbox_id, done on_done);  // dead/pending -> pending now; false if unknown
   void set_cursor(std::string name, std::string value, done on_done);
+  // Fenced (cluster mode): written only while this node holds lease `fence_lease` with
+  // `fence_token` (store::leases); otherwise false, "fenced: …", and nothing changes.
+  // SQLite (one node): the same as unfenced.
+  void set_cursor(std::string name, std::string value, std::string fence_lease, std::int64_t fence_token, done on_done);
 
   // Queues one part of a message (message_part); `on_done` after the commit: stored, or
   // overloaded / failed like insert_complaint (refused for load the same way).
@@ -289,6 +319,10 @@ class group_writer {
   // first insert; `d` must outlive the writer or be reset first. Thread-safe.
   void set_insert_decider(insert_decider* d);
 
+  // Cluster mode: the last group failed because PostgreSQL is unreachable or the commit's
+  // outcome was unknown (/readyz answers 503 until a group commits). SQLite: false.
+  [[nodiscard]] bool unavailable() const noexcept;
+
   // Start-up: deletes match_sketches rows received before `since_ms`, then calls `on_link`
   // for every identity link in insertion order and `on_match` for every sketch received at
   // or after `since_ms` in complaint id order (commit order on one node: a sequential scan). Blocks; runs on the writer's connection
@@ -310,7 +344,7 @@ class group_writer {
  private:
   struct impl;
   // Runs `fn` on the writer thread with its session and waits; rethrows what it threw.
-  void run_on_session(const std::function<void(writer_session&)>& fn);
+  void run_on_session(const std::function<void(session&)>& fn);
   std::unique_ptr<impl> impl_;
 };
 
@@ -322,6 +356,9 @@ class read_pool {
   // Opens an existing database (the group_writer creates it); throws std::runtime_error when
   // it is missing or its schema is not this build's.
   explicit read_pool(std::string path);
+  // The backend `opts` names (PostgreSQL: its own connection; pending_outbox claims rows
+  // for opts.node_id, see store/reader.h).
+  explicit read_pool(const options& opts);
   ~read_pool();
   read_pool(const read_pool&) = delete;
   read_pool& operator=(const read_pool&) = delete;
@@ -344,6 +381,9 @@ class read_pool {
   [[nodiscard]] outbox_counts counts_now();
   [[nodiscard]] std::optional<complaint_summary> find_complaint_now(std::int64_t id);
   [[nodiscard]] std::optional<std::string> get_cursor_now(const std::string& name);
+
+  // Outbox rows taken over from a node whose lease had expired (cluster mode).
+  [[nodiscard]] std::uint64_t claims_taken_over() const noexcept;
 
   void stop();
 

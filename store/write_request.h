@@ -14,7 +14,7 @@
 
 namespace lapor::store {
 
-class writer_session;
+class session;
 
 struct insert_request {
   complaint_row row;
@@ -52,6 +52,10 @@ struct transition_request {
 struct cursor_request {
   std::string name;
   std::string value;
+  // Cluster mode: written only while this node holds lease `fence_lease` with `fence_token`
+  // (a paused former holder cannot move the cursor back). Empty = not fenced.
+  std::string fence_lease;
+  std::int64_t fence_token = 0;
   group_writer::done done;
   change_answer answer;
 };
@@ -89,7 +93,7 @@ struct purge_parts_request {
 // max_sequence: runs on the writer thread among the completions, after the group's commit,
 // outside any transaction; answers through `fn`.
 struct probe_request {
-  std::function<void(writer_session&)> fn;
+  std::function<void(session&)> fn;
 };
 
 using write_request = std::variant<insert_request, enqueue_request, transition_request, cursor_request, relink_request,

@@ -22,11 +22,12 @@
 #include "store/key_index.h"
 #include "store/promise_index.h"
 #include "store/store.h"
+#include "store/session.h"
 #include "store/write_request.h"
 
 namespace lapor::store {
 
-class writer_session {
+class writer_session final : public session {
  public:
   // Throws db_error when the database cannot be opened, migrated or is newer than the code.
   explicit writer_session(const options& opts);
@@ -34,30 +35,23 @@ class writer_session {
   writer_session(const writer_session&) = delete;
   writer_session& operator=(const writer_session&) = delete;
 
-  struct group_outcome {
-    bool ok = true;
-    std::string error;                     // why the group failed
-    std::size_t size = 0;                  // requests in the transaction (probes excluded)
-    std::chrono::microseconds took{0};     // BEGIN ... COMMIT (or ROLLBACK)
-  };
-
   // Applies every request of `group` except probes in one transaction and sets each one's
   // answer. When `created` is not null it receives the outbox rows the group created
   // (payload resolved), only if the group committed. Never throws.
-  group_outcome apply(std::vector<write_request>& group, std::vector<outbox_item>* created);
+  group_outcome apply(std::vector<write_request>& group, std::vector<outbox_item>* created) override;
 
   // Highest sequence stored for `node`, 0 when none. Throws db_error.
-  [[nodiscard]] std::uint32_t max_sequence(std::uint8_t node);
+  [[nodiscard]] std::uint32_t max_sequence(std::uint8_t node) override;
 
   // The decider consulted for every new row (nullptr = none); see store.h.
-  void set_insert_decider(insert_decider* d) noexcept { decider_ = d; }
+  void set_insert_decider(insert_decider* d) noexcept override { decider_ = d; }
 
   // See group_writer::scan_match_state. Throws db_error.
   void scan_match_state(std::int64_t since_ms, const std::function<void(std::string_view, std::string_view)>& on_link,
-                        const std::function<void(const match_record&)>& on_match);
+                        const std::function<void(const match_record&)>& on_match) override;
 
   // See group_writer::scan_parts. Throws db_error.
-  void scan_parts(const std::function<void(const stored_part&)>& on_part);
+  void scan_parts(const std::function<void(const stored_part&)>& on_part) override;
 
   // Keys in the in-memory idempotency index (for tests and metrics).
   [[nodiscard]] std::size_t indexed_keys() const noexcept { return keys_.size(); }

@@ -109,6 +109,28 @@ void mentions_poller::run() {
 }
 
 void mentions_poller::loop() {
+  if (deps_.leases == nullptr) {
+    poll_while_holder(std::nullopt);
+    return;
+  }
+  // Cluster mode: one poller in the cluster. A node polls only while it holds the lease, and
+  // starts from the cursor as the last holder left it.
+  deps_.leases->want(std::string(poller_lease_name));
+  bool said_standby = false;
+  while (!stopping_) {
+    if (auto token = deps_.leases->held(std::string(poller_lease_name))) {
+      log::info("twitter_lease_acquired", {{"token", *token}});
+      said_standby = false;
+      poll_while_holder(*token);
+      continue;
+    }
+    if (!said_standby) log::info("twitter_standby", {{"reason", "another node holds the poller lease"}});
+    said_standby = true;
+    sleep_for(std::chrono::milliseconds(200));
+  }
+}
+
+void mentions_poller::poll_while_holder(std::optional<std::int64_t> token) {
   std::optional<std::uint64_t> cursor;
   if (auto v = deps_.reader.get_cursor_now(opts_.cursor_name)) {
     cursor = parse_id(*v);
@@ -121,8 +143,15 @@ void mentions_poller::loop() {
                                 {"user_id", std::to_string(opts_.walk.mentions.our_user_id)},
                                 {"poll_interval_ms", opts_.walk.poll_interval.count()}});
   const auto now = [] { return wall_clock::now(); };
+  auto still_holder = [&] {
+    if (!token) return true;
+    const auto held = deps_.leases->held(std::string(poller_lease_name));
+    if (held == token) return true;
+    log::warn("twitter_lease_lost", {{"token", *token}});
+    return false;
+  };
   walk_action a = walk.begin(now());
-  while (!stopping_) {
+  while (!stopping_ && still_holder()) {
     switch (a.what) {
       case walk_action::kind::fetch: {
         log::debug("twitter_fetch", {{"since_id", a.fetch.since_id ? std::to_string(*a.fetch.since_id) : std::string("none")},
@@ -138,7 +167,7 @@ void mentions_poller::loop() {
         break;
       }
       case walk_action::kind::save_cursor: {
-        const bool ok = save_cursor(a.cursor);
+        const bool ok = save_cursor(a.cursor, token);
         a = walk.on_cursor_saved(ok, now(), rnd01());
         break;
       }
@@ -232,7 +261,7 @@ std::vector<item_outcome> mentions_poller::submit_all(std::vector<mention_item>&
   return out;
 }
 
-bool mentions_poller::save_cursor(std::uint64_t value) {
+bool mentions_poller::save_cursor(std::uint64_t value, std::optional<std::int64_t> token) {
   struct saved {
     std::mutex mutex;
     std::condition_variable cv;
@@ -240,7 +269,9 @@ bool mentions_poller::save_cursor(std::uint64_t value) {
     std::string error;
   };
   auto s = std::make_shared<saved>();
-  deps_.writer.set_cursor(opts_.cursor_name, std::to_string(value), [s](bool ok, std::string error) {
+  // Fenced in cluster mode: a paused former holder cannot move the cursor (store::leases).
+  deps_.writer.set_cursor(opts_.cursor_name, std::to_string(value), token ? std::string(poller_lease_name) : std::string(),
+                          token.value_or(0), [s](bool ok, std::string error) {
     {
       std::lock_guard lock(s->mutex);
       s->ok = ok;

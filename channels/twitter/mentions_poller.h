@@ -28,6 +28,7 @@
 #include "gateway/attachment_store.h"
 #include "gateway/channel.h"
 #include "gateway/metrics.h"
+#include "store/leases.h"
 #include "store/store.h"
 
 namespace lapor::twitter {
@@ -47,11 +48,15 @@ struct poller_options {
   std::string reply_destination = "twitter_reply";
 };
 
+// The cluster's one poller holds this lease (store::leases); its cursor writes carry the token.
+inline constexpr std::string_view poller_lease_name = "twitter";
+
 struct poller_deps {
   store::group_writer& writer;
   store::read_pool& reader;
   gateway::metrics& stats;
   gateway::attachment_store& attachments;
+  store::leases* leases = nullptr;  // cluster mode: poll only while holding poller_lease_name
 };
 
 class mentions_poller final : public gateway::channel {
@@ -75,8 +80,10 @@ class mentions_poller final : public gateway::channel {
  private:
   void run();
   void loop();
+  // Polls until stopped or, with a token, until this node no longer holds the lease.
+  void poll_while_holder(std::optional<std::int64_t> token);
   std::vector<item_outcome> submit_all(std::vector<mention_item>& items);
-  bool save_cursor(std::uint64_t value);
+  bool save_cursor(std::uint64_t value, std::optional<std::int64_t> token);
   void attach_photos(mention_item& item);
   void sleep_for(std::chrono::milliseconds d);
   void publish(const mentions_walk& walk);

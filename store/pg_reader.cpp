@@ -1,0 +1,149 @@
+#include "store/pg_reader.h"
+
+namespace lapor::store {
+
+namespace {
+
+#define LAPOR_PG_OUTBOX_COLUMNS                                                                       \
+  "o.id, o.complaint_id, coalesce(c.tracking_id, ''), o.destination, coalesce(o.payload, c.document, ''), o.state," \
+  " o.attempts, o.next_attempt_ms, o.created_ms, o.updated_ms, coalesce(o.last_error, '')"
+
+#define LAPOR_PG_COMPLAINT_COLUMNS                                                                            \
+  "c.id, c.tracking_id, c.channel, c.received_at_ms, coalesce(c.duplicate_of, ''), c.status_meta, o.state," \
+  " coalesce(o.updated_ms, 0) FROM complaints c LEFT JOIN outbox o ON o.id = c.dispatch_outbox_id "
+
+outbox_state to_state(std::int64_t v) {
+  switch (v) {
+    case 1: return outbox_state::sent;
+    case 2: return outbox_state::dead;
+    default: return outbox_state::pending;
+  }
+}
+
+std::vector<outbox_item> outbox_rows(const pg::result& r) {
+  std::vector<outbox_item> out;
+  out.reserve(static_cast<std::size_t>(r.rows()));
+  for (int i = 0; i < r.rows(); ++i) {
+    outbox_item& o = out.emplace_back();
+    o.id = r.int64(i, 0);
+    o.complaint_id = r.int64(i, 1);
+    o.tracking_id = r.text(i, 2);
+    o.destination = r.text(i, 3);
+    o.payload = r.text(i, 4);
+    o.state = to_state(r.int64(i, 5));
+    o.attempts = static_cast<int>(r.int64(i, 6));
+    o.next_attempt_ms = r.int64(i, 7);
+    o.created_ms = r.int64(i, 8);
+    o.updated_ms = r.int64(i, 9);
+    o.last_error = r.text(i, 10);
+  }
+  return out;
+}
+
+std::optional<complaint_summary> one_complaint(const pg::result& r) {
+  if (r.rows() == 0) return std::nullopt;
+  complaint_summary s;
+  s.id = r.int64(0, 0);
+  s.tracking_id = r.text(0, 1);
+  s.channel = r.text(0, 2);
+  s.received_at_ms = r.int64(0, 3);
+  s.duplicate_of = r.text(0, 4);
+  s.status_meta = r.text(0, 5);
+  s.dispatch_state = r.is_null(0, 6) ? outbox_state::pending : to_state(r.int64(0, 6));
+  s.dispatch_updated_ms = r.int64(0, 7);
+  return s;
+}
+
+}  // namespace
+
+pg_reader::pg_reader(const options& opts) : opts_(opts), conn_(opts.postgres_conninfo) {}
+
+pg::result pg_reader::query(const char* sql, const pg::params& p) {
+  std::string error;
+  if (!conn_.connected() && !conn_.connect(error)) return pg::result(nullptr, error);
+  auto r = conn_.exec(sql, p);
+  if (pg::connection_lost(r)) conn_.close();
+  return r;
+}
+
+std::optional<complaint_summary> pg_reader::find_complaint(std::int64_t id) {
+  pg::params p;
+  p.add(id);
+  return one_complaint(query("SELECT " LAPOR_PG_COMPLAINT_COLUMNS "WHERE c.id = $1::bigint", p));
+}
+
+std::optional<complaint_summary> pg_reader::find_by_idempotency_key(const std::string& key) {
+  pg::params p;
+  p.add(key);
+  return one_complaint(query("SELECT " LAPOR_PG_COMPLAINT_COLUMNS
+                             "WHERE c.id = (SELECT complaint_id FROM idempotency WHERE key = $1)",
+                             p));
+}
+
+std::vector<outbox_item> pg_reader::list_outbox(std::optional<outbox_state> state, std::int64_t after_id, int limit) {
+  if (limit <= 0) return {};
+  pg::params p;
+  p.add(after_id).add(std::int64_t{limit});
+  if (!state)
+    return outbox_rows(query("SELECT " LAPOR_PG_OUTBOX_COLUMNS " FROM outbox o LEFT JOIN complaints c ON c.id = o.complaint_id"
+                             " WHERE o.id > $1::bigint ORDER BY o.id LIMIT $2::integer",
+                             p));
+  p.add(std::int64_t{static_cast<int>(*state)});
+  const char* sql = *state == outbox_state::sent
+                        ? "SELECT " LAPOR_PG_OUTBOX_COLUMNS " FROM outbox o LEFT JOIN complaints c ON c.id = o.complaint_id"
+                          " WHERE o.state = $3::smallint AND o.id > $1::bigint ORDER BY o.id LIMIT $2::integer"
+                        : "SELECT " LAPOR_PG_OUTBOX_COLUMNS " FROM outbox o LEFT JOIN complaints c ON c.id = o.complaint_id"
+                          " WHERE o.state = $3::smallint AND o.state <> 1 AND o.id > $1::bigint ORDER BY o.id LIMIT $2::integer";
+  return outbox_rows(query(sql, p));
+}
+
+std::vector<outbox_item> pg_reader::pending_outbox(const std::string& destination, std::int64_t after_id, int limit) {
+  if (limit <= 0) return {};
+  pg::params p;
+  p.add(destination).add(after_id).add(std::int64_t{limit}).add(std::int64_t{opts_.node_id});
+  // Autocommit: the claim is committed when the statement ends.
+  auto r = query(
+      "WITH live AS (SELECT substr(name, 6)::integer AS node FROM leases"
+      "              WHERE name LIKE 'node:%' AND expires_at >= clock_timestamp()),"
+      " picked AS (SELECT id, lease_node AS was FROM outbox"
+      "            WHERE state = 0 AND state <> 1 AND destination = $1 AND id > $2::bigint"
+      "              AND (lease_node IS NULL OR lease_node = $4::integer"
+      "                   OR lease_node NOT IN (SELECT node FROM live))"
+      "            ORDER BY id LIMIT $3::integer FOR UPDATE SKIP LOCKED),"
+      " claimed AS (UPDATE outbox o SET lease_node = $4::integer FROM picked"
+      "             WHERE o.id = picked.id RETURNING o.*, picked.was)"
+      " SELECT " LAPOR_PG_OUTBOX_COLUMNS ", coalesce(o.was, -1) FROM claimed o"
+      " LEFT JOIN complaints c ON c.id = o.complaint_id ORDER BY o.id",
+      p);
+  for (int i = 0; i < r.rows(); ++i) {
+    const auto was = r.int64(i, 11);
+    if (was >= 0 && was != opts_.node_id) taken_.fetch_add(1, std::memory_order_relaxed);
+  }
+  return outbox_rows(r);
+}
+
+outbox_counts pg_reader::counts() {
+  outbox_counts c;
+  auto r = query("SELECT state, sum(n)::bigint FROM outbox_counts GROUP BY state", {});
+  for (int i = 0; i < r.rows(); ++i) {
+    const std::int64_t n = r.int64(i, 1);
+    switch (to_state(r.int64(i, 0))) {
+      case outbox_state::pending: c.pending = n; break;
+      case outbox_state::sent: c.sent = n; break;
+      case outbox_state::dead: c.dead = n; break;
+    }
+  }
+  auto o = query("SELECT coalesce(min(created_ms), 0) FROM outbox WHERE state = 0 AND state <> 1", {});
+  if (o.rows() == 1) c.oldest_pending_ms = o.int64(0, 0);
+  return c;
+}
+
+std::optional<std::string> pg_reader::get_cursor(const std::string& name) {
+  pg::params p;
+  p.add(name);
+  auto r = query("SELECT value FROM cursors WHERE name = $1", p);
+  if (r.rows() == 0) return std::nullopt;
+  return std::string(r.text(0, 0));
+}
+
+}  // namespace lapor::store
