@@ -42,10 +42,16 @@ struct leases::impl {
       if (!c.connected()) (void)c.connect(error);
       for (const auto& n : names) {
         const auto asked = clock::now();
-        error.clear();
         std::optional<std::int64_t> token;
-        if (c.connected()) token = pg::acquire_or_renew(c, n, opts.instance_id, opts.lease_ttl_ms, error);
-        if (!error.empty()) c.close();
+        if (c.connected()) {
+          error.clear();
+          token = pg::acquire_or_renew(c, n, opts.instance_id, opts.lease_ttl_ms, error);
+          if (!error.empty()) c.close();
+        } else if (error.empty()) {
+          error = "not connected";
+        }
+        // An error says nothing about who holds the lease: only a statement that ran and
+        // matched no row means another live holder has it.
         std::function<void()> lost;
         {
           std::lock_guard g(mu);
