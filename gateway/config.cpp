@@ -172,7 +172,9 @@ const std::vector<key_spec>& key_specs() {
               {"allowed_cidrs", F([](const toml::node& v, smpp_account& a) { return want_string_array(v, a.allowed_cidrs); })}},
              {"system_id", "password", "operator"});
        }},
-      {"smpp.clients", "array", "[{host, port, system_id, password, bind, operator}] SMSCs we bind to",
+      {"smpp.clients", "array",
+       "[{host, port, system_id, password, bind, operator, cluster_binds}] SMSCs we bind to (cluster_binds: binds the "
+       "cluster may hold at once, default 1)",
        [](const toml::node& n, config& c) {
          using F = std::function<std::optional<std::string>(const toml::node&, smpp_client_config&)>;
          return want_table_array<smpp_client_config>(
@@ -185,7 +187,8 @@ const std::vector<key_spec>& key_specs() {
               {"bind", F([](const toml::node& v, smpp_client_config& a) {
                  return want_one_of(v, a.bind, {"transceiver", "receiver"});
                })},
-              {"operator", F([](const toml::node& v, smpp_client_config& a) { return want_string(v, a.operator_name); })}},
+              {"operator", F([](const toml::node& v, smpp_client_config& a) { return want_string(v, a.operator_name); })},
+              {"cluster_binds", F([](const toml::node& v, smpp_client_config& a) { return want_int(v, a.cluster_binds, 1, 64); })}},
              {"host", "port", "system_id", "password", "operator"});
        }},
       {"smpp.window", "integer", "outstanding requests per bind (default 50)", INT(smpp.window, 1, 10000)},

@@ -26,6 +26,9 @@ struct smpp_client_config {
   std::string system_id, password, system_type;
   std::string bind = "transceiver";  // transceiver | receiver
   std::string operator_name;
+  // Cluster mode: how many nodes may hold this bind at once (the operator's session cap for
+  // the account); each bind is a lease, taken over by another node when its holder dies.
+  int cluster_binds = 1;
 };
 
 struct mobile_api_key {

@@ -9,6 +9,7 @@
 #include <map>
 #include <mutex>
 #include <thread>
+#include <utility>
 
 #include "store/pg_connection.h"
 #include "store/pg_leases.h"
@@ -37,9 +38,12 @@ struct leases::impl {
     while (!stopping) {
       std::vector<std::string> names;
       for (auto& [n, e] : table) names.push_back(n);
+      auto released = std::exchange(to_release, {});
       lk.unlock();
       std::string error;
       if (!c.connected()) (void)c.connect(error);
+      for (const auto& n : released)
+        if (c.connected()) pg::release(c, n, opts.instance_id);
       for (const auto& n : names) {
         const auto asked = clock::now();
         std::optional<std::int64_t> token;
@@ -90,6 +94,7 @@ struct leases::impl {
   bool lost_called = false;
   bool stopping = false;
   bool wake = false;  // want() added a name: go round now
+  std::vector<std::string> to_release;  // given back, expired in the database next round
   std::atomic<std::uint64_t> taken{0};
   std::thread thread;
   std::once_flag stopped;
@@ -110,6 +115,20 @@ void leases::want(const std::string& name) {
     impl_->wake = impl_->wake || added;
   }
   if (added) impl_->cv.notify_one();  // renew-or-take it now rather than after a period
+}
+
+void leases::release(const std::string& name) {
+  if (!impl_->cluster) return;
+  {
+    std::lock_guard lk(impl_->mu);
+    auto it = impl_->table.find(name);
+    if (it == impl_->table.end()) return;
+    const bool was_held = it->second.token.has_value();
+    impl_->table.erase(it);
+    if (was_held) impl_->to_release.push_back(name);
+    impl_->wake = true;
+  }
+  impl_->cv.notify_one();
 }
 
 std::optional<std::int64_t> leases::held(const std::string& name) const {

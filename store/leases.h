@@ -29,6 +29,8 @@ class leases {
 
   // Compete for `name` from now on (thread-safe, idempotent).
   void want(const std::string& name);
+  // Stop competing for `name`; if held, it expires now so another node takes it.
+  void release(const std::string& name);
   // The fencing token while this node holds `name`, else nullopt.
   [[nodiscard]] std::optional<std::int64_t> held(const std::string& name) const;
   // Called once (on the lease thread) when this node's own lease was taken by another

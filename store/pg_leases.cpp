@@ -37,6 +37,13 @@ void acquire_node_lease(connection& c, const options& opts) {
                            " (lease " + name + "); give each node its own node_id");
 }
 
+void release(connection& c, const std::string& name, const std::string& holder) {
+  params p;
+  p.add(name).add(holder);
+  (void)c.exec("UPDATE leases SET expires_at = clock_timestamp() - interval '1 millisecond' WHERE name = $1 AND holder = $2",
+               p);
+}
+
 void release_all(connection& c, const std::string& holder) {
   params p;
   p.add(holder);

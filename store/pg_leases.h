@@ -25,6 +25,9 @@ namespace lapor::store::pg {
 // Start-up: takes this node's lease or throws std::runtime_error "node_id_in_use: …".
 void acquire_node_lease(connection& c, const options& opts);
 
+// Lets `holder`'s lease `name` expire now (given back).
+void release(connection& c, const std::string& name, const std::string& holder);
+
 // Lets every lease of `holder` expire now (a clean stop: the others take over at once).
 void release_all(connection& c, const std::string& holder);
 

@@ -217,6 +217,7 @@ void smpp_channel::impl::arm_housekeeping() {
   housekeeping.async_wait([self = shared_from_this()](boost::system::error_code ec) {
     if (ec) return;
     self->on_housekeeping();
+    if (self->deps.leases != nullptr && !self->is_stopping()) self->tend_client_leases();
     if (!self->is_stopping()) self->arm_housekeeping();
   });
 }
@@ -323,6 +324,9 @@ smpp_channel::smpp_channel(smpp_channel_options options, smpp_deps deps) {
     impl::client_slot slot;
     slot.cfg = c;
     slot.timer = std::make_unique<net::steady_timer>(impl_->strand);
+    for (int k = 0; k < c.cluster_binds; ++k)
+      slot.lease_names.push_back("smpp:" + c.operator_name + ":" + c.system_id + "@" + c.host + ":" +
+                                 std::to_string(c.port) + "#" + std::to_string(k));
     impl_->clients.push_back(std::move(slot));
   }
   if (listen) impl_->bind_listener();

@@ -44,6 +44,7 @@
 #include "gateway/config.h"
 #include "gateway/metrics.h"
 #include "gateway/tracking_id.h"
+#include "store/leases.h"
 
 namespace lapor::gateway {
 class dispatch_sink;
@@ -95,6 +96,9 @@ struct smpp_deps {
   const gateway::tracking_id_codec& ids;
   gateway::metrics& stats;
   gateway::part_store& store;  // parts of long messages, status answers
+  // Cluster mode: a client bind (smpp.clients) is made only while this node holds one of
+  // its cluster_binds leases (store/leases.h); nullptr = one node, always.
+  store::leases* leases = nullptr;
 };
 
 class smpp_channel final : public gateway::channel {

@@ -96,6 +96,10 @@ struct smpp_channel::impl final : std::enable_shared_from_this<impl>, link_event
     std::unique_ptr<boost::asio::steady_timer> timer;
     int failures = 0;
     std::uint64_t link_id = 0;  // 0 when not connected
+    // Cluster mode: the leases this bind may run under (cluster_binds of them) and the one
+    // held (empty = none: not connected).
+    std::vector<std::string> lease_names;
+    std::string lease;
   };
 
   smpp_channel_options opts;
@@ -195,6 +199,10 @@ struct smpp_channel::impl final : std::enable_shared_from_this<impl>, link_event
   void connected(std::size_t i);
   void connect_failed(std::size_t i, const std::string& why);
   void schedule_reconnect(std::size_t i);
+  // Cluster mode, every housekeeping tick: keep one lease per client bind, connect the ones
+  // held, close a bind whose lease was lost (another node may hold it now).
+  void tend_client_leases();
+  [[nodiscard]] bool may_connect(std::size_t i) const;
 };
 
 }  // namespace lapor::sms

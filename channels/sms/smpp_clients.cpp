@@ -13,8 +13,52 @@ namespace lapor::sms {
 namespace log = gateway::log;
 namespace net = boost::asio;
 
+bool smpp_channel::impl::may_connect(std::size_t i) const {
+  if (deps.leases == nullptr) return true;
+  const auto& slot = clients[i];
+  return !slot.lease.empty() && deps.leases->held(slot.lease).has_value();
+}
+
+void smpp_channel::impl::tend_client_leases() {
+  for (std::size_t i = 0; i < clients.size(); ++i) {
+    auto& slot = clients[i];
+    if (!slot.lease.empty() && !deps.leases->held(slot.lease)) {
+      log::warn("smpp_client_lease_lost", {{"operator", slot.cfg.operator_name}, {"lease", slot.lease}});
+      slot.lease.clear();
+      std::shared_ptr<smpp_link> open;
+      {
+        const std::lock_guard lock(mutex);
+        if (auto it = links.find(slot.link_id); slot.link_id != 0 && it != links.end()) open = it->second.link.lock();
+      }
+      if (open) open->unbind();  // its close schedules a reconnect, which waits for a lease
+    }
+    if (slot.lease.empty()) {
+      // Compete for every slot of this bind; keep the first one won and give the others
+      // back at once, so the nodes spread over the cluster_binds slots.
+      for (const auto& name : slot.lease_names)
+        if (deps.leases->held(name)) {
+          slot.lease = name;
+          break;
+        }
+      for (const auto& name : slot.lease_names) {
+        if (name == slot.lease) continue;
+        if (slot.lease.empty()) deps.leases->want(name);
+        else deps.leases->release(name);
+      }
+      if (!slot.lease.empty()) {
+        log::info("smpp_client_lease_acquired", {{"operator", slot.cfg.operator_name}, {"lease", slot.lease}});
+        slot.failures = 0;
+      }
+    }
+    if (!slot.lease.empty() && slot.link_id == 0 && !slot.socket) connect(i);
+  }
+}
+
 void smpp_channel::impl::connect(std::size_t i) {
   auto& slot = clients[i];
+  // One connection attempt at a time (a reconnect timer and a new lease may both ask), and
+  // in cluster mode only under a held lease.
+  if (slot.socket || slot.link_id != 0 || !may_connect(i)) return;
   slot.resolver = std::make_unique<tcp::resolver>(strand);
   // On the plain io_context executor: the link makes its own strand on it. The handlers
   // below run on our strand (bind_executor), which owns `clients`.
