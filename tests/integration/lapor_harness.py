@@ -40,6 +40,23 @@ def wait_until(pred, timeout, interval=0.05, what="condition"):
     raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
+def log_events(path):
+    """The daemon's JSON log lines as dicts (text lines and a line cut by a kill are skipped)."""
+    out = []
+    try:
+        with open(path, "rb") as f:
+            for line in f:
+                try:
+                    e = json.loads(line)
+                except ValueError:
+                    continue
+                if isinstance(e, dict):
+                    out.append(e)
+    except OSError:
+        pass
+    return out
+
+
 class Daemon:
     """The lapor-gateway process with its own data_dir and ephemeral ports."""
 
@@ -92,6 +109,25 @@ class Daemon:
                 return b"\n".join(f.read().splitlines()[-n:]).decode("utf-8", "replace")
         except OSError:
             return ""
+
+    def events(self, name=None):
+        """Its log's JSON lines, or only those whose "event" is `name`."""
+        return [e for e in log_events(self.log_path) if name is None or e.get("event") == name]
+
+    def run_to_exit(self, timeout=30):
+        """Starts it expecting it to refuse to run: its exit code, or None when it was still
+        running after `timeout` seconds (then it is stopped)."""
+        os.makedirs(self.data_dir, exist_ok=True)
+        self.log_file = open(self.log_path, "ab")
+        env = dict(os.environ, **self.env) if self.env else None
+        self.proc = subprocess.Popen(self.args(), stdout=self.log_file, stderr=self.log_file, env=env)
+        try:
+            return self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.kill9()
+            return None
+        finally:
+            self._close_log()
 
     def running(self):
         return self.proc is not None and self.proc.poll() is None
