@@ -28,7 +28,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "support"))
 from lapor_harness import Daemon, gateway_bin, log_events, wait_until  # noqa: E402
 from pg_cluster import PgCluster, PgError  # noqa: E402,F401 -- the tests import them from here
-from smpp_support import (BIND_TRANSCEIVER, ESME_ROK, ESME_RTHROTTLED, RESP, SUBMIT_SM, RawSmpp,  # noqa: E402
+from smpp_support import (BIND_TRANSCEIVER, DELIVER_SM, ESME_ROK, ESME_RTHROTTLED, RESP, SUBMIT_SM, RawSmpp,  # noqa: E402
                           sm_body, write_config)
 from web_client import sign  # noqa: E402
 
@@ -38,7 +38,7 @@ APP_KEY_ID, APP_SECRET = "app1", "app1-secret"
 MOBILE_KEYS = f'[{{key_id="{APP_KEY_ID}", secret="{APP_SECRET}"}}]'
 LEASE_TTL_S = 3
 ESME_RX_T_APPN = 0x64
-MARKER = re.compile(r"\[k:([A-Za-z0-9_.-]+)\]")
+MARKER = re.compile(r"\(k:([A-Za-z0-9.-]+)\)")  # GSM 7-bit has parentheses, not brackets
 
 
 class NoBackend(AssertionError):
@@ -217,13 +217,13 @@ class Ledger:
 # ---- clients ----------------------------------------------------------------------------
 
 # Every submission has its own reporter (a unique phone from the thread and its counter), so
-# no two of them are cross-channel duplicates of each other; the key is in the text as [k:KEY].
+# no two of them are cross-channel duplicates of each other; the key is in the text as (k:KEY).
 
 def mobile_item(key, uid, rng):
     street = rng.choice(["Merdeka", "Sudirman", "Ahmad Yani", "Diponegoro", "Gatot Subroto", "Pemuda"])
     return {"channel": "mobile", "key": key,
             "body": {"title": f"Jalan rusak {uid % 1000}", "kind": "complaint", "device_id": f"dev-{key}",
-                     "body": f"Jalan {street} nomor {uid % 1000} berlubang besar, mohon segera diperbaiki [k:{key}]",
+                     "body": f"Jalan {street} nomor {uid % 1000} berlubang besar, mohon segera diperbaiki (k:{key})",
                      "reporter": {"phone": f"+62857{uid:08d}"}}}
 
 
@@ -231,14 +231,16 @@ def admin_item(key, uid, rng):
     what = rng.choice(["Lampu jalan mati", "Sampah menumpuk", "Saluran air tersumbat", "Trotoar rusak"])
     return {"channel": "test", "key": key,
             "body": {"title": what, "kind": "complaint",
-                     "body": f"{what} di RT {uid % 20} RW {uid % 7} sejak minggu lalu [k:{key}]",
+                     "body": f"{what} di RT {uid % 20} RW {uid % 7} sejak minggu lalu (k:{key})",
                      "reporter": {"phone": f"+62858{uid:08d}"}}}
 
 
 def sms_item(key, uid, rng):
+    """An MO, every other one as deliver_sm (whose resp carries no tracking ID) instead of
+    submit_sm (whose resp's message_id is the tracking ID)."""
     what = rng.choice(["Jln rusak", "Lampu PJU mati", "Air PDAM mati", "Got mampet"])
-    return {"channel": "sms", "key": key, "src": f"62813{uid:08d}",
-            "text": f"{what} di desa {uid % 50} sdh 3 hari [k:{key}]"}
+    return {"channel": "sms", "key": key, "src": f"62813{uid:08d}", "cmd": "deliver_sm" if uid % 2 else "submit_sm",
+            "text": f"{what} di desa {uid % 50} sdh 3 hari (k:{key})"}
 
 
 class HttpSender:
@@ -325,12 +327,15 @@ class SmppSender:
                     c.close()
                     return ("refused", st) if st in (ESME_RTHROTTLED, ESME_RX_T_APPN) else ("unknown", f"bind {st:#x}")
                 self.conn, self.node, self.port = c, node, port
-            seq = self.conn.send(SUBMIT_SM, sm_body(item["src"], "1708", item["text"].encode()))
-            _, status, _, body = self.conn.expect(SUBMIT_SM | RESP, seq, timeout=self.timeout)
+            cmd = DELIVER_SM if item.get("cmd") == "deliver_sm" else SUBMIT_SM
+            seq = self.conn.send(cmd, sm_body(item["src"], "1708", item["text"].encode()))
+            _, status, _, body = self.conn.expect(cmd | RESP, seq, timeout=self.timeout)
         except (OSError, AssertionError) as e:
             self.drop()
             return "unknown", type(e).__name__
         if status == ESME_ROK:
+            if cmd == DELIVER_SM:
+                return "ok", None  # acknowledged; the tracking ID is found by the text's key
             tid = body.rstrip(b"\0").decode()
             return ("ok", tid) if tid else ("unknown", "empty message_id")
         if status in (ESME_RTHROTTLED, ESME_RX_T_APPN):
@@ -343,9 +348,9 @@ class SmppSender:
 
 def deliver(cluster, ledger, sender, item, prefer=None, attempts=30, pause=0.05, stop=None):
     """Sends `item` until a node acknowledges it: first to `prefer`, after a refusal or an
-    unknown outcome to the next live node, with the same key (a retry). Returns the tracking
-    ID, or None when every attempt failed or `stop` was set meanwhile (the item then stays
-    pending in the ledger, for settle_pending)."""
+    unknown outcome to the next live node, with the same key (a retry). Returns True once
+    acknowledged (the ledger has the tracking ID), False when every attempt failed or `stop`
+    was set meanwhile (the item then stays pending in the ledger, for settle_pending)."""
     k = prefer
     for tried in range(attempts):
         live = cluster.live()
@@ -359,12 +364,12 @@ def deliver(cluster, ledger, sender, item, prefer=None, attempts=30, pause=0.05,
         outcome, v = sender.send(k, dict(live)[k], item)
         ledger.record(item, t, outcome, k, v if outcome == "ok" else None)
         if outcome == "ok":
-            return v
+            return True
         if stop is not None and stop.is_set():
-            return None
+            return False
         k = ids[(ids.index(k) + 1) % len(ids)]
         time.sleep(pause * min(tried + 1, 10))
-    return None
+    return False
 
 
 class Load:
@@ -489,20 +494,22 @@ def dispatched_by_key(dispatcher):
 def verify_delivered(ledger, dispatcher, timeout=120, label="cluster"):
     """Waits until the dispatcher accepted every acknowledged tracking ID; prints
     `cluster: acked N, lost L, doubled D` and returns (acked, lost, doubled, details)."""
-    expected = set(ledger.acked.values())
+    expected = {t for t in ledger.acked.values() if t}
+    by_key = {k for k, t in ledger.acked.items() if not t}  # acked by deliver_sm_resp: no ID told
 
     def done():
-        return expected <= dispatched_by_key(dispatcher)[1]
+        per_key, ids = dispatched_by_key(dispatcher)
+        return expected <= ids and by_key <= set(per_key)
     try:
         wait_until(done, timeout, interval=0.5, what="every acknowledged submission at the dispatcher")
     except AssertionError:
         pass
     per_key, ids = dispatched_by_key(dispatcher)
-    lost = sorted(expected - ids)
+    lost = sorted(expected - ids) + sorted(by_key - set(per_key))
     doubled = {k: v for k, v in per_key.items() if len(v) > 1}
     for k, first, other in ledger.changed:
         doubled.setdefault(k, {first, other})
-    wrong = [k for k, tid in ledger.acked.items() if k in per_key and per_key[k] != {tid} and k not in doubled]
+    wrong = [k for k, tid in ledger.acked.items() if tid and k in per_key and per_key[k] != {tid} and k not in doubled]
     print(f"{label}: acked {len(ledger.acked)}, lost {len(lost)}, doubled {len(doubled)}", flush=True)
     return len(ledger.acked), lost, doubled, wrong
 

@@ -22,8 +22,10 @@ one-node outcome for the order it took (ab's or ba's): any difference in merges 
 "Related" marks may lag by the nodes' tail interval: their differences are reported apart.
 Printed: merge precision / recall / caught / hint rate for each run, and the differences.
 
-Usage: test_cluster_dedup.py PATH/TO/lapor-gateway [--limit N] [--seed S] [--sqlite]
-  --sqlite also replays the ab order into one SQLite-backed node and reports how it compares.
+Also replayed, ab order, into one SQLite-backed node (today's embedded default): how many cases
+one SQLite node and one PostgreSQL node decide differently is reported, not checked.
+
+Usage: test_cluster_dedup.py PATH/TO/lapor-gateway [--limit N] [--seed S] [--no-sqlite]
 """
 import argparse
 import http.client
@@ -331,7 +333,7 @@ def main():
     ap.add_argument("bin", nargs="?")
     ap.add_argument("--limit", type=int, default=0, help="only the first N cases (default: all)")
     ap.add_argument("--seed", type=int, default=int(time.time()))
-    ap.add_argument("--sqlite", action="store_true")
+    ap.add_argument("--no-sqlite", dest="sqlite", action="store_false")
     args = ap.parse_args()
     print(f"seed {args.seed}", flush=True)
     cases = load_cases(args.limit)

@@ -20,6 +20,7 @@ Usage: test_cluster_kill.py PATH/TO/lapor-gateway [--kills N] [--seed S]
 import argparse
 import os
 import random
+import re
 import sys
 import time
 
@@ -69,9 +70,16 @@ def main():
             ch = ledger.items[key]["channel"]
             by_channel[ch] = by_channel.get(ch, 0) + 1
         retried = sum(1 for k in ledger.acked if ledger.attempts.get(k, 1) > 1)
-        replies = load.replies()
+        # Reply SMS (deliver_sm with the tracking ID) the clients' binds received: reported only,
+        # since a reply may still be queued when the binds close, and one sent by a node killed
+        # before it marked it sent is sent again (at least once).
+        per_reply = {}
+        for body in load.replies():
+            for tid in set(re.findall(rb"LPR-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]", body)):
+                per_reply[tid] = per_reply.get(tid, 0) + 1
         print(f"acked by channel {by_channel}; {retried} needed a retry at another node; {replayed} acked "
-              f"submissions replayed at another node; {len(replies)} reply SMS seen by the clients; "
+              f"submissions replayed at another node; reply SMS seen for {len(per_reply)} complaints, "
+              f"{sum(1 for n in per_reply.values() if n > 1)} of them more than once; "
               f"{time.time() - t_start:.0f}s", flush=True)
         assert not lost, f"acknowledged but never dispatched: {lost[:5]}"
         assert not doubled, f"under two tracking IDs: {list(doubled.items())[:5]}"

@@ -45,9 +45,9 @@ def main():
 
         # Up: one of each channel on each node.
         for k, item in enumerate(items("up", 6, rng)):
-            tid = deliver(cluster, ledger, smpp_s if item["channel"] == "sms" else http_s, item, prefer=1 + k % 2,
-                          attempts=3)
-            assert tid, f"{item['key']} not acknowledged with PostgreSQL up: {ledger.counts()}"
+            ok = deliver(cluster, ledger, smpp_s if item["channel"] == "sms" else http_s, item, prefer=1 + k % 2,
+                         attempts=3)
+            assert ok, f"{item['key']} not acknowledged with PostgreSQL up: {ledger.counts()}"
 
         # Down.
         pg.stop_primary()
@@ -84,9 +84,9 @@ def main():
                    what="/readyz 200 on every node after PostgreSQL came back")
         ready_after = time.time() - t_up
         for k, item in enumerate(down_items + items("again", 6, rng)):
-            tid = deliver(cluster, ledger, smpp_s if item["channel"] == "sms" else http_s, item, prefer=2 - k % 2,
-                          attempts=20, pause=0.25)
-            assert tid, f"{item['key']} not acknowledged after PostgreSQL came back: {ledger.counts()}"
+            ok = deliver(cluster, ledger, smpp_s if item["channel"] == "sms" else http_s, item, prefer=2 - k % 2,
+                         attempts=20, pause=0.25)
+            assert ok, f"{item['key']} not acknowledged after PostgreSQL came back: {ledger.counts()}"
         first_ok = ledger.first("ok", t_up)
         print(f"PostgreSQL back after {down_for:.1f}s down: /readyz 200 {ready_after:.2f}s later, first ack "
               f"{first_ok - t_up:.2f}s later; nodes not restarted", flush=True)
