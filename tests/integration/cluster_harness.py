@@ -26,7 +26,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "support"))
-from lapor_harness import Daemon, gateway_bin, log_events, wait_until  # noqa: E402
+from lapor_harness import Daemon, FakeDispatcher, gateway_bin, log_events, wait_until  # noqa: E402
 from pg_cluster import PgCluster, PgError  # noqa: E402,F401 -- the tests import them from here
 from smpp_support import (BIND_TRANSCEIVER, DELIVER_SM, ESME_ROK, ESME_RTHROTTLED, RESP, SUBMIT_SM, RawSmpp,  # noqa: E402
                           sm_body, write_config)
@@ -101,6 +101,7 @@ class Cluster:
         self.starts[i] = n
         d = Daemon(data_dir or os.path.join(self.tmp, f"node{i}"), self.sets(i if node_id is None else node_id, key, extra),
                    config_file=self.config, bin_path=gateway_bin(), log_name=f"daemon-{n}.log")
+        d.die_with_parent = threading.current_thread() is threading.main_thread()
         return d
 
     def start(self, i, timeout=30, **kw):
@@ -146,6 +147,17 @@ class Cluster:
         with self.lock:
             return [(i, d) for i, d in sorted(self.nodes.items()) if d.running() and d.ports]
 
+    def check_running(self, when):
+        """Fails naming every node that exited, with its exit code and last error events."""
+        dead = []
+        for i, d in sorted(self.nodes.items()):
+            if d.proc is not None and not d.running():
+                errs = [f"{e.get('event')}: {e.get('what') or e.get('error') or ''}".strip()
+                        for e in d.events() if e.get("level") in ("error", "warn")][-3:]
+                dead.append(f"node {i} exited with {d.proc.returncode} {errs}")
+        if dead:
+            raise AssertionError(f"{when}: " + "; ".join(dead))
+
     def kill9(self, i):
         with self.lock:
             d = self.nodes.get(i)
@@ -171,6 +183,24 @@ class Cluster:
         return "\n".join(out)
 
 
+def restart_dispatcher(old, timeout=10):
+    """The fake dispatcher again on its old port (the nodes' dispatcher.url), appending to the
+    same log, after old.stop()."""
+    old.stop()
+    if os.path.exists(old.port_file):
+        os.unlink(old.port_file)
+    deadline = time.time() + timeout
+    while True:
+        d = FakeDispatcher(old.workdir, *(old.args + ["--port", str(old.port)]))
+        try:
+            return d.start()
+        except AssertionError:
+            d.stop()
+            if time.time() > deadline:
+                raise
+            time.sleep(0.2)
+
+
 # ---- the ledger -------------------------------------------------------------------------
 
 class Ledger:
@@ -186,6 +216,7 @@ class Ledger:
         self.changed = []
         self.events = []
         self.attempts = {}  # key -> attempts until acked
+        self.acked_by = {}  # key -> the node that acknowledged it first
 
     def record(self, item, t_sent, outcome, node, tid=None):
         with self.lock:
@@ -193,6 +224,7 @@ class Ledger:
             self.items[item["key"]] = item
             self.attempts[item["key"]] = self.attempts.get(item["key"], 0) + 1
             if outcome == "ok":
+                self.acked_by.setdefault(item["key"], node)
                 first = self.acked.setdefault(item["key"], tid)
                 if first != tid:
                     self.changed.append((item["key"], first, tid))
@@ -493,7 +525,9 @@ def dispatched_by_key(dispatcher):
 
 def verify_delivered(ledger, dispatcher, timeout=120, label="cluster"):
     """Waits until the dispatcher accepted every acknowledged tracking ID; prints
-    `cluster: acked N, lost L, doubled D` and returns (acked, lost, doubled, details)."""
+    `cluster: acked N, lost L, doubled D` and returns (acked, lost, doubled, wrong): lost keys,
+    {key: tracking IDs} of doubled ones, and what else is wrong (dispatched under another ID
+    than acknowledged, one ID for two submissions)."""
     expected = {t for t in ledger.acked.values() if t}
     by_key = {k for k, t in ledger.acked.items() if not t}  # acked by deliver_sm_resp: no ID told
 
@@ -510,6 +544,16 @@ def verify_delivered(ledger, dispatcher, timeout=120, label="cluster"):
     for k, first, other in ledger.changed:
         doubled.setdefault(k, {first, other})
     wrong = [k for k, tid in ledger.acked.items() if tid and k in per_key and per_key[k] != {tid} and k not in doubled]
+    # Two submissions under one tracking ID (node ids not unique, a replay answered for the
+    # wrong key): also wrong.
+    owner = {}
+    for k, tid in ledger.acked.items():
+        if tid and owner.setdefault(tid, k) != k:
+            wrong.append(f"{tid} acknowledged for {owner[tid]} and {k}")
+    for k, tids in per_key.items():
+        for tid in tids:
+            if owner.setdefault(tid, k) != k:
+                wrong.append(f"{tid} dispatched for {owner[tid]} and {k}")
     print(f"{label}: acked {len(ledger.acked)}, lost {len(lost)}, doubled {len(doubled)}", flush=True)
     return len(ledger.acked), lost, doubled, wrong
 
