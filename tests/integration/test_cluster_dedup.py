@@ -374,6 +374,14 @@ def main():
               f"{order_sensitive} cases decide differently by order on one node", flush=True)
         for e in examples:
             print("  " + e, flush=True)
+        # Which order the cluster took where the order matters, and one node's score in those
+        # same orders (what "scores the same as one node" can mean for order-sensitive cases).
+        b_first = sum(1 for x, y, z in zip(results["ab"], results["ba"], results["3n"])
+                      if decided(x) != decided(y) and core(z) == core(y))
+        same_order = [y if core(z) == core(y) and core(z) != core(x) else x
+                      for x, y, z in zip(results["ab"], results["ba"], results["3n"])]
+        print(f"dedup one node, the cluster's orders: {fmt(scores(cases, same_order))} "
+              f"(b stored first in {b_first} of the order-sensitive cases)", flush=True)
         if "sqlite" in results:
             diff = sum(core(x) != core(y) for x, y in zip(results["ab"], results["sqlite"]))
             print(f"dedup backends: {diff} cases decided differently by one PostgreSQL node and one SQLite node "
