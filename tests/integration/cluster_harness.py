@@ -152,7 +152,7 @@ class Cluster:
         dead = []
         for i, d in sorted(self.nodes.items()):
             if d.proc is not None and not d.running():
-                errs = [f"{e.get('event')}: {e.get('what') or e.get('error') or ''}".strip()
+                errs = [f"{e.get('event')}: {(e.get('what') or e.get('error') or '').partition(chr(10))[0][:160]}"
                         for e in d.events() if e.get("level") in ("error", "warn")][-3:]
                 dead.append(f"node {i} exited with {d.proc.returncode} {errs}")
         if dead:
