@@ -21,6 +21,10 @@ apt-get install -y --no-install-recommends libsystemd-dev
 # The Debian package: CPack's dpkg-shlibdeps (dpkg-dev), lintian on the .deb, man for its page
 # check, systemd-analyze for the unit (the systemd package; no systemd as PID 1 is needed).
 apt-get install -y --no-install-recommends dpkg-dev lintian man-db systemd
+# Cluster mode: libpq for the PostgreSQL store backend; the PostgreSQL 15 server binaries
+# (/usr/lib/postgresql/15/bin) for the cluster tests, which start their own primary and standby
+# with initdb/pg_ctl in a temporary folder (tests/support/pg_cluster.py).
+apt-get install -y --no-install-recommends libpq-dev postgresql-15 postgresql-client-15
 # Monitoring: promtool (check rules, test rules, check metrics) from Debian's prometheus.
 apt-get install -y --no-install-recommends prometheus
 # Where systemd runs, that package also starts a Prometheus server on :9090, the daemon's default

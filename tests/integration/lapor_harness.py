@@ -40,6 +40,32 @@ def wait_until(pred, timeout, interval=0.05, what="condition"):
     raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
+def _die_with_parent():
+    """In the child before exec: prctl(PR_SET_PDEATHSIG, SIGKILL)."""
+    try:
+        import ctypes
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):
+        pass
+
+
+def log_events(path):
+    """The daemon's JSON log lines as dicts (text lines and a line cut by a kill are skipped)."""
+    out = []
+    try:
+        with open(path, "rb") as f:
+            for line in f:
+                try:
+                    e = json.loads(line)
+                except ValueError:
+                    continue
+                if isinstance(e, dict):
+                    out.append(e)
+    except OSError:
+        pass
+    return out
+
+
 class Daemon:
     """The lapor-gateway process with its own data_dir and ephemeral ports."""
 
@@ -54,6 +80,9 @@ class Daemon:
         self.log_file = None
         self.env = env  # extra environment variables (e.g. LD_PRELOAD for fault injection)
         self.admin_headers = {}  # sent on every admin request (e.g. the admin.token bearer)
+        # Linux: SIGKILL the daemon when the thread that started it dies (a test killed by its
+        # timeout leaves no daemon behind). Only for daemons started from the main thread.
+        self.die_with_parent = False
 
     def args(self):
         a = [self.bin]
@@ -72,7 +101,8 @@ class Daemon:
             os.unlink(ports_file)
         self.log_file = open(self.log_path, "ab")
         env = dict(os.environ, **self.env) if self.env else None
-        self.proc = subprocess.Popen(self.args(), stdout=self.log_file, stderr=self.log_file, env=env)
+        self.proc = subprocess.Popen(self.args(), stdout=self.log_file, stderr=self.log_file, env=env,
+                                     preexec_fn=_die_with_parent if self.die_with_parent else None)
 
         def ready():
             if self.proc.poll() is not None:
@@ -92,6 +122,26 @@ class Daemon:
                 return b"\n".join(f.read().splitlines()[-n:]).decode("utf-8", "replace")
         except OSError:
             return ""
+
+    def events(self, name=None):
+        """Its log's JSON lines, or only those whose "event" is `name`."""
+        return [e for e in log_events(self.log_path) if name is None or e.get("event") == name]
+
+    def run_to_exit(self, timeout=30):
+        """Starts it expecting it to refuse to run: its exit code, or None when it was still
+        running after `timeout` seconds (then it is stopped)."""
+        os.makedirs(self.data_dir, exist_ok=True)
+        self.log_file = open(self.log_path, "ab")
+        env = dict(os.environ, **self.env) if self.env else None
+        self.proc = subprocess.Popen(self.args(), stdout=self.log_file, stderr=self.log_file, env=env,
+                                     preexec_fn=_die_with_parent if self.die_with_parent else None)
+        try:
+            return self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.kill9()
+            return None
+        finally:
+            self._close_log()
 
     def running(self):
         return self.proc is not None and self.proc.poll() is None
