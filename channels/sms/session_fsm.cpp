@@ -268,7 +268,12 @@ session_actions session_fsm::on_core_answer(std::uint64_t token, const core_answ
   pending_.erase(it);
   std::string_view id = answer.message_id;
   if (id.size() > field_max::message_id - 1) id = id.substr(0, field_max::message_id - 1);
-  out.push_back(send_pdu{make_message_resp(m.request, m.sequence, answer.status, id)});
+  // "Not stored, try again" in each command's own words: an SMSC redelivers a deliver_sm on
+  // ESME_RX_T_APPN (what Kannel answers), an ESME resends a submit_sm on ESME_RTHROTTLED
+  // (SMPP 3.4 §5.1.3; RX_T_APPN is an ESME receiver's code).
+  std::uint32_t st = answer.status;
+  if (st == status::esme_rx_t_appn && m.request == command_id::submit_sm) st = status::esme_rthrottled;
+  out.push_back(send_pdu{make_message_resp(m.request, m.sequence, st, id)});
   maybe_finish_unbind(out);
   return out;
 }

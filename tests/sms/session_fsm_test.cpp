@@ -193,6 +193,8 @@ TEST_CASE("session: bind state rules") {
           {in(data(4)), {"core #2 data_sm telkomsel 628999"}},
           {answer(1, status::esme_rok, "ignored"), {"send deliver_sm_resp #3 ESME_ROK"}},
           {answer(2, status::esme_rok, "9"), {"send data_sm_resp #4 ESME_ROK id=9"}},
+          {in(deliver(5)), {"core #3 deliver_sm telkomsel 6281234567890"}},
+          {answer(3, status::esme_rx_t_appn), {"send deliver_sm_resp #5 ESME_RX_T_APPN"}},
       });
   run("transmitter bind takes all three (role inversion)", options(3),
       {
@@ -216,7 +218,8 @@ TEST_CASE("session: window, core answers, receipts") {
           {in(submit(12)), {"send submit_sm_resp #12 ESME_RTHROTTLED"}},
           {in(make_header_only(command_id::enquire_link, 13)), {"send enquire_link_resp #13 ESME_ROK"}},
           {in(receipt(14)), {"send deliver_sm_resp #14 ESME_ROK", "receipt 77"}},
-          {answer(2, status::esme_rx_t_appn), {"send submit_sm_resp #11 ESME_RX_T_APPN"}},
+          // Not stored: a submit_sm is answered "throttled, resend" (RX_T_APPN is deliver_sm's).
+          {answer(2, status::esme_rx_t_appn), {"send submit_sm_resp #11 ESME_RTHROTTLED"}},
           {in(submit(15)), {"core #3 submit_sm telkomsel 6281234567890"}},
           {answer(1, status::esme_rok, "A"), {"send submit_sm_resp #10 ESME_ROK id=A"}},
           {answer(1, status::esme_rok, "A"), {"note: core answered an unknown message #0"}},
