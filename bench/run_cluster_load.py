@@ -180,7 +180,7 @@ def main():
     pg = None
     nodes = []
     try:
-        pg = PgCluster(os.path.join(work, "pg"), standby=not a.no_standby)
+        pg = PgCluster(work, standby=not a.no_standby)
         cluster_sets = ["store.backend=postgres", f"store.postgres.conninfo={pg.conninfo()}"]
         table = []
 

@@ -15,6 +15,11 @@ result::result(::pg_result* r, std::string error) : r_(r) {
   }
   const auto st = PQresultStatus(r_);
   ok_ = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;
+  if (st == PGRES_PIPELINE_ABORTED) {
+    sqlstate_ = "25P02";  // in_failed_sql_transaction: an earlier statement failed
+    error_ = "skipped after an earlier statement of the pipeline failed";
+    return;
+  }
   if (!ok_) {
     if (const char* s = PQresultErrorField(r_, PG_DIAG_SQLSTATE)) sqlstate_ = s;
     error_ = PQresultErrorMessage(r_);
@@ -203,6 +208,7 @@ connection::~connection() { close(); }
 void connection::close() noexcept {
   if (c_ != nullptr) PQfinish(c_);
   c_ = nullptr;
+  prepared_.clear();  // a new connection has none
 }
 
 bool connection::connected() const noexcept { return c_ != nullptr && PQstatus(c_) == CONNECTION_OK; }
@@ -243,6 +249,65 @@ result connection::exec(const char* sql, const params& p) {
 }
 
 std::vector<std::string> connection::take_notices() { return std::exchange(notices_, {}); }
+
+std::size_t pipeline::add(const char* sql, params p) {
+  queued q{sql, std::move(p), {}, false};
+  if (auto it = c_.prepared_.find(sql); it != c_.prepared_.end()) {
+    q.name = it->second;
+  } else {
+    q.name = "lapor_" + std::to_string(c_.prepared_.size() + 1);
+    q.prepare_first = true;
+    c_.prepared_.emplace(sql, q.name);
+    // Two statements of one pipeline with the same text: the first prepares it.
+  }
+  queued_.push_back(std::move(q));
+  return queued_.size() - 1;
+}
+
+std::vector<result> pipeline::run() {
+  std::vector<result> out;
+  out.reserve(queued_.size());
+  ::pg_conn* c = c_.c_;
+  auto lost = [&](const char* why) {
+    const std::string text = std::string(why) + (c_.c_ != nullptr ? std::string(": ") + PQerrorMessage(c_.c_) : "");
+    c_.close();  // out of step with the server (and its prepared statements): start afresh
+    while (out.size() < queued_.size()) out.emplace_back(nullptr, text);
+    queued_.clear();
+    return std::move(out);
+  };
+  if (c == nullptr) return lost("not connected");
+  if (PQenterPipelineMode(c) != 1) return lost("cannot enter pipeline mode");
+  for (auto& q : queued_) {
+    if (q.prepare_first && PQsendPrepare(c, q.name.c_str(), q.sql, 0, nullptr) != 1) return lost("sending a statement failed");
+    if (PQsendQueryPrepared(c, q.name.c_str(), q.p.size(), q.p.values(), nullptr, nullptr, 0) != 1)
+      return lost("sending a statement failed");
+  }
+  if (PQpipelineSync(c) != 1) return lost("sending the pipeline failed");
+  // Each statement's result is followed by a NULL; the sync's own result ends the batch.
+  auto next = [&]() -> ::pg_result* {
+    ::pg_result* r = PQgetResult(c);
+    if (r != nullptr)
+      while (::pg_result* extra = PQgetResult(c)) PQclear(extra);  // up to the NULL
+    return r;
+  };
+  for (std::size_t i = 0; i < queued_.size(); ++i) {
+    if (queued_[i].prepare_first) {
+      ::pg_result* parsed = next();
+      if (parsed == nullptr) return lost("connection lost in the pipeline");
+      result pr(parsed, PQerrorMessage(c));
+      if (!pr.ok()) c_.prepared_.erase(queued_[i].sql);  // failed or skipped: prepare it again next time
+    }
+    ::pg_result* r = next();
+    if (r == nullptr) return lost("connection lost in the pipeline");
+    out.emplace_back(r, PQerrorMessage(c));
+  }
+  ::pg_result* sync = PQgetResult(c);
+  const bool synced = sync != nullptr && PQresultStatus(sync) == PGRES_PIPELINE_SYNC;
+  if (sync != nullptr) PQclear(sync);
+  queued_.clear();
+  if (!synced || PQexitPipelineMode(c) != 1) c_.close();  // out of step with the server: start afresh
+  return out;
+}
 
 std::int64_t key_hash(std::string_view s) noexcept {
   std::uint64_t h = 14695981039346656037ULL;

@@ -11,6 +11,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 struct pg_conn;
@@ -98,9 +99,40 @@ class connection {
   [[nodiscard]] const std::string& conninfo() const noexcept { return conninfo_; }
 
  private:
+  friend class pipeline;
   std::string conninfo_;
   ::pg_conn* c_ = nullptr;
+  // Statements a pipeline prepared on this connection (by text), so each is parsed and
+  // planned once per connection instead of once per group.
+  std::unordered_map<const char*, std::string> prepared_;
   std::vector<std::string> notices_;
+};
+
+// Statements sent together and answered together (libpq pipeline mode): one round trip for
+// a group's reads, one for its writes and COMMIT. Each statement still runs on its own
+// snapshot, in order, so a read queued after an advisory lock sees what the lock waited for.
+// After the first failure the server skips the rest (their results say so); the
+// transaction is then aborted and the caller rolls back.
+class pipeline {
+ public:
+  explicit pipeline(connection& c) : c_(c) {}
+  // Queues one statement; returns its index in the results. `sql` must be a string with
+  // static storage (a literal): it is prepared once per connection, keyed by its address.
+  std::size_t add(const char* sql, params p = {});
+  [[nodiscard]] bool empty() const noexcept { return queued_.empty(); }
+  // Sends everything, waits for every result. A connection failure leaves fewer results
+  // than statements (connection_lost() is true for the missing ones' stand-in).
+  [[nodiscard]] std::vector<result> run();
+
+ private:
+  connection& c_;
+  struct queued {
+    const char* sql;
+    params p;
+    std::string name;           // the prepared statement's name on this connection
+    bool prepare_first = false; // not yet prepared there: a Parse goes ahead of it
+  };
+  std::vector<queued> queued_;
 };
 
 // FNV-1a 64 of `s`, as PostgreSQL's bigint: the identity and idempotency hashes every node

@@ -123,16 +123,16 @@ std::vector<outbox_item> pg_reader::pending_outbox(const std::string& destinatio
 }
 
 outbox_counts pg_reader::counts() {
+  // Open rows are counted through the partial index (small unless the dispatcher is away);
+  // sent rows by the per-node counters their transitions keep (pg_session).
   outbox_counts c;
-  auto r = query("SELECT state, sum(n)::bigint FROM outbox_counts GROUP BY state", {});
+  auto r = query("SELECT state, count(*) FROM outbox WHERE state <> 1 GROUP BY state", {});
   for (int i = 0; i < r.rows(); ++i) {
-    const std::int64_t n = r.int64(i, 1);
-    switch (to_state(r.int64(i, 0))) {
-      case outbox_state::pending: c.pending = n; break;
-      case outbox_state::sent: c.sent = n; break;
-      case outbox_state::dead: c.dead = n; break;
-    }
+    if (r.int64(i, 0) == 2) c.dead = r.int64(i, 1);
+    else c.pending = r.int64(i, 1);
   }
+  auto s = query("SELECT coalesce(sum(n), 0)::bigint FROM outbox_counts WHERE state = 1", {});
+  if (s.rows() == 1) c.sent = s.int64(0, 0);
   auto o = query("SELECT coalesce(min(created_ms), 0) FROM outbox WHERE state = 0 AND state <> 1", {});
   if (o.rows() == 1) c.oldest_pending_ms = o.int64(0, 0);
   return c;

@@ -24,9 +24,11 @@ std::int64_t wall_ms() {
       .count();
 }
 
-int state_index(outbox_state s) { return static_cast<int>(s); }
-
 std::int64_t idempotency_lock(const std::string& key) { return pg::key_hash("idem:" + key); }
+
+constexpr const char* enqueue_sql =
+    "INSERT INTO outbox(complaint_id, destination, state, attempts, next_attempt_ms, created_ms, updated_ms, payload,"
+    " lease_node) VALUES ($1::bigint, $2, 0, 0, 0, $3::bigint, $3::bigint, $4, $5::integer) RETURNING id";
 
 // The warning PostgreSQL sends when a COMMIT returned without the synchronous standby's
 // confirmation (cancelled wait, or the backend was told to terminate): the transaction is
@@ -42,13 +44,14 @@ bool replication_unconfirmed(const std::vector<std::string>& notices) {
 
 // What one group carries between its steps.
 struct pg_session::group_state {
+  explicit group_state(pg::connection& c) : writes(c) {}
   struct stored_key {
     std::string fingerprint, tracking_id, duplicate_of;
     std::int64_t complaint_id = 0;
   };
   std::unordered_map<std::string, stored_key> db_keys;          // under the locks
   std::unordered_map<std::string, std::size_t> group_keys;      // key -> request index, stored in this group
-  std::vector<insert_request*> batch;                           // stored rows not yet written
+  std::vector<insert_request*> batch;                           // stored rows, written by queue_writes()
   struct promise {
     std::int64_t key = 0;  // 0 = never deduplicated
     std::string destination, payload, tracking_id;
@@ -57,6 +60,15 @@ struct pg_session::group_state {
   };
   std::vector<promise> promises;
   std::vector<std::pair<std::string, std::string>> parts_done;  // (group, answered tracking ID)
+  std::vector<std::int64_t> outbox_ids;                         // allocated for the rows' destinations
+  std::size_t next_id = 0;
+  // The group's writes and COMMIT, sent at once; each statement's result goes to its handler.
+  pg::pipeline writes;
+  std::vector<std::function<void(const pg::result&)>> handlers;
+  void write(const char* sql, pg::params p, std::function<void(const pg::result&)> h = {}) {
+    writes.add(sql, std::move(p));
+    handlers.push_back(std::move(h));
+  }
 };
 
 pg_session::pg_session(const options& opts) : opts_(opts), conn_(opts.postgres_conninfo) {
@@ -78,6 +90,16 @@ pg::result pg_session::run(const char* sql, const pg::params& p, std::string& er
   return r;
 }
 
+bool pg_session::check(const std::vector<pg::result>& results, std::string& error) {
+  for (const auto& r : results)
+    if (!r.ok()) {
+      if (pg::connection_lost(r)) lost_ = true;
+      if (error.empty() || r.sqlstate() != "25P02") error = r.error();  // the first real failure
+      if (r.sqlstate() != "25P02") return false;
+    }
+  return error.empty();
+}
+
 std::uint32_t pg_session::max_sequence(std::uint8_t node) {
   std::string error;
   if (!conn_.connected() && !conn_.connect(error)) throw std::runtime_error("max_sequence: " + error);
@@ -89,6 +111,40 @@ std::uint32_t pg_session::max_sequence(std::uint8_t node) {
   if (r.is_null(0, 0)) return 0;
   return static_cast<std::uint32_t>(r.int64(0, 0) & 0xffffffff);
 }
+
+namespace {
+
+constexpr const char* lock_sql =
+    "SELECT count(pg_advisory_xact_lock(k)) FROM (SELECT unnest($1::bigint[]) AS k ORDER BY 1) s";
+constexpr const char* links_sql =
+    "SELECT a, b, a_hash, b_hash, complaint_id FROM identity_links"
+    " WHERE a_hash = ANY($1::bigint[]) OR b_hash = ANY($1::bigint[]) ORDER BY id";
+constexpr const char* keys_sql =
+    "SELECT i.key, i.fingerprint, i.complaint_id, c.tracking_id, coalesce(c.duplicate_of, '')"
+    " FROM idempotency i JOIN complaints c ON c.id = i.complaint_id WHERE i.key = ANY($1::text[])";
+constexpr const char* matches_sql =
+    "SELECT DISTINCT s.complaint_id, s.received_at_ms, coalesce(c.duplicate_of, ''), s.sketch"
+    " FROM match_identities k JOIN match_sketches s ON s.complaint_id = k.complaint_id"
+    " JOIN complaints c ON c.id = k.complaint_id"
+    " WHERE k.key_hash = ANY($1::bigint[]) AND k.received_at_ms >= $2::bigint"
+    " AND (k.complaint_id >> 32) <> $3::bigint ORDER BY s.complaint_id";
+// The rows of transactions that ended between the last tail and this statement's snapshot
+// xmin (all of them visible to this snapshot), and that xmin (every row carries it; one row
+// with NULLs when there is nothing new).
+constexpr const char* tail_sql =
+    "WITH x AS (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS m)"
+    " SELECT t.complaint_id, t.received_at_ms, t.dup, t.sketch, x.m::text FROM x LEFT JOIN LATERAL"
+    " (SELECT s.complaint_id, s.received_at_ms, coalesce(c.duplicate_of, '') AS dup, s.sketch FROM match_sketches s"
+    "  JOIN complaints c ON c.id = s.complaint_id WHERE s.xid >= $1::xid8 AND s.xid < x.m"
+    "  AND (s.complaint_id >> 32) <> $2::bigint AND s.received_at_ms >= $3::bigint ORDER BY s.complaint_id) t ON true";
+
+std::vector<std::int64_t> sorted_unique(std::vector<std::int64_t> v) {
+  std::sort(v.begin(), v.end());
+  v.erase(std::unique(v.begin(), v.end()), v.end());
+  return v;
+}
+
+}  // namespace
 
 session::group_outcome pg_session::apply(std::vector<write_request>& group, std::vector<outbox_item>* created) {
   group_outcome out;
@@ -124,67 +180,51 @@ session::group_outcome pg_session::apply(std::vector<write_request>& group, std:
   }
   now_ms_ = wall_ms();
   group_ = &group;
-  count_delta_[0] = count_delta_[1] = count_delta_[2] = 0;
   relinked_.clear();
   (void)conn_.take_notices();
 
   std::string error;
-  {
-    auto r = run("BEGIN", {}, error);
-    if (!r.ok()) return fail(error);
-  }
-  group_state g;
-  bool has_inserts = false;
-  for (const write_request& req : group) has_inserts = has_inserts || std::holds_alternative<insert_request>(req);
-  if (has_inserts) {
-    if (error = prepare_inserts(group, g); !error.empty()) return fail(error);
-  }
+  group_state g(conn_);
+  if (error = read_phase(group, g); !error.empty()) return fail(error);
 
   for (std::size_t i = 0; i < group.size() && error.empty(); ++i) {
-    write_request& req = group[i];
-    if (auto* ins = std::get_if<insert_request>(&req)) {
-      stage_insert(*ins, i, g);
-      continue;
-    }
-    if (std::holds_alternative<probe_request>(req)) continue;
-    // Anything else may read what an earlier insert of the group wrote: write those first.
-    if (error = flush(g, created); !error.empty()) break;
     error = std::visit(
         [&](auto& r) -> std::string {
           using T = std::decay_t<decltype(r)>;
-          if constexpr (std::is_same_v<T, enqueue_request>) return apply_one(r, created);
-          else if constexpr (std::is_same_v<T, transition_request>) return apply_one(r);
-          else if constexpr (std::is_same_v<T, cursor_request>) return apply_one(r);
-          else if constexpr (std::is_same_v<T, relink_request>) return apply_one(r, created);
-          else if constexpr (std::is_same_v<T, part_request>) return apply_one(r);
-          else if constexpr (std::is_same_v<T, complete_parts_request>) return apply_one(r);
-          else if constexpr (std::is_same_v<T, purge_parts_request>) return apply_one(r);
-          else return {};
+          if constexpr (std::is_same_v<T, insert_request>) {
+            stage_insert(r, i, g);
+            return {};
+          } else if constexpr (std::is_same_v<T, probe_request>) {
+            return {};
+          } else if constexpr (std::is_same_v<T, relink_request>) {
+            return apply_one(r, created);  // an operator's action: reads, then writes
+          } else {
+            return queue_one(r, g, created);
+          }
         },
-        req);
+        group[i]);
   }
-  if (error.empty()) error = flush(g, created);
   if (!error.empty()) return fail(error);
-
-  for (int s = 0; s < 3; ++s) {
-    if (count_delta_[s] == 0) continue;
-    pg::params p;
-    p.add(std::int64_t{opts_.node_id}).add(std::int64_t{s}).add(count_delta_[s]);
-    auto r = run("INSERT INTO outbox_counts(node, state, n) VALUES ($1::integer, $2::smallint, $3::bigint)"
-                 " ON CONFLICT (node, state) DO UPDATE SET n = outbox_counts.n + excluded.n",
-                 p, error);
-    if (!r.ok()) return fail(error);
-  }
-
-  auto commit = run("COMMIT", {}, error);
-  if (!commit.ok()) {
-    lost_ = true;  // whatever the reason, the outcome is not known to be a commit
-    return fail("commit outcome unknown: " + error);
+  queue_writes(g, created);
+  const std::size_t commit = g.writes.add("COMMIT");
+  g.handlers.emplace_back();
+  auto results = g.writes.run();
+  if (results.size() <= commit || !results[commit].ok()) {
+    // An earlier statement failed (the COMMIT was skipped: nothing written), or the
+    // connection broke: then whether COMMIT happened is unknown. Either way: refuse.
+    if (!check(results, error) && !lost_ && error.empty()) error = "commit failed";
+    if (results.size() <= commit || pg::connection_lost(results[commit])) {
+      lost_ = true;
+      return fail("commit outcome unknown: " + (error.empty() ? std::string("connection lost") : error));
+    }
+    return fail(error.empty() ? results[commit].error() : error);
   }
   if (replication_unconfirmed(conn_.take_notices())) {
     lost_ = true;
     return fail("commit not confirmed by the synchronous standby");
   }
+  for (std::size_t i = 0; i < commit; ++i)
+    if (g.handlers[i]) g.handlers[i](results[i]);
   out.took = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started);
   unavailable_ = false;
   group_ = nullptr;
@@ -196,9 +236,10 @@ session::group_outcome pg_session::apply(std::vector<write_request>& group, std:
   return out;
 }
 
-std::string pg_session::prepare_inserts(std::vector<write_request>& group, group_state& g) {
+std::string pg_session::read_phase(std::vector<write_request>& group, group_state& g) {
   std::vector<std::int64_t> identities, locks;
   std::vector<std::string> keys;
+  std::size_t destinations = 0;
   for (write_request& req : group) {
     auto* ins = std::get_if<insert_request>(&req);
     if (ins == nullptr) continue;
@@ -207,48 +248,84 @@ std::string pg_session::prepare_inserts(std::vector<write_request>& group, group
       keys.push_back(ins->row.idempotency_key);
       locks.push_back(idempotency_lock(ins->row.idempotency_key));
     }
+    destinations += ins->row.outbox_destinations.size();
   }
-  std::sort(identities.begin(), identities.end());
-  identities.erase(std::unique(identities.begin(), identities.end()), identities.end());
-  std::string error;
-
-  // 1. Widen the identities by the links stored for them (read before the locks; a link
-  //    written meanwhile joins identities that are then both locked by its writer).
-  pg::result links;
-  if (!identities.empty()) {
-    pg::params p;
-    p.add_array(identities);
-    links = run("SELECT a, b, a_hash, b_hash, complaint_id FROM identity_links"
-                " WHERE a_hash = ANY($1::bigint[]) OR b_hash = ANY($1::bigint[]) ORDER BY id",
-                p, error);
-    if (!links.ok()) return error;
-    for (int i = 0; i < links.rows(); ++i) {
-      identities.push_back(links.int64(i, 2));
-      identities.push_back(links.int64(i, 3));
-    }
-    std::sort(identities.begin(), identities.end());
-    identities.erase(std::unique(identities.begin(), identities.end()), identities.end());
-  }
-
-  // 2. Lock, in one global order.
+  identities = sorted_unique(std::move(identities));
   locks.insert(locks.end(), identities.begin(), identities.end());
-  std::sort(locks.begin(), locks.end());
-  locks.erase(std::unique(locks.begin(), locks.end()), locks.end());
+  locks = sorted_unique(std::move(locks));
+  const bool tail = decider_ != nullptr && !tail_xmin_.empty() && std::chrono::steady_clock::now() >= next_tail_;
+
+  // One round trip: BEGIN, the locks (in one global order, so two nodes never deadlock on
+  // them), then under the locks every read the decisions need.
+  pg::pipeline reads(conn_);
+  reads.add("BEGIN");
+  constexpr std::size_t none = ~std::size_t{0};
+  std::size_t at_links = none, at_keys = none, at_matches = none, at_tail = none, at_ids = none;
   if (!locks.empty()) {
     pg::params p;
     p.add_array(locks);
-    auto r = run("SELECT count(pg_advisory_xact_lock(k)) FROM (SELECT unnest($1::bigint[]) AS k ORDER BY 1) s", p, error);
-    if (!r.ok()) return error;
+    reads.add(lock_sql, std::move(p));
   }
-
-  // 3. Under the locks: stored keys, other nodes' rows and links of these identities.
+  if (!identities.empty()) {
+    pg::params p;
+    p.add_array(identities);
+    at_links = reads.add(links_sql, std::move(p));
+  }
   if (!keys.empty()) {
     pg::params p;
     p.add_array(keys);
-    auto r = run("SELECT i.key, i.fingerprint, i.complaint_id, c.tracking_id, coalesce(c.duplicate_of, '')"
-                 " FROM idempotency i JOIN complaints c ON c.id = i.complaint_id WHERE i.key = ANY($1::text[])",
-                 p, error);
-    if (!r.ok()) return error;
+    at_keys = reads.add(keys_sql, std::move(p));
+  }
+  if (decider_ != nullptr && !identities.empty()) {
+    pg::params p;
+    p.add_array(identities).add(now_ms_ - opts_.match_window_ms).add(std::int64_t{opts_.node_id});
+    at_matches = reads.add(matches_sql, std::move(p));
+  }
+  if (tail) {
+    pg::params p;
+    p.add(tail_xmin_).add(std::int64_t{opts_.node_id}).add(now_ms_ - opts_.match_window_ms);
+    at_tail = reads.add(tail_sql, std::move(p));
+  }
+  if (destinations > 0) {
+    pg::params p;
+    p.add(static_cast<std::int64_t>(destinations));
+    at_ids = reads.add("SELECT nextval('outbox_id_seq') FROM generate_series(1, $1::integer)", std::move(p));
+  }
+  auto rs = reads.run();
+  std::string error;
+  if (!check(rs, error)) return error;
+
+  if (at_links != none) {
+    // Identities linked to the group's by earlier reports: lock them too and read their
+    // rows (a second round trip, only for reporters who gave two identities). Taken after
+    // the first locks, so two nodes may deadlock here; PostgreSQL then fails one group,
+    // which is refused and retried by its senders.
+    const auto& links = rs[at_links];
+    std::vector<std::int64_t> more;
+    for (int i = 0; i < links.rows(); ++i)
+      for (int col : {2, 3})
+        if (!std::binary_search(identities.begin(), identities.end(), links.int64(i, col))) more.push_back(links.int64(i, col));
+    more = sorted_unique(std::move(more));
+    if (!more.empty()) {
+      pg::pipeline again(conn_);
+      pg::params lp;
+      lp.add_array(more);
+      again.add(lock_sql, std::move(lp));
+      if (decider_ != nullptr) {
+        pg::params mp;
+        mp.add_array(more).add(now_ms_ - opts_.match_window_ms).add(std::int64_t{opts_.node_id});
+        again.add(matches_sql, std::move(mp));
+      }
+      auto rs2 = again.run();
+      if (!check(rs2, error)) return error;
+      if (decider_ != nullptr) absorb(rs2[1]);
+    }
+    if (decider_ != nullptr)
+      for (int i = 0; i < links.rows(); ++i)
+        if ((links.int64(i, 4) >> 32) != opts_.node_id) decider_->absorb_link(links.text(i, 0), links.text(i, 1));
+  }
+  if (at_keys != none) {
+    const auto& r = rs[at_keys];
     for (int i = 0; i < r.rows(); ++i) {
       auto& k = g.db_keys[std::string(r.text(i, 0))];
       k.fingerprint = r.text(i, 1);
@@ -257,30 +334,24 @@ std::string pg_session::prepare_inserts(std::vector<write_request>& group, group
       k.duplicate_of = r.text(i, 4);
     }
   }
-  if (decider_ != nullptr && !identities.empty()) {
-    for (int i = 0; i < links.rows(); ++i)
-      if ((links.int64(i, 4) >> 32) != opts_.node_id) decider_->absorb_link(links.text(i, 0), links.text(i, 1));
-    pg::params p;
-    p.add_array(identities).add(now_ms_ - opts_.match_window_ms).add(std::int64_t{opts_.node_id});
-    auto r = run("SELECT DISTINCT s.complaint_id, s.received_at_ms, coalesce(c.duplicate_of, ''), s.sketch"
-                 " FROM match_identities k JOIN match_sketches s ON s.complaint_id = k.complaint_id"
-                 " JOIN complaints c ON c.id = k.complaint_id"
-                 " WHERE k.key_hash = ANY($1::bigint[]) AND k.received_at_ms >= $2::bigint"
-                 " AND (k.complaint_id >> 32) <> $3::bigint ORDER BY s.complaint_id",
-                 p, error);
-    if (!r.ok()) return error;
+  if (at_matches != none) absorb(rs[at_matches]);
+  if (at_tail != none) {
+    const auto& r = rs[at_tail];
     absorb(r);
-  }
-  // 4. The related tail.
-  if (decider_ != nullptr && std::chrono::steady_clock::now() >= next_tail_) {
-    if (error = absorb_tail(); !error.empty()) return error;
+    if (r.rows() > 0) tail_xmin_ = std::string(r.text(0, 4));
     next_tail_ = std::chrono::steady_clock::now() + tail_interval;
+  }
+  if (at_ids != none) {
+    const auto& r = rs[at_ids];
+    for (int i = 0; i < r.rows(); ++i) g.outbox_ids.push_back(r.int64(i, 0));
+    std::sort(g.outbox_ids.begin(), g.outbox_ids.end());
   }
   return {};
 }
 
 void pg_session::absorb(const pg::result& r) {
   for (int i = 0; i < r.rows(); ++i) {
+    if (r.is_null(i, 0)) continue;  // the tail's "nothing new" row
     const std::int64_t id = r.int64(i, 0);
     if (!absorbed_.emplace(id, r.int64(i, 1)).second) continue;
     const std::string sketch = r.bytes(i, 3);
@@ -297,25 +368,6 @@ void pg_session::absorb(const pg::result& r) {
     for (auto it = absorbed_.begin(); it != absorbed_.end();)
       it = it->second < oldest ? absorbed_.erase(it) : std::next(it);
   }
-}
-
-std::string pg_session::absorb_tail() {
-  std::string error;
-  auto x = run("SELECT pg_snapshot_xmin(pg_current_snapshot())::text", {}, error);
-  if (!x.ok()) return error;
-  std::string xmin(x.text(0, 0));
-  if (!tail_xmin_.empty()) {
-    pg::params p;
-    p.add(tail_xmin_).add(xmin).add(std::int64_t{opts_.node_id}).add(now_ms_ - opts_.match_window_ms);
-    auto r = run("SELECT s.complaint_id, s.received_at_ms, coalesce(c.duplicate_of, ''), s.sketch FROM match_sketches s"
-                 " JOIN complaints c ON c.id = s.complaint_id WHERE s.xid >= $1::xid8 AND s.xid < $2::xid8"
-                 " AND (s.complaint_id >> 32) <> $3::bigint AND s.received_at_ms >= $4::bigint ORDER BY s.complaint_id",
-                 p, error);
-    if (!r.ok()) return error;
-    absorb(r);
-  }
-  tail_xmin_ = std::move(xmin);
-  return {};
 }
 
 void pg_session::stage_insert(insert_request& r, std::size_t index, group_state& g) {
@@ -372,63 +424,21 @@ void pg_session::after_answer(complaint_row& row, write_result& answer, group_st
   }
 }
 
-std::string pg_session::flush(group_state& g, std::vector<outbox_item>* created) {
-  if (g.batch.empty() && g.promises.empty() && g.parts_done.empty()) return {};
-  std::string error;
-
-  // Promises: at most one per (answered tracking ID, recipient) within the window, across
-  // nodes (the identities' locks serialise the writers of one answer).
-  std::vector<const group_state::promise*> promises;
-  {
-    std::unordered_set<std::int64_t> promised;
-    std::vector<std::int64_t> keys;
-    for (const auto& p : g.promises)
-      if (p.key != 0) keys.push_back(p.key);
-    if (!keys.empty()) {
-      pg::params p;
-      p.add_array(keys).add(now_ms_ - opts_.promise_window_ms);
-      auto r = run("SELECT key FROM promises WHERE key = ANY($1::bigint[]) AND created_ms >= $2::bigint", p, error);
-      if (!r.ok()) return error;
-      for (int i = 0; i < r.rows(); ++i) promised.insert(r.int64(i, 0));
-    }
-    for (const auto& p : g.promises) {
-      if (p.key != 0 && !promised.insert(p.key).second) {
-        ++p.answer->promises_skipped;
-        continue;
-      }
-      ++p.answer->promises_written;
-      promises.push_back(&p);
-    }
-  }
-
-  std::size_t outbox_rows = promises.size();
-  for (const insert_request* r : g.batch) outbox_rows += r->row.outbox_destinations.size();
-  std::vector<std::int64_t> ids;
-  if (outbox_rows > 0) {
-    pg::params p;
-    p.add(static_cast<std::int64_t>(outbox_rows));
-    auto r = run("SELECT nextval('outbox_id_seq') FROM generate_series(1, $1::integer)", p, error);
-    if (!r.ok()) return error;
-    for (int i = 0; i < r.rows(); ++i) ids.push_back(r.int64(i, 0));
-    std::sort(ids.begin(), ids.end());
-  }
-  std::size_t next_id = 0;
-
-  std::vector<std::int64_t> c_id, c_recv, c_disp, s_id, s_recv, mi_hash, mi_id, mi_recv, l_ah, l_bh, l_id, o_id, o_cid,
-      o_pkey, k_id;
+void pg_session::queue_writes(group_state& g, std::vector<outbox_item>* created) {
+  std::vector<std::int64_t> c_id, c_recv, c_disp, s_id, s_recv, mi_hash, mi_id, mi_recv, l_ah, l_bh, l_id, o_id, o_cid;
   std::vector<std::string> c_tid, c_chan, c_dup, c_meta, c_doc, s_sketch, l_a, l_b, o_dest, o_payload, k_key, k_fp;
+  std::vector<std::int64_t> k_id;
   for (insert_request* r : g.batch) {
     complaint_row& row = r->row;
-    const std::size_t first = next_id;
+    const std::size_t first = g.next_id;
     std::int64_t dispatch = 0;
     for (std::size_t i = 0; i < row.outbox_destinations.size(); ++i) {
-      const std::int64_t id = ids[next_id++];
+      const std::int64_t id = g.outbox_ids[g.next_id++];
       if (dispatch == 0 && row.outbox_destinations[i] == dispatcher_destination) dispatch = id;
       o_id.push_back(id);
       o_cid.push_back(row.id);
       o_dest.push_back(row.outbox_destinations[i]);
       o_payload.push_back(row.outbox_payload);  // empty -> NULL: the complaint's document
-      o_pkey.push_back(0);
     }
     c_id.push_back(row.id);
     c_tid.push_back(row.tracking_id);
@@ -460,39 +470,19 @@ std::string pg_session::flush(group_state& g, std::vector<outbox_item>* created)
       l_bh.push_back(pg::key_hash(b));
       l_id.push_back(row.id);
     }
-    count_delta_[state_index(outbox_state::pending)] += static_cast<std::int64_t>(row.outbox_destinations.size());
     if (created != nullptr) {
       const std::size_t n = row.outbox_destinations.size();
       for (std::size_t i = 0; i < n; ++i) {
         outbox_item& item = created->emplace_back();
-        item.id = ids[first + i];
+        item.id = g.outbox_ids[first + i];
         item.complaint_id = row.id;
         item.tracking_id = row.tracking_id;
         item.destination = std::move(row.outbox_destinations[i]);
+        // The row's text went into the statement's parameters above; the last item takes it.
         std::string& source = row.outbox_payload.empty() ? row.document : row.outbox_payload;
         item.payload = i + 1 == n ? std::move(source) : source;
         item.created_ms = item.updated_ms = now_ms_;
       }
-    }
-  }
-  std::vector<std::int64_t> pr_key;
-  for (const auto* p : promises) {
-    const std::int64_t id = ids[next_id++];
-    o_id.push_back(id);
-    o_cid.push_back(p->complaint_id);
-    o_dest.push_back(p->destination);
-    o_payload.push_back(p->payload);
-    o_pkey.push_back(p->key);
-    if (p->key != 0) pr_key.push_back(p->key);
-    ++count_delta_[state_index(outbox_state::pending)];
-    if (created != nullptr) {
-      outbox_item& item = created->emplace_back();
-      item.id = id;
-      item.complaint_id = p->complaint_id;
-      item.tracking_id = p->tracking_id;
-      item.destination = p->destination;
-      item.payload = p->payload;
-      item.created_ms = item.updated_ms = now_ms_;
     }
   }
 
@@ -500,69 +490,54 @@ std::string pg_session::flush(group_state& g, std::vector<outbox_item>* created)
     pg::params p;
     p.add_array(c_id).add_array(c_tid).add_array(c_chan).add_array(c_recv).add_array(c_dup, true).add_array(c_disp)
         .add_array(c_meta).add_array(c_doc);
-    auto r = run("INSERT INTO complaints(id, tracking_id, channel, received_at_ms, duplicate_of, dispatch_outbox_id,"
-                 " status_meta, document) SELECT u.id, u.t, u.ch, u.r, u.d, nullif(u.o, 0), u.m, u.doc FROM"
-                 " unnest($1::bigint[], $2::text[], $3::text[], $4::bigint[], $5::text[], $6::bigint[], $7::text[],"
-                 " $8::text[]) AS u(id, t, ch, r, d, o, m, doc) ON CONFLICT (id) DO NOTHING",
-                 p, error);
-    if (!r.ok()) return error;
-    if (r.affected() != static_cast<std::int64_t>(c_id.size()))
-      return "a complaint id of this group is already stored (two nodes with one tracking.node_id?)";
+    // A conflict is not ignored: two nodes with one tracking.node_id (the node lease makes it
+    // near impossible) fail the group rather than answer with someone else's complaint.
+    g.write("INSERT INTO complaints(id, tracking_id, channel, received_at_ms, duplicate_of, dispatch_outbox_id,"
+            " status_meta, document) SELECT u.id, u.t, u.ch, u.r, u.d, nullif(u.o, 0), u.m, u.doc FROM"
+            " unnest($1::bigint[], $2::text[], $3::text[], $4::bigint[], $5::text[], $6::bigint[], $7::text[],"
+            " $8::text[]) AS u(id, t, ch, r, d, o, m, doc)",
+            std::move(p));
   }
   if (!k_key.empty()) {
     pg::params p;
     p.add_array(k_key).add_array(k_id).add_array(k_fp);
-    auto r = run("INSERT INTO idempotency(key, complaint_id, fingerprint)"
-                 " SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[])",
-                 p, error);
-    if (!r.ok()) return error;
+    g.write("INSERT INTO idempotency(key, complaint_id, fingerprint) SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[])",
+            std::move(p));
   }
   if (!s_id.empty()) {
     pg::params p;
     p.add_array(s_id).add_array(s_recv).add_bytea_array(s_sketch);
-    auto r = run("INSERT INTO match_sketches(complaint_id, received_at_ms, sketch)"
-                 " SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bytea[])",
-                 p, error);
-    if (!r.ok()) return error;
+    g.write("INSERT INTO match_sketches(complaint_id, received_at_ms, sketch)"
+            " SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bytea[])",
+            std::move(p));
   }
   if (!mi_hash.empty()) {
     pg::params p;
     p.add_array(mi_hash).add_array(mi_id).add_array(mi_recv);
-    auto r = run("INSERT INTO match_identities(key_hash, complaint_id, received_at_ms)"
-                 " SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[]) ON CONFLICT DO NOTHING",
-                 p, error);
-    if (!r.ok()) return error;
+    g.write("INSERT INTO match_identities(key_hash, complaint_id, received_at_ms)"
+            " SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[]) ON CONFLICT DO NOTHING",
+            std::move(p));
   }
   if (!l_a.empty()) {
     pg::params p;
     p.add_array(l_a).add_array(l_b).add_array(l_ah).add_array(l_bh).add_array(l_id).add(now_ms_);
-    auto r = run("INSERT INTO identity_links(a, b, a_hash, b_hash, complaint_id, created_ms)"
-                 " SELECT u.a, u.b, u.ah, u.bh, u.c, $6::bigint FROM"
-                 " unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::bigint[]) AS u(a, b, ah, bh, c)",
-                 p, error);
-    if (!r.ok()) return error;
+    g.write("INSERT INTO identity_links(a, b, a_hash, b_hash, complaint_id, created_ms)"
+            " SELECT u.a, u.b, u.ah, u.bh, u.c, $6::bigint FROM"
+            " unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::bigint[]) AS u(a, b, ah, bh, c)",
+            std::move(p));
   }
   if (!o_id.empty()) {
     pg::params p;
-    p.add_array(o_id).add_array(o_cid).add_array(o_dest).add_array(o_payload, true).add_array(o_pkey).add(now_ms_)
+    p.add_array(o_id).add_array(o_cid).add_array(o_dest).add_array(o_payload, true).add(now_ms_)
         .add(std::int64_t{opts_.node_id});
     // Created claimed by this node: its forwarder sends them from memory at once, and the
     // others take them only if this node's lease expires first.
-    auto r = run("INSERT INTO outbox(id, complaint_id, destination, state, attempts, next_attempt_ms, created_ms,"
-                 " updated_ms, payload, promise_key, lease_node) SELECT u.id, u.c, u.d, 0, 0, 0, $6::bigint, $6::bigint,"
-                 " u.p, nullif(u.k, 0), $7::integer FROM"
-                 " unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::bigint[]) AS u(id, c, d, p, k)",
-                 p, error);
-    if (!r.ok()) return error;
+    g.write("INSERT INTO outbox(id, complaint_id, destination, state, attempts, next_attempt_ms, created_ms,"
+            " updated_ms, payload, lease_node) SELECT u.id, u.c, u.d, 0, 0, 0, $5::bigint, $5::bigint, u.p, $6::integer"
+            " FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[]) AS u(id, c, d, p)",
+            std::move(p));
   }
-  if (!pr_key.empty()) {
-    pg::params p;
-    p.add_array(pr_key).add(now_ms_);
-    auto r = run("INSERT INTO promises(key, created_ms) SELECT unnest($1::bigint[]), $2::bigint"
-                 " ON CONFLICT (key) DO UPDATE SET created_ms = excluded.created_ms",
-                 p, error);
-    if (!r.ok()) return error;
-  }
+  queue_promises(g, created);
   if (!g.parts_done.empty()) {
     std::vector<std::string> groups, answers;
     for (auto& [grp, ans] : g.parts_done) {
@@ -571,20 +546,73 @@ std::string pg_session::flush(group_state& g, std::vector<outbox_item>* created)
     }
     pg::params p;
     p.add_array(groups).add_array(answers).add(now_ms_);
-    auto r = run("UPDATE message_parts m SET answer = u.a, done_ms = $3::bigint FROM unnest($1::text[], $2::text[])"
-                 " AS u(g, a) WHERE m.group_key = u.g AND m.answer IS NULL",
-                 p, error);
-    if (!r.ok()) return error;
+    g.write("UPDATE message_parts m SET answer = u.a, done_ms = $3::bigint FROM unnest($1::text[], $2::text[])"
+            " AS u(g, a) WHERE m.group_key = u.g AND m.answer IS NULL",
+            std::move(p));
   }
-  g.batch.clear();
-  g.promises.clear();
-  g.parts_done.clear();
-  return {};
 }
 
-std::string pg_session::apply_one(enqueue_request& r, std::vector<outbox_item>* created) {
-  std::string error, tracking_id, document;
+void pg_session::queue_promises(group_state& g, std::vector<outbox_item>* created) {
+  // At most one per (answered tracking ID, recipient) within the window, across nodes: a
+  // key is written only if absent or expired (ON CONFLICT … WHERE), and its outbox row only
+  // with it, in one statement. Within the group, the first of equal keys wins.
+  std::vector<std::int64_t> keys, cids;
+  std::vector<std::string> dests, payloads;
+  std::vector<const group_state::promise*> sent;
+  std::unordered_set<std::int64_t> in_group;
+  for (const auto& p : g.promises) {
+    if (p.key != 0 && !in_group.insert(p.key).second) {
+      ++p.answer->promises_skipped;
+      continue;
+    }
+    keys.push_back(p.key);
+    cids.push_back(p.complaint_id);
+    dests.push_back(p.destination);
+    payloads.push_back(p.payload);
+    sent.push_back(&p);
+  }
+  if (sent.empty()) return;
+  pg::params p;
+  p.add_array(keys).add_array(cids).add_array(dests).add_array(payloads).add(now_ms_)
+      .add(now_ms_ - opts_.promise_window_ms).add(std::int64_t{opts_.node_id});
+  g.write(
+      "WITH cand AS (SELECT u.*, row_number() OVER () AS ord FROM"
+      "   unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[]) AS u(k, c, d, p)),"
+      " fresh AS (INSERT INTO promises(key, created_ms) SELECT k, $5::bigint FROM cand WHERE k <> 0"
+      "   ON CONFLICT (key) DO UPDATE SET created_ms = excluded.created_ms WHERE promises.created_ms < $6::bigint"
+      "   RETURNING key)"
+      " INSERT INTO outbox(complaint_id, destination, state, attempts, next_attempt_ms, created_ms, updated_ms, payload,"
+      "   promise_key, lease_node)"
+      " SELECT c, d, 0, 0, 0, $5::bigint, $5::bigint, p, nullif(k, 0), $7::integer FROM cand"
+      " WHERE k = 0 OR k IN (SELECT key FROM fresh) ORDER BY ord RETURNING id, coalesce(promise_key, 0)",
+      std::move(p), [this, sent = std::move(sent), created](const pg::result& r) {
+        // RETURNING follows the insertion order (ORDER BY ord): match the rows to the
+        // candidates in order, by key.
+        int row = 0;
+        for (const auto* pr : sent) {
+          if (row < r.rows() && r.int64(row, 1) == pr->key) {
+            ++pr->answer->promises_written;
+            if (created != nullptr) {
+              outbox_item& item = created->emplace_back();
+              item.id = r.int64(row, 0);
+              item.complaint_id = pr->complaint_id;
+              item.tracking_id = pr->tracking_id;
+              item.destination = pr->destination;
+              item.payload = pr->payload;
+              item.created_ms = item.updated_ms = now_ms_;
+            }
+            ++row;
+          } else {
+            ++pr->answer->promises_skipped;  // already promised to that recipient
+          }
+        }
+      });
+}
+
+std::string pg_session::queue_one(enqueue_request& r, group_state& g, std::vector<outbox_item>* created) {
   if (r.complaint_id != 0) {
+    // Tied to a complaint (not used by the daemon's channels today): read it first.
+    std::string error;
     pg::params p;
     p.add(r.complaint_id);
     auto q = run("SELECT tracking_id, document FROM complaints WHERE id = $1::bigint", p, error);
@@ -593,34 +621,39 @@ std::string pg_session::apply_one(enqueue_request& r, std::vector<outbox_item>* 
       r.answer = {false, "unknown complaint id " + std::to_string(r.complaint_id)};
       return {};
     }
-    tracking_id = q.text(0, 0);
-    if (r.payload.empty()) document = q.text(0, 1);
+    const std::string tracking_id(q.text(0, 0));
+    std::string document = r.payload.empty() ? std::string(q.text(0, 1)) : r.payload;
+    pg::params w;
+    w.add(r.complaint_id).add(r.destination).add(now_ms_);
+    if (r.payload.empty()) w.add_null();  // "the complaint's document", stored once
+    else w.add(r.payload);
+    w.add(std::int64_t{opts_.node_id});
+    g.write(enqueue_sql, std::move(w), [this, &r, created, tracking_id, document = std::move(document)](const pg::result& res) {
+      created_item(r, res, created, tracking_id, document);
+    });
+    r.answer = {true, {}};
+    return {};
   }
-  pg::params p;
-  p.add(r.complaint_id).add(r.destination).add(now_ms_);
-  // An empty payload tied to a complaint means "the complaint's document" (stored once).
-  if (r.payload.empty() && r.complaint_id != 0) p.add_null();
-  else p.add(r.payload);
-  p.add(std::int64_t{opts_.node_id});
-  auto q = run("INSERT INTO outbox(complaint_id, destination, state, attempts, next_attempt_ms, created_ms, updated_ms,"
-               " payload, lease_node) VALUES ($1::bigint, $2, 0, 0, 0, $3::bigint, $3::bigint, $4, $5::integer) RETURNING id",
-               p, error);
-  if (!q.ok()) return error;
-  ++count_delta_[state_index(outbox_state::pending)];
-  if (created != nullptr) {
-    outbox_item& item = created->emplace_back();
-    item.id = q.int64(0, 0);
-    item.complaint_id = r.complaint_id;
-    item.tracking_id = std::move(tracking_id);
-    item.destination = r.destination;
-    item.payload = r.payload.empty() ? std::move(document) : r.payload;
-    item.created_ms = item.updated_ms = now_ms_;
-  }
+  pg::params w;
+  w.add(std::int64_t{0}).add(r.destination).add(now_ms_).add(r.payload).add(std::int64_t{opts_.node_id});
+  g.write(enqueue_sql, std::move(w), [this, &r, created](const pg::result& res) { created_item(r, res, created, {}, r.payload); });
   r.answer = {true, {}};
   return {};
 }
 
-std::string pg_session::apply_one(transition_request& r) {
+void pg_session::created_item(const enqueue_request& r, const pg::result& res, std::vector<outbox_item>* created,
+                              const std::string& tracking_id, const std::string& payload) {
+  if (created == nullptr || res.rows() == 0) return;
+  outbox_item& item = created->emplace_back();
+  item.id = res.int64(0, 0);
+  item.complaint_id = r.complaint_id;
+  item.tracking_id = tracking_id;
+  item.destination = r.destination;
+  item.payload = payload;
+  item.created_ms = item.updated_ms = now_ms_;
+}
+
+std::string pg_session::queue_one(transition_request& r, group_state& g, std::vector<outbox_item>*) {
   using kind = transition_request::kind;
   const outbox_state to = r.what == kind::sent ? outbox_state::sent
                           : r.what == kind::dead ? outbox_state::dead
@@ -628,9 +661,8 @@ std::string pg_session::apply_one(transition_request& r) {
   std::vector<std::int64_t> ids = r.what == kind::sent ? r.ids : std::vector<std::int64_t>{r.id};
   r.answer = {true, {}};
   if (ids.empty()) return {};
-  std::string error;
   pg::params p;
-  p.add_array(ids).add(std::int64_t{state_index(to)});
+  p.add_array(ids).add(std::int64_t{static_cast<int>(to)});
   if (r.what == kind::retry || r.what == kind::dead) p.add(std::int64_t{r.attempts});
   else p.add_null();
   if (r.what == kind::retry) p.add(r.next_attempt_ms);
@@ -641,62 +673,82 @@ std::string pg_session::apply_one(transition_request& r) {
   // A requeue from this node's admin API: this node's forwarder sends it.
   if (r.what == kind::requeue) p.add(std::int64_t{opts_.node_id});
   else p.add_null();
-  // Sent is final; pending and dead rows move (SQLite's writer_session does the same in two steps).
-  auto q = run("UPDATE outbox o SET state = $2::smallint, attempts = coalesce($3::integer, o.attempts),"
-               " next_attempt_ms = coalesce($4::bigint, o.next_attempt_ms),"
-               " last_error = CASE WHEN $5::boolean THEN $6 ELSE o.last_error END, updated_ms = $7::bigint,"
-               " lease_node = coalesce($8::integer, o.lease_node)"
-               " FROM (SELECT id, state AS old FROM outbox WHERE id = ANY($1::bigint[]) AND state <> 1 FOR UPDATE) s"
-               " WHERE o.id = s.id RETURNING o.id, s.old",
-               p, error);
-  if (!q.ok()) return error;
-  std::unordered_set<std::int64_t> moved;
-  for (int i = 0; i < q.rows(); ++i) {
-    moved.insert(q.int64(i, 0));
-    --count_delta_[q.int64(i, 1)];
-    ++count_delta_[state_index(to)];
-  }
-  if (moved.size() == ids.size()) return {};
-  std::vector<std::int64_t> rest;
-  for (auto id : ids)
-    if (moved.count(id) == 0) rest.push_back(id);
-  pg::params rp;
-  rp.add_array(rest);
-  auto s = run("SELECT id FROM outbox WHERE id = ANY($1::bigint[])", rp, error);  // sent ones
-  if (!s.ok()) return error;
-  std::unordered_set<std::int64_t> sent;
-  for (int i = 0; i < s.rows(); ++i) sent.insert(s.int64(i, 0));
-  for (auto id : rest) {
-    if (sent.count(id) == 0) {
-      if (r.answer.ok) r.answer = {false, "unknown outbox id " + std::to_string(id)};
-    } else if (r.what == kind::requeue) {
-      r.answer = {false, "outbox row " + std::to_string(id) + " was already sent"};
-    }
-  }
+  p.add(std::int64_t{opts_.node_id});
+  // Sent is final; pending and dead rows move (as writer_session does in two steps). Rows
+  // marked sent are counted in this node's outbox_counts row in the same statement. Per id:
+  // its state before (NULL = not moved) and whether it exists (not moved + exists = sent).
+  g.write("WITH moved AS (UPDATE outbox o SET state = $2::smallint, attempts = coalesce($3::integer, o.attempts),"
+          "   next_attempt_ms = coalesce($4::bigint, o.next_attempt_ms),"
+          "   last_error = CASE WHEN $5::boolean THEN $6 ELSE o.last_error END, updated_ms = $7::bigint,"
+          "   lease_node = coalesce($8::integer, o.lease_node)"
+          "   FROM (SELECT id, state AS old FROM outbox WHERE id = ANY($1::bigint[]) AND state <> 1 FOR UPDATE) s"
+          "   WHERE o.id = s.id RETURNING o.id, s.old),"
+          " counted AS (INSERT INTO outbox_counts(node, state, n) SELECT $9::integer, 1, count(*) FROM moved"
+          "   WHERE $2::smallint = 1 HAVING count(*) > 0"
+          "   ON CONFLICT (node, state) DO UPDATE SET n = outbox_counts.n + excluded.n)"
+          " SELECT i.id, m.old IS NOT NULL, EXISTS (SELECT 1 FROM outbox x WHERE x.id = i.id)"
+          " FROM unnest($1::bigint[]) AS i(id) LEFT JOIN moved m ON m.id = i.id",
+          std::move(p), [&r](const pg::result& res) {
+            for (int i = 0; i < res.rows(); ++i) {
+              if (res.text(i, 1) == "t") continue;
+              const std::int64_t id = res.int64(i, 0);
+              if (res.text(i, 2) != "t") {
+                if (r.answer.ok) r.answer = {false, "unknown outbox id " + std::to_string(id)};
+              } else if (r.what == kind::requeue) {
+                r.answer = {false, "outbox row " + std::to_string(id) + " was already sent"};
+              }
+              // mark_retry/mark_dead on a sent row change nothing (sent is final) and report ok.
+            }
+          });
   return {};
 }
 
-std::string pg_session::apply_one(cursor_request& r) {
-  std::string error;
-  if (!r.fence_lease.empty()) {
-    // FOR SHARE: a takeover of the lease waits for this transaction, so the check holds
-    // until the commit.
-    pg::params p;
-    p.add(r.fence_lease).add(r.fence_token).add(opts_.instance_id);
-    auto q = run("SELECT 1 FROM leases WHERE name = $1 AND token = $2::bigint AND holder = $3 FOR SHARE", p, error);
-    if (!q.ok()) return error;
-    if (q.rows() == 0) {
-      r.answer = {false, "fenced: lease " + r.fence_lease + " token " + std::to_string(r.fence_token) +
-                             " is no longer held by this node"};
-      return {};
-    }
-  }
+std::string pg_session::queue_one(cursor_request& r, group_state& g, std::vector<outbox_item>*) {
+  // Fenced: written only while the lease row says this node holds the token; FOR SHARE makes
+  // a takeover of the lease wait for this transaction, so the check holds until COMMIT.
   pg::params p;
-  p.add(r.name).add(r.value);
-  auto q = run("INSERT INTO cursors(name, value) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET value = excluded.value",
-               p, error);
-  if (!q.ok()) return error;
+  p.add(r.name).add(r.value).add(r.fence_lease).add(r.fence_token).add(opts_.instance_id);
   r.answer = {true, {}};
+  g.write("INSERT INTO cursors(name, value) SELECT $1, $2 WHERE $3 = '' OR EXISTS (SELECT 1 FROM leases"
+          " WHERE name = $3 AND token = $4::bigint AND holder = $5 FOR SHARE)"
+          " ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+          std::move(p), [&r](const pg::result& res) {
+            if (res.affected() == 0)
+              r.answer = {false, "fenced: lease " + r.fence_lease + " token " + std::to_string(r.fence_token) +
+                                     " is no longer held by this node"};
+          });
+  return {};
+}
+
+std::string pg_session::queue_one(part_request& r, group_state& g, std::vector<outbox_item>*) {
+  pg::params p;
+  p.add(std::int64_t{opts_.node_id}).add(r.part.group).add(std::int64_t{r.part.seq}).add_bytea(r.part.data)
+      .add(r.part.received_at_ms);
+  r.result = write_result{};
+  r.result.status = write_status::stored;
+  g.write("INSERT INTO message_parts(node, group_key, seq, part, received_at_ms)"
+          " VALUES ($1::integer, $2, $3::integer, $4::bytea, $5::bigint) RETURNING id",
+          std::move(p), [&r](const pg::result& res) {
+            if (res.rows() > 0) r.result.id = res.int64(0, 0);
+          });
+  return {};
+}
+
+std::string pg_session::queue_one(complete_parts_request& r, group_state& g, std::vector<outbox_item>*) {
+  pg::params p;
+  p.add(r.tracking_id).add(now_ms_).add(r.group);
+  r.answer = {true, {}};
+  g.write("UPDATE message_parts SET answer = $1, done_ms = $2::bigint WHERE group_key = $3 AND answer IS NULL", std::move(p));
+  return {};
+}
+
+std::string pg_session::queue_one(purge_parts_request& r, group_state& g, std::vector<outbox_item>*) {
+  pg::params p;
+  p.add(r.done_before_ms).add(r.open_before_ms).add(std::int64_t{opts_.node_id});
+  r.answer = {true, {}};
+  g.write("DELETE FROM message_parts WHERE node = $3::integer AND ((answer IS NOT NULL AND done_ms < $1::bigint)"
+          " OR (answer IS NULL AND received_at_ms < $2::bigint))",
+          std::move(p));
   return {};
 }
 
@@ -740,46 +792,7 @@ std::string pg_session::apply_one(relink_request& r, std::vector<outbox_item>* c
     item.payload = std::move(payload);
     item.created_ms = item.updated_ms = now_ms_;
   }
-  ++count_delta_[state_index(outbox_state::pending)];
   relinked_.emplace_back(r.id, r.duplicate_of);
-  r.answer = {true, {}};
-  return {};
-}
-
-std::string pg_session::apply_one(part_request& r) {
-  std::string error;
-  pg::params p;
-  p.add(std::int64_t{opts_.node_id}).add(r.part.group).add(std::int64_t{r.part.seq}).add_bytea(r.part.data)
-      .add(r.part.received_at_ms);
-  auto q = run("INSERT INTO message_parts(node, group_key, seq, part, received_at_ms)"
-               " VALUES ($1::integer, $2, $3::integer, $4::bytea, $5::bigint) RETURNING id",
-               p, error);
-  if (!q.ok()) return error;
-  r.result = write_result{};
-  r.result.status = write_status::stored;
-  r.result.id = q.int64(0, 0);
-  return {};
-}
-
-std::string pg_session::apply_one(complete_parts_request& r) {
-  std::string error;
-  pg::params p;
-  p.add(r.tracking_id).add(now_ms_).add(r.group);
-  auto q = run("UPDATE message_parts SET answer = $1, done_ms = $2::bigint WHERE group_key = $3 AND answer IS NULL", p,
-               error);
-  if (!q.ok()) return error;
-  r.answer = {true, {}};
-  return {};
-}
-
-std::string pg_session::apply_one(purge_parts_request& r) {
-  std::string error;
-  pg::params p;
-  p.add(r.done_before_ms).add(r.open_before_ms).add(std::int64_t{opts_.node_id});
-  auto q = run("DELETE FROM message_parts WHERE node = $3::integer AND ((answer IS NOT NULL AND done_ms < $1::bigint)"
-               " OR (answer IS NULL AND received_at_ms < $2::bigint))",
-               p, error);
-  if (!q.ok()) return error;
   r.answer = {true, {}};
   return {};
 }
