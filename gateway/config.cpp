@@ -360,13 +360,22 @@ bool is_section(std::string_view prefix) {
   return false;
 }
 
-std::optional<config_error> apply_table(const toml::table& t, const std::string& prefix, config& out) {
+// A node's value as TOML text: equal values print equally, so two loads can be compared key by key.
+std::string node_text(const toml::node& n) {
+  std::ostringstream o;
+  n.visit([&o](const auto& v) { o << v; });
+  return o.str();
+}
+
+std::optional<config_error> apply_table(const toml::table& t, const std::string& prefix, config& out,
+                                        config_source& source) {
   for (const auto& [k, v] : t) {
     std::string key = prefix.empty() ? std::string(k.str()) : prefix + "." + std::string(k.str());
     if (const auto* spec = find_spec(key)) {
       if (auto e = spec->set(v, out)) return config_error{key, *e};
+      source[key] = node_text(v);
     } else if (v.is_table() && is_section(key)) {
-      if (auto e = apply_table(*v.as_table(), key, out)) return e;
+      if (auto e = apply_table(*v.as_table(), key, out, source)) return e;
     } else {
       return config_error{key, "unknown config key (see --help)"};
     }
@@ -441,6 +450,12 @@ std::string config_error::to_string() const {
 
 std::optional<config_error> load_config(const std::optional<std::string>& file, const std::vector<std::string>& overrides,
                                         config& out) {
+  config_source unused;
+  return load_config(file, overrides, out, unused);
+}
+
+std::optional<config_error> load_config(const std::optional<std::string>& file, const std::vector<std::string>& overrides,
+                                        config& out, config_source& source) {
   toml::table root;
   if (file) {
     try {
@@ -457,7 +472,8 @@ std::optional<config_error> load_config(const std::optional<std::string>& file, 
   // error, and GCC 12 at -O2/-O3 no longer sees the move-assignment from a braced temporary
   // (`out = config{}`), whose nested std::string members it reported as maybe-uninitialized.
   config parsed;
-  if (auto e = apply_table(root, "", parsed)) return e;
+  config_source parsed_source;
+  if (auto e = apply_table(root, "", parsed, parsed_source)) return e;
   if (parsed.data_dir.empty()) return config_error{"data_dir", "must not be empty"};
   if (parsed.twitter.enabled) {
     if (parsed.twitter.bearer_token.empty()) return config_error{"twitter.bearer_token", "required when twitter.enabled"};
@@ -481,6 +497,7 @@ std::optional<config_error> load_config(const std::optional<std::string>& file, 
   for (const auto& a : parsed.smpp.accounts)
     if (a.system_id.size() > 15) return config_error{"smpp.accounts", "system_id longer than 15 characters: " + a.system_id};
   out = std::move(parsed);
+  source = std::move(parsed_source);
   return std::nullopt;
 }
 
@@ -495,6 +512,8 @@ std::string config_help() {
        "  --check-config       validate the configuration and exit (0 = valid)\n"
        "  --log-format F       json (default) or text; same as --set log_format=F\n"
        "  --help               this text\n\n"
+       "Signals: SIGTERM/SIGINT stop cleanly; SIGHUP reloads smpp.accounts, mobile.api_keys,\n"
+       "dispatcher.token, web.rate_limit_per_minute and log_level (other changes are refused).\n\n"
        "Config keys:\n";
   for (const auto& s : key_specs()) {
     o << "  " << s.key;

@@ -1,5 +1,7 @@
 // lapor-gateway: builds the io_context, store, pipeline, forwarder, listeners and channels,
 // and stops them in reverse on SIGTERM/SIGINT.
+#include <signal.h>
+
 #include <algorithm>
 #include <atomic>
 #include <filesystem>
@@ -27,6 +29,7 @@
 #include "gateway/complaint_status.h"
 #include "gateway/rate_limiter.h"
 #include "gateway/config.h"
+#include "gateway/config_reload.h"
 #include "gateway/dedup_engine.h"
 #include "gateway/http_router.h"
 #include "gateway/http_server.h"
@@ -119,7 +122,71 @@ void schedule_watchdog(net::steady_timer& t, std::chrono::microseconds period) {
   });
 }
 
-int run(const config& cfg, const holiday_calendar& calendar) {
+// What a reload (SIGHUP) changes in the running daemon: see gateway/config_reload.h.
+struct reload_targets {
+  lapor::sms::smpp_channel& sms;
+  lapor::mobile::mobile_api& mobile;
+  outbox_forwarder& dispatcher;
+  rate_limiter& submissions;
+  std::string log_format;  // not reloadable; log::configure needs it with the level
+};
+
+// Re-reads the config file with the command line's overrides. Either every changed key takes
+// effect or none does: a key that needs a restart, an invalid file or a malformed account
+// refuses the whole reload with a log line naming it, and `running` stays as it was.
+void reload(const command_line& cl, config_source& running, reload_targets& t) {
+  config fresh;
+  config_source fresh_source;
+  if (auto e = load_config(cl.config_file, cl.overrides, fresh, fresh_source)) {
+    log::error("reload_refused", {{"key", e->key}, {"reason", e->message}});
+    return;
+  }
+  const reload_plan plan = plan_reload(running, fresh_source);
+  if (!plan.accepted()) {
+    for (const auto& key : plan.refused)
+      log::error("reload_refused", {{"key", key}, {"reason", "changing it needs a restart; the old configuration stays"}});
+    return;
+  }
+  std::string error;
+  if (!lapor::sms::smpp_options_from(fresh, error)) {
+    log::error("reload_refused", {{"key", "smpp.accounts"}, {"reason", error}});
+    return;
+  }
+  std::string keys;
+  for (const auto& key : plan.changed) {
+    if (key == "smpp.accounts") {
+      if (!t.sms.set_accounts(fresh.smpp.accounts, error)) {  // validated above: cannot fail here
+        log::error("reload_refused", {{"key", key}, {"reason", error}});
+        return;
+      }
+    } else if (key == "mobile.api_keys") {
+      t.mobile.set_keys(fresh.mobile.api_keys);
+    } else if (key == "dispatcher.token") {
+      t.dispatcher.set_token(fresh.dispatcher.token);
+    } else if (key == "web.rate_limit_per_minute") {
+      t.submissions.set_per_minute(fresh.web.rate_limit_per_minute);
+    }  // log_level: below, after the line saying what changed (a higher level would hide it)
+    keys += keys.empty() ? key : "," + key;
+  }
+  log::info("reloaded", {{"changed", keys}});
+  if (std::find(plan.changed.begin(), plan.changed.end(), "log_level") != plan.changed.end())
+    log::configure(t.log_format, fresh.log_level);
+  running = std::move(fresh_source);
+}
+
+void wait_for_reload(net::signal_set& hup, const std::atomic<bool>& stopping, const command_line& cl,
+                     config_source& running, reload_targets& t) {
+  hup.async_wait([&hup, &stopping, &cl, &running, &t](boost::system::error_code ec, int) {
+    if (ec || stopping) return;
+    reload(cl, running, t);
+    wait_for_reload(hup, stopping, cl, running, t);
+  });
+}
+
+int run(const config& cfg, const config_source& source, const command_line& cl, const holiday_calendar& calendar) {
+  // A reload asked for before the listeners exist has nothing to change (the file was read
+  // just now); SIGHUP's default action would end the daemon. Handled from the event loop below.
+  ::signal(SIGHUP, SIG_IGN);
   std::filesystem::create_directories(cfg.data_dir);
   // The database and attachments hold citizens' identities and reports (Anonim, Rahasia):
   // only the daemon's user may read them.
@@ -185,6 +252,7 @@ int run(const config& cfg, const holiday_calendar& calendar) {
 
   net::io_context io(cfg.threads);
   auto work = net::make_work_guard(io);
+  net::signal_set hup(io, SIGHUP);  // reloads (systemctl reload): see reload()
 
   http_router admin_routes;
   std::vector<outbox_forwarder*> forwarders{&forwarder};  // channels add theirs before the listeners start
@@ -322,6 +390,10 @@ int run(const config& cfg, const holiday_calendar& calendar) {
   log::info("started", {{"data_dir", cfg.data_dir}, {"node_id", cfg.tracking.node_id},
                         {"dispatcher", cfg.dispatcher_url().starts_with("file://") ? "file" : "http"}});
 
+  config_source running_source = source;
+  reload_targets reloadables{sms_channel, mobile_channel, forwarder, submission_limiter, cfg.log_format};
+  wait_for_reload(hup, stopping, cl, running_source, reloadables);
+
   std::thread drainer;
   net::steady_timer finish(io);
   net::signal_set signals(io, SIGINT, SIGTERM);
@@ -331,6 +403,7 @@ int run(const config& cfg, const holiday_calendar& calendar) {
     if ((web.open_connections() == 0 && admin.open_connections() == 0 && sms_channel.open_links() == 0) ||
         std::chrono::steady_clock::now() > give_up) {
       gauges.cancel();
+      hup.cancel();
       ready_timer.cancel();
       watchdog_timer.cancel();
       work.reset();
@@ -389,7 +462,8 @@ int main(int argc, char** argv) {
     return 0;
   }
   config cfg;
-  if (auto e = load_config(cl->config_file, cl->overrides, cfg)) {
+  config_source source;
+  if (auto e = load_config(cl->config_file, cl->overrides, cfg, source)) {
     std::cerr << "lapor-gateway: invalid configuration: " << e->to_string() << "\n";
     return 2;
   }
@@ -408,7 +482,7 @@ int main(int argc, char** argv) {
   }
   log::configure(cfg.log_format, cfg.log_level);
   try {
-    return run(cfg, *calendar);
+    return run(cfg, source, *cl, *calendar);
   } catch (const std::exception& e) {
     log::error("fatal", {{"what", e.what()}});
     return 1;
