@@ -503,7 +503,9 @@ std::optional<config_error> load_config(const std::optional<std::string>& file, 
 
 std::string config_help() {
   std::ostringstream o;
-  o << "Usage: lapor-gateway [--config FILE] [--set key=value]... [--check-config] [--log-format json|text]\n\n"
+  o << "Usage: lapor-gateway [--config FILE] [--set key=value]... [--check-config] [--log-format json|text]\n"
+       "       lapor-gateway backup [--config FILE] [--set key=value]... --to PATH\n"
+       "       lapor-gateway restore [--config FILE] [--set key=value]... --from PATH [--force]\n\n"
        "SP4N-LAPOR! multichannel ingestion gateway: SMS 1708 (SMPP 3.4), Twitter mentions, web form and\n"
        "mobile API into canonical complaints, forwarded to the dispatcher through a durable outbox.\n\n"
        "Options:\n"
@@ -512,6 +514,13 @@ std::string config_help() {
        "  --check-config       validate the configuration and exit (0 = valid)\n"
        "  --log-format F       json (default) or text; same as --set log_format=F\n"
        "  --help               this text\n\n"
+       "Commands:\n"
+       "  backup --to PATH     consistent online copy of data_dir's database (and tracking.key) into\n"
+       "                       PATH, a new file or a folder (then PATH/lapor-<UTC time>.db), with\n"
+       "                       PATH.sha256 beside it (sha256sum -c format)\n"
+       "  restore --from PATH  checks PATH.sha256 and integrity_check, then installs the copy as\n"
+       "                       data_dir's database; refused while a daemon runs on data_dir, and\n"
+       "                       over an existing database unless --force\n\n"
        "Signals: SIGTERM/SIGINT stop cleanly; SIGHUP reloads smpp.accounts, mobile.api_keys,\n"
        "dispatcher.token, web.rate_limit_per_minute and log_level (other changes are refused).\n\n"
        "Config keys:\n";

@@ -25,11 +25,13 @@
 #include "gateway/admin_access.h"
 #include "gateway/admin_api.h"
 #include "gateway/attachment_store.h"
+#include "gateway/backup_command.h"
 #include "gateway/blocking_pool.h"
 #include "gateway/complaint_status.h"
 #include "gateway/rate_limiter.h"
 #include "gateway/config.h"
 #include "gateway/config_reload.h"
+#include "gateway/data_dir_lock.h"
 #include "gateway/dedup_engine.h"
 #include "gateway/http_router.h"
 #include "gateway/http_server.h"
@@ -191,6 +193,10 @@ int run(const config& cfg, const config_source& source, const command_line& cl, 
   // The database and attachments hold citizens' identities and reports (Anonim, Rahasia):
   // only the daemon's user may read them.
   std::filesystem::permissions(cfg.data_dir, std::filesystem::perms::owner_all, std::filesystem::perm_options::replace);
+  // Only one process may write the database; `restore` looks for this lock before replacing it.
+  std::string lock_error;
+  const auto owner = data_dir_lock::try_acquire(cfg.data_dir, lock_error);
+  if (!owner) throw std::runtime_error(lock_error);
   const auto db_path = (std::filesystem::path(cfg.data_dir) / "lapor.db").string();
   const tracking_id_codec ids(load_tracking_key(cfg.tracking.key, cfg.data_dir));
   metrics stats;
@@ -480,6 +486,8 @@ int main(int argc, char** argv) {
     std::cout << "configuration ok\n";
     return 0;
   }
+  if (cl->command == "backup") return run_backup(cfg, cl->to);
+  if (cl->command == "restore") return run_restore(cfg, cl->from, cl->force);
   log::configure(cfg.log_format, cfg.log_level);
   try {
     return run(cfg, source, *cl, *calendar);
