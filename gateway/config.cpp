@@ -316,6 +316,14 @@ const std::vector<key_spec>& key_specs() {
        INT(store.queue_limit, 1, 10000000)},
       {"store.max_group", "integer", "submissions per transaction at most (default 2048)", INT(store.max_group, 1, 1000000)},
       {"store.synchronous_full", "bool", "fsync the WAL at every commit (default true)", BOOL(store.synchronous_full)},
+      {"retention.enabled", "bool",
+       "erase content, identity and photos of complaints the dispatcher confirmed retention.days ago (default true)",
+       BOOL(retention.enabled)},
+      {"retention.days", "integer",
+       "days after the dispatcher's confirmation until a complaint's personal data is erased; at least dedup.window_days (default 30)",
+       INT(retention.days, 0, 36500)},
+      {"retention.check_interval_s", "integer", "seconds between two retention passes (default 3600)",
+       INT(retention.check_interval_s, 1, 86400)},
       {"dedup.enabled", "bool", "recognise cross-channel duplicates of one reporter (default true)", BOOL(dedup.enabled)},
       {"dedup.window_days", "integer", "cross-channel duplicate window (default 7)", INT(dedup.window_days, 0, 365)},
       {"dedup.duplicate_score", "number", "same reporter: text score 0..1 that makes a duplicate (default 0.3)",
@@ -492,6 +500,11 @@ std::optional<config_error> load_config(const std::optional<std::string>& file, 
         return config_error{"twitter.reply_template", "must contain {tracking_id}"};
     }
   }
+  // Erasing inside the duplicate window would drop the sketch a later duplicate must be
+  // recognised by (and keep identities in it while it lasts): retention starts after the window.
+  if (parsed.retention.enabled && parsed.dedup.enabled && parsed.retention.days < parsed.dedup.window_days)
+    return config_error{"retention.days", "must be at least dedup.window_days (" +
+                                              std::to_string(parsed.dedup.window_days) + ")"};
   if (parsed.smpp.system_id.empty() || parsed.smpp.system_id.size() > 15)
     return config_error{"smpp.system_id", "must be 1 to 15 characters"};
   for (const auto& a : parsed.smpp.accounts)

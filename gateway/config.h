@@ -127,6 +127,11 @@ struct config {
     bool synchronous_full = true;
   } store;
   struct {
+    bool enabled = true;        // erase personal data (gateway/retention.h)
+    int days = 30;              // after the dispatcher confirmed a complaint
+    int check_interval_s = 3600;  // between two retention passes
+  } retention;
+  struct {
     bool enabled = true;              // cross-channel duplicate detection (gateway/dedup_engine.h)
     int window_days = 7;
     double duplicate_score = 0.3;     // same reporter, same problem: text score (0..1) from which it merges

@@ -29,6 +29,7 @@
 #include "gateway/blocking_pool.h"
 #include "gateway/complaint_status.h"
 #include "gateway/rate_limiter.h"
+#include "gateway/retention.h"
 #include "gateway/config.h"
 #include "gateway/config_reload.h"
 #include "gateway/data_dir_lock.h"
@@ -44,6 +45,7 @@
 #include "gateway/sla.h"
 #include "gateway/startup.h"
 #include "gateway/tracking_id.h"
+#include "store/retention.h"
 #include "store/store.h"
 
 namespace net = boost::asio;
@@ -223,6 +225,16 @@ int run(const config& cfg, const config_source& source, const command_line& cl, 
   dedup_opts.thresholds.related_max_hamming = cfg.dedup.related_max_hamming;
   dedup_opts.thresholds.max_candidates = static_cast<std::size_t>(cfg.dedup.max_candidates);
   dedup_engine dedup(dedup_opts, ids, stats);
+  {
+    // Retention returns freed pages to the file system (incremental auto-vacuum); a database
+    // made before that setting is converted once, before the writer opens it.
+    bool converted = false;
+    const auto t0 = std::chrono::steady_clock::now();
+    if (auto e = store::ensure_incremental_vacuum(db_path, converted)) log::warn("auto_vacuum_not_enabled", {{"error", *e}});
+    else if (converted)
+      log::info("auto_vacuum_enabled", {{"ms", static_cast<std::int64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                   std::chrono::steady_clock::now() - t0).count())}});
+  }
   store::group_writer writer(so);
   store::read_pool reader(db_path);
   std::atomic<bool> last_commit_ok{true};
@@ -387,6 +399,18 @@ int run(const config& cfg, const config_source& source, const command_line& cl, 
   forwarder.start();
   admin.start();
   web.start();
+  // Erases what the dispatcher confirmed retention.days ago (gateway/retention.h): its own
+  // thread, a pass at once and then every check_interval_s.
+  std::unique_ptr<retention_sweeper> retention;
+  if (cfg.retention.enabled) {
+    retention_options ro;
+    ro.days = cfg.retention.days;
+    ro.interval = std::chrono::seconds(cfg.retention.check_interval_s);
+    ro.db_path = db_path;
+    ro.attachments_dir = (std::filesystem::path(cfg.data_dir) / "attachments").string();
+    retention = std::make_unique<retention_sweeper>(std::move(ro), writer);
+    retention->start();
+  }
   net::steady_timer gauges(io);
   schedule_gauges(gauges, reader, writer, stats);
   serving = true;
@@ -430,6 +454,7 @@ int run(const config& cfg, const config_source& source, const command_line& cl, 
     // Draining blocks (commits, in-flight dispatches), so it runs off the Asio threads; the
     // acknowledgements it completes still need the io_context to be written out.
     drainer = std::thread([&] {
+      if (retention) retention->stop();  // a pass under way finishes its batch first
       if (twitter_channel) twitter_channel->stop();  // its acknowledgements and cursor need the writer
       if (twitter_replies) twitter_replies->stop();
       sms_replies.stop();  // replies not yet sent stay pending rows for the next start
