@@ -228,6 +228,13 @@ void add_admin_routes(http_router& router, admin_deps d) {
                  if (s->duplicate_of.empty())
                    return respond(http_response::problem(409, "Conflict", "the complaint is not a duplicate",
                                                          {{"tracking_id", "not a duplicate"}}));
+                 // Retention erased its content: a correction would carry an empty complaint.
+                 boost::system::error_code ec;
+                 const auto meta = boost::json::parse(s->status_meta, ec);
+                 if (!ec && meta.is_object() && meta.get_object().contains("erased_at"))
+                   return respond(http_response::problem(409, "Conflict",
+                                                         "the complaint's content was erased (retention.days); it can no longer be unmerged",
+                                                         {{"tracking_id", "erased"}}));
                  const std::int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                                                  std::chrono::system_clock::now().time_since_epoch())
                                                  .count();

@@ -335,6 +335,14 @@ const std::vector<key_spec>& key_specs() {
        INT(cluster.lease_ttl_s, 1, 3600)},
       {"cluster.claim_poll_ms", "integer", "cluster mode: how often forwarders claim due outbox rows (default 500)",
        INT(cluster.claim_poll_ms, 20, 60000)},
+      {"retention.enabled", "bool",
+       "erase content, identity and photos of complaints the dispatcher confirmed retention.days ago (default true)",
+       BOOL(retention.enabled)},
+      {"retention.days", "integer",
+       "days after the dispatcher's confirmation until a complaint's personal data is erased; at least dedup.window_days (default 30)",
+       INT(retention.days, 0, 36500)},
+      {"retention.check_interval_s", "integer", "seconds between two retention passes (default 3600)",
+       INT(retention.check_interval_s, 1, 86400)},
       {"dedup.enabled", "bool", "recognise cross-channel duplicates of one reporter (default true)", BOOL(dedup.enabled)},
       {"dedup.window_days", "integer", "cross-channel duplicate window (default 7)", INT(dedup.window_days, 0, 365)},
       {"dedup.duplicate_score", "number", "same reporter: text score 0..1 that makes a duplicate (default 0.3)",
@@ -379,13 +387,22 @@ bool is_section(std::string_view prefix) {
   return false;
 }
 
-std::optional<config_error> apply_table(const toml::table& t, const std::string& prefix, config& out) {
+// A node's value as TOML text: equal values print equally, so two loads can be compared key by key.
+std::string node_text(const toml::node& n) {
+  std::ostringstream o;
+  n.visit([&o](const auto& v) { o << v; });
+  return o.str();
+}
+
+std::optional<config_error> apply_table(const toml::table& t, const std::string& prefix, config& out,
+                                        config_source& source) {
   for (const auto& [k, v] : t) {
     std::string key = prefix.empty() ? std::string(k.str()) : prefix + "." + std::string(k.str());
     if (const auto* spec = find_spec(key)) {
       if (auto e = spec->set(v, out)) return config_error{key, *e};
+      source[key] = node_text(v);
     } else if (v.is_table() && is_section(key)) {
-      if (auto e = apply_table(*v.as_table(), key, out)) return e;
+      if (auto e = apply_table(*v.as_table(), key, out, source)) return e;
     } else {
       return config_error{key, "unknown config key (see --help)"};
     }
@@ -460,6 +477,12 @@ std::string config_error::to_string() const {
 
 std::optional<config_error> load_config(const std::optional<std::string>& file, const std::vector<std::string>& overrides,
                                         config& out) {
+  config_source unused;
+  return load_config(file, overrides, out, unused);
+}
+
+std::optional<config_error> load_config(const std::optional<std::string>& file, const std::vector<std::string>& overrides,
+                                        config& out, config_source& source) {
   toml::table root;
   if (file) {
     try {
@@ -476,7 +499,8 @@ std::optional<config_error> load_config(const std::optional<std::string>& file, 
   // error, and GCC 12 at -O2/-O3 no longer sees the move-assignment from a braced temporary
   // (`out = config{}`), whose nested std::string members it reported as maybe-uninitialized.
   config parsed;
-  if (auto e = apply_table(root, "", parsed)) return e;
+  config_source parsed_source;
+  if (auto e = apply_table(root, "", parsed, parsed_source)) return e;
   if (parsed.data_dir.empty()) return config_error{"data_dir", "must not be empty"};
   if (parsed.store.backend == "postgres" && parsed.store.postgres_conninfo.empty())
     return config_error{"store.postgres.conninfo", "required when store.backend is \"postgres\""};
@@ -497,17 +521,25 @@ std::optional<config_error> load_config(const std::optional<std::string>& file, 
         return config_error{"twitter.reply_template", "must contain {tracking_id}"};
     }
   }
+  // Erasing inside the duplicate window would drop the sketch a later duplicate must be
+  // recognised by (and keep identities in it while it lasts): retention starts after the window.
+  if (parsed.retention.enabled && parsed.dedup.enabled && parsed.retention.days < parsed.dedup.window_days)
+    return config_error{"retention.days", "must be at least dedup.window_days (" +
+                                              std::to_string(parsed.dedup.window_days) + ")"};
   if (parsed.smpp.system_id.empty() || parsed.smpp.system_id.size() > 15)
     return config_error{"smpp.system_id", "must be 1 to 15 characters"};
   for (const auto& a : parsed.smpp.accounts)
     if (a.system_id.size() > 15) return config_error{"smpp.accounts", "system_id longer than 15 characters: " + a.system_id};
   out = std::move(parsed);
+  source = std::move(parsed_source);
   return std::nullopt;
 }
 
 std::string config_help() {
   std::ostringstream o;
-  o << "Usage: lapor-gateway [--config FILE] [--set key=value]... [--check-config] [--log-format json|text]\n\n"
+  o << "Usage: lapor-gateway [--config FILE] [--set key=value]... [--check-config] [--log-format json|text]\n"
+       "       lapor-gateway backup [--config FILE] [--set key=value]... --to PATH\n"
+       "       lapor-gateway restore [--config FILE] [--set key=value]... --from PATH [--force]\n\n"
        "SP4N-LAPOR! multichannel ingestion gateway: SMS 1708 (SMPP 3.4), Twitter mentions, web form and\n"
        "mobile API into canonical complaints, forwarded to the dispatcher through a durable outbox.\n\n"
        "Options:\n"
@@ -516,6 +548,15 @@ std::string config_help() {
        "  --check-config       validate the configuration and exit (0 = valid)\n"
        "  --log-format F       json (default) or text; same as --set log_format=F\n"
        "  --help               this text\n\n"
+       "Commands:\n"
+       "  backup --to PATH     consistent online copy of data_dir's database (and tracking.key) into\n"
+       "                       PATH, a new file or a folder (then PATH/lapor-<UTC time>.db), with\n"
+       "                       PATH.sha256 beside it (sha256sum -c format)\n"
+       "  restore --from PATH  checks PATH.sha256 and integrity_check, then installs the copy as\n"
+       "                       data_dir's database; refused while a daemon runs on data_dir, and\n"
+       "                       over an existing database unless --force\n\n"
+       "Signals: SIGTERM/SIGINT stop cleanly; SIGHUP reloads smpp.accounts, mobile.api_keys,\n"
+       "dispatcher.token, web.rate_limit_per_minute and log_level (other changes are refused).\n\n"
        "Config keys:\n";
   for (const auto& s : key_specs()) {
     o << "  " << s.key;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -136,6 +137,11 @@ struct config {
     int claim_poll_ms = 500;  // how often each forwarder claims due rows of the shared outbox
   } cluster;
   struct {
+    bool enabled = true;        // erase personal data (gateway/retention.h)
+    int days = 30;              // after the dispatcher confirmed a complaint
+    int check_interval_s = 3600;  // between two retention passes
+  } retention;
+  struct {
     bool enabled = true;              // cross-channel duplicate detection (gateway/dedup_engine.h)
     int window_days = 7;
     double duplicate_score = 0.3;     // same reporter, same problem: text score (0..1) from which it merges
@@ -163,6 +169,16 @@ struct config_error {
 // tables), else as a plain string. On failure returns the first error and leaves `out` unchanged.
 [[nodiscard]] std::optional<config_error> load_config(const std::optional<std::string>& file,
                                                       const std::vector<std::string>& overrides, config& out);
+
+// Every key the file and the overrides set, with its value as TOML text (an array of tables is
+// one key), e.g. {"web.listen": "'127.0.0.1:0'", "smpp.accounts": "[{ … }]"}; keys left at
+// their default are absent. A reload (SIGHUP) compares two of these to name what changed.
+using config_source = std::map<std::string, std::string>;
+
+// load_config that also fills `source` (on success only).
+[[nodiscard]] std::optional<config_error> load_config(const std::optional<std::string>& file,
+                                                      const std::vector<std::string>& overrides, config& out,
+                                                      config_source& source);
 
 // The text of `--help`: every option and every key with its default.
 [[nodiscard]] std::string config_help();

@@ -85,6 +85,12 @@ class http_sink final : public dispatch_sink {
   std::size_t in_flight() const noexcept override { return in_flight_; }
   const char* kind() const noexcept override { return "http"; }
 
+  void set_token(std::string token) override {
+    std::fill(auth_header_.begin(), auth_header_.end(), '\0');
+    auth_header_ = token.empty() ? std::string() : "Authorization: Bearer " + token;
+    std::fill(token.begin(), token.end(), '\0');
+  }
+
   void begin(dispatch_request r) override {
     slot& s = free_slot();
     s.busy = true;

@@ -50,6 +50,9 @@ class dispatch_sink {
   virtual void abandon_all() = 0;
   // Thread-safe: ends the current or next run_once() wait early.
   virtual void wakeup() noexcept = 0;
+  // Replaces the bearer token of requests begun from now on (a reload). Called on the
+  // forwarder's thread. Sinks that send no credentials (the file sink) have nothing to change.
+  virtual void set_token(std::string token) { (void)token; }
   // "http" or "file", for logs.
   [[nodiscard]] virtual const char* kind() const noexcept = 0;
 };

@@ -1,5 +1,7 @@
 // lapor-gateway: builds the io_context, store, pipeline, forwarder, listeners and channels,
 // and stops them in reverse on SIGTERM/SIGINT.
+#include <signal.h>
+
 #include <algorithm>
 #include <atomic>
 #include <csignal>
@@ -24,10 +26,14 @@
 #include "gateway/admin_access.h"
 #include "gateway/admin_api.h"
 #include "gateway/attachment_store.h"
+#include "gateway/backup_command.h"
 #include "gateway/blocking_pool.h"
 #include "gateway/complaint_status.h"
 #include "gateway/rate_limiter.h"
+#include "gateway/retention.h"
 #include "gateway/config.h"
+#include "gateway/config_reload.h"
+#include "gateway/data_dir_lock.h"
 #include "gateway/dedup_engine.h"
 #include "gateway/http_router.h"
 #include "gateway/http_server.h"
@@ -41,6 +47,7 @@
 #include "gateway/startup.h"
 #include "gateway/tracking_id.h"
 #include "store/leases.h"
+#include "store/retention.h"
 #include "store/store.h"
 
 namespace net = boost::asio;
@@ -128,11 +135,79 @@ void schedule_watchdog(net::steady_timer& t, std::chrono::microseconds period) {
   });
 }
 
-int run(const config& cfg, const holiday_calendar& calendar) {
+// What a reload (SIGHUP) changes in the running daemon: see gateway/config_reload.h.
+struct reload_targets {
+  lapor::sms::smpp_channel& sms;
+  lapor::mobile::mobile_api& mobile;
+  outbox_forwarder& dispatcher;
+  rate_limiter& submissions;
+  std::string log_format;  // not reloadable; log::configure needs it with the level
+};
+
+// Re-reads the config file with the command line's overrides. Either every changed key takes
+// effect or none does: a key that needs a restart, an invalid file or a malformed account
+// refuses the whole reload with a log line naming it, and `running` stays as it was.
+void reload(const command_line& cl, config_source& running, reload_targets& t) {
+  config fresh;
+  config_source fresh_source;
+  if (auto e = load_config(cl.config_file, cl.overrides, fresh, fresh_source)) {
+    log::error("reload_refused", {{"key", e->key}, {"reason", e->message}});
+    return;
+  }
+  const reload_plan plan = plan_reload(running, fresh_source);
+  if (!plan.accepted()) {
+    for (const auto& key : plan.refused)
+      log::error("reload_refused", {{"key", key}, {"reason", "changing it needs a restart; the old configuration stays"}});
+    return;
+  }
+  std::string error;
+  if (!lapor::sms::smpp_options_from(fresh, error)) {
+    log::error("reload_refused", {{"key", "smpp.accounts"}, {"reason", error}});
+    return;
+  }
+  std::string keys;
+  for (const auto& key : plan.changed) {
+    if (key == "smpp.accounts") {
+      if (!t.sms.set_accounts(fresh.smpp.accounts, error)) {  // validated above: cannot fail here
+        log::error("reload_refused", {{"key", key}, {"reason", error}});
+        return;
+      }
+    } else if (key == "mobile.api_keys") {
+      t.mobile.set_keys(fresh.mobile.api_keys);
+    } else if (key == "dispatcher.token") {
+      t.dispatcher.set_token(fresh.dispatcher.token);
+    } else if (key == "web.rate_limit_per_minute") {
+      t.submissions.set_per_minute(fresh.web.rate_limit_per_minute);
+    }  // log_level: below, after the line saying what changed (a higher level would hide it)
+    keys += keys.empty() ? key : "," + key;
+  }
+  log::info("reloaded", {{"changed", keys}});
+  if (std::find(plan.changed.begin(), plan.changed.end(), "log_level") != plan.changed.end())
+    log::configure(t.log_format, fresh.log_level);
+  running = std::move(fresh_source);
+}
+
+void wait_for_reload(net::signal_set& hup, const std::atomic<bool>& stopping, const command_line& cl,
+                     config_source& running, reload_targets& t) {
+  hup.async_wait([&hup, &stopping, &cl, &running, &t](boost::system::error_code ec, int) {
+    if (ec || stopping) return;
+    reload(cl, running, t);
+    wait_for_reload(hup, stopping, cl, running, t);
+  });
+}
+
+int run(const config& cfg, const config_source& source, const command_line& cl, const holiday_calendar& calendar) {
+  // A reload asked for before the listeners exist has nothing to change (the file was read
+  // just now); SIGHUP's default action would end the daemon. Handled from the event loop below.
+  ::signal(SIGHUP, SIG_IGN);
   std::filesystem::create_directories(cfg.data_dir);
   // The database and attachments hold citizens' identities and reports (Anonim, Rahasia):
   // only the daemon's user may read them.
   std::filesystem::permissions(cfg.data_dir, std::filesystem::perms::owner_all, std::filesystem::perm_options::replace);
+  // Only one process may write the database; `restore` looks for this lock before replacing it.
+  std::string lock_error;
+  const auto owner = data_dir_lock::try_acquire(cfg.data_dir, lock_error);
+  if (!owner) throw std::runtime_error(lock_error);
   const auto db_path = (std::filesystem::path(cfg.data_dir) / "lapor.db").string();
   const auto key = load_tracking_key(cfg.tracking.key, cfg.data_dir);
   const tracking_id_codec ids(key);
@@ -170,6 +245,16 @@ int run(const config& cfg, const holiday_calendar& calendar) {
   dedup_opts.thresholds.related_max_hamming = cfg.dedup.related_max_hamming;
   dedup_opts.thresholds.max_candidates = static_cast<std::size_t>(cfg.dedup.max_candidates);
   dedup_engine dedup(dedup_opts, ids, stats);
+  if (!cluster) {
+    // Retention returns freed pages to the file system (incremental auto-vacuum); a database
+    // made before that setting is converted once, before the writer opens it.
+    bool converted = false;
+    const auto t0 = std::chrono::steady_clock::now();
+    if (auto e = store::ensure_incremental_vacuum(db_path, converted)) log::warn("auto_vacuum_not_enabled", {{"error", *e}});
+    else if (converted)
+      log::info("auto_vacuum_enabled", {{"ms", static_cast<std::int64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                   std::chrono::steady_clock::now() - t0).count())}});
+  }
   store::group_writer writer(so);  // cluster: connects, migrates, checks the key, takes the node lease
   store::read_pool reader(so);
   store::leases leases(so);
@@ -231,6 +316,7 @@ int run(const config& cfg, const holiday_calendar& calendar) {
 
   net::io_context io(cfg.threads);
   auto work = net::make_work_guard(io);
+  net::signal_set hup(io, SIGHUP);  // reloads (systemctl reload): see reload()
 
   http_router admin_routes;
   std::vector<outbox_forwarder*> forwarders{&forwarder};  // channels add theirs before the listeners start
@@ -360,6 +446,21 @@ int run(const config& cfg, const holiday_calendar& calendar) {
   forwarder.start();
   admin.start();
   web.start();
+  // Erases what the dispatcher confirmed retention.days ago (gateway/retention.h): its own
+  // thread, a pass at once and then every check_interval_s.
+  std::unique_ptr<retention_sweeper> retention;
+  if (cfg.retention.enabled && cluster) {
+    // The sweeper reads and erases the SQLite database; the cluster's erasure is not built yet.
+    log::warn("retention_not_available", {{"backend", "postgres"}, {"reason", "retention runs on the SQLite backend only"}});
+  } else if (cfg.retention.enabled) {
+    retention_options ro;
+    ro.days = cfg.retention.days;
+    ro.interval = std::chrono::seconds(cfg.retention.check_interval_s);
+    ro.db_path = db_path;
+    ro.attachments_dir = (std::filesystem::path(cfg.data_dir) / "attachments").string();
+    retention = std::make_unique<retention_sweeper>(std::move(ro), writer);
+    retention->start();
+  }
   net::steady_timer gauges(io);
   std::vector<std::string> lease_names{node_lease};
   if (cfg.twitter.enabled) lease_names.emplace_back(lapor::twitter::poller_lease_name);
@@ -371,6 +472,10 @@ int run(const config& cfg, const holiday_calendar& calendar) {
   log::info("started", {{"data_dir", cfg.data_dir}, {"node_id", cfg.tracking.node_id},
                         {"dispatcher", cfg.dispatcher_url().starts_with("file://") ? "file" : "http"}});
 
+  config_source running_source = source;
+  reload_targets reloadables{sms_channel, mobile_channel, forwarder, submission_limiter, cfg.log_format};
+  wait_for_reload(hup, stopping, cl, running_source, reloadables);
+
   std::thread drainer;
   net::steady_timer finish(io);
   net::signal_set signals(io, SIGINT, SIGTERM);
@@ -380,6 +485,7 @@ int run(const config& cfg, const holiday_calendar& calendar) {
     if ((web.open_connections() == 0 && admin.open_connections() == 0 && sms_channel.open_links() == 0) ||
         std::chrono::steady_clock::now() > give_up) {
       gauges.cancel();
+      hup.cancel();
       ready_timer.cancel();
       watchdog_timer.cancel();
       work.reset();
@@ -400,6 +506,7 @@ int run(const config& cfg, const holiday_calendar& calendar) {
     // Draining blocks (commits, in-flight dispatches), so it runs off the Asio threads; the
     // acknowledgements it completes still need the io_context to be written out.
     drainer = std::thread([&] {
+      if (retention) retention->stop();  // a pass under way finishes its batch first
       if (twitter_channel) twitter_channel->stop();  // its acknowledgements and cursor need the writer
       if (twitter_replies) twitter_replies->stop();
       sms_replies.stop();  // replies not yet sent stay pending rows for the next start
@@ -439,7 +546,8 @@ int main(int argc, char** argv) {
     return 0;
   }
   config cfg;
-  if (auto e = load_config(cl->config_file, cl->overrides, cfg)) {
+  config_source source;
+  if (auto e = load_config(cl->config_file, cl->overrides, cfg, source)) {
     std::cerr << "lapor-gateway: invalid configuration: " << e->to_string() << "\n";
     return 2;
   }
@@ -456,9 +564,11 @@ int main(int argc, char** argv) {
     std::cout << "configuration ok\n";
     return 0;
   }
+  if (cl->command == "backup") return run_backup(cfg, cl->to);
+  if (cl->command == "restore") return run_restore(cfg, cl->from, cl->force);
   log::configure(cfg.log_format, cfg.log_level);
   try {
-    return run(cfg, *calendar);
+    return run(cfg, source, *cl, *calendar);
   } catch (const std::exception& e) {
     // Refusals a cluster operator must recognise get their own event name.
     const std::string_view what = e.what();

@@ -188,6 +188,7 @@ struct inbox {
   std::vector<std::int64_t> committed;      // the store recorded sent/dead for these
   bool overflow = false;                    // rows were dropped: scan the store again
   bool stop = false;
+  std::optional<std::string> token;         // a reload's new dispatcher token
 };
 
 }  // namespace
@@ -314,6 +315,11 @@ struct outbox_forwarder::impl {
       committed.swap(box->committed);
       overflow = std::exchange(box->overflow, false);
       stop = box->stop;
+      if (box->token) {
+        // On this thread, between transfers: requests begun from now on carry it.
+        sink->set_token(std::move(*box->token));
+        box->token.reset();
+      }
     }
     // New rows before commit confirmations: a scan may have found, sent and finished a row
     // before the writer got round to announcing it, and the writer announces a row before it
@@ -556,6 +562,14 @@ void outbox_forwarder::notify(const std::vector<store::outbox_item>& created) {
   }
   if (ours == 0) return;
   gauge_add(impl_->stats.outbox_pending, ours);
+  impl_->sink->wakeup();
+}
+
+void outbox_forwarder::set_token(std::string token) {
+  {
+    std::lock_guard lock(impl_->box->mutex);
+    impl_->box->token = std::move(token);
+  }
   impl_->sink->wakeup();
 }
 

@@ -68,6 +68,9 @@ class outbox_forwarder {
   void start();
   // Thread-safe: newly committed rows (the writer's outbox listener calls this).
   void notify(const std::vector<store::outbox_item>& created);
+  // Thread-safe: a reload's new bearer token; transfers begun after the forwarder thread took
+  // it carry it, those in flight finish with the old one.
+  void set_token(std::string token);
   // Thread-safe: an operator asked to retry this row now (after the store requeued it).
   void retry_now(std::int64_t outbox_id);
   // Finishes in-flight transfers (bounded by request_timeout), records outcomes, joins.

@@ -34,8 +34,8 @@ void rate_limiter::evict(time_point now) {
 }
 
 rate_limiter::decision rate_limiter::take(std::string_view key, time_point now) {
-  if (per_minute_ == 0) return {};
   std::lock_guard lock(mutex_);
+  if (per_minute_ == 0) return {};
   auto it = buckets_.find(std::string(key));
   if (it == buckets_.end()) {
     if (buckets_.size() >= max_keys_) evict(now);
@@ -49,6 +49,16 @@ rate_limiter::decision rate_limiter::take(std::string_view key, time_point now) 
   }
   const double wait_s = (1.0 - b.tokens) * 60.0 / per_minute_;
   return {false, std::chrono::seconds(std::max<long long>(1, static_cast<long long>(std::ceil(wait_s))))};
+}
+
+bool rate_limiter::enabled() const {
+  std::lock_guard lock(mutex_);
+  return per_minute_ > 0;
+}
+
+void rate_limiter::set_per_minute(int per_minute) {
+  std::lock_guard lock(mutex_);
+  per_minute_ = std::max(per_minute, 0);
 }
 
 std::size_t rate_limiter::tracked() const {

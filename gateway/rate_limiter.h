@@ -31,7 +31,10 @@ class rate_limiter {
   [[nodiscard]] decision take(std::string_view key, time_point now);
   [[nodiscard]] decision take(std::string_view key) { return take(key, std::chrono::steady_clock::now()); }
   [[nodiscard]] std::size_t tracked() const;
-  [[nodiscard]] bool enabled() const noexcept { return per_minute_ > 0; }
+  [[nodiscard]] bool enabled() const;
+  // A reload: from the next take() on, buckets fill up to and earn at the new rate (a bucket
+  // fuller than the new burst is cut down to it); 0 turns limiting off.
+  void set_per_minute(int per_minute);
 
  private:
   struct bucket {
@@ -41,7 +44,7 @@ class rate_limiter {
   void refill(bucket& b, time_point now) const;
   void evict(time_point now);
 
-  int per_minute_;
+  int per_minute_;  // guarded by mutex_ (a reload changes it)
   std::size_t max_keys_;
   mutable std::mutex mutex_;
   std::unordered_map<std::string, bucket> buckets_;

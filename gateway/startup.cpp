@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <stdexcept>
+#include <string_view>
 
 #include "gateway/digest.h"
 
@@ -14,7 +15,12 @@ namespace lapor::gateway {
 
 std::optional<command_line> parse_command_line(int argc, char** argv, std::string& error) {
   command_line cl;
-  for (int i = 1; i < argc; ++i) {
+  int first = 1;
+  if (argc > 1 && (std::string_view(argv[1]) == "backup" || std::string_view(argv[1]) == "restore")) {
+    cl.command = argv[1];
+    first = 2;
+  }
+  for (int i = first; i < argc; ++i) {
     std::string a = argv[i];
     auto value = [&](const std::string& name) -> std::optional<std::string> {
       if (a.starts_with(name + "=")) return a.substr(name.size() + 1);
@@ -41,10 +47,28 @@ std::optional<command_line> parse_command_line(int argc, char** argv, std::strin
       auto v = value("--log-format");
       if (!v) return std::nullopt;
       cl.overrides.push_back("log_format=" + *v);
+    } else if (cl.command == "backup" && (a == "--to" || a.starts_with("--to="))) {
+      auto v = value("--to");
+      if (!v) return std::nullopt;
+      cl.to = *v;
+    } else if (cl.command == "restore" && (a == "--from" || a.starts_with("--from="))) {
+      auto v = value("--from");
+      if (!v) return std::nullopt;
+      cl.from = *v;
+    } else if (cl.command == "restore" && a == "--force") {
+      cl.force = true;
     } else {
       error = "unknown option " + a + " (see --help)";
       return std::nullopt;
     }
+  }
+  if (cl.command == "backup" && cl.to.empty()) {
+    error = "backup needs --to PATH";
+    return std::nullopt;
+  }
+  if (cl.command == "restore" && cl.from.empty()) {
+    error = "restore needs --from PATH";
+    return std::nullopt;
   }
   return cl;
 }

@@ -12,6 +12,11 @@
 namespace lapor::gateway {
 
 struct command_line {
+  // "" runs the daemon; "backup" (--to PATH) and "restore" (--from PATH [--force]) are the
+  // commands of gateway/backup_command.h, given first: `lapor-gateway backup --config F --to P`.
+  std::string command;
+  std::string to, from;
+  bool force = false;
   std::optional<std::string> config_file;
   std::vector<std::string> overrides;  // "key=value", in order
   bool check_config = false;

@@ -9,7 +9,8 @@ set(LAPOR_PKG_VERSION 0.15.0)
 
 install(TARGETS lapor-gateway RUNTIME DESTINATION bin)
 install(FILES ${LAPOR_PKG_DIR}/config.toml DESTINATION /etc/lapor-gateway)
-install(FILES ${LAPOR_PKG_DIR}/lapor-gateway.service DESTINATION /lib/systemd/system)
+install(FILES ${LAPOR_PKG_DIR}/lapor-gateway.service ${LAPOR_PKG_DIR}/lapor-gateway-backup.service
+              ${LAPOR_PKG_DIR}/lapor-gateway-backup.timer DESTINATION /lib/systemd/system)
 install(DIRECTORY DESTINATION /var/lib/lapor-gateway)
 install(FILES ${LAPOR_PKG_DIR}/debian/copyright DESTINATION share/doc/lapor-gateway)
 # The region index is derived from idn-area-data (ODbL): its licence and our notice ship with it.

@@ -16,7 +16,7 @@ SECTIONS = {"": "General", "web": "Public listener: web form and mobile API ([we
             "smpp": "SMS 1708 over SMPP 3.4 ([smpp])", "twitter": "X/Twitter mentions ([twitter])",
             "dispatcher": "Dispatcher ([dispatcher])", "mobile": "Mobile apps ([mobile])",
             "tracking": "Tracking IDs ([tracking])", "sla": "Service levels ([sla])", "store": "Store ([store])",
-            "dedup": "Duplicates ([dedup])"}
+            "dedup": "Duplicates ([dedup])", "retention": "Retention of personal data ([retention])"}
 
 
 def roff(s):

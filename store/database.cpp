@@ -43,6 +43,14 @@ database::database(const connection_options& opts) : memory_(opts.path == ":memo
     // Only takes effect while the file is empty, so before journal_mode=WAL writes to it.
     if (opts.page_size > 0 && !opts.read_only)
       exec_or_throw(("PRAGMA page_size=" + std::to_string(opts.page_size)).c_str());
+    if (!opts.read_only) {
+      // Retention (store/retention.h): freed pages go back to the file system, and deleted or
+      // overwritten content is zeroed in the pages, so an erased report leaves no bytes
+      // behind. auto_vacuum only takes effect on a new database (before its first table);
+      // ensure_incremental_vacuum() converts an older one.
+      exec_or_throw("PRAGMA auto_vacuum=INCREMENTAL");
+      exec_or_throw("PRAGMA secure_delete=ON");
+    }
     if (opts.read_only) {
       exec_or_throw("PRAGMA query_only=ON");
     } else if (!memory_) {

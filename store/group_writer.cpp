@@ -334,6 +334,11 @@ void group_writer::purge_parts(std::int64_t done_before_ms, std::int64_t open_be
   if (!impl_->push(std::move(req))) refuse(std::get<purge_parts_request>(req).done);
 }
 
+void group_writer::erase_personal_data(erase_batch batch, done on_done) {
+  write_request req = erase_request{std::move(batch), std::move(on_done), {}};
+  if (!impl_->push(std::move(req))) refuse(std::get<erase_request>(req).done);
+}
+
 void group_writer::complete_parts(std::string group, std::string tracking_id, done on_done) {
   write_request req = complete_parts_request{std::move(group), std::move(tracking_id), std::move(on_done), {}};
   if (!impl_->push(std::move(req))) refuse(std::get<complete_parts_request>(req).done);

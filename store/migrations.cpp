@@ -99,6 +99,13 @@ CREATE TABLE message_parts(
 CREATE INDEX message_parts_group ON message_parts(group_key);
 ALTER TABLE outbox ADD COLUMN promise_key INTEGER;
 )sql"},
+    // identity_links_complaint: retention deletes the links an erased complaint stated
+    //   (store/erase_apply.cpp); links are written rarely (only those that join two groups), so
+    //   the index costs the commit path next to nothing. A complaint's erasure itself is
+    //   `document = ''` with the erased status_meta: no column is added behind the document.
+    {4, R"sql(
+CREATE INDEX identity_links_complaint ON identity_links(complaint_id);
+)sql"},
 };
 
 constexpr int latest = migrations[std::size(migrations) - 1].version;

@@ -752,6 +752,11 @@ std::string pg_session::queue_one(purge_parts_request& r, group_state& g, std::v
   return {};
 }
 
+std::string pg_session::queue_one(erase_request& r, group_state&, std::vector<outbox_item>*) {
+  r.answer = {false, "retention (erasing personal data) is not available with the PostgreSQL backend"};
+  return {};
+}
+
 std::string pg_session::apply_one(relink_request& r, std::vector<outbox_item>* created) {
   std::string error, payload;
   {

@@ -68,6 +68,8 @@ class pg_session final : public session {
   std::string queue_one(part_request& r, group_state& g, std::vector<outbox_item>* created);
   std::string queue_one(complete_parts_request& r, group_state& g, std::vector<outbox_item>* created);
   std::string queue_one(purge_parts_request& r, group_state& g, std::vector<outbox_item>* created);
+  // Retention's erasure is SQLite's only (store/erase_apply.h): refused here, nothing changes.
+  std::string queue_one(erase_request& r, group_state& g, std::vector<outbox_item>* created);
   void created_item(const enqueue_request& r, const pg::result& res, std::vector<outbox_item>* created,
                     const std::string& tracking_id, const std::string& payload);
   // An operator's relink: read and written at once (a few statements).

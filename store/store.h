@@ -236,6 +236,25 @@ struct outbox_counts {
   std::int64_t oldest_pending_ms = 0;    // created_ms of the oldest pending row; 0 if none
 };
 
+// Retention (store/retention.h, gateway/retention.h): one complaint whose personal data goes.
+struct erasure {
+  std::int64_t id = 0;
+  std::string expected_meta;  // its status_meta as scanned: erased only if still the same
+  std::string erased_meta;    // what status pages keep (state, dates, kind, region code)
+};
+struct erase_batch {
+  std::vector<erasure> entries;
+  std::int64_t confirmed_before_ms = 0;  // the 'dispatcher' row was marked sent before this
+  // Finished outbox rows with id in [outbox_from, outbox_to) and last changed before
+  // confirmed_before_ms lose their payload (replies, duplicate links, corrections).
+  std::int64_t outbox_from = 0, outbox_to = 0;
+  struct counts {
+    std::size_t complaints = 0;  // erased
+    std::size_t payloads = 0;    // outbox payloads scrubbed
+  };
+  std::shared_ptr<counts> done;  // filled when the batch committed (may be null)
+};
+
 class session;  // store/session.h: the writer thread's connection (SQLite or PostgreSQL)
 
 // Observes every commit (batch size, wall time of BEGIN…COMMIT) for metrics. Writer thread,
@@ -314,6 +333,14 @@ class group_writer {
   // duplicate of X" when the comparison failed; nothing changed then.
   void relink(std::int64_t id, std::string expected_duplicate_of, std::string duplicate_of, std::string status_meta,
               std::string payload_prefix, std::string payload_suffix, done on_done);
+
+  // Retention: for each entry still eligible (not erased, its 'dispatcher' row sent before
+  // confirmed_before_ms, status_meta unchanged since the scan) the document becomes empty and
+  // status_meta the erased one; its idempotency key, match sketch and identity links are
+  // deleted. Then the batch's outbox range is scrubbed and free pages go back to the file
+  // system (incremental vacuum). Entries no longer eligible are skipped (not an error). Queued
+  // like the outbox changes (never refused for load); `on_done` after the commit.
+  void erase_personal_data(erase_batch batch, done on_done);
 
   // Installs the decider every later group consults (nullptr = none). Set it before the
   // first insert; `d` must outlive the writer or be reset first. Thread-safe.

@@ -90,6 +90,13 @@ struct purge_parts_request {
   change_answer answer;
 };
 
+// erase_personal_data (store/erase_apply.h applies it).
+struct erase_request {
+  erase_batch batch;
+  group_writer::done done;
+  change_answer answer;
+};
+
 // max_sequence: runs on the writer thread among the completions, after the group's commit,
 // outside any transaction; answers through `fn`.
 struct probe_request {
@@ -97,7 +104,7 @@ struct probe_request {
 };
 
 using write_request = std::variant<insert_request, enqueue_request, transition_request, cursor_request, relink_request,
-                                   part_request, complete_parts_request, purge_parts_request, probe_request>;
+                                   part_request, complete_parts_request, purge_parts_request, erase_request, probe_request>;
 
 // Answers every request of `group` (probes excepted) with `failed` / false and `error`.
 void fail_requests(std::vector<write_request>& group, const std::string& error);

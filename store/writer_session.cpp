@@ -4,6 +4,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "store/erase_apply.h"
 #include "store/migrations.h"
 
 namespace lapor::store {
@@ -215,6 +216,7 @@ writer_session::group_outcome writer_session::apply(std::vector<write_request>& 
           else if constexpr (std::is_same_v<T, part_request>) return apply_one(r);
           else if constexpr (std::is_same_v<T, purge_parts_request>) return apply_one(r);
           else if constexpr (std::is_same_v<T, complete_parts_request>) return apply_one(r);
+          else if constexpr (std::is_same_v<T, erase_request>) return apply_erase(*db_, r);  // retention
           else return db_ok;  // probes run outside the transaction
         },
         req);

@@ -70,7 +70,14 @@ struct mobile_api::posted {
 };
 
 mobile_api::mobile_api(mobile_options opts, mobile_deps deps)
-    : opts_(opts), verifier_(deps.keys, opts.max_skew_s), replays_(opts.max_skew_s), deps_(std::move(deps)) {}
+    : opts_(opts),
+      verifier_(request_verifier(deps.keys, opts.max_skew_s)),
+      replays_(opts.max_skew_s),
+      deps_(std::move(deps)) {}
+
+void mobile_api::set_keys(const std::vector<g::mobile_api_key>& keys) {
+  verifier_.set(request_verifier(keys, opts_.max_skew_s));
+}
 
 void mobile_api::start(g::submission_sink& sink) {
   stopping_ = false;
@@ -145,7 +152,7 @@ bool mobile_api::admit(posted& p, http_request& req) {
       return false;
     }
   }
-  auto auth = verifier_.verify(req.header("authorization"), req.method, req.target, p.body_sha256, now());
+  auto auth = verifier_.get()->verify(req.header("authorization"), req.method, req.target, p.body_sha256, now());
   if (!auth.ok) {
     p.respond(unauthorized(std::move(auth.message)));
     return false;
@@ -278,7 +285,7 @@ void mobile_api::submit(std::shared_ptr<posted> p, parsed_report&& report) {
 }
 
 void mobile_api::get_report(const http_request& req, std::string_view tracking_id, http_responder respond) {
-  auto auth = verifier_.verify(req.header("authorization"), req.method, req.target,
+  auto auth = verifier_.get()->verify(req.header("authorization"), req.method, req.target,
                                g::sha256_hex(req.body), now());
   if (!auth.ok) return respond(unauthorized(std::move(auth.message)));
   deps_.statuses.find(tracking_id, [respond = std::move(respond)](g::status_lookup r) {

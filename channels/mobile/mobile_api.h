@@ -33,6 +33,7 @@
 #include "gateway/http_router.h"
 #include "gateway/metrics.h"
 #include "gateway/rate_limiter.h"
+#include "gateway/reloadable.h"
 
 namespace lapor::mobile {
 
@@ -64,6 +65,10 @@ class mobile_api final : public gateway::channel {
 
   void add_routes(gateway::http_router& router);
 
+  // A reload (SIGHUP): requests whose signature is checked from now on use `keys`; a request
+  // already past its check is not affected. Thread-safe.
+  void set_keys(const std::vector<gateway::mobile_api_key>& keys);
+
   void post_report(gateway::http_request&& req, gateway::http_responder respond);
   void get_report(const gateway::http_request& req, std::string_view tracking_id, gateway::http_responder respond);
 
@@ -77,7 +82,7 @@ class mobile_api final : public gateway::channel {
   [[nodiscard]] std::int64_t now() const;
 
   mobile_options opts_;
-  request_verifier verifier_;
+  gateway::reloadable<request_verifier> verifier_;
   replay_guard replays_;
   mobile_deps deps_;
   std::atomic<gateway::submission_sink*> sink_{nullptr};

@@ -147,9 +147,10 @@ void smpp_channel::impl::on_accept(tcp::socket socket) {
   so.system_id = opts.system_id;
   so.window = opts.window;
   so.max_outstanding = opts.max_outstanding;
-  // The authenticator runs on the link's strand; the account table is immutable.
+  // The authenticator runs on the link's strand, against the table current at the bind (a
+  // reload replaces the table, never the bind already made).
   so.authenticate = [self = shared_from_this(), peer](const bind_request& b) {
-    auto d = self->accounts.check(b, peer);
+    auto d = self->accounts.get()->check(b, peer);
     if (d.status != status::esme_rok)
       log::warn("smpp_bind_refused", {{"system_id", b.system_id}, {"status", status::name(d.status)}});
     return d;
@@ -335,6 +336,17 @@ smpp_channel::smpp_channel(smpp_channel_options options, smpp_deps deps) {
 smpp_channel::~smpp_channel() = default;
 
 void smpp_channel::start(gateway::submission_sink& sink) { impl_->start(sink); }
+
+bool smpp_channel::set_accounts(const std::vector<gateway::smpp_account>& accounts, std::string& error) {
+  auto table = account_table::make(accounts, error);
+  if (!table) return false;
+  impl_->accounts.set(std::move(*table));
+  // A new operator gets its lapor_smpp_binds series at once, 0 until it binds (as at start).
+  const std::lock_guard lock(impl_->mutex);
+  for (const auto& a : accounts)
+    if (!a.operator_name.empty()) impl_->update_bind_gauge(a.operator_name);
+  return true;
+}
 
 void smpp_channel::stop() { impl_->stop(); }
 

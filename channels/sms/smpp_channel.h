@@ -117,6 +117,11 @@ class smpp_channel final : public gateway::channel {
   // complete. Long messages still waiting for parts stay in the store for the next start.
   void stop() override;
 
+  // A reload (SIGHUP): every bind_* from now on is checked against `accounts`; binds made
+  // before stay up (a rotated password does not drop the operator). false with `error` when
+  // an allowed_cidrs entry is malformed; the old table stays then. Thread-safe.
+  [[nodiscard]] bool set_accounts(const std::vector<gateway::smpp_account>& accounts, std::string& error);
+
   // The outbox forwarder's sink for reply rows (destination "sms_reply"): each row is queued
   // for a bind of its operator and ends delivered or dead (expired, refused, limit reached).
   [[nodiscard]] std::unique_ptr<gateway::dispatch_sink> make_reply_sink();

@@ -37,6 +37,7 @@
 #include "channels/sms/smpp_channel.h"
 #include "channels/sms/smpp_link.h"
 #include "channels/sms/sms_submission.h"
+#include "gateway/reloadable.h"
 
 namespace lapor::sms {
 
@@ -104,7 +105,7 @@ struct smpp_channel::impl final : std::enable_shared_from_this<impl>, link_event
 
   smpp_channel_options opts;
   smpp_deps deps;
-  account_table accounts;
+  gateway::reloadable<account_table> accounts;  // replaced by a reload (set_accounts)
   boost::asio::strand<boost::asio::io_context::executor_type> strand;
   tcp::acceptor acceptor;                   // on `strand`: accepting and stop() never race
   boost::asio::steady_timer accept_pause;   // after a failed accept (e.g. out of descriptors)
