@@ -148,7 +148,7 @@ def run_http(nodes, http_load, connections_per_node, seconds):
     rps = p50 = p99 = ceiling = 0.0
     for out in outs:
         for line in out.splitlines():
-            m = re.match(r"(.{34}) +([0-9.]+) req/s +p50 +([0-9.]+) ms +p99 +([0-9.]+) ms", line)
+            m = re.match(r"(.+?)\s{2,}([0-9.]+) req/s +p50 +([0-9.]+) ms +p99 +([0-9.]+) ms", line)
             if not m:
                 continue
             if "bare" in m.group(1) or "ceiling" in m.group(1) or "200 OK" in m.group(1):

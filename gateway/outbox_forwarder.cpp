@@ -337,12 +337,28 @@ struct outbox_forwarder::impl {
     for (auto id : retry_ids) retry_row(id);
   }
 
+  // Cluster mode: takes the due rows of dead nodes (and rows nobody holds) into the queue,
+  // a page at a time, without re-reading the rows this node already holds.
   void claim_when_due() {
     if (opts.claim_poll.count() <= 0) return;
     const auto now_steady = std::chrono::steady_clock::now();
     if (now_steady < next_claim) return;
     next_claim = now_steady + opts.claim_poll;
-    request_rescan();
+    std::int64_t after = 0;
+    for (int page = 0; page < scan_pages_per_round && queue.room() >= scan_page; ++page) {
+      std::vector<store::outbox_item> rows;
+      try {
+        rows = reader.take_over_outbox_now(opts.destination, after, static_cast<int>(scan_page));
+      } catch (const std::exception& e) {
+        log::error("outbox_claim_failed", {{"error", e.what()}});
+        return;
+      }
+      for (auto& r : rows) {
+        after = std::max(after, r.id);
+        if (queue.add(std::move(r)) == dispatch_queue::admit::full) rescan = true;
+      }
+      if (rows.size() < scan_page) return;
+    }
   }
 
   void request_rescan() {

@@ -20,12 +20,14 @@ class pg_reader final : public reader {
   // lease ("node:<id>") has expired, FOR UPDATE SKIP LOCKED (two nodes never take one row),
   // committed at once so the delivery holds no lock.
   std::vector<outbox_item> pending_outbox(const std::string& destination, std::int64_t after_id, int limit) override;
+  std::vector<outbox_item> take_over_outbox(const std::string& destination, std::int64_t after_id, int limit) override;
   outbox_counts counts() override;
   std::optional<std::string> get_cursor(const std::string& name) override;
   [[nodiscard]] std::uint64_t claims_taken_over() const noexcept override { return taken_.load(); }
 
  private:
   pg::result query(const char* sql, const pg::params& p);
+  std::vector<outbox_item> claim(const std::string& destination, std::int64_t after_id, int limit, bool mine_too);
 
   options opts_;
   pg::connection conn_;

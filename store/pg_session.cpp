@@ -61,6 +61,7 @@ struct pg_session::group_state {
   std::vector<promise> promises;
   std::vector<std::pair<std::string, std::string>> parts_done;  // (group, answered tracking ID)
   std::vector<std::int64_t> outbox_ids;                         // allocated for the rows' destinations
+  std::vector<transition_request*> sent;                        // the group's mark_sent requests
   std::size_t next_id = 0;
   // The group's writes and COMMIT, sent at once; each statement's result goes to its handler.
   pg::pipeline writes;
@@ -198,6 +199,15 @@ session::group_outcome pg_session::apply(std::vector<write_request>& group, std:
             return {};
           } else if constexpr (std::is_same_v<T, relink_request>) {
             return apply_one(r, created);  // an operator's action: reads, then writes
+          } else if constexpr (std::is_same_v<T, transition_request>) {
+            // Every mark_sent of the group becomes one statement (queue_sent): one update of
+            // this node's counter row per transaction, not one per request (PostgreSQL walks
+            // a row's versions made in one transaction: hundreds cost seconds, measured).
+            if (r.what == transition_request::kind::sent) {
+              g.sent.push_back(&r);
+              return {};
+            }
+            return queue_one(r, g, created);
           } else {
             return queue_one(r, g, created);
           }
@@ -206,6 +216,7 @@ session::group_outcome pg_session::apply(std::vector<write_request>& group, std:
   }
   if (!error.empty()) return fail(error);
   queue_writes(g, created);
+  queue_sent(g);
   const std::size_t commit = g.writes.add("COMMIT");
   g.handlers.emplace_back();
   auto results = g.writes.run();
@@ -653,20 +664,76 @@ void pg_session::created_item(const enqueue_request& r, const pg::result& res, s
   item.created_ms = item.updated_ms = now_ms_;
 }
 
+namespace {
+
+// Moves rows `$1` to state `$2` (sent is final; pending and dead rows move, as
+// writer_session does in two steps) and counts the ones marked sent in this node's
+// outbox_counts row. Per id: whether it moved, and whether it exists (not moved + exists =
+// already sent).
+constexpr const char* transition_sql =
+    "WITH moved AS (UPDATE outbox SET state = $2::smallint, attempts = coalesce($3::integer, attempts),"
+    "   next_attempt_ms = coalesce($4::bigint, next_attempt_ms),"
+    "   last_error = CASE WHEN $5::boolean THEN $6 ELSE last_error END, updated_ms = $7::bigint,"
+    "   lease_node = coalesce($8::integer, lease_node)"
+    "   WHERE id = ANY($1::bigint[]) AND state <> 1 RETURNING id),"
+    " counted AS (INSERT INTO outbox_counts(node, state, n) SELECT $9::integer, 1, count(*) FROM moved"
+    "   WHERE $2::smallint = 1 HAVING count(*) > 0"
+    "   ON CONFLICT (node, state) DO UPDATE SET n = outbox_counts.n + excluded.n)"
+    " SELECT i.id, m.id IS NOT NULL, EXISTS (SELECT 1 FROM outbox x WHERE x.id = i.id)"
+    " FROM unnest($1::bigint[]) AS i(id) LEFT JOIN moved m ON m.id = i.id";
+
+// How a transition's result answers its request: unknown ids are an error; a requeue of a
+// sent row too; mark_retry/mark_dead on a sent row change nothing (sent is final) and are ok.
+void answer_transition(transition_request& r, const std::unordered_map<std::int64_t, std::pair<bool, bool>>& outcome,
+                       const std::vector<std::int64_t>& ids) {
+  for (const auto id : ids) {
+    auto it = outcome.find(id);
+    const bool moved = it != outcome.end() && it->second.first;
+    const bool exists = it != outcome.end() && it->second.second;
+    if (moved) continue;
+    if (!exists) {
+      if (r.answer.ok) r.answer = {false, "unknown outbox id " + std::to_string(id)};
+    } else if (r.what == transition_request::kind::requeue) {
+      r.answer = {false, "outbox row " + std::to_string(id) + " was already sent"};
+    }
+  }
+}
+
+std::unordered_map<std::int64_t, std::pair<bool, bool>> transition_outcome(const pg::result& res) {
+  std::unordered_map<std::int64_t, std::pair<bool, bool>> out;
+  for (int i = 0; i < res.rows(); ++i) out[res.int64(i, 0)] = {res.text(i, 1) == "t", res.text(i, 2) == "t"};
+  return out;
+}
+
+}  // namespace
+
+void pg_session::queue_sent(group_state& g) {
+  if (g.sent.empty()) return;
+  std::vector<std::int64_t> ids;
+  for (auto* r : g.sent) {
+    r->answer = {true, {}};
+    ids.insert(ids.end(), r->ids.begin(), r->ids.end());
+  }
+  if (ids.empty()) return;
+  pg::params p;
+  p.add_array(ids).add(std::int64_t{static_cast<int>(outbox_state::sent)}).add_null().add_null().add_bool(false)
+      .add_null().add(now_ms_).add_null().add(std::int64_t{opts_.node_id});
+  g.write(transition_sql, std::move(p), [sent = g.sent](const pg::result& res) {
+    const auto outcome = transition_outcome(res);
+    for (auto* r : sent) answer_transition(*r, outcome, r->ids);
+  });
+}
+
 std::string pg_session::queue_one(transition_request& r, group_state& g, std::vector<outbox_item>*) {
   using kind = transition_request::kind;
-  const outbox_state to = r.what == kind::sent ? outbox_state::sent
-                          : r.what == kind::dead ? outbox_state::dead
-                                                 : outbox_state::pending;
-  std::vector<std::int64_t> ids = r.what == kind::sent ? r.ids : std::vector<std::int64_t>{r.id};
+  const outbox_state to = r.what == kind::dead ? outbox_state::dead : outbox_state::pending;  // sent: queue_sent
   r.answer = {true, {}};
-  if (ids.empty()) return {};
   pg::params p;
-  p.add_array(ids).add(std::int64_t{static_cast<int>(to)});
+  p.add_array(std::vector<std::int64_t>{r.id}).add(std::int64_t{static_cast<int>(to)});
   if (r.what == kind::retry || r.what == kind::dead) p.add(std::int64_t{r.attempts});
   else p.add_null();
   if (r.what == kind::retry) p.add(r.next_attempt_ms);
-  else if (r.what == kind::requeue) p.add(std::int64_t{0});
+  else if (r.what == kind::requeue) p.add(std::int64_t{0});  // due now
   else p.add_null();
   const bool set_error = r.what == kind::retry || r.what == kind::dead;
   p.add_bool(set_error).add_or_null(r.error).add(now_ms_);
@@ -674,32 +741,8 @@ std::string pg_session::queue_one(transition_request& r, group_state& g, std::ve
   if (r.what == kind::requeue) p.add(std::int64_t{opts_.node_id});
   else p.add_null();
   p.add(std::int64_t{opts_.node_id});
-  // Sent is final; pending and dead rows move (as writer_session does in two steps). Rows
-  // marked sent are counted in this node's outbox_counts row in the same statement. Per id:
-  // its state before (NULL = not moved) and whether it exists (not moved + exists = sent).
-  g.write("WITH moved AS (UPDATE outbox o SET state = $2::smallint, attempts = coalesce($3::integer, o.attempts),"
-          "   next_attempt_ms = coalesce($4::bigint, o.next_attempt_ms),"
-          "   last_error = CASE WHEN $5::boolean THEN $6 ELSE o.last_error END, updated_ms = $7::bigint,"
-          "   lease_node = coalesce($8::integer, o.lease_node)"
-          "   FROM (SELECT id, state AS old FROM outbox WHERE id = ANY($1::bigint[]) AND state <> 1 FOR UPDATE) s"
-          "   WHERE o.id = s.id RETURNING o.id, s.old),"
-          " counted AS (INSERT INTO outbox_counts(node, state, n) SELECT $9::integer, 1, count(*) FROM moved"
-          "   WHERE $2::smallint = 1 HAVING count(*) > 0"
-          "   ON CONFLICT (node, state) DO UPDATE SET n = outbox_counts.n + excluded.n)"
-          " SELECT i.id, m.old IS NOT NULL, EXISTS (SELECT 1 FROM outbox x WHERE x.id = i.id)"
-          " FROM unnest($1::bigint[]) AS i(id) LEFT JOIN moved m ON m.id = i.id",
-          std::move(p), [&r](const pg::result& res) {
-            for (int i = 0; i < res.rows(); ++i) {
-              if (res.text(i, 1) == "t") continue;
-              const std::int64_t id = res.int64(i, 0);
-              if (res.text(i, 2) != "t") {
-                if (r.answer.ok) r.answer = {false, "unknown outbox id " + std::to_string(id)};
-              } else if (r.what == kind::requeue) {
-                r.answer = {false, "outbox row " + std::to_string(id) + " was already sent"};
-              }
-              // mark_retry/mark_dead on a sent row change nothing (sent is final) and report ok.
-            }
-          });
+  g.write(transition_sql, std::move(p),
+          [&r](const pg::result& res) { answer_transition(r, transition_outcome(res), {r.id}); });
   return {};
 }
 

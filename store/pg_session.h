@@ -61,6 +61,8 @@ class pg_session final : public session {
   // The group's rows as multi-row statements, queued for the write round trip.
   void queue_writes(group_state& g, std::vector<outbox_item>* created);
   void queue_promises(group_state& g, std::vector<outbox_item>* created);
+  // The group's mark_sent requests as one statement.
+  void queue_sent(group_state& g);
   // The other requests, queued with a handler that reads their answer from their result.
   std::string queue_one(enqueue_request& r, group_state& g, std::vector<outbox_item>* created);
   std::string queue_one(transition_request& r, group_state& g, std::vector<outbox_item>* created);

@@ -140,6 +140,11 @@ void read_pool::get_cursor(std::string name, std::function<void(std::optional<st
   });
 }
 
+std::vector<outbox_item> read_pool::take_over_outbox_now(const std::string& destination, std::int64_t after_id,
+                                                        int limit) {
+  return impl_->query([&](reader& q) { return q.take_over_outbox(destination, after_id, limit); });
+}
+
 std::vector<outbox_item> read_pool::pending_outbox_now(const std::string& destination, std::int64_t after_id,
                                                        int limit) {
   return impl_->query([&](reader& q) { return q.pending_outbox(destination, after_id, limit); });

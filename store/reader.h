@@ -25,6 +25,13 @@ class reader {
   // whose lease expired), and they are claimed for this node as they are returned.
   [[nodiscard]] virtual std::vector<outbox_item> pending_outbox(const std::string& destination, std::int64_t after_id,
                                                                 int limit) = 0;
+  // Cluster mode: like pending_outbox, but only rows not yet this node's (unclaimed, or of a
+  // node whose lease expired): the periodic claim, which must not re-read what the forwarder
+  // holds. One node: nothing to take over.
+  [[nodiscard]] virtual std::vector<outbox_item> take_over_outbox(const std::string& /*destination*/,
+                                                                  std::int64_t /*after_id*/, int /*limit*/) {
+    return {};
+  }
   [[nodiscard]] virtual outbox_counts counts() = 0;
   [[nodiscard]] virtual std::optional<std::string> get_cursor(const std::string& name) = 0;
   // Rows taken over from a node whose lease had expired (cluster mode; a metric).

@@ -405,6 +405,9 @@ class read_pool {
 
   // Synchronous variants for start-up and tests (run on the caller's thread, serialised).
   [[nodiscard]] std::vector<outbox_item> pending_outbox_now(const std::string& destination, std::int64_t after_id, int limit);
+  // Cluster mode: pending rows of `destination` unclaimed or of a node whose lease expired,
+  // claimed for this node (store/reader.h); one node: none.
+  [[nodiscard]] std::vector<outbox_item> take_over_outbox_now(const std::string& destination, std::int64_t after_id, int limit);
   [[nodiscard]] outbox_counts counts_now();
   [[nodiscard]] std::optional<complaint_summary> find_complaint_now(std::int64_t id);
   [[nodiscard]] std::optional<std::string> get_cursor_now(const std::string& name);
