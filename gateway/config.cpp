@@ -539,7 +539,8 @@ std::string config_help() {
   std::ostringstream o;
   o << "Usage: lapor-gateway [--config FILE] [--set key=value]... [--check-config] [--log-format json|text]\n"
        "       lapor-gateway backup [--config FILE] [--set key=value]... --to PATH\n"
-       "       lapor-gateway restore [--config FILE] [--set key=value]... --from PATH [--force]\n\n"
+       "       lapor-gateway restore [--config FILE] [--set key=value]... --from PATH [--force]\n"
+       "       lapor-gateway move-to-cluster [--config FILE] [--set key=value]...\n\n"
        "SP4N-LAPOR! multichannel ingestion gateway: SMS 1708 (SMPP 3.4), Twitter mentions, web form and\n"
        "mobile API into canonical complaints, forwarded to the dispatcher through a durable outbox.\n\n"
        "Options:\n"
@@ -554,7 +555,10 @@ std::string config_help() {
        "                       PATH.sha256 beside it (sha256sum -c format)\n"
        "  restore --from PATH  checks PATH.sha256 and integrity_check, then installs the copy as\n"
        "                       data_dir's database; refused while a daemon runs on data_dir, and\n"
-       "                       over an existing database unless --force\n\n"
+       "                       over an existing database unless --force\n"
+       "  move-to-cluster      copies a stopped SQLite node's pending outbox, dedup window, links,\n"
+       "                       cursors and open long-SMS parts into the PostgreSQL of\n"
+       "                       store.postgres.conninfo; then start it with store.backend = postgres\n\n"
        "Signals: SIGTERM/SIGINT stop cleanly; SIGHUP reloads smpp.accounts, mobile.api_keys,\n"
        "dispatcher.token, web.rate_limit_per_minute and log_level (other changes are refused).\n\n"
        "Config keys:\n";

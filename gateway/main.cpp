@@ -27,6 +27,7 @@
 #include "gateway/admin_api.h"
 #include "gateway/attachment_store.h"
 #include "gateway/backup_command.h"
+#include "gateway/move_command.h"
 #include "gateway/blocking_pool.h"
 #include "gateway/complaint_status.h"
 #include "gateway/rate_limiter.h"
@@ -566,6 +567,7 @@ int main(int argc, char** argv) {
   }
   if (cl->command == "backup") return run_backup(cfg, cl->to);
   if (cl->command == "restore") return run_restore(cfg, cl->from, cl->force);
+  if (cl->command == "move-to-cluster") return run_move_to_cluster(cfg);
   log::configure(cfg.log_format, cfg.log_level);
   try {
     return run(cfg, source, *cl, *calendar);

@@ -16,7 +16,8 @@ namespace lapor::gateway {
 std::optional<command_line> parse_command_line(int argc, char** argv, std::string& error) {
   command_line cl;
   int first = 1;
-  if (argc > 1 && (std::string_view(argv[1]) == "backup" || std::string_view(argv[1]) == "restore")) {
+  if (argc > 1 && (std::string_view(argv[1]) == "backup" || std::string_view(argv[1]) == "restore" ||
+                   std::string_view(argv[1]) == "move-to-cluster")) {
     cl.command = argv[1];
     first = 2;
   }

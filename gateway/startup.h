@@ -13,7 +13,8 @@ namespace lapor::gateway {
 
 struct command_line {
   // "" runs the daemon; "backup" (--to PATH) and "restore" (--from PATH [--force]) are the
-  // commands of gateway/backup_command.h, given first: `lapor-gateway backup --config F --to P`.
+  // commands of gateway/backup_command.h, given first: `lapor-gateway backup --config F --to P`;
+  // "move-to-cluster" is gateway/move_command.h's.
   std::string command;
   std::string to, from;
   bool force = false;
