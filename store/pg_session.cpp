@@ -386,16 +386,8 @@ void pg_session::stage_insert(insert_request& r, std::size_t index, group_state&
   r.result = write_result{};
   auto answer_with = [&](std::int64_t id, const std::string& fingerprint, const std::string& tracking_id,
                          const std::string& duplicate_of) {
-    if (!row.request_fingerprint.empty() && !fingerprint.empty() && fingerprint != row.request_fingerprint) {
-      r.result.status = write_status::conflict;
-      r.result.error = "idempotency key already used for a different request";
-      return;
-    }
-    r.result.status = write_status::replay;
-    r.result.id = id;
-    r.result.tracking_id = tracking_id;
-    r.result.duplicate_of = duplicate_of;
-    after_answer(row, r.result, g);
+    r.result = stored_key_answer(row, id, fingerprint, tracking_id, duplicate_of);
+    if (r.result.status == write_status::replay) after_answer(row, r.result, g);
   };
   if (!row.idempotency_key.empty()) {
     if (auto it = g.group_keys.find(row.idempotency_key); it != g.group_keys.end()) {

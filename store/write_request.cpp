@@ -22,4 +22,19 @@ void fail_requests(std::vector<write_request>& group, const std::string& error) 
   }
 }
 
+write_result stored_key_answer(const complaint_row& row, std::int64_t id, std::string_view fingerprint,
+                               std::string_view tracking_id, std::string_view duplicate_of) {
+  write_result r;
+  if (!row.request_fingerprint.empty() && !fingerprint.empty() && fingerprint != row.request_fingerprint) {
+    r.status = write_status::conflict;
+    r.error = "idempotency key already used for a different request";
+    return r;
+  }
+  r.status = write_status::replay;
+  r.id = id;
+  r.tracking_id = tracking_id;
+  r.duplicate_of = duplicate_of;
+  return r;
+}
+
 }  // namespace lapor::store

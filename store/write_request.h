@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -105,6 +106,12 @@ struct probe_request {
 
 using write_request = std::variant<insert_request, enqueue_request, transition_request, cursor_request, relink_request,
                                    part_request, complete_parts_request, purge_parts_request, erase_request, probe_request>;
+
+// The answer to `row` when its idempotency key is already stored with complaint `id`: a
+// replay of that complaint, or a conflict when both fingerprints are known and differ. Both
+// backends answer retries through it.
+[[nodiscard]] write_result stored_key_answer(const complaint_row& row, std::int64_t id, std::string_view fingerprint,
+                                             std::string_view tracking_id, std::string_view duplicate_of);
 
 // Answers every request of `group` (probes excepted) with `failed` / false and `error`.
 void fail_requests(std::vector<write_request>& group, const std::string& error);

@@ -263,16 +263,7 @@ int writer_session::lookup_key(insert_request& r, std::uint64_t hash, std::vecto
   auto answer = [&](std::int64_t id, std::string_view fingerprint, std::string_view tracking_id,
                     std::string_view duplicate_of) {
     found = true;
-    r.result = write_result{};
-    if (!row.request_fingerprint.empty() && !fingerprint.empty() && fingerprint != row.request_fingerprint) {
-      r.result.status = write_status::conflict;
-      r.result.error = "idempotency key already used for a different request";
-      return;
-    }
-    r.result.status = write_status::replay;
-    r.result.id = id;
-    r.result.tracking_id = tracking_id;
-    r.result.duplicate_of = duplicate_of;
+    r.result = stored_key_answer(row, id, fingerprint, tracking_id, duplicate_of);
   };
 
   if (const group_keys::entry* e = group_keys_.find(hash, row.idempotency_key)) {
