@@ -235,6 +235,16 @@ bool connection::connect(std::string& error) {
     close();
     return false;
   }
+  // Prepared statements live as long as the connection, and the tables start empty: a
+  // generic plan made then (a sequential scan of an empty table) would be kept while the
+  // table grows. Custom plans are made with the values and the current statistics; parsing
+  // is still saved.
+  result pc(PQexec(c_, "SET plan_cache_mode = force_custom_plan"));
+  if (!pc.ok()) {
+    error = pc.error();
+    close();
+    return false;
+  }
   return true;
 }
 

@@ -102,7 +102,20 @@ std::vector<outbox_item> pg_reader::pending_outbox(const std::string& destinatio
 }
 
 std::vector<outbox_item> pg_reader::take_over_outbox(const std::string& destination, std::int64_t after_id, int limit) {
-  return claim(destination, after_id, limit, false);
+  // Every row is created claimed by its node, so there is something to take over only from
+  // nodes whose lease expired. Without such a node, or once a whole pass found nothing of the
+  // same dead nodes, the poll costs one small query instead of a walk over every open row
+  // (measured: that walk, twice a second per forwarder, made long runs slower and slower).
+  auto d = query("SELECT coalesce(string_agg(substr(name, 6), ',' ORDER BY name), '') FROM leases"
+                 " WHERE name LIKE 'node:%' AND expires_at < clock_timestamp()",
+                 {});
+  if (!d.ok() || d.rows() != 1) return {};
+  const std::string dead(d.text(0, 0));
+  auto& done = drained_[destination];
+  if (dead.empty() || (after_id == 0 && done == dead)) return {};
+  auto rows = claim(destination, after_id, limit, false);
+  if (static_cast<int>(rows.size()) < limit) done = dead;  // a whole pass: nothing more of these nodes
+  return rows;
 }
 
 std::vector<outbox_item> pg_reader::claim(const std::string& destination, std::int64_t after_id, int limit, bool mine_too) {

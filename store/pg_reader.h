@@ -2,6 +2,8 @@
 #pragma once
 
 #include <atomic>
+#include <string>
+#include <unordered_map>
 
 #include "store/pg_connection.h"
 #include "store/reader.h"
@@ -32,6 +34,9 @@ class pg_reader final : public reader {
   options opts_;
   pg::connection conn_;
   std::atomic<std::uint64_t> taken_{0};
+  // Per destination: the dead nodes (their ids, joined) whose rows a whole take-over pass
+  // found all taken; the next pass is skipped until that set changes.
+  std::unordered_map<std::string, std::string> drained_;
 };
 
 }  // namespace lapor::store
