@@ -37,7 +37,7 @@ int run_move_to_cluster(const config& cfg) {
     const auto since = now_ms - std::int64_t{cfg.dedup.window_days} * 24 * 3600 * 1000;
     const auto r = store::move_to_cluster(db_path, o, since);
     std::cout << "moved " << db_path << " into the cluster as node " << cfg.tracking.node_id << ": " << r.complaints
-              << " complaints (" << r.skipped << " already there), " << r.outbox_open << " pending or dead outbox rows, "
+              << " complaints (" << r.skipped << " already there), " << r.outbox_open << " pending or dead outbox rows, " << r.outbox_sent << " delivered, "
               << r.keys << " idempotency keys, " << r.sketches << " dedup sketches, " << r.links << " identity links, "
               << r.promises << " reply promises, " << r.cursors << " cursors, " << r.parts << " long-SMS parts\n"
               << "start the node with store.backend = \"postgres\"; keep " << db_path << " until its rows were delivered\n";

@@ -60,11 +60,10 @@ move_report move_to_cluster(const std::string& sqlite_path, const options& clust
     for (auto* v : {&c_tid, &c_chan, &c_dup, &c_meta, &c_doc}) v->clear();
   };
   {
+    // Every complaint: status pages and CEK answer for old tracking IDs on any node.
     statement q(db,
                 "SELECT id, tracking_id, channel, received_at_ms, coalesce(duplicate_of, ''), coalesce(dispatch_outbox_id, 0),"
-                " status_meta, document FROM complaints c WHERE received_at_ms >= ?1"
-                " OR EXISTS (SELECT 1 FROM outbox o WHERE o.complaint_id = c.id AND o.state <> 1) ORDER BY id");
-    q.bind(1, since_ms);
+                " status_meta, document FROM complaints ORDER BY id");
     int rc;
     while ((rc = q.step()) == db_row) {
       c_id.push_back(q.column_int64(0));
@@ -109,7 +108,49 @@ move_report move_to_cluster(const std::string& sqlite_path, const options& clust
          "moving the outbox sequence");
   }
 
-  // Idempotency keys and sketches of the copied complaints; links; promises; cursors; parts.
+  // The delivered 'dispatcher' rows the complaints point at (their state is the complaint's
+  // forwarding state on status pages), without payload, counted as sent for this node.
+  {
+    std::vector<std::int64_t> o_id, o_cid, o_created, o_updated;
+    std::int64_t sent = 0;
+    auto flush_sent = [&] {
+      if (o_id.empty()) return;
+      pg::params p;
+      p.add_array(o_id).add_array(o_cid).add_array(o_created).add_array(o_updated).add(node);
+      auto r = pc.exec("INSERT INTO outbox(id, complaint_id, destination, state, attempts, next_attempt_ms, created_ms,"
+                       " updated_ms, lease_node) SELECT u.id, u.c, 'dispatcher', 1, 0, 0, u.cr, u.up, $5::integer FROM"
+                       " unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[]) AS u(id, c, cr, up)"
+                       " ON CONFLICT (id) DO NOTHING",
+                       p);
+      must(r, "copying delivered dispatcher rows");
+      sent += r.affected();
+      for (auto* v : {&o_id, &o_cid, &o_created, &o_updated}) v->clear();
+    };
+    statement q(db,
+                "SELECT o.id, o.complaint_id, o.created_ms, o.updated_ms FROM outbox o"
+                " JOIN complaints c ON c.dispatch_outbox_id = o.id WHERE o.state = 1 ORDER BY o.id");
+    int rc;
+    while ((rc = q.step()) == db_row) {
+      o_id.push_back(q.column_int64(0));
+      o_cid.push_back(q.column_int64(1));
+      o_created.push_back(q.column_int64(2));
+      o_updated.push_back(q.column_int64(3));
+      if (o_id.size() >= chunk) flush_sent();
+    }
+    if (rc != db_done) throw std::runtime_error("reading delivered rows: " + db.error_text(rc));
+    flush_sent();
+    if (sent > 0) {
+      pg::params p;
+      p.add(node).add(sent);
+      must(pc.exec("INSERT INTO outbox_counts(node, state, n) VALUES ($1::integer, 1, $2::bigint)"
+                   " ON CONFLICT (node, state) DO UPDATE SET n = outbox_counts.n + excluded.n",
+                   p),
+           "counting delivered rows");
+    }
+    rep.outbox_sent = sent;
+  }
+
+  // Idempotency keys and sketches of the window's complaints; links; promises; cursors; parts.
   auto copy_simple = [&](const char* select, const char* insert, int columns, std::int64_t& counted, bool blob_last,
                          bool bind_since) {
     statement q(db, select);
@@ -163,6 +204,9 @@ move_report move_to_cluster(const std::string& sqlite_path, const options& clust
            "hashing copied links");
     }
   }
+  must(pc.exec("SELECT setval('outbox_id_seq', greatest((SELECT coalesce(max(id), 1) FROM outbox),"
+               " (SELECT last_value FROM outbox_id_seq)))"),
+       "moving the outbox sequence");
   must(pc.exec("COMMIT"), "COMMIT");
   return rep;
 }

@@ -1,10 +1,11 @@
 // Moving a single SQLite node into a cluster (README "Cluster mode"): copies what a cluster
 // must know of the node into PostgreSQL, in one transaction, so the node (with its
 // tracking.node_id) restarts as a cluster node without losing a promise:
-//  - every outbox row still pending or dead, with the complaint it belongs to;
-//  - the complaints of the dedup window, their sketches and idempotency keys (retries of
-//    what the node acknowledged are still recognised), every identity link, the reply
-//    promises of the window;
+//  - every complaint (status pages and CEK answer for all of them), every outbox row still
+//    pending or dead, and the delivered 'dispatcher' row of each complaint (its state);
+//  - the sketches and idempotency keys of the dedup window (retries of what the node
+//    acknowledged are still recognised), every identity link, the reply promises of the
+//    window;
 //  - the cursors (Twitter since_id) and the long-SMS parts still open.
 // Complaints already in PostgreSQL (a second run) are skipped, not overwritten. The SQLite
 // database is only read; the node must be stopped (the caller checks).
@@ -18,7 +19,7 @@
 namespace lapor::store {
 
 struct move_report {
-  std::int64_t complaints = 0, skipped = 0, outbox_open = 0, keys = 0, sketches = 0, links = 0, cursors = 0, parts = 0,
+  std::int64_t complaints = 0, skipped = 0, outbox_open = 0, outbox_sent = 0, keys = 0, sketches = 0, links = 0, cursors = 0, parts = 0,
                promises = 0;
 };
 

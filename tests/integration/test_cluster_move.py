@@ -61,9 +61,9 @@ def main():
         r = subprocess.run(move, capture_output=True, text=True, timeout=120)
         assert r.returncode == 0, f"move-to-cluster failed: {r.returncode}\n{r.stdout}\n{r.stderr}"
         print(r.stdout.strip(), flush=True)
-        m = re.search(r": (\d+) complaints \((\d+) already there\), (\d+) pending or dead outbox rows, (\d+) idempotency keys",
-                      r.stdout)
-        assert m and int(m.group(1)) == N and int(m.group(3)) == N and int(m.group(4)) == N, r.stdout
+        m = re.search(r": (\d+) complaints \((\d+) already there\), (\d+) pending or dead outbox rows, (\d+) delivered, "
+                      r"(\d+) idempotency keys", r.stdout)
+        assert m and int(m.group(1)) == N and int(m.group(3)) == N and int(m.group(5)) == N, r.stdout
         r2 = subprocess.run(move, capture_output=True, text=True, timeout=120)
         m2 = re.search(r": (\d+) complaints \((\d+) already there\)", r2.stdout)
         assert r2.returncode == 0 and m2 and int(m2.group(1)) == 0 and int(m2.group(2)) == N, r2.stdout + r2.stderr
