@@ -59,7 +59,9 @@ struct leases::impl {
         std::function<void()> lost;
         {
           std::lock_guard g(mu);
-          entry& e = table[n];
+          auto it = table.find(n);
+          if (it == table.end()) continue;  // given back meanwhile: its renewal just expires
+          entry& e = it->second;
           if (token) {
             if (e.token && *e.token != *token) ++taken;       // lost and retaken meanwhile
             else if (!e.token && n != node) ++taken;
