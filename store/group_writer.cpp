@@ -131,7 +131,6 @@ struct group_writer::impl {
     if (ckpt && sqlite->wal_frames() >= wal_cap) ckpt->wait_for_pass(std::chrono::seconds(2));
     created.clear();
     const auto outcome = session->apply(group, listener ? &created : nullptr);
-    unavailable.store(session->unavailable(), std::memory_order_relaxed);
     accepted.fetch_sub(group.size(), std::memory_order_relaxed);  // committed (or failed)
     // Completions run in submission order, after COMMIT returned, without the queue lock.
     for (write_request& req : group) {
@@ -167,7 +166,6 @@ struct group_writer::impl {
   std::unique_ptr<store::session> session;
   writer_session* sqlite = nullptr;  // the SQLite backend's session (checkpoints), else null
   std::unique_ptr<checkpointer> ckpt;
-  std::atomic<bool> unavailable{false};
   int wal_cap = 4000;
 
   mutable std::mutex mu;
@@ -400,8 +398,6 @@ std::uint32_t group_writer::max_sequence(std::uint8_t node) {
   }
   return result.get();
 }
-
-bool group_writer::unavailable() const noexcept { return impl_->unavailable.load(std::memory_order_relaxed); }
 
 std::size_t group_writer::queued() const noexcept { return impl_->accepted.load(std::memory_order_relaxed); }
 

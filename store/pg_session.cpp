@@ -163,7 +163,6 @@ session::group_outcome pg_session::apply(std::vector<write_request>& group, std:
     if (lost_) conn_.close();  // reconnect before the next group
     else (void)conn_.exec("ROLLBACK");
     (void)conn_.take_notices();
-    unavailable_ = lost_;
     if (created) created->resize(created_before);
     relinked_.clear();
     if (decider_) decider_->group_failed();
@@ -237,7 +236,6 @@ session::group_outcome pg_session::apply(std::vector<write_request>& group, std:
   for (std::size_t i = 0; i < commit; ++i)
     if (g.handlers[i]) g.handlers[i](results[i]);
   out.took = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started);
-  unavailable_ = false;
   group_ = nullptr;
   if (decider_) {
     for (const auto& [id, dup] : relinked_) decider_->relinked(id, dup);

@@ -48,7 +48,6 @@ class pg_session final : public session {
   void scan_match_state(std::int64_t since_ms, const std::function<void(std::string_view, std::string_view)>& on_link,
                         const std::function<void(const match_record&)>& on_match) override;
   void scan_parts(const std::function<void(const stored_part&)>& on_part) override;
-  [[nodiscard]] bool unavailable() const noexcept override { return unavailable_; }
 
  private:
   struct group_state;
@@ -85,7 +84,6 @@ class pg_session final : public session {
   pg::connection conn_;
   insert_decider* decider_ = nullptr;
   std::vector<write_request>* group_ = nullptr;  // the group being applied
-  bool unavailable_ = false;
   bool lost_ = false;  // the current group's connection failed
   std::int64_t now_ms_ = 0;
   std::vector<std::pair<std::int64_t, std::string>> relinked_;

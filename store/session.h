@@ -39,9 +39,6 @@ class session {
                                 const std::function<void(std::string_view, std::string_view)>& on_link,
                                 const std::function<void(const match_record&)>& on_match) = 0;
   virtual void scan_parts(const std::function<void(const stored_part&)>& on_part) = 0;
-  // The last group failed because the database is unreachable or its outcome unknown
-  // (cluster mode's /readyz); SQLite: always false.
-  [[nodiscard]] virtual bool unavailable() const noexcept { return false; }
 };
 
 // The backend `opts.backend` names.

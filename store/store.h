@@ -346,9 +346,6 @@ class group_writer {
   // first insert; `d` must outlive the writer or be reset first. Thread-safe.
   void set_insert_decider(insert_decider* d);
 
-  // Cluster mode: the last group failed because PostgreSQL is unreachable or the commit's
-  // outcome was unknown (/readyz answers 503 until a group commits). SQLite: false.
-  [[nodiscard]] bool unavailable() const noexcept;
 
   // Start-up: deletes match_sketches rows received before `since_ms`, then calls `on_link`
   // for every identity link in insertion order and `on_match` for every sketch received at
