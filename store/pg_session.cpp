@@ -471,20 +471,9 @@ void pg_session::queue_writes(group_state& g, std::vector<outbox_item>* created)
       l_bh.push_back(pg::key_hash(b));
       l_id.push_back(row.id);
     }
-    if (created != nullptr) {
-      const std::size_t n = row.outbox_destinations.size();
-      for (std::size_t i = 0; i < n; ++i) {
-        outbox_item& item = created->emplace_back();
-        item.id = g.outbox_ids[first + i];
-        item.complaint_id = row.id;
-        item.tracking_id = row.tracking_id;
-        item.destination = std::move(row.outbox_destinations[i]);
-        // The row's text went into the statement's parameters above; the last item takes it.
-        std::string& source = row.outbox_payload.empty() ? row.document : row.outbox_payload;
-        item.payload = i + 1 == n ? std::move(source) : source;
-        item.created_ms = item.updated_ms = now_ms_;
-      }
-    }
+    // The row's text went into the statement's parameters above: the items may take it.
+    if (created != nullptr)
+      append_created(row, [&](std::size_t i) { return g.outbox_ids[first + i]; }, now_ms_, *created);
   }
 
   if (!c_id.empty()) {

@@ -113,6 +113,12 @@ using write_request = std::variant<insert_request, enqueue_request, transition_r
 [[nodiscard]] write_result stored_key_answer(const complaint_row& row, std::int64_t id, std::string_view fingerprint,
                                              std::string_view tracking_id, std::string_view duplicate_of);
 
+// Appends the outbox rows a stored `row` created, as the outbox listener is told of them:
+// row `i`'s destination has id `first_id(i)`; the row's destinations and its document (or
+// outbox payload) move into them, since the request no longer needs them once written.
+void append_created(complaint_row& row, const std::function<std::int64_t(std::size_t)>& id_of, std::int64_t now_ms,
+                    std::vector<outbox_item>& created);
+
 // Answers every request of `group` (probes excepted) with `failed` / false and `error`.
 void fail_requests(std::vector<write_request>& group, const std::string& error);
 

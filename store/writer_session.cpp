@@ -376,17 +376,7 @@ int writer_session::apply_one(insert_request& r, std::uint32_t index, std::vecto
 
   if (created != nullptr) {
     created->reserve(created->size() + n + row.promises.size());
-    for (std::size_t i = 0; i < n; ++i) {
-      outbox_item& item = created->emplace_back();
-      item.id = first_outbox + static_cast<std::int64_t>(i);
-      item.complaint_id = row.id;
-      item.tracking_id = row.tracking_id;
-      item.destination = std::move(row.outbox_destinations[i]);
-      // The request's document is not needed after the insert: the last row takes it.
-      std::string& source = row.outbox_payload.empty() ? row.document : row.outbox_payload;
-      item.payload = i + 1 == n ? std::move(source) : source;
-      item.created_ms = item.updated_ms = now_ms_;
-    }
+    append_created(row, [&](std::size_t i) { return first_outbox + static_cast<std::int64_t>(i); }, now_ms_, *created);
   }
   return after_answer(row, r.result, created);
 }
