@@ -267,7 +267,7 @@ int run(const config& cfg, const config_source& source, const command_line& cl, 
     log::error("node_lease_lost", {{"action", "stopping"}});
     ::raise(SIGTERM);
   });
-  const std::string node_lease = "node:" + std::to_string(cfg.tracking.node_id);
+  const std::string node_lease = store::leases::node_lease_name(static_cast<std::uint8_t>(cfg.tracking.node_id));
   std::atomic<bool> last_commit_ok{true};
   writer.set_commit_observer([&](std::size_t n, std::chrono::microseconds took, bool ok) {
     stats.commit_latency.observe(took);

@@ -3,7 +3,6 @@
 #include <pthread.h>
 
 #include <algorithm>
-#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <map>
@@ -63,8 +62,6 @@ struct leases::impl {
           if (it == table.end()) continue;  // given back meanwhile: its renewal just expires
           entry& e = it->second;
           if (token) {
-            if (e.token && *e.token != *token) ++taken;       // lost and retaken meanwhile
-            else if (!e.token && n != node) ++taken;
             e.token = token;
             e.valid_until = asked + std::chrono::milliseconds(opts.lease_ttl_ms * 2 / 3);
           } else if (error.empty()) {
@@ -97,7 +94,6 @@ struct leases::impl {
   bool stopping = false;
   bool wake = false;  // want() added a name: go round now
   std::vector<std::string> to_release;  // given back, expired in the database next round
-  std::atomic<std::uint64_t> taken{0};
   std::thread thread;
   std::once_flag stopped;
 };
@@ -147,7 +143,7 @@ void leases::on_node_lease_lost(std::function<void()> f) {
   impl_->on_lost = std::move(f);
 }
 
-std::uint64_t leases::takeovers() const noexcept { return impl_->taken.load(std::memory_order_relaxed); }
+std::string leases::node_lease_name(std::uint8_t node_id) { return pg::node_lease_name(node_id); }
 
 void leases::stop() {
   std::call_once(impl_->stopped, [this] {

@@ -36,8 +36,8 @@ class leases {
   // Called once (on the lease thread) when this node's own lease was taken by another
   // holder: the node must stop, it may no longer assign tracking IDs.
   void on_node_lease_lost(std::function<void()> f);
-  // Leases this node took over from an expired holder (a metric).
-  [[nodiscard]] std::uint64_t takeovers() const noexcept;
+  // The lease that keeps two nodes with one tracking.node_id from running at once.
+  [[nodiscard]] static std::string node_lease_name(std::uint8_t node_id);
   // Stops renewing and lets this node's leases expire now, so another node takes over.
   void stop();
 

@@ -1,5 +1,6 @@
 #include "store/move_to_cluster.h"
 
+#include <functional>
 #include <stdexcept>
 #include <unordered_set>
 #include <vector>
@@ -81,7 +82,7 @@ move_report move_to_cluster(const std::string& sqlite_path, const options& clust
   }
 
   // Outbox rows still to deliver (their ids kept: the dispatcher knows "outbox-<id>" keys),
-  // claimed by this node; the sequence moves past them.
+  // claimed by this node.
   {
     statement q(db,
                 "SELECT id, complaint_id, destination, state, attempts, next_attempt_ms, created_ms, updated_ms,"
@@ -103,9 +104,6 @@ move_report move_to_cluster(const std::string& sqlite_path, const options& clust
       ++rep.outbox_open;
     }
     if (rc != db_done) throw std::runtime_error("reading outbox: " + db.error_text(rc));
-    must(pc.exec("SELECT setval('outbox_id_seq', greatest((SELECT coalesce(max(id), 1) FROM outbox),"
-                 " (SELECT last_value FROM outbox_id_seq)))"),
-         "moving the outbox sequence");
   }
 
   // The delivered 'dispatcher' rows the complaints point at (their state is the complaint's
@@ -151,59 +149,61 @@ move_report move_to_cluster(const std::string& sqlite_path, const options& clust
   }
 
   // Idempotency keys and sketches of the window's complaints; links; promises; cursors; parts.
-  auto copy_simple = [&](const char* select, const char* insert, int columns, std::int64_t& counted, bool blob_last,
-                         bool bind_since) {
+  // Row by row: `to_params` turns one SQLite row into the PostgreSQL statement's parameters.
+  auto copy_rows = [&](const char* select, bool bind_since, const char* insert, std::int64_t& counted,
+                       const std::function<void(const statement&, pg::params&)>& to_params) {
     statement q(db, select);
     if (bind_since) q.bind(1, since_ms);
     int rc;
     while ((rc = q.step()) == db_row) {
       pg::params p;
-      for (int i = 0; i < columns; ++i) {
-        if (blob_last && i == columns - 1) p.add_bytea(q.column_blob(i));
-        else p.add(q.column_text(i));
-      }
-      if (std::string(insert).find("$" + std::to_string(columns + 1)) != std::string::npos) p.add(node);
+      to_params(q, p);
       auto r = pc.exec(insert, p);
       must(r, insert);
       counted += r.affected();
     }
     if (rc != db_done) throw std::runtime_error(std::string("reading: ") + db.error_text(rc));
   };
-  copy_simple("SELECT i.key, i.complaint_id, i.fingerprint FROM idempotency i JOIN complaints c ON c.id = i.complaint_id"
-              " WHERE c.received_at_ms >= ?1",
-              "INSERT INTO idempotency(key, complaint_id, fingerprint) VALUES ($1, $2::bigint, $3) ON CONFLICT DO NOTHING", 3,
-              rep.keys, false, true);
-  copy_simple("SELECT complaint_id, received_at_ms, sketch FROM match_sketches WHERE received_at_ms >= ?1",
-              "INSERT INTO match_sketches(complaint_id, received_at_ms, sketch) VALUES ($1::bigint, $2::bigint, $3::bytea)"
-              " ON CONFLICT DO NOTHING",
-              3, rep.sketches, true, true);
-  copy_simple("SELECT a, b, complaint_id, created_ms FROM identity_links ORDER BY id",
-              "INSERT INTO identity_links(a, b, a_hash, b_hash, complaint_id, created_ms) SELECT $1, $2, 0, 0, $3::bigint,"
-              " $4::bigint WHERE NOT EXISTS (SELECT 1 FROM identity_links WHERE a = $1 AND b = $2)",
-              4, rep.links, false, false);
-  copy_simple("SELECT promise_key, created_ms FROM outbox WHERE promise_key IS NOT NULL AND created_ms >= ?1",
-              "INSERT INTO promises(key, created_ms) VALUES ($1::bigint, $2::bigint) ON CONFLICT (key) DO UPDATE"
-              " SET created_ms = greatest(promises.created_ms, excluded.created_ms)",
-              2, rep.promises, false, true);
-  copy_simple("SELECT name, value FROM cursors",
-              "INSERT INTO cursors(name, value) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET value = excluded.value", 2,
-              rep.cursors, false, false);
-  copy_simple("SELECT group_key, seq, received_at_ms, coalesce(answer, ''), coalesce(done_ms, 0), part FROM message_parts"
-              " ORDER BY id",
-              "INSERT INTO message_parts(group_key, seq, received_at_ms, answer, done_ms, part, node) VALUES ($1,"
-              " $2::integer, $3::bigint, nullif($4, ''), nullif($5::bigint, 0), $6::bytea, $7::integer)",
-              6, rep.parts, true, false);
-  // The links' hashes, as pg_session computes them (FNV-1a of the key text).
-  {
-    auto r = pc.exec("SELECT id, a, b FROM identity_links WHERE a_hash = 0 AND b_hash = 0");
-    must(r, "reading copied links");
-    for (int i = 0; i < r.rows(); ++i) {
-      pg::params p;
-      p.add(pg::key_hash(r.text(i, 1))).add(pg::key_hash(r.text(i, 2))).add(r.int64(i, 0));
-      must(pc.exec("UPDATE identity_links SET a_hash = $1::bigint, b_hash = $2::bigint WHERE id = $3::bigint", p),
-           "hashing copied links");
-    }
-  }
+  auto texts = [](int n) {
+    return [n](const statement& q, pg::params& p) {
+      for (int i = 0; i < n; ++i) p.add(q.column_text(i));
+    };
+  };
+  copy_rows("SELECT i.key, i.complaint_id, i.fingerprint FROM idempotency i JOIN complaints c ON c.id = i.complaint_id"
+            " WHERE c.received_at_ms >= ?1",
+            true, "INSERT INTO idempotency(key, complaint_id, fingerprint) VALUES ($1, $2::bigint, $3) ON CONFLICT DO NOTHING",
+            rep.keys, texts(3));
+  copy_rows("SELECT complaint_id, received_at_ms, sketch FROM match_sketches WHERE received_at_ms >= ?1", true,
+            "INSERT INTO match_sketches(complaint_id, received_at_ms, sketch) VALUES ($1::bigint, $2::bigint, $3::bytea)"
+            " ON CONFLICT DO NOTHING",
+            rep.sketches, [](const statement& q, pg::params& p) {
+              p.add(q.column_text(0)).add(q.column_text(1)).add_bytea(q.column_blob(2));
+            });
+  // With the hashes pg_session finds links by (FNV-1a of the key text).
+  copy_rows("SELECT a, b, complaint_id, created_ms FROM identity_links ORDER BY id", false,
+            "INSERT INTO identity_links(a, b, a_hash, b_hash, complaint_id, created_ms) SELECT $1, $2, $3::bigint,"
+            " $4::bigint, $5::bigint, $6::bigint WHERE NOT EXISTS (SELECT 1 FROM identity_links WHERE a = $1 AND b = $2)",
+            rep.links, [](const statement& q, pg::params& p) {
+              p.add(q.column_text(0)).add(q.column_text(1)).add(pg::key_hash(q.column_text(0)))
+                  .add(pg::key_hash(q.column_text(1))).add(q.column_text(2)).add(q.column_text(3));
+            });
+  copy_rows("SELECT promise_key, created_ms FROM outbox WHERE promise_key IS NOT NULL AND created_ms >= ?1", true,
+            "INSERT INTO promises(key, created_ms) VALUES ($1::bigint, $2::bigint) ON CONFLICT (key) DO UPDATE"
+            " SET created_ms = greatest(promises.created_ms, excluded.created_ms)",
+            rep.promises, texts(2));
+  copy_rows("SELECT name, value FROM cursors", false,
+            "INSERT INTO cursors(name, value) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+            rep.cursors, texts(2));
+  copy_rows("SELECT group_key, seq, received_at_ms, coalesce(answer, ''), coalesce(done_ms, 0), part FROM message_parts"
+            " ORDER BY id",
+            false,
+            "INSERT INTO message_parts(group_key, seq, received_at_ms, answer, done_ms, part, node) VALUES ($1,"
+            " $2::integer, $3::bigint, nullif($4, ''), nullif($5::bigint, 0), $6::bytea, $7::integer)",
+            rep.parts, [node](const statement& q, pg::params& p) {
+              for (int i = 0; i < 5; ++i) p.add(q.column_text(i));
+              p.add_bytea(q.column_blob(5)).add(node);
+            });
+  // The copied rows kept their ids: the sequence moves past them.
   must(pc.exec("SELECT setval('outbox_id_seq', greatest((SELECT coalesce(max(id), 1) FROM outbox),"
                " (SELECT last_value FROM outbox_id_seq)))"),
        "moving the outbox sequence");

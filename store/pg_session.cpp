@@ -92,12 +92,17 @@ pg::result pg_session::run(const char* sql, const pg::params& p, std::string& er
 }
 
 bool pg_session::check(const std::vector<pg::result>& results, std::string& error) {
-  for (const auto& r : results)
-    if (!r.ok()) {
-      if (pg::connection_lost(r)) lost_ = true;
-      if (error.empty() || r.sqlstate() != "25P02") error = r.error();  // the first real failure
-      if (r.sqlstate() != "25P02") return false;
+  // 25P02: skipped because an earlier statement of the pipeline failed; the failure named is
+  // that earlier one (or, if only skips came back, the first skip).
+  for (const auto& r : results) {
+    if (r.ok()) continue;
+    if (pg::connection_lost(r)) lost_ = true;
+    if (r.sqlstate() != "25P02") {
+      error = r.error();
+      return false;
     }
+    if (error.empty()) error = r.error();
+  }
   return error.empty();
 }
 

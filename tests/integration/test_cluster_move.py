@@ -23,8 +23,11 @@ N = 40
 
 
 def complaint(i):
+    reporter = {"phone": f"+62812770{i:05d}"}
+    if i == 0:
+        reporter["email"] = "warga.move@example.org"  # phone + e-mail: an identity link to move
     return {"title": f"Jalan rusak {i}", "body": f"Jalan berlubang besar di RT {i:02d} dekat pasar, mohon diperbaiki",
-            "kind": "complaint", "reporter": {"phone": f"+62812770{i:05d}"}}
+            "kind": "complaint", "reporter": reporter}
 
 
 def main():
@@ -69,6 +72,9 @@ def main():
         assert r2.returncode == 0 and m2 and int(m2.group(1)) == 0 and int(m2.group(2)) == N, r2.stdout + r2.stderr
         print(f"second run: {m2.group(1)} complaints copied, {m2.group(2)} already there", flush=True)
         assert int(pg.scalar("SELECT count(*) FROM outbox WHERE state = 0")) == N
+        # The moved link carries the hashes the cluster's writers look links up by.
+        links = pg.psql("SELECT a, b, a_hash, b_hash FROM identity_links")
+        assert links and all(int(ah) != 0 and int(bh) != 0 for _, _, ah, bh in links), links
 
         # 3. The same node as a cluster node, a second node beside it, the dispatcher back.
         dispatcher.start()
