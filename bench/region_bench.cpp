@@ -101,6 +101,16 @@ int main(int argc, char** argv) {
   std::printf("  start-up: index loaded in %.0f ms, +%.1f MB resident\n", load_ms, rss1 - rss0);
 
   std::size_t found = 0;
+  // REGION_BENCH_PASSES=N: exactly N passes over the texts and nothing else, for counting
+  // instructions per resolution (bench/instructions_per_call.sh), which do not move with the
+  // machine's other load.
+  if (const char* passes = std::getenv("REGION_BENCH_PASSES")) {
+    const auto n = std::strtoul(passes, nullptr, 10);
+    for (unsigned long p = 0; p < n; ++p)
+      for (const auto& t : texts) found += r.resolve({t.location, t.title, t.body, {}, {}}).unit != no_unit;
+    std::printf("  calls: %lu\n", n * texts.size());
+    return found == 0 ? 1 : 0;
+  }
   run(texts, 0.3, [&](const text& t) { found += r.resolve({t.location, t.title, t.body, {}, {}}).unit != no_unit; });  // warm
   const auto [n, wall, cpu] =
       run(texts, seconds, [&](const text& t) { found += r.resolve({t.location, t.title, t.body, {}, {}}).unit != no_unit; });

@@ -4,99 +4,93 @@
 
 #include <cmath>
 
+#include "gateway/json_out.h"
 #include "gateway/sla.h"
 
 namespace lapor::gateway {
 
 namespace json = boost::json;
 
-namespace {
-
-json::value optional_string(const std::optional<std::string>& v) {
-  if (!v) return nullptr;
-  return json::string(*v);
-}
-
-// Coordinates travel as numbers; a missing or non-finite one is null (JSON has no NaN).
-json::value coordinate(const std::optional<double>& v) {
-  if (!v || !std::isfinite(*v)) return nullptr;
-  return *v;
-}
-
-}  // namespace
-
 std::string to_canonical_json(const complaint& c) {
   const submission& s = c.sub;
-  // boost::json::object keeps insertion order: the keys below are in SPEC §4 order.
-  json::object o;
-  o.emplace("schema", "lapor.complaint/v1");
-  o.emplace("tracking_id", c.tracking_id);
-  o.emplace("channel", to_string(s.channel));
+  // Written straight into the string (json_out.h), in SPEC §4 order.
+  std::string out;
+  out.reserve(512 + s.title.size() + s.body.size() + s.where.text.size());
+  json_out j(out);
+  j.begin_object();
+  j.key("schema").string("lapor.complaint/v1");
+  j.key("tracking_id").string(c.tracking_id);
+  j.key("channel").string(to_string(s.channel));
 
-  json::object ref;
-  for (const auto& [key, value] : s.channel_ref) ref.emplace(key, value);  // first of a repeated key wins
-  o.emplace("channel_ref", std::move(ref));
+  j.key("channel_ref").begin_object();
+  for (std::size_t i = 0; i < s.channel_ref.size(); ++i) {
+    const auto& [key, value] = s.channel_ref[i];
+    bool repeated = false;  // the first of a repeated key wins
+    for (std::size_t k = 0; k < i && !repeated; ++k) repeated = s.channel_ref[k].first == key;
+    if (!repeated) j.key(key).string(value);
+  }
+  j.end_object();
 
-  o.emplace("received_at", format_timestamp_utc(s.received_at));
+  j.key("received_at").string(format_timestamp_utc(s.received_at));
 
-  json::object who;
-  who.emplace("name", optional_string(s.who.name));
-  who.emplace("phone", optional_string(s.who.phone));
-  who.emplace("email", optional_string(s.who.email));
-  who.emplace("twitter", optional_string(s.who.twitter));
-  o.emplace("reporter", std::move(who));
+  j.key("reporter").begin_object();
+  j.key("name").string_or_null(s.who.name);
+  j.key("phone").string_or_null(s.who.phone);
+  j.key("email").string_or_null(s.who.email);
+  j.key("twitter").string_or_null(s.who.twitter);
+  j.end_object();
 
-  o.emplace("anonymous", s.anonymous);
-  o.emplace("confidential", s.confidential);
-  o.emplace("kind", to_string(s.kind));
-  o.emplace("title", s.title);
-  o.emplace("body", s.body);
+  j.key("anonymous").boolean(s.anonymous);
+  j.key("confidential").boolean(s.confidential);
+  j.key("kind").string(to_string(s.kind));
+  j.key("title").string(s.title);
+  j.key("body").string(s.body);
 
-  json::object where;
+  j.key("location").begin_object();
   // No location given reads as null, like every other absent value.
-  if (s.where.text.empty()) where.emplace("text", nullptr);
-  else where.emplace("text", s.where.text);
-  where.emplace("lat", coordinate(s.where.lat));
-  where.emplace("lon", coordinate(s.where.lon));
+  j.key("text").string_or_null_if_empty(s.where.text);
+  j.key("lat");
+  if (s.where.lat) j.number(*s.where.lat);
+  else j.null();
+  j.key("lon");
+  if (s.where.lon) j.number(*s.where.lon);
+  else j.null();
+  j.key("region");
   if (s.where.region) {
     const auto& r = *s.where.region;
-    const auto name = [](const std::string& n) -> json::value {
-      if (n.empty()) return nullptr;
-      return json::value(n);
-    };
-    json::object reg;
-    reg.emplace("code", r.code);
-    reg.emplace("level", r.level);
-    reg.emplace("province", name(r.province));
-    reg.emplace("regency", name(r.regency));
-    reg.emplace("district", name(r.district));
-    reg.emplace("village", name(r.village));
-    reg.emplace("source", r.source);
-    where.emplace("region", std::move(reg));
+    j.begin_object();
+    j.key("code").string(r.code);
+    j.key("level").string(r.level);
+    j.key("province").string_or_null_if_empty(r.province);
+    j.key("regency").string_or_null_if_empty(r.regency);
+    j.key("district").string_or_null_if_empty(r.district);
+    j.key("village").string_or_null_if_empty(r.village);
+    j.key("source").string(r.source);
+    j.end_object();
   } else {
-    where.emplace("region", nullptr);
+    j.null();
   }
-  o.emplace("location", std::move(where));
+  j.end_object();
 
-  json::array files;
-  files.reserve(s.attachments.size());
+  j.key("attachments").begin_array();
   for (const attachment& a : s.attachments) {
-    json::object f;
-    f.emplace("sha256", a.sha256);
-    f.emplace("mime", a.mime);
-    f.emplace("size", a.size);
-    f.emplace("name", a.name);
-    files.emplace_back(std::move(f));
+    j.begin_object();
+    j.key("sha256").string(a.sha256);
+    j.key("mime").string(a.mime);
+    j.key("size").integer(static_cast<std::int64_t>(a.size));
+    j.key("name").string(a.name);
+    j.end_object();
   }
-  o.emplace("attachments", std::move(files));
+  j.end_array();
 
-  json::object sla;
-  sla.emplace("verify_by", c.sla.verify_by);
-  sla.emplace("respond_within_working_days", c.sla.respond_within_working_days);
-  o.emplace("sla", std::move(sla));
+  j.key("sla").begin_object();
+  j.key("verify_by").string(c.sla.verify_by);
+  j.key("respond_within_working_days").integer(c.sla.respond_within_working_days);
+  j.end_object();
 
-  if (s.incomplete) o.emplace("incomplete", true);
-  return json::serialize(o);
+  if (s.incomplete) j.key("incomplete").boolean(true);
+  j.end_object();
+  return out;
 }
 
 std::string to_duplicate_json(const duplicate_link& d) {

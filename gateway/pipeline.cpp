@@ -2,12 +2,10 @@
 
 #include <array>
 
-#include <boost/json/serialize.hpp>
-#include <boost/json/value.hpp>
-
 #include "gateway/complaint_json.h"
 #include "gateway/dedup_engine.h"
 #include "gateway/email_address.h"
+#include "gateway/json_out.h"
 #include "gateway/phone.h"
 #include "gateway/region/resolver.h"
 #include "gateway/text.h"
@@ -54,17 +52,23 @@ std::optional<submit_result> clean_optional(std::optional<std::string>& v, const
 }
 
 std::string status_meta(const complaint& c) {
-  boost::json::object o;
-  o["kind"] = to_string(c.sub.kind);
-  o["verify_by"] = c.sla.verify_by;
-  o["respond_within_working_days"] = c.sla.respond_within_working_days;
-  o["anonymous"] = c.sub.anonymous;
-  o["confidential"] = c.sub.confidential;
-  if (c.sub.incomplete) o["incomplete"] = true;
+  std::string out;
+  json_out j(out);
+  j.begin_object();
+  j.key("kind").string(to_string(c.sub.kind));
+  j.key("verify_by").string(c.sla.verify_by);
+  j.key("respond_within_working_days").integer(c.sla.respond_within_working_days);
+  j.key("anonymous").boolean(c.sub.anonymous);
+  j.key("confidential").boolean(c.sub.confidential);
+  if (c.sub.incomplete) j.key("incomplete").boolean(true);
   // For the admin view (the public status page picks its fields and shows none of these).
-  if (const auto& r = c.sub.where.region) o["region"] = {{"code", r->code}, {"level", r->level}, {"source", r->source}};
-  else o["region"] = nullptr;
-  return boost::json::serialize(o);
+  j.key("region");
+  if (const auto& r = c.sub.where.region)
+    j.begin_object().key("code").string(r->code).key("level").string(r->level).key("source").string(r->source).end_object();
+  else
+    j.null();
+  j.end_object();
+  return out;
 }
 
 // The channel's answer for a committed (or refused) write, as the reporter gets it.

@@ -108,6 +108,8 @@ std::optional<event_taxonomy> event_taxonomy::parse(std::string_view text, std::
         t.pairs_.push_back({std::string(w.substr(0, plus)), std::string(w.substr(plus + 1)), m});
         continue;
       }
+      for (auto us = w.find('_'); us != std::string_view::npos; us = w.find('_', us + 1))
+        t.phrase_starts_.emplace(w.substr(0, us));
       auto& entry = t.words_[std::string(w)];
       entry.problems |= m.problems;
       entry.cues |= m.cues;
@@ -190,6 +192,7 @@ event event_taxonomy::read(std::string_view text) const {
     // Two and three words in a row: "lampu_jalan", "tidak_ada_petugas", "sudah_saya_laporkan".
     joined.assign(w);
     for (std::size_t k = 1; k <= 3 && i + k < seq.size() && seq[i + k].second == seq[i].second; ++k) {
+      if (!phrase_starts_.contains(joined)) break;
       joined.push_back('_');
       joined.append(seq[i + k].first);
       take(joined);

@@ -20,6 +20,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "gateway/data_lines.h"
@@ -70,6 +71,9 @@ class event_taxonomy {
   };
   std::vector<std::string> names_;
   std::unordered_map<std::string, meaning, data::fnv1a_hash, std::equal_to<>> words_;  // "mengalir", "lampu_jalan"
+  // The first words of every phrase ("lampu", "tidak", "tidak_ada"): a run of words is looked
+  // up further only while it begins some phrase.
+  std::unordered_set<std::string, data::fnv1a_hash, std::equal_to<>> phrase_starts_;
   struct pair_rule {
     std::string a, b;  // both in one clause, in any order and distance: "jalan+rusak"
     meaning m;

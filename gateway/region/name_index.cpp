@@ -164,6 +164,16 @@ name_index::name_index(const region_table& t) {
     for (const auto& e : entries) hs.push_back(e.first);
     f.build(hs);
   };
+  std::vector<std::uint64_t> begins, ends;
+  for (const auto& k : keys_) {
+    if (k.size() < 6) continue;
+    for (std::size_t j = 0; j <= k.size(); ++j) {
+      begins.push_back(extend(start, std::string_view(k).substr(0, j)));
+      ends.push_back(extend(start, std::string_view(k).substr(j)));
+    }
+  }
+  key_begin_filter_.build(begins);
+  key_end_filter_.build(ends);
   filter_of(exact_filter_, exact);
   filter_of(deleted_filter_, deleted);
   filter_of(prefix_filter_, prefixes);
@@ -179,7 +189,7 @@ void name_index::filter::build(const std::vector<std::uint64_t>& hashes) {
   blocks_.assign(std::max<std::size_t>(1, hs.size() * 10 / 512 + 1), {});
   for (auto h : hs) {
     const auto m = mixed(h);
-    auto& b = blocks_[(m >> 40) % blocks_.size()];
+    auto& b = blocks_[block_of(m)];
     for (int k = 0; k < 6; ++k) b[(m >> (9 * k)) & 7] |= std::uint64_t{1} << ((m >> (9 * k + 3)) & 63);
   }
 }
@@ -237,6 +247,12 @@ bool within_one_edit(std::string_view a, std::string_view b) {
 }  // namespace
 
 void name_index::near(std::string_view w, std::vector<unit_id>& out) const {
+  // One edit leaves w[0, n/2) at a key's beginning or w[n/2 + 1, n) at its end (see
+  // key_begin_filter_): when neither is, no key is near.
+  const auto half = w.size() / 2;
+  if (!key_begin_filter_.may_contain(extend(start, w.substr(0, half))) &&
+      !key_end_filter_.may_contain(extend(start, w.substr(std::min(half + 1, w.size())))))
+    return;
   const auto first = out.size();
   const auto take = [&](std::span<const unit_id> ids) {
     for (auto id : ids)

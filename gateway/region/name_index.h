@@ -62,13 +62,18 @@ class name_index {
     [[nodiscard]] bool may_contain(std::uint64_t h) const noexcept {
       if (blocks_.empty()) return false;
       const auto m = mixed(h);
-      const auto& b = blocks_[(m >> 40) % blocks_.size()];
+      const auto& b = blocks_[block_of(m)];
       for (int k = 0; k < 6; ++k)
         if (!(b[(m >> (9 * k)) & 7] >> ((m >> (9 * k + 3)) & 63) & 1)) return false;
       return true;
     }
 
    private:
+    // The block for a mixed hash: its high 32 bits scaled to the block count (a multiply,
+    // not a division: this runs for most words of every complaint).
+    [[nodiscard]] std::size_t block_of(std::uint64_t m) const noexcept {
+      return static_cast<std::size_t>(((m >> 32) * blocks_.size()) >> 32);
+    }
     static constexpr std::uint64_t mixed(std::uint64_t h) noexcept {
       h ^= h >> 31;
       h *= 0x9e3779b97f4a7c15ull;
@@ -92,6 +97,11 @@ class name_index {
 
   table exact_, deleted_;
   filter exact_filter_, deleted_filter_, prefix_filter_;
+  // For near(): every beginning and every end of the keys it may find. A word within one
+  // edit of a key keeps its first half or its second half (after the middle letter) intact
+  // (the edit touches at most two adjacent letters), so a word whose halves are no key's
+  // beginning and no key's end is near none, found without its 2n probes of the tables.
+  filter key_begin_filter_, key_end_filter_;
   std::vector<std::string> keys_;  // indexed by unit id, villages left empty
 };
 

@@ -36,6 +36,17 @@ void split_words(std::string_view s, std::string& buf, std::vector<word>& out, s
     start = std::string::npos;
   };
   for (std::size_t i = 0; i < s.size();) {
+    // Most of a text is lowercase letters inside a word: copy the run at once (the general
+    // path below would take the same decisions letter by letter).
+    if (start != std::string::npos && prev == cls::lower) {
+      std::size_t j = i;
+      while (j < s.size() && s[j] >= 'a' && s[j] <= 'z') ++j;
+      if (j > i) {
+        buf.append(s.data() + i, j - i);
+        i = j;
+        continue;
+      }
+    }
     const auto c = static_cast<unsigned char>(s[i]);
     char letter = 0;
     bool wide_dash = false;

@@ -94,9 +94,10 @@ constexpr std::array<std::string_view, 10> glued_prefixes = {"kabupaten", "kecam
 // laporkan): almost no unit name has these affixes (a few dozen of 6,000 long names do), and
 // they are most of the long words of a complaint, so they are not tried as misspelt names.
 bool inflected(std::string_view w) {
-  for (auto p : {"di", "ber", "ter", "mem", "men", "meng", "peng"})
+  using namespace std::string_view_literals;
+  for (auto p : {"di"sv, "ber"sv, "ter"sv, "mem"sv, "men"sv, "meng"sv, "peng"sv})
     if (w.starts_with(p)) return true;
-  for (auto x : {"nya", "kan", "lah", "pun"})
+  for (auto x : {"nya"sv, "kan"sv, "lah"sv, "pun"sv})
     if (w.ends_with(x)) return true;
   return false;
 }
