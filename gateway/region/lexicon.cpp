@@ -52,8 +52,11 @@ std::optional<lexicon> lexicon::parse(std::string_view text, std::string& error)
       entry.alias = std::move(to);
       return {};
     }
-    if (role == "between_end" || role == "near" || role == "address" || role == "office" || role == "street_prefix") {
+    if (role == "between_end" || role == "near" || role == "address" || role == "office" || role == "street_prefix" ||
+        role == "toward" || role == "from") {
       const std::uint8_t bit = role == "near"            ? role2_near
+                               : role == "toward"        ? role2_toward
+                               : role == "from"          ? role2_from
                                : role == "address"       ? role2_address
                                : role == "office"        ? role2_office
                                : role == "street_prefix" ? role2_street_prefix

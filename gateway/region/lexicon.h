@@ -36,7 +36,12 @@ enum role : std::uint16_t {
 };
 // Roles above 16 bits do not fit the common word table; "dan" after "antara" is looked up
 // by the resolver from this second set.
-enum role2 : std::uint8_t { role2_between_end = 1, role2_near = 2, role2_address = 4, role2_office = 8, role2_street_prefix = 16 };
+// role2_toward: "ke", "menuju": a village named after it is where the road or trip leads, a
+// reference point like one after role2_near.
+enum role2 : std::uint8_t {
+  role2_between_end = 1, role2_near = 2, role2_address = 4, role2_office = 8, role2_street_prefix = 16, role2_toward = 32,
+  role2_from = 64  // "dari": with a later "ke" the two ends of a trip or a road
+};
 inline constexpr std::uint16_t level_roles = role_province | role_regency | role_city | role_district | role_village;
 
 

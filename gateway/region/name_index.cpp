@@ -58,7 +58,8 @@ std::string joined(const std::vector<std::string>& ws) {
 
 // The word lists a name is known by: each side of a slash, prefixes stripped, number
 // words also as digits, a "Kepulauan X" regency also as X.
-std::vector<std::vector<std::string>> name_word_lists(std::string_view official, level lvl) {
+std::vector<std::vector<std::string>> name_word_lists(std::string_view official, level lvl,
+                                                      const name_index::word_reading& reading) {
   std::vector<std::vector<std::string>> lists;
   std::vector<std::string_view> parts{official};
   if (official.find('/') != std::string_view::npos) {
@@ -109,12 +110,21 @@ std::vector<std::vector<std::string>> name_word_lists(std::string_view official,
     }
     if (roman) lists.push_back(std::move(arabic));
   }
+  if (reading) {
+    for (std::size_t n = lists.size(), k = 0; k < n; ++k) {
+      auto read = lists[k];
+      bool changed = false;
+      for (auto& x : read)
+        if (const auto r = reading(x); !r.empty() && r != x) x = std::string(r), changed = true;
+      if (changed) lists.push_back(std::move(read));
+    }
+  }
   return lists;
 }
 
-std::vector<std::string> name_keys(std::string_view official, level lvl) {
+std::vector<std::string> name_keys(std::string_view official, level lvl, const name_index::word_reading& reading) {
   std::vector<std::string> keys;
-  for (const auto& w : name_word_lists(official, lvl)) keys.push_back(joined(w));
+  for (const auto& w : name_word_lists(official, lvl, reading)) keys.push_back(joined(w));
   std::sort(keys.begin(), keys.end());
   keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
   std::erase(keys, std::string());
@@ -123,11 +133,11 @@ std::vector<std::string> name_keys(std::string_view official, level lvl) {
 
 // The beginnings of a name's keys ("tanj", "tanjung" … for "Tanjung Priok"), for
 // name_index::starts_name. Computed from the same words as name_keys.
-std::vector<std::string> word_prefixes(std::string_view official, level lvl) {
+std::vector<std::string> word_prefixes(std::string_view official, level lvl, const name_index::word_reading& reading) {
   // Every prefix of three letters or more, not only those at the dataset's word boundaries:
   // "Demang-Lebardaun" is written "Demang Lebar Daun" too.
   std::vector<std::string> out;
-  for (const auto& ws : name_word_lists(official, lvl)) {
+  for (const auto& ws : name_word_lists(official, lvl, reading)) {
     const auto k = joined(ws);
     for (std::size_t n = 3; n < k.size(); ++n) out.push_back(k.substr(0, n));
     if (!ws.empty() && ws.front().size() < 3) out.push_back(ws.front());
@@ -135,18 +145,18 @@ std::vector<std::string> word_prefixes(std::string_view official, level lvl) {
   return out;
 }
 
-name_index::name_index(const region_table& t) {
+name_index::name_index(const region_table& t, const word_reading& reading) {
   std::vector<std::pair<std::uint64_t, unit_id>> exact, deleted, prefixes;
   exact.reserve(t.size() * 11 / 10);
   keys_.resize(t.size());
   for (unit_id id = 0; id < t.size(); ++id) {
     const auto& u = t.at(id);
-    const auto keys = name_keys(u.name, u.lvl);
+    const auto keys = name_keys(u.name, u.lvl, reading);
     for (const auto& k : keys) {
       exact.emplace_back(extend(start, k), id);
       prefixes.emplace_back(extend(start, k), 0);
     }
-    for (const auto& p : word_prefixes(u.name, u.lvl)) prefixes.emplace_back(extend(start, p), 0);
+    for (const auto& p : word_prefixes(u.name, u.lvl, reading)) prefixes.emplace_back(extend(start, p), 0);
     if (u.lvl == level::village || keys.empty()) continue;
     keys_[id] = keys.front();
     for (const auto& k : keys) {

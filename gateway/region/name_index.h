@@ -8,6 +8,7 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -19,7 +20,12 @@ namespace lapor::region {
 
 class name_index {
  public:
-  explicit name_index(const region_table& table);
+  // How the resolver reads a citizen's word, when it reads it as another single word ("sei"
+  // as sungai, "tj" as tanjung: data/region/lexicon-id.txt's aliases); empty: as itself. A
+  // name the dataset spells with such a word ("Percut Sei Tuan") gets the key of that reading
+  // too, or it could never be found.
+  using word_reading = std::function<std::string_view(std::string_view)>;
+  explicit name_index(const region_table& table, const word_reading& reading = {});
 
   // Keys are hashed as they are read, so a key of several words is hashed word by word:
   // h = extend(extend(start, "paal"), "merah") == extend(start, "paalmerah").
@@ -107,6 +113,7 @@ class name_index {
 
 // The keys of one official name (exposed for tests): several when the name has a slash
 // ("Pulo Lon / Pulo Dayah") or number words.
-[[nodiscard]] std::vector<std::string> name_keys(std::string_view official_name, level lvl);
+[[nodiscard]] std::vector<std::string> name_keys(std::string_view official_name, level lvl,
+                                                 const name_index::word_reading& reading = {});
 
 }  // namespace lapor::region

@@ -5,6 +5,7 @@
 #include <bit>
 #include <cmath>
 #include <tuple>
+#include <utility>
 
 #include "gateway/region/place_words.h"
 
@@ -63,6 +64,7 @@ struct mention {
   bool reporter = false;      // the reporter's own place ("saya tinggal di ...")
   bool proper = false;
   bool span = false;          // one end of a stretch, merged with the other end
+  bool route_end = false;     // after "dari", or after "ke" with a "dari" before: a stretch's end
   bool hashtag = false;       // written as #Name
   bool participates = false;
   std::uint32_t key_letters = 0;
@@ -117,6 +119,10 @@ struct context {
   float cue = 1;  // problem_weight after "kejadiannya", else 1
   bool reporter = false;
   bool near = false;
+  bool toward = false;  // after "ke", "menuju" in this clause, before the next mention
+  bool from = false;    // "dari" earlier in this clause
+  bool just_from = false;  // set at "dari", moved to after_from at the next word
+  bool after_from = false; // the word before this one is "dari"
   bool route = false;
 };
 
@@ -177,7 +183,13 @@ class reading {
   void add_token(const word& w, bool field) {
     const auto* e = lx_.find(w.text);
     if (e && !e->alias.empty()) {
+      // "kec bjm timur": after a level word the short form's own level word ("bjm" = kota
+      // banjarmasin) would be read as a name of the written level (a district "Kota").
+      const bool after_level = !s_.tokens.empty() && (s_.tokens.back().roles & level_roles) &&
+                               s_.tokens.back().clause == w.clause && s_.tokens.back().field == field;
+      bool first = true;
       for (const auto& x : e->alias) {
+        if (std::exchange(first, false) && after_level && e->alias.size() > 1 && (lx_.roles(x) & level_roles)) continue;
         push(x, w, field);
         s_.tokens.back().from_alias = true;
       }
@@ -261,17 +273,18 @@ class reading {
     std::size_t last_end = none;  // the token after the last mention
     for (std::size_t i = 0; i < tk.size();) {
       const auto& t = tk[i];
+      cx.after_from = std::exchange(cx.just_from, false);
       if (t.dash_before && last_end == i) cx.route = true;
       if (t.sentence_before || (i > 0 && tk[i - 1].clause != t.clause)) close_reporter_cue();
       if (t.sentence_before) {
-        cx.reporter = cx.route = cx.near = between = false;
+        cx.reporter = cx.route = cx.near = cx.toward = cx.from = between = false;
         skip = 0;
       }
       if (t.hashtag) skip = 0;  // #Jaksel is a tag the citizen chose: never a street's name
       if (i > 0 && tk[i - 1].clause != t.clause) {
         skip = 0;
         pending = 0;
-        cx.reporter = cx.route = cx.near = between = false;
+        cx.reporter = cx.route = cx.near = cx.toward = cx.from = between = false;
         if (tk[i - 1].field != t.field) cx.cue = 1;
       }
       std::size_t best = 0;
@@ -304,7 +317,7 @@ class reading {
           add_mention(names_.exact(best_hash), pending, common, false, i, i + best, cx);
           last_end = i + best;
           skip = 0;
-          cx.route = cx.near = false;
+          cx.route = cx.near = cx.toward = false;
         }
         pending = 0;
         i += best;
@@ -338,11 +351,20 @@ class reading {
         skip = route_ahead(i) ? 0 : (r & role_below) ? 1 : 2;
         continue;
       }
-      if (r & role_stop) skip = 0;
+      if (r & role_stop) {
+        skip = 0;
+        if (!(r2 & role2_toward)) cx.toward = false;  // "ke rumah saya di Sukajadi": at it, not toward it
+      }
       if ((r & role_route) && last_end != none && i - 1 <= last_end + 1) cx.route = true;
       if (r & role_between) between = true;
       if (between && (r2 & role2_between_end)) cx.route = true, between = false;
       if (r2 & role2_near) cx.near = true;
+      if (r2 & role2_toward) {
+        cx.toward = true;
+        // "dari Bogor ke Sukabumi": ke after a "dari" end joins the two ends, as "sampai" does.
+        if (cx.from && last_end != none && i - 1 <= last_end + 1) cx.route = true;
+      }
+      if (r2 & role2_from) cx.from = cx.just_from = true;
       if (!t.field) {
         const bool self_beside =
             (i < tk.size() && (tk[i].roles & role_self)) || (i >= 2 && (tk[i - 2].roles & role_self));
@@ -364,7 +386,7 @@ class reading {
       }
       if (const auto end = typo_mention(i - 1, cx)) {
         last_end = end;
-        cx.route = cx.near = false;
+        cx.route = cx.near = cx.toward = false;
         i = end;
       }
     }
@@ -428,6 +450,7 @@ class reading {
     m.proper = t.capital;
     m.hashtag = t.hashtag;
     m.reporter = cx.reporter && !t.field;
+    m.route_end = !pending && (cx.after_from || (cx.from && cx.toward));
     for (auto k = first; k < end; ++k) m.key_letters += static_cast<std::uint32_t>(s_.tokens[k].text.size());
     m.begin = static_cast<std::uint32_t>(s_.cands.size());
     bool weak = false;
@@ -456,6 +479,13 @@ class reading {
     if (m.end == m.begin) return;
     m.village_only = !m.marked;
     for (auto i = m.begin; i < m.end && m.village_only; ++i) m.village_only = t_.at(s_.cands[i]).lvl == level::village;
+    // "jalan ke Tanjung Merah", "dekat Tablolong": a village the road leads to or a landmark
+    // is near is a reference point; the problem may lie outside it. It decides nothing (the
+    // answer stays at the district or regency named), rather than guess the village.
+    if (m.village_only && (cx.near || cx.toward)) {
+      s_.cands.resize(m.begin);
+      return;
+    }
     m.common = common || m.size() > max_candidates;
     m.weight = (m.field ? field_weight : cx.cue) * (weak ? weak_weight : 1.0f) * (typo ? typo_weight : 1.0f) *
                (cx.near ? near_weight : 1.0f);
@@ -499,6 +529,7 @@ class reading {
     near.common = near.common && far.common;
     near.typo = near.typo && far.typo;
     near.village_only = false;
+    near.route_end = false;
     near.proper = near.proper || far.proper;
     near.reporter = near.reporter && far.reporter;
     return true;
@@ -553,7 +584,8 @@ class reading {
       bool upper = false;  // may be a province or regency
       for (auto i = m.begin; i < m.end; ++i) upper |= t_.at(s_.cands[i]).lvl <= level::regency;
       bool ok;
-      if (m.common) ok = m.marked;
+      if (m.route_end && !m.span) ok = false;  // one end of a stretch whose other end is no unit
+      else if (m.common) ok = m.marked;
       else if (m.typo) ok = agrees || (upper && m.size() == 1 && m.key_letters >= min_typo_alone);
       else if (m.marked || upper || m.span) ok = true;
       else if (m.village_only) ok = agrees && (m.proper || (in_district & bit));
@@ -638,7 +670,11 @@ class reading {
 
 }  // namespace
 
-resolver::resolver(const region_table& table, const lexicon& words) : table_(table), words_(words), names_(table) {}
+resolver::resolver(const region_table& table, const lexicon& words)
+    : table_(table), words_(words), names_(table, [&words](std::string_view w) -> std::string_view {
+        const auto* a = words.alias(w);
+        return a && a->size() == 1 ? std::string_view(a->front()) : std::string_view();
+      }) {}
 
 std::string resolver::explain(const place_input& in) const {
   thread_local scratch s;

@@ -36,7 +36,7 @@ from collections import Counter, OrderedDict
 
 FIELDS = ["id", "split", "channel", "location", "title", "body", "lat", "lon",
           "expect", "case", "why"]
-SPLITS = {"test", "tune"}
+SPLITS = {"test", "tune", "tune2", "tune3", "holdout4", "tune4"}
 CHANNELS = {"sms", "twitter", "web", "mobile"}
 CASES = ["structured", "abbrev", "short_form", "spelling", "kab_vs_kota",
          "ambiguous_village", "regional_word", "hashtag_glued", "two_places",
