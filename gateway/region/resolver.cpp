@@ -326,6 +326,8 @@ class reading {
       const auto r = t.roles;
       const auto r2 = t.roles2;
       ++i;
+      // Before the words that skip a name: "dr" is also a doctor's title (not_place).
+      if (r2 & role2_from) cx.from = cx.just_from = true;
       if ((r & level_roles) && office) {
         // "Kantor Kecamatan Kejaksan": the office someone went to, not where the problem is.
         office = false;
@@ -364,7 +366,6 @@ class reading {
         // "dari Bogor ke Sukabumi": ke after a "dari" end joins the two ends, as "sampai" does.
         if (cx.from && last_end != none && i - 1 <= last_end + 1) cx.route = true;
       }
-      if (r2 & role2_from) cx.from = cx.just_from = true;
       if (!t.field) {
         const bool self_beside =
             (i < tk.size() && (tk[i].roles & role_self)) || (i >= 2 && (tk[i - 2].roles & role_self));

@@ -51,6 +51,16 @@ TEST_CASE("resolver: what citizens write, one rule per row") {
       {"province short form", "", "harga pupuk mahal sekali di jateng", "33"},
       {"regional word for a village (gampong)", "", "gampong Rukoh, Syiah Kuala banjir", "11.71.04.2009"},
       {"nothing at all", "", "pelayanan lambat sekali, mohon ditindaklanjuti", ""},
+      {"a fruit named after a city is not there", "", "beli jeruk pontianak di pasar, timbangan dicurangi", ""},
+      {"a ferry named after a city is not there", "", "kapal Batam Fast delay 3 jam tanpa kompensasi", ""},
+      {"a village the road leads to is not where it is broken", "",
+       "#Bitung kec. matuari, pju jalan ke tanjung merah mati", "71.72.05"},
+      {"dari X ke Y: the unit holding both ends", "", "jalan dari Sleman ke Bantul rusak parah", "34"},
+      {"an end of a stretch whose other end is no unit decides nothing", "",
+       "jln dr pelabuhan sadai ke toboali rusak parah #BangkaSelatan", "19.03"},
+      {"a short form after a level word keeps the written level", "", "kec bjm timur, jln berlubang", "63.71.02"},
+      {"a name the dataset spells with Sei (read as sungai)", "", "banjir lagi di PercutSeiTuan #deliserdang",
+       "12.07.26"},
   };
   const auto& r = resolver::embedded();
   for (const auto& x : rows) {
