@@ -223,8 +223,10 @@ class reading {
       const auto& w = tk[i + n - 1];
       if (w.clause != tk[i].clause || w.field != tk[i].field) break;
       h = name_index::extend(h, w.text);
-      if (!names_.exact(h).empty()) best = n, best_hash = h;
+      // Every name is also the beginning of a name: most words begin none and stop here,
+      // without a look at the names themselves.
       if (!names_.starts_name(h)) break;
+      if (!names_.exact(h).empty()) best = n, best_hash = h;
     }
     return {best, best_hash};
   }
