@@ -114,7 +114,7 @@ std::vector<reply_send> reply_dispatcher::take(const std::string& operator_name,
     l.in_flight += parts->parts.size();
     if (l.rate > 0) l.tokens = std::max(0.0, l.tokens - static_cast<double>(parts->parts.size()));
     const std::uint64_t token = next_token_++;
-    sending_.emplace(token, sending{m, *id, parts->parts.size(), part_result::ok});
+    sending_.emplace(token, sending{m, *id, parts->parts.size(), part_result::ok, now});
     out.push_back(reply_send{*id, token, std::move(m), std::move(*parts)});
     q.pop_front();
   }
@@ -129,16 +129,22 @@ std::optional<std::string> reply_dispatcher::part_done(std::uint64_t token, part
   auto& s = it->second;
   auto l = links_.find(s.link_id);
   if (l != links_.end()) {
-    if (l->second.in_flight > 0) --l->second.in_flight;
+    auto& link = l->second;
+    if (link.in_flight > 0) --link.in_flight;
+    // Only a PDU sent after the last pause was decided says something new about the
+    // operator's pace; the others were in flight when it throttled and share that answer.
+    const bool sent_since_pause = s.sent_at > link.pause_began;
     if (r == part_result::throttled) {
-      // The operator asks us to slow down: pause this bind, longer while it keeps asking.
-      auto& link = l->second;
-      link.pause = link.pause.count() == 0 ? options_.throttle_pause_initial
-                                           : std::min(options_.throttle_pause_max, link.pause * 2);
-      link.paused_until = now + link.pause;
       ++throttled_;
-    } else if (r == part_result::ok) {
-      l->second.pause = std::chrono::milliseconds(0);
+      if (sent_since_pause) {
+        // The operator asks us to slow down: pause this bind, longer while it keeps asking.
+        link.pause = link.pause.count() == 0 ? options_.throttle_pause_initial
+                                             : std::min(options_.throttle_pause_max, link.pause * 2);
+        link.pause_began = now;
+        link.paused_until = now + link.pause;
+      }
+    } else if (r == part_result::ok && sent_since_pause) {
+      link.pause = std::chrono::milliseconds(0);
     }
   }
   if (rank(r) > rank(s.worst)) s.worst = r;

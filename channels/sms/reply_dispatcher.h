@@ -10,9 +10,12 @@
 // start per second (a token bucket, so an operator's TPS limit is met before it throttles).
 // A reply answered ESME_RTHROTTLED is "later", not a failure: it goes back to the front, the
 // bind pauses (throttle_pause_initial, doubling to throttle_pause_max, reset by a success),
-// and the attempt is not counted. A reply whose resp never came (the response timer) moves to
-// another bind of the operator when there is one. Other transient failures retry on any bind
-// up to max_attempts; permanent refusals (e.g. ESME_RINVDSTADR) end it.
+// and the attempt is not counted. One throttle episode is one pause: the resps of PDUs that
+// were already sent when the bind paused neither lengthen the pause nor reset it (a burst
+// of 13 throttled resps once doubled the pause 13 times, to 30 s, and the replies expired).
+// A reply whose resp never came (the response timer) moves to another bind of the operator
+// when there is one. Other transient failures retry on any bind up to max_attempts;
+// permanent refusals (e.g. ESME_RINVDSTADR) end it.
 //
 // Not thread-safe: the SMPP channel guards it with its mutex.
 #pragma once
@@ -108,13 +111,15 @@ class reply_dispatcher {
     double tokens = 0;
     clock::time_point refilled{};
     clock::time_point paused_until{};      // after a throttle
-    std::chrono::milliseconds pause{0};    // the next pause (doubles while throttled)
+    clock::time_point pause_began = clock::time_point::min();  // when the last pause was decided
+    std::chrono::milliseconds pause{0};    // the last pause (doubles while throttled)
   };
   struct sending {
     outgoing_sms sms;
     std::uint64_t link_id = 0;
     std::size_t parts_left = 0;
     part_result worst = part_result::ok;
+    clock::time_point sent_at{};  // when take() handed it out
   };
   void refill(link& l, clock::time_point now) const;
   void requeue(outgoing_sms m);

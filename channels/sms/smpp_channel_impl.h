@@ -75,12 +75,16 @@ struct smpp_channel::impl final : std::enable_shared_from_this<impl>, link_event
   };
   // A whole long message (complete, or incomplete after the timeout) handed to the core once
   // all its rows are committed; retried from housekeeping when refused (its parts are durable).
+  // Copies of its parts that arrive meanwhile (the SMSC resending a part whose resp it did not
+  // get, e.g. right after our restart) wait in `copies` for the message's answer: the message
+  // is neither open nor done yet, and a copy must not start a second message.
   struct storing_message {
     assembled_message message;
     std::uint8_t source_ton = 0;
     std::uint8_t source_npi = 0;
     bool submitted = false;
     std::chrono::steady_clock::time_point retry_at{};
+    std::vector<waiter> copies;
   };
   // A long message stored lately. A later part with its key is a retry only if its bytes equal
   // the stored part (3GPP TS 23.040 §9.2.3.24.1): it gets the same answer; any other part with
@@ -166,6 +170,11 @@ struct smpp_channel::impl final : std::enable_shared_from_this<impl>, link_event
   void close_message(assembled_message m, std::vector<std::string>& to_submit);
   void submit_stored(const std::string& group);
   void message_stored(const std::string& group, const gateway::submit_result& r);
+  // The core's answer for a stored message: done (kept for late copies of its parts) or, when
+  // refused for load or a failed commit, submitted again shortly. Copies waiting are answered.
+  void finish_storing(const std::string& group, const gateway::submit_result& r);  // mutex held
+  // The message being stored under `key` whose part `s.seq` has exactly these bytes, if any.
+  [[nodiscard]] storing_message* storing_with_part(const group_key& key, const segment& s);  // mutex held
   void load_parts();  // start-up: resumes reassembly from the stored parts
   [[nodiscard]] bool addressed_to_us(std::string_view destination) const;
   // We sent `to` a reply within smpp.auto_reply_window: what it sends now is not answered.

@@ -102,6 +102,10 @@ void smpp_channel::impl::on_part(const std::shared_ptr<smpp_link>& link, submit_
         // message. The first is kept as it is (incomplete); this part starts the new one.
         if (auto old = parts.close_now(key)) close_message(std::move(*old), to_submit);
       }
+    } else if (storing_message* s = storing_with_part(key, p->seg)) {
+      // A copy of a part of a message on its way to the store: the message's answer, later.
+      s->copies.push_back(w);
+      return;
     } else if (auto done = done_messages.find(key); done != done_messages.end() && done->second.until > now) {
       auto h = done->second.part_hash.find(seq);
       if (h != done->second.part_hash.end() && h->second == part_hash(p->seg)) {
@@ -201,8 +205,7 @@ void smpp_channel::impl::submit_stored(const std::string& group) {
     auto text = render_text(s.message, opts.text);
     if (!text) {
       deps.stats.add(gateway::counter::rejected, gateway::channel_kind::sms);
-      deps.store.finish_parts(group, "-");
-      storing.erase(it);
+      finish_storing(group, gateway::submit_result{gateway::submit_result::status::rejected, {}, {}, {}, {}});
       return;
     }
     in = inbound_sms{k.operator_name, k.source_addr, s.source_ton, k.destination_addr, std::move(text->text),
@@ -212,15 +215,34 @@ void smpp_channel::impl::submit_stored(const std::string& group) {
   process(std::move(*in), {}, std::move(to), group);
 }
 
+smpp_channel::impl::storing_message* smpp_channel::impl::storing_with_part(const group_key& key,
+                                                                             const segment& s) {  // mutex held
+  // A handful of messages wait for their commit at any time: a scan is cheap.
+  for (auto& [group, m] : storing) {
+    if (m.message.key != key) continue;
+    for (const auto& held : m.message.segments)
+      if (held.seq == s.seq && held == s) return &m;
+  }
+  return nullptr;
+}
+
 void smpp_channel::impl::message_stored(const std::string& group, const gateway::submit_result& r) {
   const std::lock_guard lock(mutex);
+  finish_storing(group, r);
+}
+
+void smpp_channel::impl::finish_storing(const std::string& group, const gateway::submit_result& r) {  // mutex held
   auto it = storing.find(group);
   if (it == storing.end()) return;
+  auto copies = std::move(it->second.copies);
+  it->second.copies.clear();
   if (!r.acknowledged() && r.code != gateway::submit_result::status::rejected &&
       r.code != gateway::submit_result::status::conflict) {
-    // Refused for load or a failed commit: its parts are durable, so try again shortly.
+    // Refused for load or a failed commit: its parts are durable, so try again shortly. A
+    // copy waiting is told "not now" (ESME_RTHROTTLED / ESME_RX_T_APPN): its sender retries.
     it->second.submitted = false;
     it->second.retry_at = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+    answer_all(copies, answer_for(r));
     return;
   }
   done_message d;
@@ -230,6 +252,8 @@ void smpp_channel::impl::message_stored(const std::string& group, const gateway:
   const auto key = it->second.message.key;
   storing.erase(it);
   if (!r.acknowledged()) deps.store.finish_parts(group, "-");
+  // The same answer a copy arriving after this moment gets from done_messages.
+  answer_all(copies, core_answer{status::esme_rok, d.answer});
   if (open_messages.count(key) == 0) done_messages[key] = std::move(d);
 }
 
@@ -337,9 +361,9 @@ void smpp_channel::impl::process(inbound_sms in, std::vector<waiter> waiters, st
   if (command.intent == sms_intent::status_query) {
     answer_all(waiters, core_answer{status::esme_rok, {}});  // nothing to store
     if (!group.empty()) {
-      deps.store.finish_parts(group, "-");
+      // Nothing stored, like a rejected message: its parts are done, copies answered.
       const std::lock_guard lock(mutex);
-      storing.erase(group);
+      finish_storing(group, gateway::submit_result{gateway::submit_result::status::rejected, {}, {}, {}, {}});
     }
     if (!reply_to) return;
     if (command.text.empty()) {

@@ -1,8 +1,9 @@
 """Crash safety under fire (issue 7 §1): every channel at once, kill -9 at random moments.
 
-Channels at once: an SMPP transceiver bind (submit_sm), the signed mobile API, the web form
-(nonce per form, reposted on retry), the admin test channel, and the Twitter poller against a
-fake X API that gains mentions between kills.
+Channels at once: an SMPP transceiver bind (submit_sm), a second one handing over long SMS
+part by part (3 parts, stop-and-wait, pauses between parts so kills fall between them), the
+signed mobile API, the web form (nonce per form, reposted on retry), the admin test channel,
+and the Twitter poller against a fake X API that gains mentions between kills.
 
 Senders run on their own threads and keep their own logs of what the daemon acknowledged
 (a key of theirs -> the tracking ID they were given). The daemon is SIGKILLed at random
@@ -16,7 +17,10 @@ daemon drains to a fake dispatcher and the senders' logs are checked against wha
   doubled: submissions (by the sender's own key, carried in the text) that reached the
            dispatcher under two different tracking IDs
 For Twitter the sender's log is the fake API's list of mentions that are complaints: each
-must arrive once, under one tracking ID.
+must arrive once, under one tracking ID. A long SMS counts as acked when all its parts were;
+it must arrive once, whole and not flagged incomplete, also when a kill fell between its
+parts (the parts after the restart complete the same message); the counts wait past the
+reassembly timeout, so a part that started a second message would be seen.
 
 Prints `acked N, lost 0, doubled 0` and exits 0 only then.
 
@@ -39,10 +43,11 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "integration"))
 from lapor_harness import Daemon, FakeDispatcher, TempDir, gateway_bin, wait_until  # noqa: E402
 from web_client import sign  # noqa: E402
-from smpp_support import BIND_TRANSCEIVER, ESME_RTHROTTLED, RESP, SUBMIT_SM, RawSmpp, sm_body  # noqa: E402
+from smpp_support import (BIND_TRANSCEIVER, ESME_RTHROTTLED, RESP, SUBMIT_SM, RawSmpp, long_sms_parts,  # noqa: E402
+                          sm_body)
 from twitter_harness import FakeTwitter  # noqa: E402
 
-from senders import ChaosLog, Sender  # noqa: E402
+from senders import ROADS, TEMPLATES, ChaosLog, Sender  # noqa: E402
 
 MARK = re.compile(r"\[chaos:([a-z]+-\d+-\d+)\]")
 API_KEY_ID, API_SECRET = "chaos-app", "chaos-secret-0123456789"
@@ -197,20 +202,121 @@ class SmppSender(Sender):
         return ("error", f"submit_sm_resp status 0x{status:x}"), None
 
 
-SENDER_KINDS = {"test": TestChannelSender, "mobile": MobileSender, "web": WebFormSender, "smpp": SmppSender}
+class LongSmsProgress:
+    """How far one long SMS got: its parts, the next one to send, and the daemon processes
+    (generations) that acknowledged its parts."""
+
+    def __init__(self, parts):
+        self.parts, self.next, self.generations = parts, 0, set()
+
+
+class LongSmsSender(SmppSender):
+    """An operator's SMSC handing over citizens' long SMS (3 parts, UDH IEI 0x00, Latin-1) part
+    by part: stop-and-wait, with a pause between parts (a slow SMSC, a handset's parts arriving
+    apart), so kills fall between parts. A message counts as acknowledged when every part got
+    status 0. A part left without an answer by a kill is sent again, same bytes, to the next
+    daemon and the rest follow: the parts acknowledged before the kill are durable (SPEC §7),
+    so the daemon must complete the same message, once. A message begun is finished after
+    stop (bounded), so none is left to the reassembly timeout."""
+
+    ACKED = "long-sms"  # the log's value for an acknowledged long SMS: its parts' resps carry no ID
+
+    def __init__(self, name, live, log, stop, rnd):
+        super().__init__(name, live, log, stop, rnd)
+        self.texts = {}         # key -> the whole text, to compare with what arrives
+        self.straddled = 0      # acknowledged messages whose parts two daemon processes acked
+        self.last_part_at = 0.0
+        self.finish_by = None
+
+    def text(self, key):
+        marker = f" [chaos:{key}]"
+        sentences = []
+        while True:
+            s = self.rnd.choice(TEMPLATES).format(road=self.rnd.choice(ROADS), n=self.rnd.randint(1, 99),
+                                                  m=self.rnd.randint(2, 11))
+            if len(". ".join(sentences + [s])) + len(marker) > 440:
+                break
+            sentences.append(s)
+        self.texts[key] = ". ".join(sentences) + marker
+        return self.texts[key]
+
+    def keep_trying(self, progress):
+        if not self.stop.is_set():
+            return True
+        if progress is None or progress.next == 0:
+            return False
+        self.finish_by = self.finish_by or time.time() + 15
+        return time.time() < self.finish_by
+
+    def attempt(self, key, text, progress):
+        if progress is None:
+            progress = LongSmsProgress(long_sms_parts(text, int(key.rsplit("-", 1)[1])))
+            assert len(progress.parts) == 3, (len(text), len(progress.parts))
+        src = "62" + self.phone(key)[1:]
+        while progress.next < len(progress.parts):
+            if self.link is None and not self.connect():
+                return ("uncertain", None), progress
+            if progress.next > 0 and not self.stop.is_set():
+                time.sleep(self.rnd.uniform(0.03, 0.15))
+            part = progress.parts[progress.next]
+            try:
+                self.last_part_at = time.time()
+                seq = self.link.send(SUBMIT_SM, sm_body(src, "1708", part, data_coding=3, esm_class=0x40))
+                _, status, _, _ = self.link.expect(SUBMIT_SM | RESP, seq, timeout=5)
+            except (OSError, AssertionError):
+                self.drop()
+                return ("uncertain", None), progress
+            if status == ESME_RTHROTTLED:
+                return ("refused", None), progress
+            if status != 0:
+                return ("error", f"part {progress.next + 1}: submit_sm_resp status 0x{status:x}"), progress
+            progress.generations.add(self.generation)
+            progress.next += 1
+        if len(progress.generations) > 1:
+            self.straddled += 1
+        return ("acked", self.ACKED), progress
+
+
+SENDER_KINDS = {"test": TestChannelSender, "mobile": MobileSender, "web": WebFormSender, "smpp": SmppSender,
+                "smpplong": LongSmsSender}
+# Parts of a long SMS wait this long for the rest; the checks wait past it at the end, so a
+# copy of a part that wrongly started a message of its own shows up as doubled.
+REASSEMBLY_TIMEOUT_S = 20
 SMPP_SYSTEM_ID, SMPP_PASSWORD = "chaos", "chaospw"
 
 
-def delivered(dispatcher):
-    """{sender key: {tracking IDs}} from every document the dispatcher accepted."""
+def delivered_docs(dispatcher):
+    """{sender key: [complaint documents]} of every document the dispatcher accepted."""
     out = {}
     for doc in dispatcher.accepted_documents():
         if doc.get("schema") != "lapor.complaint/v1":
             continue
         m = MARK.search(doc.get("body", ""))
         if m:
-            out.setdefault(m.group(1), set()).add(doc["tracking_id"])
+            out.setdefault(m.group(1), []).append(doc)
     return out
+
+
+def delivered(dispatcher):
+    """{sender key: {tracking IDs}} from every document the dispatcher accepted."""
+    return {k: {d["tracking_id"] for d in docs} for k, docs in delivered_docs(dispatcher).items()}
+
+
+def long_sms_faults(dispatcher, acked, senders):
+    """Acknowledged long SMS that did not arrive as one whole message: [(key, what)]."""
+    texts = {k: t for s in senders if isinstance(s, LongSmsSender) for k, t in s.texts.items()}
+    docs = delivered_docs(dispatcher)
+    faults = []
+    for key, tid in acked.items():
+        if tid != LongSmsSender.ACKED:
+            continue
+        # One complaint (the forwarder may deliver it twice after a kill: at least once, same ID).
+        got = list({d["tracking_id"]: d for d in docs.get(key, [])}.values())
+        if len(got) != 1:
+            faults.append((key, f"{len(got)} complaints"))
+        elif got[0]["body"] != texts[key] or got[0].get("incomplete"):
+            faults.append((key, f"body {got[0]['body'][:60]!r}… incomplete={got[0].get('incomplete', False)}"))
+    return faults
 
 
 def delivered_mentions(dispatcher):
@@ -245,7 +351,8 @@ def main():
     sets = [f"mobile.api_keys=[{{key_id=\"{API_KEY_ID}\", secret=\"{API_SECRET}\"}}]",
             f"smpp.accounts=[{{system_id=\"{SMPP_SYSTEM_ID}\", password=\"{SMPP_PASSWORD}\", operator=\"telkomsel\", "
             f"allowed_cidrs=[\"127.0.0.0/8\"]}}]",
-            "web.rate_limit_per_minute=0", "dispatcher.backoff_initial_ms=50", "dispatcher.backoff_max_ms=1000"]
+            "web.rate_limit_per_minute=0", "dispatcher.backoff_initial_ms=50", "dispatcher.backoff_max_ms=1000",
+            f"smpp.reassembly_timeout_s={REASSEMBLY_TIMEOUT_S}"]
     try:
         dispatcher.start()
         twitter.start()
@@ -289,7 +396,9 @@ def main():
 
         def lost_keys():
             got = delivered(dispatcher)
-            return [k for k, tid in acked.items() if tid not in got.get(k, set())]
+            # A long SMS's parts are answered without an ID: any one tracking ID will do.
+            return [k for k, tid in acked.items()
+                    if not (got.get(k) if tid == LongSmsSender.ACKED else tid in got.get(k, set()))]
         try:
             wait_until(lambda: not lost_keys(), 120, interval=0.5, what="every acknowledged submission at the dispatcher")
         except AssertionError:
@@ -301,6 +410,10 @@ def main():
                        what="every mention at the dispatcher")
         except AssertionError:
             pass  # reported below with the numbers
+        # A part copy that wrongly started a message of its own is stored after the reassembly
+        # timeout: wait past it before counting documents.
+        last_part = max((s.last_part_at for s in senders if isinstance(s, LongSmsSender)), default=0)
+        time.sleep(max(0.0, last_part + REASSEMBLY_TIMEOUT_S + 3 - time.time()))
         mentions = delivered_mentions(dispatcher)
         lost_mentions = expected_mentions - set(mentions)
         doubled_mentions = {t: ids for t, ids in mentions.items() if len(ids) > 1}
@@ -309,7 +422,12 @@ def main():
         got = delivered(dispatcher)
         lost = lost_keys()
         doubled = {k: tids for k, tids in got.items() if len(tids) > 1}
-        mismatched = {k: (acked[k], got[k]) for k in acked if k in got and acked[k] not in got[k]}
+        mismatched = {k: (acked[k], got[k]) for k in acked
+                      if k in got and acked[k] != LongSmsSender.ACKED and acked[k] not in got[k]}
+        long_faults = long_sms_faults(dispatcher, acked, senders)
+        straddled = sum(s.straddled for s in senders if isinstance(s, LongSmsSender))
+        print(f"long SMS: {per_kind.get('smpplong', 0)} acked, {straddled} with parts acked by two daemon processes, "
+              f"{len(long_faults)} not stored whole once", flush=True)
         per_kind["twitter"] = len(expected_mentions)
         print(f"per channel acked (twitter: mentions behind the saved cursor): {per_kind}; "
               f"retried after a cut connection: {log.retried_count()}")
@@ -320,6 +438,9 @@ def main():
         assert not lost_mentions, f"lost mentions: {sorted(lost_mentions)[:10]}"
         assert not doubled_mentions, f"mentions under two tracking IDs: {list(doubled_mentions.items())[:5]}"
         assert not mismatched, f"acknowledged under another ID: {list(mismatched.items())[:5]}"
+        assert not long_faults, f"long SMS not stored whole once: {long_faults[:5]}"
+        # Else no kill fell between parts, and the long senders did not test what they are for.
+        assert straddled > 0 or args.kills < 10, "no long SMS straddled a kill"
         assert daemon.stop() == 0
         print("PASS chaos")
     finally:

@@ -85,12 +85,17 @@ class Sender(threading.Thread):
             return "refused", None
         return "error", (status, body[:300])
 
+    def keep_trying(self, retry_state):
+        """Whether to attempt the current submission again (a subclass may finish what it began
+        after stop, e.g. the rest of a long SMS)."""
+        return not self.stop.is_set()
+
     def run(self):
         n = 0
         while not self.stop.is_set():
             key = f"{self.name}-{n}"
             text, retry_state = self.text(key), None
-            while not self.stop.is_set():
+            while self.keep_trying(retry_state):
                 (outcome, value), retry_state = self.attempt(key, text, retry_state)
                 if outcome == "acked":
                     self.log.ack(key, value)

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Writes the seed corpora of sms_text, multipart, report_json and config_toml (one file per
+"""Writes the seed corpora of sms_text, sms_part, multipart, report_json and config_toml (one file per
 seed, in corpus/<target>/). smpp_decoder's corpus comes from make_smpp_corpus.py.
 Regression inputs found by fuzzing are added by hand as corpus/<target>/crash-*; this
 script never removes files. Run from anywhere."""
@@ -102,3 +102,39 @@ write("config_toml", "overrides_only", '\n%%%\nsmpp.accounts=[{system_id="a",pas
 write("config_toml", "clients", '[[smpp.clients]]\nhost = "smsc.example"\nport = 2775\nsystem_id = "lapor"\n'
       'password = "x"\nbind = "receiver"\noperator = "indosat"\n')
 write("config_toml", "types", 'threads = "two"\n[twitter]\nenabled = 1\npoll_interval_ms = 1e3\n')
+
+
+# sms_part: control octet, then (bit 0 clear) a stored part row, or (bit 0 set) a submit_sm's
+# user data with bit 1 UDHI, bit 2 four sar_* octets first, bit 3 in message_payload, bits 4-7
+# the data_coding index (0: dc 0, 1: dc 1, 2: dc 3, 4: dc 8; sms_part_fuzz.cpp `codings`).
+def part_row(payload, ref, total, seq, dc=0, udh_octets=6, op="telkomsel", src="6281234567890", dst="1708",
+             ton=1, npi=1, version=1):
+    """A message_parts row as channels/sms/stored_part.cpp encode_part() writes it."""
+    def short(x):
+        x = x.encode()
+        return bytes([len(x)]) + x
+    return (bytes([version, ton, npi, dc]) + udh_octets.to_bytes(2, "big") + ref.to_bytes(2, "big") +
+            bytes([total, seq]) + short(op) + short(src) + short(dst) + payload)
+
+
+write("sms_part", "row_udh8_gsm", b"\x00" + part_row(gsm("Jalan rusak di Jl. Ahmad Yani km 5, "), 0x2a, 3, 1))
+write("sms_part", "row_udh16_ucs2", b"\x00" + part_row("Banjir 😀 RT 05".encode("utf-16-be"), 0x1234, 2, 2, dc=8,
+                                                        udh_octets=7, op="indosat"))
+write("sms_part", "row_sar_latin1", b"\x00" + part_row("Caf\u00e9 tutup".encode("latin-1"), 7, 2, 1, dc=3,
+                                                        udh_octets=0, ton=2))
+write("sms_part", "row_packed_part2", b"\x00" + part_row(pack7(gsm("bagian kedua"), 1), 9, 2, 2, dc=0))
+write("sms_part", "row_alnum_source", b"\x00" + part_row(gsm("promo"), 1, 2, 1, src="PROMO", ton=5, npi=0))
+write("sms_part", "row_empty_payload", b"\x00" + part_row(b"", 3, 4, 4))
+write("sms_part", "row_seq_over_total", b"\x00" + part_row(gsm("x"), 3, 2, 3))
+write("sms_part", "row_other_version", b"\x00" + part_row(gsm("x"), 3, 2, 1, version=2))
+write("sms_part", "row_cut_in_address", b"\x00" + part_row(gsm("x"), 3, 2, 1)[:16])
+write("sms_part", "pdu_udh8_gsm", b"\x03" + b"\x05\x00\x03\x2a\x03\x01" + gsm("Sampah menumpuk di pasar blok C"))
+write("sms_part", "pdu_udh8_dc1", b"\x13" + b"\x05\x00\x03\x2b\x02\x02" + gsm("bagian terakhir"))
+write("sms_part", "pdu_udh16_ucs2", b"\x43" + b"\x06\x08\x04\x12\x34\x02\x01" + "Banjir 😀".encode("utf-16-be"))
+write("sms_part", "pdu_udh_lang_and_concat", b"\x03" + b"\x08\x24\x01\x0d\x00\x03\x05\x02\x01" + gsm("Bahasa"))
+write("sms_part", "pdu_sar_latin1", b"\x25" + b"\x00\x07\x02\x01" + "Caf\u00e9 di pinggir".encode("latin-1"))
+write("sms_part", "pdu_sar_payload", b"\x0d" + b"\x01\x00\x03\x03" + gsm("Pelayanan KTP lambat " * 12))
+write("sms_part", "pdu_udh_and_sar", b"\x07" + b"\x00\x09\x02\x02" + b"\x05\x00\x03\x2c\x02\x01" + gsm("dua kepala"))
+write("sms_part", "pdu_udh_total0", b"\x03" + b"\x05\x00\x03\x2d\x00\x01" + gsm("x"))
+write("sms_part", "pdu_sar_seq_over_total", b"\x05" + b"\x00\x01\x02\x03" + gsm("x"))
+write("sms_part", "pdu_single", b"\x01" + gsm("Bukan pesan panjang"))

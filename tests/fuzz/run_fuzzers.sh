@@ -5,7 +5,8 @@
 #   tests/fuzz/run_fuzzers.sh [--ctest] [SECONDS_EACH] [TARGET...]
 #
 #   SECONDS_EACH   -max_total_time of each fuzzer (default 300)
-#   TARGET         smpp_decoder sms_text multipart report_json config_toml twitter_json region_text (default: all)
+#   TARGET         smpp_decoder sms_text multipart report_json config_toml twitter_json region_text sms_part
+#                  (default: all)
 #   --ctest        exit 77 (skipped) when clang or libFuzzer is not installed
 #
 # Environment: LAPOR_FUZZ_BUILD_DIR (default: build-fuzz next to the source tree),
@@ -21,7 +22,7 @@ skip=1
 if [[ "${1:-}" == "--ctest" ]]; then skip=77; shift; fi
 seconds="${1:-300}"
 [[ $# -gt 0 ]] && shift
-all=(smpp_decoder sms_text multipart report_json config_toml twitter_json region_text)
+all=(smpp_decoder sms_text multipart report_json config_toml twitter_json region_text sms_part)
 targets=("$@")
 [[ ${#targets[@]} -eq 0 ]] && targets=("${all[@]}")
 if ! [[ "$seconds" =~ ^[0-9]+$ ]] || (( seconds < 1 )); then
@@ -67,6 +68,7 @@ for t in "${targets[@]}"; do
     smpp_decoder) opts+=(-dict="$here/smpp.dict" -max_len=8192) ;;
     multipart|report_json|config_toml|twitter_json|region_text) opts+=(-dict="$here/$t.dict" -max_len=16384) ;;
     sms_text) opts+=(-max_len=1024) ;;
+    sms_part) opts+=(-dict="$here/sms_part.dict" -max_len=1024) ;;
   esac
   echo "== $t: ${seconds}s"
   before=$(ls "$art" | wc -l)

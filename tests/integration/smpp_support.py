@@ -12,6 +12,8 @@ import sys
 import tempfile
 import time
 
+from lapor_harness import wait_until
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 PEERS = os.path.normpath(os.path.join(HERE, "..", "peers", "smpp"))
 SKIP = 77  # CTest SKIP_RETURN_CODE: a peer program is missing
@@ -78,6 +80,14 @@ def sm_body(src, dst, short_message, data_coding=0, esm_class=0, tlvs=b"", src_t
     return (cstr("") + bytes([src_ton, src_npi]) + cstr(src) + bytes([0, 0]) + cstr(dst) +
             bytes([esm_class, 0, 0]) + cstr("") + cstr("") + bytes([0, 0, data_coding, 0, len(short_message)]) +
             short_message + tlvs)
+
+
+def long_sms_parts(text, ref, size=150, encoding="latin-1"):
+    """The short_message of each part of a concatenated SMS (UDH IEI 0x00, 8-bit `ref`), the
+    text's octets cut every `size`; send with esm_class 0x40 (UDHI)."""
+    raw = text.encode(encoding)
+    chunks = [raw[i:i + size] for i in range(0, len(raw), size)]
+    return [bytes([5, 0, 3, ref & 0xFF, len(chunks), i + 1]) + ch for i, ch in enumerate(chunks)]
 
 
 def tlv(tag, value):
@@ -206,6 +216,40 @@ def run_esme(port, timeout=30, **env):
         except ValueError:
             pass
     return r.returncode, events
+
+
+class NodeSmsc:
+    """node-smsc.js (an operator's SMSC our client mode binds to) as a child process; its JSON
+    log lines go to workdir/<name>.jsonl, read back by events(). stop() ends it."""
+
+    def __init__(self, workdir, port, name, **env):
+        self.log = os.path.join(workdir, f"{name}.jsonl")
+        e = dict(os.environ, HOST="127.0.0.1", PORT=str(port), MAX_SECONDS="120")
+        e.update({k: str(v) for k, v in env.items()})
+        self.out = open(self.log, "ab")
+        self.proc = subprocess.Popen(["node", os.path.join(PEERS, "node-smsc.js")], env=e, stdout=self.out,
+                                     stderr=subprocess.STDOUT)
+        wait_until(lambda: any(x.get("event") == "listening" for x in self.events()), 10, what="node-smsc listening")
+
+    def events(self):
+        out = []
+        with open(self.log) as f:
+            for line in f:
+                try:
+                    out.append(json.loads(line))
+                except ValueError:
+                    pass
+        return out
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+        self.out.close()
 
 
 def free_port():

@@ -17,8 +17,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from cluster_harness import LEASE_TTL_S, Cluster, PgCluster, cluster_main  # noqa: E402
 from lapor_harness import TempDir, wait_until  # noqa: E402
-from smpp_support import free_port, node_peers  # noqa: E402
-from test_smpp_node_smsc import NodeSmsc  # noqa: E402
+from smpp_support import NodeSmsc, free_port, node_peers  # noqa: E402
 
 
 def open_sessions(smsc):

@@ -3,6 +3,7 @@
 - a stop-and-wait ESME (window 1) sending 3-part messages sees each part's resp within 200 ms;
 - a different long message that reuses a completed message's reference is stored too, and a
   late copy of the first message's part (same bytes) is answered with the first ID;
+- a copy of the last part arriving while the message is being stored gets its tracking ID;
 - kill -9 between parts loses nothing: the parts sent after the restart complete the message;
 - MOs not addressed to the short code are refused (ESME_RINVDSTADR) and store nothing;
 - a redelivery storm gets one reply SMS; an answering machine never ping-pongs with us;
@@ -116,6 +117,32 @@ def test_reference_reuse(d, port):
     time.sleep(0.5)
     assert len(dispatched(d.data_dir)) == n
     assert not any(x.get("incomplete") for x in dispatched(d.data_dir) if x["body"] in (first, second))
+    c.close()
+
+
+def test_copy_while_storing(d, port):
+    """An SMSC that resends the last part before its resp came (or right after our restart)
+    sends a copy of a part of a message that left the reassembly and is on its way to the
+    store: the copy gets that message's tracking ID, never a second message (it used to start
+    one, stored after the reassembly timeout as an incomplete complaint of its own)."""
+    c = RawSmpp(port)
+    assert c.bind(kind=BIND_TRANSMITTER) == ESME_ROK
+    phone = "6281200000009"
+    text = ("Tiang listrik miring di depan SMPN 2 Cilegon hampir roboh menimpa atap kelas, "
+            "kabelnya menjuntai rendah di atas jalan yang dilewati murid setiap pagi. " * 2).strip()
+    parts = parts_of(text, 0x5A)
+    assert len(parts) >= 2, len(parts)
+    for p in parts[:-1]:
+        c.expect(SUBMIT_SM | RESP, send_part(c, phone, p), ESME_ROK)
+    # The last part and its copy back to back: the copy arrives while the message is stored.
+    last, copy = send_part(c, phone, parts[-1]), send_part(c, phone, parts[-1])
+    c.expect(SUBMIT_SM | RESP, last, ESME_ROK)
+    _, _, _, body = c.expect(SUBMIT_SM | RESP, copy, ESME_ROK)
+    docs = wait_until(lambda: [x for x in dispatched(d.data_dir) if x.get("body") == text], 10, what="the message")
+    assert body.rstrip(b"\0").decode() == docs[0]["tracking_id"], (body, docs[0]["tracking_id"])
+    n = len(dispatched(d.data_dir))
+    time.sleep(0.5)
+    assert len(dispatched(d.data_dir)) == n
     c.close()
 
 
@@ -236,8 +263,8 @@ def main():
         d = Daemon(os.path.join(tmp.path, "data"), config_file=cfg).start()
         try:
             port = d.ports["smpp"]
-            for t in (test_stop_and_wait, test_reference_reuse, test_not_for_short_code, test_one_reply_per_complaint,
-                      test_answering_machine, test_throttled_replies):
+            for t in (test_stop_and_wait, test_reference_reuse, test_copy_while_storing, test_not_for_short_code,
+                      test_one_reply_per_complaint, test_answering_machine, test_throttled_replies):
                 t(d, port)
                 print(f"ok {t.__name__}", flush=True)
         finally:

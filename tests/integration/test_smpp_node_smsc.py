@@ -2,45 +2,12 @@
 operator's SMSC (tests/peers/smpp/node-smsc.js), takes the MOs the SMSC pushes as deliver_sm,
 stores them, sends the reply as submit_sm on that bind, reconnects when the SMSC goes away and
 comes back, and unbinds on SIGTERM. Exits 77 (skipped) without node."""
-import json
 import os
-import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from lapor_harness import Daemon, TempDir, wait_until  # noqa: E402
-from smpp_support import PEERS, dispatched, free_port, node_peers, write_config  # noqa: E402
-
-
-class NodeSmsc:
-    def __init__(self, workdir, port, name, **env):
-        self.log = os.path.join(workdir, f"{name}.jsonl")
-        e = dict(os.environ, HOST="127.0.0.1", PORT=str(port), MAX_SECONDS="120")
-        e.update({k: str(v) for k, v in env.items()})
-        self.out = open(self.log, "ab")
-        self.proc = subprocess.Popen(["node", os.path.join(PEERS, "node-smsc.js")], env=e, stdout=self.out,
-                                     stderr=subprocess.STDOUT)
-        wait_until(lambda: any(x.get("event") == "listening" for x in self.events()), 10, what="node-smsc listening")
-
-    def events(self):
-        out = []
-        with open(self.log) as f:
-            for line in f:
-                try:
-                    out.append(json.loads(line))
-                except ValueError:
-                    pass
-        return out
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
-        self.out.close()
+from smpp_support import NodeSmsc, dispatched, free_port, node_peers, write_config  # noqa: E402
 
 
 def main():

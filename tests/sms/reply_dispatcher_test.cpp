@@ -78,6 +78,47 @@ TEST_CASE("reply_dispatcher: throttling is 'later': requeued first, bind paused,
   CHECK(d.throttled() >= 5);
 }
 
+TEST_CASE("reply_dispatcher: a burst of throttled resps is one pause, not one per resp") {
+  // An operator taking 10/s answers a burst of 23: 10 ok, then 13 ESME_RTHROTTLED. That is
+  // one "slow down": the bind pauses once (1 s), not 13 doublings (30 s, past the replies'
+  // TTL). Throttled again after the pause, it doubles; a success after the pause resets it.
+  reply_dispatcher_options o;
+  o.max_in_flight = 50;
+  o.throttle_pause_initial = 1000ms;
+  o.throttle_pause_max = 30000ms;
+  reply_dispatcher d(o);
+  std::vector<reply_outcome> out;
+  d.link_up(1, "tsel", true);
+  for (int i = 0; i < 23; ++i) d.queue(reply("tsel", "r", static_cast<std::uint64_t>(i + 1)));
+  auto burst = d.take("tsel", t0, out);
+  REQUIRE(burst.size() == 23);
+  for (std::size_t i = 0; i < burst.size(); ++i)
+    finish(d, burst[i], i < 10 ? part_result::ok : part_result::throttled, out, t0 + 5ms);
+  CHECK(out.size() == 10);
+  CHECK(d.throttled() == 13);
+  CHECK(d.take("tsel", t0 + 900ms, out).empty());  // paused
+  REQUIRE(d.next_wakeup());
+  CHECK(*d.next_wakeup() == t0 + 5ms + 1000ms);
+  auto again = d.take("tsel", t0 + 1005ms, out);
+  REQUIRE(again.size() == 13);
+  CHECK(again[0].sms.tag == 11);  // in their order
+
+  // Throttled again, every one of them: one pause again, now doubled (2 s).
+  for (auto& s : again) finish(d, s, part_result::throttled, out, t0 + 1010ms);
+  CHECK(d.take("tsel", t0 + 2900ms, out).empty());
+  REQUIRE(d.next_wakeup());
+  CHECK(*d.next_wakeup() == t0 + 1010ms + 2000ms);
+
+  // Accepted after the pause: the pause starts from 1 s again at the next throttle.
+  auto third = d.take("tsel", t0 + 3010ms, out);
+  REQUIRE(third.size() == 13);
+  finish(d, third[0], part_result::ok, out, t0 + 3015ms);
+  for (std::size_t i = 1; i < third.size(); ++i) finish(d, third[i], part_result::throttled, out, t0 + 3015ms);
+  REQUIRE(d.next_wakeup());
+  CHECK(*d.next_wakeup() == t0 + 3015ms + 1000ms);
+  CHECK(out.size() == 11);
+}
+
 TEST_CASE("reply_dispatcher: paces each bind to rate_per_s") {
   reply_dispatcher d(reply_dispatcher_options{100});
   std::vector<reply_outcome> out;
