@@ -101,6 +101,14 @@ struct submission {
   clock::time_point received_at{};
 };
 
+// The title, when it says what the body does not; empty when it is the body's first words (the
+// pipeline derives the title so for an SMS or a tweet). What reads the text (the region
+// resolver, the dedup's normaliser) reads such a title once, as part of the body: read twice,
+// its words would weigh double and cost double.
+[[nodiscard]] inline std::string_view own_title(const submission& s) noexcept {
+  return s.body.starts_with(s.title) ? std::string_view() : std::string_view(s.title);
+}
+
 struct sla_dates {
   std::string verify_by;  // YYYY-MM-DD, 3 working days after received_at (Asia/Jakarta)
   int respond_within_working_days = 14;

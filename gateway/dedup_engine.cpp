@@ -41,9 +41,9 @@ std::vector<std::string> identity_keys_of(const submission& s) {
 std::shared_ptr<dedup_context> make_dedup_context(const submission& s) {
   auto ctx = std::make_shared<dedup_context>();
   std::string text;
-  text.reserve(s.title.size() + s.body.size() + s.where.text.size() + 2);
-  // A derived title is the body's first words: counting them twice changes nothing (sets).
-  text.append(s.title).append("\n").append(s.body).append("\n").append(s.where.text);
+  const auto title = own_title(s);
+  text.reserve(title.size() + s.body.size() + s.where.text.size() + 2);
+  text.append(title).append("\n").append(s.body).append("\n").append(s.where.text);
   ctx->sketch = make_sketch(normalize_for_matching(text));
   ctx->sketch.what = event_taxonomy::embedded().read(text);
   if (s.where.region) ctx->sketch.what.place = place_code::parse(s.where.region->code);

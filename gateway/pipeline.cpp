@@ -113,7 +113,7 @@ submit_result answer_of(const store::write_result& w) {
 
 std::optional<region_ref> resolve_region(submission& s) {
   const auto& r = region::resolver::embedded();
-  const auto found = r.resolve({s.where.text, s.title, s.body, s.where.lat, s.where.lon});
+  const auto found = r.resolve({s.where.text, own_title(s), s.body, s.where.lat, s.where.lon});
   const auto& t = r.table();
   s.where.named_places.clear();
   for (std::uint8_t i = 0; i < found.place_count; ++i) s.where.named_places.push_back(t.at(found.places[i]).code);
