@@ -89,7 +89,9 @@ def main():
                 got[tid] = got.get(tid, 0) + 1
             return got
 
-        got = wait_until(lambda: (lambda g: g if all(t in g for t in acked.values()) else None)(delivered()), 60,
+        # The rows keep the backoff the single node gave them (a first attempt failed against
+        # port 9 with backoff_initial_ms=60000, plus jitter): due up to ~90 s after that attempt.
+        got = wait_until(lambda: (lambda g: g if all(t in g for t in acked.values()) else None)(delivered()), 180,
                          what="every moved complaint at the dispatcher")
         doubled = [t for t in acked.values() if got[t] > 1]
         c = node2.conn("admin")
