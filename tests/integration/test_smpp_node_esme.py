@@ -86,11 +86,32 @@ def main():
             rc, ev = run_esme(port, COUNT=1, PASSWORD="wrong")
             assert rc != 0 and events_of(ev, "bind_resp")[0]["status"] == 0x0E, ev
             # 50 messages with 10 in flight: all acknowledged, all stored once.
-            rc, ev = run_esme(port, COUNT=50, WINDOW=10, SRC="6281200000008", TEXT="Pohon tumbang menutup jalan")
+            # A redelivery storm (issue 10 item 6): one complaint and one reply SMS, not fifty.
+            rc, ev = run_esme(port, COUNT=50, WINDOW=10, SRC="6281200000008", TEXT="Pohon tumbang menutup jalan",
+                              WAIT_MO_SECONDS=3)
             assert rc == 0 and events_of(ev, "result")[0]["ok"] == 50, ev
             docs = complaint_for(d, "+6281200000008")
             assert len(docs) == 1, "50 copies of one message within the redelivery window are one complaint"
-            print("ok wrong password, 50 redeliveries stored once")
+            replies = [r for r in events_of(ev, "deliver_sm") if r["to"] == "6281200000008"]
+            assert len(replies) == 1 and docs[0]["tracking_id"] in replies[0]["text"], \
+                f"{len(replies)} reply SMS for 50 redeliveries of one message: {replies[:3]}"
+            print("ok wrong password, 50 redeliveries stored once, one reply")
+            # A reference reused for a different long message (issue 10 item 2; 3GPP TS 23.040
+            # §9.2.3.24.1): after the first completes, the same reference starts a new message.
+            first = ("Saluran air di Gang Melati RT 04 tersumbat sampah sejak dua minggu, setiap hujan air "
+                     "meluap ke rumah warga dan jalan. Sudah kami bersihkan sendiri tetapi sampah datang lagi "
+                     "dari hulu. Mohon dinas terkait mengirim petugas dan truk pengangkut sampah.")
+            second = ("Lampu penerangan jalan di sepanjang Jalan Kenanga mati semua sejak hari Jumat, jalan "
+                      "menjadi gelap gulita dan sudah dua pengendara motor jatuh karena lubang yang tidak "
+                      "terlihat. Mohon lampu segera diperbaiki sebelum ada korban yang lebih parah lagi.")
+            for text in (first, second):
+                rc, ev = run_esme(port, COUNT=1, WINDOW=1, SRC="6281200000009", CONCAT="udh8", REF=77, TEXT=text)
+                assert rc == 0 and events_of(ev, "result")[0]["ok"] == 2, ev
+            docs = wait_until(lambda: (lambda g: g if len(g) >= 2 else None)(complaint_for(d, "+6281200000009")), 10,
+                              what="two complaints under one reused reference")
+            assert sorted(x["body"] for x in docs) == sorted([first, second]), [x["body"] for x in docs]
+            assert docs[0]["tracking_id"] != docs[1]["tracking_id"]
+            print("ok a reused reference starts a new message: two complaints, both texts")
             assert d.stop() == 0
         finally:
             d.stop()
