@@ -44,6 +44,9 @@ struct writer_session::statements {
                    " last_error = CASE WHEN ?4 THEN ?5 ELSE last_error END, updated_ms = ?6"
                    " WHERE id = ?7 AND state = ?8"),
         outbox_state_of(db, "SELECT state FROM outbox WHERE id = ?1"),
+        mark_sent_many(db,
+                       "UPDATE outbox SET state = 1, updated_ms = ?1"
+                       " WHERE id IN (SELECT value FROM json_each(?2)) AND state = 0"),
         count_delta(db, "UPDATE outbox_counts SET n = n + ?1 WHERE state = ?2"),
         set_cursor(db,
                    "INSERT INTO cursors(name, value) VALUES (?1, ?2)"
@@ -64,7 +67,7 @@ struct writer_session::statements {
                     " OR (answer IS NULL AND received_at_ms < ?2)") {}
 
   statement begin, commit, insert_complaint, insert_key, insert_outbox, find_key, complaint_document, transition,
-      outbox_state_of, count_delta, set_cursor, max_id, insert_sketch, insert_link, relink_read, relink_update,
+      outbox_state_of, mark_sent_many, count_delta, set_cursor, max_id, insert_sketch, insert_link, relink_read, relink_update,
       insert_promise, insert_part, complete_parts, purge_parts;
 };
 
@@ -580,6 +583,26 @@ int writer_session::apply_one(transition_request& r) {
     return db_ok;
   };
   if (r.what == kind::sent) {
+    // The forwarder's common case: every row of the batch pending, one statement for all
+    // (a statement per row was a fifth of the writer's work per message). When some row is
+    // not pending (already sent, dead, unknown), the per-row path below says which; the rows
+    // this statement changed are then sent and pass through it unchanged.
+    if (r.ids.size() > 1) {
+      std::string list = "[";
+      for (const std::int64_t id : r.ids) {
+        if (list.size() > 1) list += ',';
+        list += std::to_string(id);
+      }
+      list += ']';
+      statement& q = st_->mark_sent_many;
+      reset_guard g(q);
+      q.bind(1, now_ms_).bind(2, list);
+      if (const int rc = q.step(); rc != db_done) return rc;
+      const auto changed = db_->changes();
+      count_delta_[state_index(outbox_state::pending)] -= changed;
+      count_delta_[state_index(outbox_state::sent)] += changed;
+      if (changed == static_cast<std::int64_t>(r.ids.size())) return db_ok;
+    }
     for (const std::int64_t id : r.ids)
       if (const int rc = one(id); rc != db_ok) return rc;
     return db_ok;
