@@ -168,6 +168,8 @@ def main():
     ap.add_argument("--seconds", type=int, default=10)
     ap.add_argument("--no-standby", action="store_true")
     ap.add_argument("--curve", action="store_true")
+    ap.add_argument("--http-connections", type=int, default=64,
+                    help="HTTP connections in all, split over the nodes (default 64)")
     a = ap.parse_args()
     build = os.path.dirname(os.path.abspath(a.gateway))
     smpp_load = os.path.join(build, "bench", "smpp_load")
@@ -196,13 +198,13 @@ def main():
             nodes = make()
             per_node = 4 // len(nodes)
             s = run_smpp(nodes, smpp_load, per_node, 50, a.seconds)
-            h = run_http(nodes, http_load, 64 // len(nodes), a.seconds)
+            h = run_http(nodes, http_load, max(1, a.http_connections // len(nodes)), a.seconds)
             table.append((label, s, h))
             for n in nodes:
                 n.stop()
             nodes = []
 
-        print(f"\nSMPP 4 binds x window 50 and HTTP 64 connections, {a.seconds} s each, reply SMS per MO, durable acks")
+        print(f"\nSMPP 4 binds x window 50 and HTTP {a.http_connections} connections, {a.seconds} s each, reply SMS per MO, durable acks")
         print(f"{'':44} {'MO/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'CPU us/MO':>10} {'rows/commit':>12} {'HTTP req/s':>11} {'p50 ms':>8} {'p99 ms':>8}")
         for label, s, h in table:
             print(f"{label:44} {s['mo_per_s']:8.0f} {s['p50_ms']:8.2f} {s['p99_ms']:8.2f} {s['cpu_us_per_mo']:10.1f} "
