@@ -207,9 +207,12 @@ namespace {
 
 // Queues a request the writer may refuse for load (complaints, parts): `overloaded` beyond
 // queue_limit, `failed` "stopping" after stop(), answered at once on the caller's thread.
+// `head` and `stopping` are references read under the lock: passed by value, they were read
+// before the lock (argument evaluation is unordered), and a head the writer had just reset to 0
+// made queue.size() - head wrap around: "store queue full" with an empty queue.
 template <class Request>
 void push_bounded(Request req, std::unique_lock<std::mutex> lk, const options& opts, std::vector<write_request>& queue,
-                  std::size_t head, bool stopping, std::atomic<std::size_t>& accepted, bool& writer_idle,
+                  const std::size_t& head, const bool& stopping, std::atomic<std::size_t>& accepted, bool& writer_idle,
                   std::condition_variable& cv) {
   write_result refused;
   if (stopping) {
