@@ -144,11 +144,13 @@ struct config {
   struct {
     bool enabled = true;              // cross-channel duplicate detection (gateway/dedup_engine.h)
     int window_days = 7;
-    double duplicate_score = 0.3;     // same reporter, same problem: text score (0..1) from which it merges
+    double duplicate_score = 0.25;    // same reporter, same problem and place: text score (0..1) from which it merges
     double same_event_score = 0.1;    // … the same problem in the same district or village: from this
     double unknown_problem_score = 0.6;  // … one side names no known problem: from this
-    double followup_score = 0.1;      // a follow-up ("sudah lapor", "belum ada tanggapan") on the same problem
-    double possible_score = 0.15;     // below a merge, from this: a possible duplicate (a hint, not merged)
+    double followup_score = 0.25;     // a follow-up ("sudah lapor", "belum ada tanggapan") on the same problem
+    double unplaced_score = 0.5;      // … one side names no place (or a province only): from this
+    double street_containment = 0.8;  // … a shared street, a region on one side only: its text in the other's
+    double possible_score = 0.12;     // below a merge, from this: a possible duplicate (a hint, not merged)
     double related_score = 0.8;       // other reporters: word overlap from which reports are related
     int related_max_hamming = 10;     // … and SimHash distance up to which (0..64)
     int max_candidates = 64;          // compared per identity group / SimHash bucket, newest first

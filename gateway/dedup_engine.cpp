@@ -182,6 +182,7 @@ void dedup_engine::decide(store::complaint_row& row) noexcept {
         if (d.followup) facets["followup"] = true;
         if (d.new_incident) facets["new_incident"] = true;
         if (d.events.adds_problem) facets["adds_problem"] = true;
+        if (d.what == dedup_decision::kind::possible && d.doubt != nullptr) ev["doubt"] = d.doubt;
         ev["facets"] = std::move(facets);
         for (std::size_t i = 0; i < keys.size(); ++i)
           if (ctx->sketch.identities[i] == d.identity)

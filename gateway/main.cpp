@@ -241,6 +241,8 @@ int run(const config& cfg, const config_source& source, const command_line& cl, 
   dedup_opts.thresholds.same_event_score = cfg.dedup.same_event_score;
   dedup_opts.thresholds.unknown_problem_score = cfg.dedup.unknown_problem_score;
   dedup_opts.thresholds.followup_score = cfg.dedup.followup_score;
+  dedup_opts.thresholds.unplaced_score = cfg.dedup.unplaced_score;
+  dedup_opts.thresholds.street_containment = cfg.dedup.street_containment;
   dedup_opts.thresholds.possible_score = cfg.dedup.possible_score;
   dedup_opts.thresholds.related_score = cfg.dedup.related_score;
   dedup_opts.thresholds.related_max_hamming = cfg.dedup.related_max_hamming;

@@ -1,5 +1,6 @@
 #include "gateway/dedup/event.h"
 
+#include <algorithm>
 #include <array>
 #include <stdexcept>
 
@@ -89,6 +90,8 @@ std::optional<event_taxonomy> event_taxonomy::parse(std::string_view text, std::
       m.cues = cue_changed;
     } else if (head == "household") {
       m.cues = cue_other_household;
+    } else if (head == "elsewhere") {
+      m.cues = cue_elsewhere;
     } else {
       return "unknown entry '" + std::string(head) + "'";
     }
@@ -105,18 +108,34 @@ std::optional<event_taxonomy> event_taxonomy::parse(std::string_view text, std::
       if (const auto plus = w.find('+'); plus != std::string_view::npos) {
         if (plus == 0 || plus + 1 >= w.size() || w.find('+', plus + 1) != std::string_view::npos)
           return "a pair is word+word";
-        t.pairs_.push_back({std::string(w.substr(0, plus)), std::string(w.substr(plus + 1)), m});
+        if (t.pairs_.size() >= 64) return "more than 64 pairs";
+        const std::uint64_t bit = std::uint64_t{1} << t.pairs_.size();
+        t.pairs_.push_back(m);
+        t.words_[std::string(w.substr(0, plus))].pair_first |= bit;
+        t.words_[std::string(w.substr(plus + 1))].pair_second |= bit;
         continue;
       }
-      for (auto us = w.find('_'); us != std::string_view::npos; us = w.find('_', us + 1))
-        t.phrase_starts_.emplace(w.substr(0, us));
       auto& entry = t.words_[std::string(w)];
-      entry.problems |= m.problems;
-      entry.cues |= m.cues;
+      entry.m.problems |= m.problems;
+      entry.m.cues |= m.cues;
+      entry.listed = true;
+      for (auto us = w.find('_'); us != std::string_view::npos; us = w.find('_', us + 1))
+        t.words_[std::string(w.substr(0, us))].prefix = true;
     }
     return {};
   });
   if (!error.empty()) return std::nullopt;
+  for (const auto& [w, entry] : t.words_) {
+    const meaning& m = entry.m;
+    if (!entry.listed || !m.problems || w.find('_') != std::string::npos || w.size() < 5) continue;
+    const std::string sk = consonant_skeleton(w);
+    if (sk.size() < 3 || (sk.size() == 3 && w.size() < 6)) continue;  // "bansos" -> "bns", but not "antri" -> "antr"
+    auto [it, fresh] = t.skeletons_.try_emplace(sk);
+    auto& s = it->second;
+    if (fresh) s.m = m, s.shortest = w.size();
+    else if (s.m.problems != m.problems || s.m.cues != m.cues) s.ambiguous = true;
+    else s.shortest = std::min(s.shortest, w.size());
+  }
   return t;
 }
 
@@ -147,6 +166,7 @@ event event_taxonomy::read(std::string_view text) const {
   thread_local std::string buf;
   thread_local std::vector<region::word> words;
   thread_local std::string joined;
+  thread_local std::string skeleton_buf;
   buf.clear();
   words.clear();
   buf.reserve(text.size());
@@ -170,11 +190,53 @@ event event_taxonomy::read(std::string_view text) const {
     }
   }
   event e;
-  const auto take = [&](std::string_view key) {
+  std::array<std::uint8_t, 64> hits{};  // per problem bit: how often the text names it
+  const auto add = [&](const meaning& m) {
+    e.problems |= m.problems;
+    e.cues |= m.cues;
+    for (std::uint64_t bits = m.problems; bits; bits &= bits - 1) {
+      auto& h = hits[static_cast<std::size_t>(__builtin_ctzll(bits))];
+      if (h < 255) ++h;
+    }
+  };
+  // The entry of `key`, its meaning taken when it has one of its own.
+  const auto look = [&](std::string_view key) -> const entry* {
     auto it = words_.find(key);
-    if (it == words_.end()) return false;
-    e.problems |= it->second.problems;
-    e.cues |= it->second.cues;
+    if (it == words_.end()) return nullptr;
+    if (it->second.listed) add(it->second.m);
+    return &it->second;
+  };
+  // Words inside a follow-up phrase do not count as a new incident on their own: "lapor lagi",
+  // "mengingatkan lagi" is a reminder, "mati lagi" a new occurrence.
+  std::size_t quiet_until = 0;
+  // Pairs: the pair words seen in the current clause.
+  std::uint64_t firsts = 0, seconds = 0;
+  const auto end_clause = [&] {
+    for (std::uint64_t both = firsts & seconds; both; both &= both - 1)
+      add(pairs_[static_cast<std::size_t>(__builtin_ctzll(both))]);
+    firsts = seconds = 0;
+  };
+  // "bnsos", "antrn": an SMS form without its vowels (at most one left after the first
+  // letter), shorter than the listed word whose skeleton it is.
+  const auto take_skeleton = [&](std::string_view w) {
+    if (skeletons_.empty() || w.size() < 3) return false;
+    std::size_t vowels = 0;
+    for (std::size_t k = 1; k < w.size(); ++k) {
+      const char c = w[k];
+      if (c == 'a' || c == 'e' || c == 'i' || c == 'o' || c == 'u') ++vowels;
+      else if (c < 'a' || c > 'z') return false;
+    }
+    if (vowels > 1) return false;
+    skeleton_buf.clear();
+    skeleton_buf.push_back(w.front());
+    for (std::size_t k = 1; k < w.size(); ++k) {
+      const char c = w[k];
+      if (c == 'a' || c == 'e' || c == 'i' || c == 'o' || c == 'u' || c == skeleton_buf.back()) continue;
+      skeleton_buf.push_back(c);
+    }
+    auto it = skeletons_.find(std::string_view(skeleton_buf));
+    if (it == skeletons_.end() || it->second.ambiguous || w.size() >= it->second.shortest) return false;
+    add(it->second.m);
     return true;
   };
   std::array<std::string_view, 2> variants;  // one suffix, one prefix removed
@@ -182,35 +244,43 @@ event event_taxonomy::read(std::string_view text) const {
   static constexpr std::array<std::string_view, 6> days = {"senin", "selasa", "rabu", "kamis", "jumat", "sabtu"};
   for (std::size_t i = 0; i < seq.size(); ++i) {
     const auto w = seq[i].first;
+    if (i > 0 && seq[i].second != seq[i - 1].second) end_clause();
     for (std::size_t d = 0; d < days.size(); ++d)
       if (w == days[d]) e.weekdays |= static_cast<std::uint8_t>(1u << d);
-    if (!take(w)) {
+    const std::uint8_t cues_before = e.cues;
+    const entry* found = look(w);
+    if (found == nullptr || !found->listed) {
       affix_variants(w, variants, n);
-      for (std::size_t k = 0; k < n; ++k)
-        if (take(variants[k])) break;
+      bool listed = false;
+      for (std::size_t k = 0; k < n && !listed; ++k) {
+        const entry* v = look(variants[k]);
+        listed = v != nullptr && v->listed;
+      }
+      if (!listed) (void)take_skeleton(w);
     }
-    // Two and three words in a row: "lampu_jalan", "tidak_ada_petugas", "sudah_saya_laporkan".
+    if (i < quiet_until && !(cues_before & cue_new_incident)) e.cues &= static_cast<std::uint8_t>(~cue_new_incident);
+    if (found == nullptr) continue;
+    firsts |= found->pair_first;
+    seconds |= found->pair_second;
+    // Two to four words in a row, while they begin a listed phrase: "lampu_jalan",
+    // "tidak_ada_petugas", "sudah_saya_laporkan".
+    if (!found->prefix) continue;
     joined.assign(w);
     for (std::size_t k = 1; k <= 3 && i + k < seq.size() && seq[i + k].second == seq[i].second; ++k) {
-      if (!phrase_starts_.contains(joined)) break;
       joined.push_back('_');
       joined.append(seq[i + k].first);
-      take(joined);
+      const entry* phrase = look(joined);
+      if (phrase == nullptr) break;
+      if (phrase->listed && (phrase->m.cues & cue_followup)) quiet_until = std::max(quiet_until, i + k + 1);
+      if (!phrase->prefix) break;
     }
   }
-  // Pairs: both words in one clause ("jalan di desa X rusak").
-  if (!pairs_.empty()) {
-    for (std::size_t start = 0; start < seq.size();) {
-      std::size_t end = start;
-      while (end < seq.size() && seq[end].second == seq[start].second) ++end;
-      for (const auto& p : pairs_) {
-        bool a = false, b = false;
-        for (std::size_t k = start; k < end; ++k) a |= seq[k].first == p.a, b |= seq[k].first == p.b;
-        if (a && b) e.problems |= p.m.problems, e.cues |= p.m.cues;
-      }
-      start = end;
-    }
-  }
+  end_clause();
+  std::uint8_t most = 0;
+  for (const auto h : hits) most = std::max(most, h);
+  if (most > 0)
+    for (std::size_t i = 0; i < hits.size(); ++i)
+      if (hits[i] == most) e.main |= std::uint64_t{1} << i;
   return e;
 }
 
@@ -219,8 +289,10 @@ event_comparison compare(const event& a, const event& b) noexcept {
   if (a.problems && b.problems) {
     c.problem_agrees = (a.problems & b.problems) != 0;
     c.problem_conflict = !c.problem_agrees;
-    c.adds_problem = (b.problems & ~a.problems) != 0;
+    c.mentions_other = (b.problems & ~a.problems) != 0;
+    c.adds_problem = (b.main & ~a.problems) != 0;
   }
+  c.elsewhere = (b.cues & ~a.cues & cue_elsewhere) != 0;
   if (a.weekdays && b.weekdays) c.day_conflict = (a.weekdays & b.weekdays) == 0;
   c.household_differs = ((a.cues ^ b.cues) & cue_other_household) != 0;
   if (a.named_count && b.named_count) {
@@ -229,6 +301,7 @@ event_comparison compare(const event& a, const event& b) noexcept {
       for (std::uint8_t j = 0; j < b.named_count && !related; ++j)
         related = a.named[i].contains(b.named[j]) || b.named[j].contains(a.named[i]);
     c.named_conflict = !related;
+    c.named_agrees = related;
   }
   if (a.place && b.place) {
     c.place_agrees = a.place.contains(b.place) || b.place.contains(a.place);

@@ -20,7 +20,6 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
-#include <unordered_set>
 #include <vector>
 
 #include "gateway/data_lines.h"
@@ -38,10 +37,21 @@ struct place_code {
   [[nodiscard]] explicit operator bool() const noexcept { return level != 0; }
 };
 
-enum cue : std::uint8_t { cue_followup = 1, cue_new_incident = 2, cue_changed = 4, cue_other_household = 8 };
+// cue_elsewhere: the report compares with another place ("sama seperti di SDI Oepura", "lebih
+// parah dari Kuta", "jg sama"): the same problem somewhere else.
+enum cue : std::uint8_t {
+  cue_followup = 1,
+  cue_new_incident = 2,
+  cue_changed = 4,
+  cue_other_household = 8,
+  cue_elsewhere = 16
+};
 
 struct event {
   std::uint64_t problems = 0;  // bits of event_taxonomy problems
+  // The problems the text names most often (ties all kept): what it is about, as opposed to
+  // what a long text mentions on the way ("… antrean truk mengular" in a road report).
+  std::uint64_t main = 0;
   place_code place;            // the resolved region
   std::array<place_code, 6> named{};  // every place the text names (region::resolution::places)
   std::uint8_t named_count = 0;
@@ -51,7 +61,8 @@ struct event {
 
 class event_taxonomy {
  public:
-  // nullopt and `error` ("line N: …") on a malformed line or more than 64 problems.
+  // nullopt and `error` ("line N: …") on a malformed line, more than 64 problems or more than
+  // 64 pairs.
   [[nodiscard]] static std::optional<event_taxonomy> parse(std::string_view text, std::string& error);
   [[nodiscard]] static const event_taxonomy& embedded();
 
@@ -70,15 +81,25 @@ class event_taxonomy {
     std::uint8_t cues = 0;
   };
   std::vector<std::string> names_;
-  std::unordered_map<std::string, meaning, data::fnv1a_hash, std::equal_to<>> words_;  // "mengalir", "lampu_jalan"
-  // The first words of every phrase ("lampu", "tidak", "tidak_ada"): a run of words is looked
-  // up further only while it begins some phrase.
-  std::unordered_set<std::string, data::fnv1a_hash, std::equal_to<>> phrase_starts_;
-  struct pair_rule {
-    std::string a, b;  // both in one clause, in any order and distance: "jalan+rusak"
+  // Every listed word and phrase ("mengalir", "lampu_jalan"), the first words of each longer
+  // phrase ("sudah_saya" of "sudah_saya_laporkan"), and the words of pair rules: one lookup
+  // per word of a text tells all it takes part in.
+  struct entry {
     meaning m;
+    bool listed = false;   // m is this key's own meaning
+    bool prefix = false;   // a longer phrase begins with this key
+    std::uint64_t pair_first = 0, pair_second = 0;  // bit i: word a / word b of pairs_[i]
   };
-  std::vector<pair_rule> pairs_;
+  std::unordered_map<std::string, entry, data::fnv1a_hash, std::equal_to<>> words_;
+  // Consonant skeletons of the listed single words ("bns" for bansos), for SMS forms that drop
+  // vowels ("bnsos", "antrn"); a skeleton two words with different meanings share is left out.
+  struct skeleton_meaning {
+    meaning m;
+    std::size_t shortest = 0;  // the shortest listed word with this skeleton
+    bool ambiguous = false;
+  };
+  std::unordered_map<std::string, skeleton_meaning, data::fnv1a_hash, std::equal_to<>> skeletons_;
+  std::vector<meaning> pairs_;  // "jalan+rusak": both words somewhere in one clause (at most 64)
 };
 
 // How two events compare: what the index's decision needs and the admin's evidence shows.
@@ -89,9 +110,12 @@ struct event_comparison {
   bool place_agrees = false;      // both resolved, one contains the other
   bool place_agrees_closely = false;  // …and both to a district or a village
   bool named_conflict = false;    // both name places, none containing or inside another
-  bool adds_problem = false;      // the later one names a problem the earlier one does not
+  bool named_agrees = false;      // both name places, one containing or inside another
+  bool adds_problem = false;      // the later one is mainly about a problem the earlier one does not name
+  bool mentions_other = false;    // the later one names a problem the earlier one does not
   bool day_conflict = false;      // both name weekdays, none in common: two incidents
   bool household_differs = false; // one speaks of a relative's or neighbour's house, the other not
+  bool elsewhere = false;         // the later one compares with another place
 };
 [[nodiscard]] event_comparison compare(const event& earlier, const event& later) noexcept;
 

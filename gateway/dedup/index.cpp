@@ -21,6 +21,41 @@ void push_unique(std::vector<std::uint64_t>& v, std::uint64_t x) {
   if (std::find(v.begin(), v.end(), x) == v.end()) v.push_back(x);
 }
 
+bool has_region(const event& e) noexcept { return e.place || e.named_count; }
+
+bool states_place(const match_sketch& x) noexcept { return has_region(x.what) || !x.facets.empty(); }
+
+// The finest level (1 province … 4 village) at which a region or named place of one contains
+// one of the other's; 0 when none does.
+int agreement_level(const event& a, const event& b) noexcept {
+  std::array<place_code, 7> pa{}, pb{};
+  std::size_t na = 0, nb = 0;
+  if (a.place) pa[na++] = a.place;
+  for (std::uint8_t k = 0; k < a.named_count; ++k) pa[na++] = a.named[k];
+  if (b.place) pb[nb++] = b.place;
+  for (std::uint8_t k = 0; k < b.named_count; ++k) pb[nb++] = b.named[k];
+  int level = 0;
+  for (std::size_t x = 0; x < na; ++x)
+    for (std::size_t y = 0; y < nb; ++y)
+      if (pa[x].contains(pb[y]) || pb[y].contains(pa[x])) level = std::max<int>(level, std::min(pa[x].level, pb[y].level));
+  return level;
+}
+
+// What makes `later` perhaps another complaint than `earlier` although nothing conflicts, or
+// nullptr: the name the evidence gives it.
+const char* doubt_of(const match_sketch& earlier, const match_sketch& later, const event_comparison& cmp) noexcept {
+  const std::uint8_t cues = later.what.cues;
+  if (cues & (cue_new_incident | cue_changed)) return "new_incident";  // "mati lagi", "sudah diperbaiki, tapi …"
+  if (cmp.adds_problem || ((cues & cue_followup) && cmp.mentions_other)) return "adds_problem";
+  if (cmp.household_differs) return "household";
+  if (cmp.elsewhere) return "elsewhere";
+  if (cmp.day_conflict) return "day";
+  if (sketch_adds_number(earlier, later)) return "number";
+  if (sketch_spots_differ(earlier, later)) return "spot";
+  if (sketch_facets_loosely_differ(earlier, later)) return "name";
+  return nullptr;
+}
+
 }  // namespace
 
 dedup_index::dedup_index(dedup_thresholds t) : t_(t), buckets_(tables * table_size) {}
@@ -138,22 +173,54 @@ dedup_decision dedup_index::lookup(const match_sketch& s, std::int64_t at_ms) co
       const double score = text_score(s, e->sketch);
       const event_comparison cmp = compare(e->sketch.what, s.what);
       const bool fact_conflict = sketch_facets_conflict(s, e->sketch);
-      if (cmp.problem_conflict || cmp.place_conflict || cmp.named_conflict || fact_conflict) {
+      const bool region_conflict = cmp.place_conflict || cmp.named_conflict;
+      if (cmp.problem_conflict || fact_conflict || region_conflict) {
         if (score > best_conflict_score) {
           best_conflict_score = score;
-          d.conflict = cmp.problem_conflict ? "problem" : (cmp.place_conflict || cmp.named_conflict) ? "place" : "fact";
+          d.conflict = cmp.problem_conflict ? "problem" : region_conflict ? "place" : "fact";
         }
         continue;
       }
-      const bool same_problem = cmp.problem_agrees || !s.what.problems || !e->sketch.what.problems;
-      // Sure: the same problem, nothing new added to it, no sign of a second incident.
-      const bool doubt = new_incident || cmp.adds_problem || cmp.day_conflict || cmp.household_differs;
-      // Without a problem word on one side the text alone must carry it, so it must agree more;
-      // the same problem in the same district or village needs less of the wording.
-      double needed = !cmp.problem_agrees         ? t_.unknown_problem_score
-                      : cmp.place_agrees_closely ? t_.same_event_score
-                                                 : t_.duplicate_score;
-      const bool sure = !doubt && same_problem && (score >= needed || (followup && score >= t_.followup_score));
+      // Sure needs positive agreement, not just the absence of a conflict:
+      //  - the problem: the main problems (what each names most) have one in common; when one
+      //    side names no known problem, the text alone must carry it (unknown_problem_score)
+      //    and the place must be positively the same;
+      //  - the place: a shared village, hamlet, school, landmark or km post; regions or named
+      //    places one inside the other at regency level or finer; a shared street (every city
+      //    has a Jalan Sudirman) when neither names a region, or below; or one side names no
+      //    place at all, or a province only (a short SMS: "PKH sy blm cair"), and the text
+      //    agrees from unplaced_score;
+      //  - nothing new (doubt_of): no added problem, no sign of a second incident, another
+      //    household, another weekday, another place compared with, another spot or km post.
+      const event& was = e->sketch.what;
+      const bool one_unknown = !was.problems || !s.what.problems;
+      const bool problem_sure = (was.main & s.what.main) != 0;
+      const place_agreement shared = sketch_places_agree(s, e->sketch);
+      const int level = agreement_level(was, s.what);
+      // A shared street with a region on one side only ("jln ahmad yani baamang hulu" against
+      // "Jalan Ahmad Yani di Desa Baamang Hulu, Kotawaringin Timur"): the one without a region
+      // must be contained in the other from street_containment — a word more may name another
+      // town ("Jalan Sultan Thaha, Kuala Tungkal" against "Jalan Sultan Thaha, Kota Jambi").
+      bool street_sure = false;
+      if (shared == place_agreement::street) {
+        if (!has_region(was) && !has_region(s.what)) street_sure = true;
+        else if (!has_region(s.what)) street_sure = text_containment(s, e->sketch) >= t_.street_containment;
+        else if (!has_region(was)) street_sure = text_containment(e->sketch, s) >= t_.street_containment;
+      }
+      const bool place_established = shared == place_agreement::place || level >= 2 || street_sure;
+      const bool place_unstated = !states_place(s) || !states_place(e->sketch) || level == 1;
+      // Without a place on one side only the problem's description can tie them: the problem
+      // must be known, and the text agree from unplaced_score.
+      const bool place_sure = place_established || (place_unstated && !one_unknown && score >= t_.unplaced_score);
+      const char* doubt = doubt_of(e->sketch, s, cmp);
+      // The same problem in the same district or village needs less of the wording.
+      const double needed = one_unknown ? t_.unknown_problem_score
+                            : (cmp.place_agrees_closely && (was.main & s.what.main) != 0) ? t_.same_event_score
+                                                                                            : t_.duplicate_score;
+      const bool sure = doubt == nullptr && (problem_sure || one_unknown) && place_sure &&
+                        (score >= needed || (followup && !one_unknown && score >= t_.followup_score));
+      // Why it is at most a hint (the evidence): the first doubt, else what was not established.
+      const char* why = doubt != nullptr ? doubt : !(problem_sure || one_unknown) ? "problem" : !place_sure ? "place" : "score";
       // The candidate `e` becomes the decision's best match of kind `k`.
       const auto take = [&](dedup_decision::kind k) {
         d.what = k;
@@ -179,6 +246,7 @@ dedup_decision dedup_index::lookup(const match_sketch& s, std::int64_t at_ms) co
         if (d.what == dedup_decision::kind::original || (d.what == dedup_decision::kind::possible && score > d.score)) {
           take(dedup_decision::kind::possible);
           d.new_incident = new_incident;
+          d.doubt = why;
         }
       }
     }
@@ -310,7 +378,7 @@ std::size_t dedup_index::memory_bytes() const noexcept {
   for (const auto& b : buckets_) n += b.capacity() * sizeof(slot);
   for (const auto& e : entries_)
     n += sizeof(entry) + e.sketch.words.capacity() * 2 + e.sketch.skeletons.capacity() * 2 +
-         e.sketch.facets.capacity() * 4 + e.sketch.identities.capacity() * 8;
+         e.sketch.facets.capacity() * 4 + e.sketch.loose_facets.capacity() * 4 + e.sketch.identities.capacity() * 8;
   n += groups_.size() * (sizeof(std::vector<seq_t>) + 32);
   for (const auto& [k, v] : groups_) n += v.capacity() * sizeof(seq_t);
   n += parent_.size() * 32;

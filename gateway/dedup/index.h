@@ -4,9 +4,12 @@
 // Lookup, for a new complaint:
 //  1. duplicate: the complaints of the same linked identity (the union of every group its
 //     identity keys belong to; the most recent `max_candidates` per group), within the
-//     window, whose text score (dedup_sketch.h) reaches `duplicate_score` and whose stated
-//     facts (place, date, km, RT/RW) do not conflict. The best one wins; the answer names
-//     its original (a duplicate of a duplicate links to the first).
+//     window, whose problem, place and stated facts (date, km, RT/RW, school, landmark) do
+//     not conflict, whose main problem and place are positively the same, with nothing new
+//     added (no second incident, other household, other spot …), and whose text score
+//     (sketch.h) reaches `duplicate_score`. The best one wins; the answer names its original
+//     (a duplicate of a duplicate links to the first). Not sure but alike: a possible
+//     duplicate, with the doubt that kept it from a merge.
 //  2. otherwise related: a complaint of *another* identity within the window whose SimHash is
 //     within `related_max_hamming` bits and whose word overlap reaches `related_score`: a
 //     campaign or a shared grievance, marked, never merged. Candidates are the complaints
@@ -21,8 +24,8 @@
 // is a pop_back per structure); links are applied only at commit(), so a rollback never has
 // to split a union.
 //
-// Memory: ~350 bytes per complaint (sketch, identity lists, four 16-byte SimHash table slots):
-// ~390 MB for 1M complaints in the window (bench/dedup_bench prints the figure).
+// Memory: ~570 bytes per complaint (sketch, identity lists, four 16-byte SimHash table slots):
+// ~570 MB for 1M complaints in the window (bench/dedup_bench prints the figure).
 // Not thread-safe: owned by the store's writer thread (via dedup_engine), or by one thread.
 #pragma once
 
@@ -38,10 +41,15 @@
 namespace lapor::dedup {
 
 struct dedup_thresholds {
-  double duplicate_score = 0.3;       // same identity, events agree: merged from this text score
-  double possible_score = 0.15;       // same identity: a hint for the verifier from this score
-  double followup_score = 0.1;        // a follow-up ("sudah lapor …") on the same problem merges from this
-  double unknown_problem_score = 0.6; // merged from this when one side names no known problem
+  double duplicate_score = 0.25;      // same identity, events agree: merged from this text score
+  double possible_score = 0.12;       // same identity: a hint for the verifier from this score
+  // A follow-up ("sudah lapor …") on the same problem merges from this. As high as
+  // duplicate_score: a follow-up adding a problem the taxonomy does not list reads like one
+  // adding a photo, so the cue alone does not lower the bar.
+  double followup_score = 0.25;
+  double unplaced_score = 0.5;        // one side names no place (or a province only): merged from this
+  double street_containment = 0.8;    // a shared street, a region on one side only: its text in the other's from this
+  double unknown_problem_score = 0.6; // one side names no known problem: merged from this, the place established
   double same_event_score = 0.1;      // the same problem in the same district or village: from this
   std::size_t max_possible = 3;       // hints per complaint
   double related_score = 0.8;         // other identities: word overlap at least this …
@@ -72,6 +80,10 @@ struct dedup_decision {
   std::vector<hint> possible;         // kind::possible: best first, at most max_possible
   // Same reporter, text alike, but the events disagree: what was decisive (for the evidence).
   std::string conflict;               // "problem", "place", "fact" (km, date, RT…), or ""
+  // kind::possible: why it was not merged: a doubt ("new_incident", "adds_problem", "household",
+  // "elsewhere", "day", "number", "spot", "name") or what was not established ("problem",
+  // "place", "score").
+  const char* doubt = nullptr;
 };
 
 class dedup_index {

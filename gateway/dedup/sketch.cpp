@@ -9,8 +9,10 @@ namespace lapor::dedup {
 
 namespace {
 
-// 1: text only; 2: + the event (problems, place, cues). Version 1 rows still load (no event).
-constexpr std::uint8_t sketch_version = 2;
+// 1: text only; 2: + the event (problems, place, cues); 3: + the main problems and the loose
+// facets. Version 1 rows still load (no event), version 2 rows with their problems as the main
+// ones and no loose facets.
+constexpr std::uint8_t sketch_version = 3;
 
 std::uint64_t mix64(std::uint64_t x) noexcept {  // the SplitMix64 / Murmur3 finaliser
   x ^= x >> 30;
@@ -120,15 +122,38 @@ match_sketch make_sketch(const match_text& t) {
     const std::string value = consonant_skeleton(std::string_view(f).substr(2));
     s.facets.push_back(type << 24 | static_cast<std::uint32_t>(stable_hash64(value) & 0xffffff));
   }
+  for (const auto& f : t.facets) {
+    const auto type = static_cast<std::uint32_t>(static_cast<unsigned char>(f.front()));
+    const std::string_view value = std::string_view(f).substr(2);
+    const std::string_view first = value.substr(0, value.find('_'));
+    if (first.empty() || (first.front() >= '0' && first.front() <= '9')) continue;  // km 40 / km 44: two posts
+    std::size_t vowels = 0;
+    for (std::size_t i = 1; i < first.size(); ++i)
+      vowels += first[i] == 'a' || first[i] == 'e' || first[i] == 'i' || first[i] == 'o' || first[i] == 'u';
+    const bool abbreviated = first.size() <= 3 || vowels <= 1;
+    s.loose_facets.push_back(type << 24 | static_cast<std::uint32_t>(abbreviated) << 23 |
+                             (static_cast<std::uint32_t>(static_cast<unsigned char>(first.front())) & 0x7f) << 16 |
+                             h16(stable_hash64(consonant_skeleton(first))));
+  }
   std::sort(s.facets.begin(), s.facets.end());
   s.facets.erase(std::unique(s.facets.begin(), s.facets.end()), s.facets.end());
   if (s.facets.size() > 32) s.facets.resize(32);
+  std::sort(s.loose_facets.begin(), s.loose_facets.end());
+  s.loose_facets.erase(std::unique(s.loose_facets.begin(), s.loose_facets.end()), s.loose_facets.end());
+  if (s.loose_facets.size() > 32) s.loose_facets.resize(32);
   return s;
 }
 
-double sample_overlap(const std::vector<std::uint16_t>& a, const std::vector<std::uint16_t>& b,
-                      const std::vector<std::uint16_t>& skip_a, const std::vector<std::uint16_t>& skip_b) noexcept {
-  if (a.empty() || b.empty()) return 0.0;
+namespace {
+
+struct sample_counts {
+  std::size_t na = 0, nb = 0, both = 0;  // within the common limit, place words left out
+};
+
+sample_counts count_samples(const std::vector<std::uint16_t>& a, const std::vector<std::uint16_t>& b,
+                            const std::vector<std::uint16_t>& skip_a, const std::vector<std::uint16_t>& skip_b) noexcept {
+  sample_counts c;
+  if (a.empty() || b.empty()) return c;
   const std::uint32_t limit = std::min(limit_of(a), limit_of(b));
   auto skipped = [&](std::uint16_t h) {
     return std::binary_search(skip_a.begin(), skip_a.end(), h) || std::binary_search(skip_b.begin(), skip_b.end(), h);
@@ -154,8 +179,27 @@ double sample_overlap(const std::vector<std::uint16_t>& a, const std::vector<std
       ++nb, ++j;
     }
   }
-  const std::size_t denom = std::max<std::size_t>(std::min(na, nb), 3);
-  return static_cast<double>(both) / static_cast<double>(denom);
+  c.na = na, c.nb = nb, c.both = both;
+  return c;
+}
+
+}  // namespace
+
+double sample_overlap(const std::vector<std::uint16_t>& a, const std::vector<std::uint16_t>& b,
+                      const std::vector<std::uint16_t>& skip_a, const std::vector<std::uint16_t>& skip_b) noexcept {
+  const auto c = count_samples(a, b, skip_a, skip_b);
+  if (c.na == 0 || c.nb == 0) return 0.0;
+  const std::size_t denom = std::max<std::size_t>(std::min(c.na, c.nb), 3);
+  return static_cast<double>(c.both) / static_cast<double>(denom);
+}
+
+double text_containment(const match_sketch& of, const match_sketch& in) noexcept {
+  const auto w = count_samples(of.words, in.words, of.places, in.places);
+  const auto k = count_samples(of.skeletons, in.skeletons, of.place_skeletons, in.place_skeletons);
+  const auto part = [](const sample_counts& c) {
+    return c.na == 0 || c.nb == 0 ? 0.0 : static_cast<double>(c.both) / static_cast<double>(std::max<std::size_t>(c.na, 3));
+  };
+  return 0.5 * (part(w) + part(k));
 }
 
 double text_score(const match_sketch& a, const match_sketch& b) noexcept {
@@ -163,11 +207,69 @@ double text_score(const match_sketch& a, const match_sketch& b) noexcept {
                 sample_overlap(a.skeletons, b.skeletons, a.place_skeletons, b.place_skeletons));
 }
 
-bool sketch_facets_conflict(const match_sketch& a, const match_sketch& b) noexcept {
+place_agreement sketch_places_agree(const match_sketch& a, const match_sketch& b) noexcept {
+  place_agreement found = place_agreement::none;
+  for (const std::uint32_t f : a.facets) {
+    const char type = static_cast<char>(f >> 24);
+    if (type == 't' || type == spot_facet) continue;  // a date, a spot: not which place
+    if (!std::binary_search(b.facets.begin(), b.facets.end(), f)) continue;
+    if (type != 'j') return place_agreement::place;
+    found = place_agreement::street;
+  }
+  return found;
+}
+
+bool sketch_adds_number(const match_sketch& earlier, const match_sketch& later) noexcept {
+  for (const std::uint32_t f : later.facets) {
+    const auto type = static_cast<char>(f >> 24);
+    if (type != 'm' && type != 'r' && type != 'w' && type != 't') continue;
+    if (std::binary_search(earlier.facets.begin(), earlier.facets.end(), f)) continue;
+    for (const std::uint32_t g : earlier.facets)
+      if ((g >> 24) == (f >> 24)) return true;
+  }
+  return false;
+}
+
+bool sketch_spots_differ(const match_sketch& a, const match_sketch& b) noexcept {
+  bool a_has = false, b_has = false;
+  for (const std::uint32_t f : a.facets)
+    if ((f >> 24) == static_cast<std::uint32_t>(spot_facet)) {
+      a_has = true;
+      if (std::binary_search(b.facets.begin(), b.facets.end(), f)) return false;
+    }
+  for (const std::uint32_t f : b.facets) b_has |= (f >> 24) == static_cast<std::uint32_t>(spot_facet);
+  return a_has && b_has;
+}
+
+namespace {
+
+// agree: a value in common; abbreviated: one written short ("gn" / "gunung"); longer_name: one
+// name is the other's first word and more ("karang_baru" / "karang_baru_timur": perhaps
+// another neighbourhood); conflict: nothing in common.
+enum class facet_relation { agree, abbreviated, longer_name, conflict };
+
+facet_relation loosely(std::uint32_t x, std::uint32_t y) noexcept {
+  const bool abbreviated = ((x | y) >> 23) & 1;
+  if (abbreviated && ((x >> 16) & 0x7f) == ((y >> 16) & 0x7f)) return facet_relation::abbreviated;
+  if ((x & 0xffff) == (y & 0xffff)) return facet_relation::longer_name;
+  return facet_relation::conflict;
+}
+
+// The worst relation over the fact types both sketches state.
+facet_relation relate_facets(const match_sketch& a, const match_sketch& b) noexcept {
+  facet_relation worst = facet_relation::agree;
   // Both sorted: types group together.
   std::size_t i = 0, j = 0;
   while (i < a.facets.size() && j < b.facets.size()) {
     const std::uint32_t ta = a.facets[i] >> 24, tb = b.facets[j] >> 24;
+    if (ta == static_cast<std::uint32_t>(spot_facet)) {  // a doubt, not a conflict (sketch_spots_differ)
+      ++i;
+      continue;
+    }
+    if (tb == static_cast<std::uint32_t>(spot_facet)) {
+      ++j;
+      continue;
+    }
     if (ta < tb) {
       ++i;
       continue;
@@ -186,11 +288,29 @@ bool sketch_facets_conflict(const match_sketch& a, const match_sketch& b) noexce
           shared = true;
           break;
         }
-    if (!shared) return true;
+    if (!shared) {
+      facet_relation best = facet_relation::conflict;
+      for (const std::uint32_t x : a.loose_facets)
+        if ((x >> 24) == ta)
+          for (const std::uint32_t y : b.loose_facets)
+            if ((y >> 24) == ta) best = std::min(best, loosely(x, y));
+      if (best == facet_relation::conflict) return best;
+      worst = std::max(worst, best);
+    }
     i = ie;
     j = je;
   }
-  return false;
+  return worst;
+}
+
+}  // namespace
+
+bool sketch_facets_conflict(const match_sketch& a, const match_sketch& b) noexcept {
+  return relate_facets(a, b) == facet_relation::conflict;
+}
+
+bool sketch_facets_loosely_differ(const match_sketch& a, const match_sketch& b) noexcept {
+  return relate_facets(a, b) == facet_relation::longer_name;
 }
 
 std::string serialize_sketch(const match_sketch& s) {
@@ -221,6 +341,9 @@ std::string serialize_sketch(const match_sketch& s) {
     put<std::uint64_t>(out, s.what.named[i].digits);
     put<std::uint8_t>(out, s.what.named[i].level);
   }
+  put<std::uint64_t>(out, s.what.main);
+  put<std::uint8_t>(out, static_cast<std::uint8_t>(s.loose_facets.size()));
+  for (auto f : s.loose_facets) put<std::uint32_t>(out, f);
   return out;
 }
 
@@ -240,6 +363,8 @@ std::optional<match_sketch> parse_sketch(std::string_view bytes) {
     for (std::uint8_t i = 0; i < s.what.named_count; ++i)
       if (!r.get(s.what.named[i].digits) || !r.get(s.what.named[i].level) || s.what.named[i].level > 4) return std::nullopt;
     if (s.what.place.level > 4) return std::nullopt;
+    s.what.main = s.what.problems;
+    if (version >= 3 && (!r.get(s.what.main) || !r.array(s.loose_facets, 32))) return std::nullopt;
   }
   if (!r.done()) return std::nullopt;
   return s;

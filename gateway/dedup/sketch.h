@@ -33,6 +33,10 @@ struct match_sketch {
   std::vector<std::uint16_t> words;      // bottom-k of the distinct words' hashes, ascending
   std::vector<std::uint16_t> skeletons;  // bottom-k of the distinct consonant skeletons' hashes
   std::vector<std::uint32_t> facets;     // type << 24 | 24-bit hash of the value's skeleton, ascending
+  // The same facets loosely, for abbreviations ("Kel Gn Samarinda", "kab gtlo", "Tatura Sltn"):
+  // type << 24 | abbreviated << 23 | first letter << 16 | 16-bit hash of the first word's
+  // skeleton, ascending. Empty for sketches of version 2 (then every difference is a conflict).
+  std::vector<std::uint32_t> loose_facets;
   std::vector<std::uint16_t> places;     // word hashes of the place words (left out of `words`), ascending
   std::vector<std::uint16_t> place_skeletons;  // their skeletons' hashes (left out of `skeletons`)
   std::vector<std::uint64_t> identities; // stable_hash64 of each identity key, e.g. "tel:+62…"
@@ -56,8 +60,36 @@ struct match_sketch {
 // not a place (the problem as described; where it is, is the facets' business).
 [[nodiscard]] double text_score(const match_sketch& a, const match_sketch& b) noexcept;
 
-// True when both state a fact of the same type with no value in common (see facets_conflict).
+// How far the places both state agree: `place` when they share a village, hamlet, school,
+// landmark, km post, RT/RW, kecamatan or kabupaten; `street` when they share only a street name
+// (every city has a Jalan Sudirman); `none` otherwise.
+enum class place_agreement : std::uint8_t { none, street, place };
+[[nodiscard]] place_agreement sketch_places_agree(const match_sketch& a, const match_sketch& b) noexcept;
+
+// True when `later` names a km post, RT, RW or day of the month besides those `earlier` names
+// of the same type ("… km 37, sepuluh kilo setelah yang di km 27" after "km 27"): it is (also)
+// about another post or another day.
+[[nodiscard]] bool sketch_adds_number(const match_sketch& earlier, const match_sketch& later) noexcept;
+
+// True when both name the spot along the way ("depan masjid" / "depan SMAN 5") and no spot in
+// common: perhaps two places on one street, perhaps one described twice.
+[[nodiscard]] bool sketch_spots_differ(const match_sketch& a, const match_sketch& b) noexcept;
+
+// How much of `of`'s text (place words left out) is in `in`'s, in [0, 1]: the containment
+// |of ∩ in| / |of| of words and skeletons, averaged. A report that does not say where must say
+// nothing the other does not: one word more may name another town ("Jalan Sultan Thaha, Kuala
+// Tungkal" against "Jalan Sultan Thaha, Kota Jambi").
+[[nodiscard]] double text_containment(const match_sketch& of, const match_sketch& in) noexcept;
+
+// True when both state a fact of the same type with no value in common (see facets_conflict),
+// not even loosely: two values of one type that share their first word, or whose first letters
+// agree where one is abbreviated ("gn" / "gunung", "gtlo" / "gorontalo"), are no conflict.
 [[nodiscard]] bool sketch_facets_conflict(const match_sketch& a, const match_sketch& b) noexcept;
+
+// True when both state a fact of the same type whose values share only the first word of the
+// name ("Karang Baru" / "Karang Baru Timur"): perhaps one place, perhaps two neighbourhoods. A
+// doubt, not a conflict. (Values that differ as an abbreviation, "Gn" / "Gunung", are neither.)
+[[nodiscard]] bool sketch_facets_loosely_differ(const match_sketch& a, const match_sketch& b) noexcept;
 
 [[nodiscard]] inline int hamming(std::uint64_t a, std::uint64_t b) noexcept { return __builtin_popcountll(a ^ b); }
 

@@ -3,9 +3,10 @@
 #include <utf8proc.h>
 
 #include <algorithm>
-
 #include <array>
+#include <cstdint>
 #include <stdexcept>
+#include <unordered_map>
 
 namespace lapor::dedup {
 
@@ -161,72 +162,77 @@ std::string strip_zeros(const std::string& d) {
   return d.substr(i);
 }
 
-bool is_month(std::string_view w) {
-  static constexpr std::array<std::string_view, 12> months = {"januari", "februari", "maret",     "april",
-                                                              "mei",     "juni",     "juli",      "agustus",
-                                                              "september", "oktober", "november", "desember"};
-  for (auto m : months)
-    if (w == m) return true;
-  return false;
+// What a word is to the facet reader, from one table lookup per word (instead of a chain of
+// comparisons per question).
+struct word_class {
+  char marker = 0;        // a place marker's facet type (marker_type)
+  char landmark = 0;      // a landmark's kind (landmark_kind); 'h' for "sakit" (after "rumah")
+  bool month = false;
+  bool generic = false;   // describes rather than names a place (after "jalan", "desa", …)
+  bool generic_landmark = false;  // says what sort of landmark, not which ("Pasar Induk")
+  bool name_suffix = false;       // a usual second word of place names ("Timur", "Baru")
+  bool street_prefix = false;     // comes before a street's name ("Jl. Raya Bogor")
+  bool school_qualifier = false;  // between "SD" and the school's name ("SD Negeri Inpres …")
+  bool spot = false;              // "depan", "dekat": the spot along the way follows
+};
+
+const word_class& classify(std::string_view w) {
+  static const std::unordered_map<std::string_view, word_class> table = [] {
+    std::unordered_map<std::string_view, word_class> t;
+    for (std::string_view m : {"januari", "februari", "maret", "april", "mei", "juni", "juli", "agustus", "september",
+                               "oktober", "november", "desember"})
+      t[m].month = true;
+    // What is wrong with it, or how often, rather than its name ("Jalan ambles", "Kota sering").
+    for (std::string_view g :
+         {"ambles", "amblas", "retak", "mati", "padam", "putus", "bocor", "longsor", "tergenang", "akses", "lain",
+          "sering", "selalu", "tinggal", "sepi", "ramai", "hancur", "berdebu", "warga", "sekolah", "setempat", "sebelah",
+          "rusak", "berlubang", "lubang", "utama", "nasional", "provinsi", "kabupaten", "kota", "desa", "kampung",
+          "menuju", "arah", "depan", "belakang", "dekat", "samping", "tidak", "belum", "jelek", "licin", "gelap",
+          "banjir", "macet", "kecil", "besar", "baru", "lama", "umum", "setapak", "kaki", "tol", "kami", "rumah",
+          "sekitar", "tersebut", "tempat", "rawan", "sempit", "becek", "parah"})
+      t[g].generic = true;
+    for (std::string_view x : {"timur", "barat", "utara", "selatan", "tengah", "hulu", "hilir", "baru", "lama", "raya",
+                               "jaya", "kulon", "wetan", "kidul", "lor", "atas", "bawah", "besar", "kecil", "indah",
+                               "makmur", "negeri"})
+      t[x].name_suffix = true;
+    for (std::string_view q : {"negeri", "swasta", "inpres", "yppk", "ypk", "islam", "kristen", "katolik",
+                               "muhammadiyah", "it", "plus", "terpadu"})
+      t[q].school_qualifier = true;
+    for (std::string_view p : {"raya", "poros", "lintas", "lingkar", "jenderal", "jendral", "jend", "kapten", "kolonel",
+                               "mayor", "letjen", "mayjen", "brigjen", "kh", "dr", "ir"})
+      t[p].street_prefix = true;
+    // Landmarks as facet types: P pasar, B pantai, T terminal, A stasiun, E pelabuhan, U bandara,
+    // H puskesmas / RSUD / rumah sakit / klinik, M masjid, G gereja, N taman. Names of one
+    // kind that share no word are two places.
+    for (const auto& [w, k] : std::initializer_list<std::pair<std::string_view, char>>{
+             {"pasar", 'P'}, {"pantai", 'B'}, {"terminal", 'T'}, {"stasiun", 'A'}, {"pelabuhan", 'E'},
+             {"bandara", 'U'}, {"puskesmas", 'H'}, {"rsud", 'H'}, {"klinik", 'H'}, {"pustu", 'H'},
+             {"sakit", 'h'}, {"masjid", 'M'}, {"gereja", 'G'}, {"taman", 'N'}})
+      t[w].landmark = k;
+    for (std::string_view g : {"induk", "tradisional", "bus", "kapal", "ikan", "sayur", "malam", "pagi", "daerah",
+                               "swasta", "pemerintah", "pembantu", "itu", "ini", "tsb", "kami", "sana", "situ", "sini",
+                               "ramai", "modern", "kawasan"})
+      t[g].generic_landmark = true;
+    for (std::string_view sp : {"depan", "dekat", "samping", "seberang", "belakang", "sebelah"}) t[sp].spot = true;
+    // Place markers: k kabupaten/kota, c kecamatan, d desa, l below the village (a hamlet, a
+    // neighbourhood, a housing estate: "Lingkungan Karang Baru"), j street, s school (named
+    // after "negeri" or a name; "smp" is also SMS for "sampai"), S a school named at once
+    // ("SDN 12 Dompu", "SDI Oepura"), t date, m km post, r RT, w RW.
+    for (const auto& [w, k] : std::initializer_list<std::pair<std::string_view, char>>{
+             {"kabupaten", 'k'}, {"kota", 'k'}, {"kecamatan", 'c'}, {"desa", 'd'}, {"kelurahan", 'd'},
+             {"kampung", 'd'}, {"dusun", 'l'}, {"lingkungan", 'l'}, {"perumahan", 'l'}, {"perum", 'l'},
+             {"komplek", 'l'}, {"kompleks", 'l'}, {"blok", 'l'}, {"lorong", 'l'}, {"jalan", 'j'}, {"gang", 'j'},
+             {"sd", 's'}, {"smp", 's'}, {"sma", 's'}, {"smk", 's'}, {"mi", 's'}, {"mts", 's'}, {"sdn", 'S'},
+             {"sdi", 'S'}, {"smpn", 'S'}, {"sman", 'S'}, {"smkn", 'S'}, {"mtsn", 'S'}, {"tanggal", 't'},
+             {"kilometer", 'm'}, {"rt", 'r'}, {"rw", 'w'}})
+      t[w].marker = k;
+    return t;
+  }();
+  static const word_class none;
+  const auto it = table.find(w);
+  return it == table.end() ? none : it->second;
 }
 
-// Words after "jalan", "desa", … that describe rather than name the place.
-bool is_generic_place_word(std::string_view w) {
-  static constexpr std::array<std::string_view, 44> generic = {
-      "warga", "sekolah", "setempat", "sebelah",
-      "rusak",  "berlubang", "lubang", "utama",   "nasional", "provinsi", "kabupaten", "kota",   "desa",    "kampung",
-      "menuju", "arah",      "depan",  "belakang", "dekat",   "samping",  "tidak",     "belum",  "jelek",   "licin",
-      "gelap",  "banjir",    "macet",  "kecil",   "besar",    "baru",     "lama",      "umum",   "setapak", "kaki",
-      "tol",    "kami",      "rumah",  "sekitar", "tersebut", "tempat",   "rawan",     "sempit", "becek",   "parah"};
-  for (auto g : generic)
-    if (w == g) return true;
-  return false;
-}
-
-// Second words of place names, recognisable without capitals.
-bool is_name_suffix(std::string_view w) {
-  static constexpr std::array<std::string_view, 22> suffixes = {
-      "timur", "barat", "utara", "selatan", "tengah", "hulu", "hilir", "baru",  "lama",  "raya",  "jaya",
-      "kulon", "wetan", "kidul", "lor",     "atas",   "bawah", "besar", "kecil", "indah", "makmur", "negeri"};
-  for (auto x : suffixes)
-    if (w == x) return true;
-  return false;
-}
-
-// Words between "SD" and the school's name ("SD Negeri Inpres Bontoala").
-bool is_school_qualifier(std::string_view w) {
-  return w == "negeri" || w == "swasta" || w == "inpres" || w == "yppk" || w == "ypk" || w == "islam" ||
-         w == "kristen" || w == "katolik" || w == "muhammadiyah" || w == "it" || w == "plus" || w == "terpadu";
-}
-
-// Words after "jalan" that come before the name ("Jl. Raya Bogor").
-bool is_street_prefix(std::string_view w) {
-  static constexpr std::array<std::string_view, 16> prefixes = {
-      "raya", "poros", "lintas", "lingkar", "jenderal", "jendral", "jend", "kapten", "kolonel", "mayor",
-      "letjen",  "mayjen", "brigjen", "kh",  "dr", "ir"};
-  for (auto p : prefixes)
-    if (w == p) return true;
-  return false;
-}
-
-char marker_type(std::string_view w) {
-  if (w == "kabupaten" || w == "kota") return 'k';
-  if (w == "kecamatan") return 'c';
-  if (w == "desa" || w == "kelurahan" || w == "kampung") return 'd';
-  // Below the village: a hamlet, a neighbourhood, a housing estate ("Lingkungan Karang Baru").
-  if (w == "dusun" || w == "lingkungan" || w == "perumahan" || w == "perum" || w == "komplek" || w == "kompleks" ||
-      w == "blok" || w == "lorong")
-    return 'l';
-  if (w == "jalan" || w == "gang") return 'j';
-  if (w == "sd" || w == "smp" || w == "sma" || w == "smk" || w == "mi" || w == "mts") return 's';
-  // Named at once: "SDN 12 Dompu", "SDI Oepura" (unlike "smp", which is also SMS for "sampai").
-  if (w == "sdn" || w == "sdi" || w == "smpn" || w == "sman" || w == "smkn" || w == "mtsn") return 'S';
-  if (w == "tanggal") return 't';
-  if (w == "kilometer") return 'm';
-  if (w == "rt") return 'r';
-  if (w == "rw") return 'w';
-  return 0;
-}
 
 // Turns expanded words (stop words included, for adjacency) into tokens and facets.
 class token_sink {
@@ -235,8 +241,114 @@ class token_sink {
   // `mixed_case`: the text is written in ordinary mixed case, where names are capitalised.
   explicit token_sink(match_text& out, bool mixed_case) : out_(out), mixed_case_(mixed_case) {}
 
+  // Numbers written with words or multipliers come out as the one number digits would give:
+  // "lima puluh dua" -> 52, "empat belas" -> 14, "45rb" and "empat puluh lima ribu" -> 45000.
+  // A number is held until the word after it shows it is complete.
   void word(const std::string& w, bool stop, bool digits, bool capital = false) {
-    const char marker = digits ? 0 : marker_type(w);
+    if (digits && w.size() <= 6) {
+      const std::uint64_t v = std::stoull(w);
+      if (number_.active && v < 10 && !number_.has_unit && number_.after_multiplier) {
+        number_.unit = v;
+        number_.has_unit = true;
+        number_.after_multiplier = false;
+        return;
+      }
+      flush_number();
+      number_ = {};
+      number_.active = true;
+      number_.capital = capital;
+      if (v < 10) number_.unit = v, number_.has_unit = true;
+      else number_.group = v;
+      return;
+    }
+    if (number_.active && !digits && number_multiplier(w)) return;
+    flush_number();
+    word_now(w, stop, digits, capital);
+  }
+
+  // A separator that breaks adjacency (a dropped link, mention or long number).
+  void gap() {
+    flush_number();
+    flush_name();
+    landmark_ = 0;
+    spot_ = false;
+    pending_ = 0;
+    naming_ = 0;
+    last_day_.clear();
+  }
+
+ private:
+  struct number_state {
+    bool active = false, has_unit = false, after_multiplier = false, capital = false;
+    std::uint64_t total = 0, group = 0, unit = 0;
+  };
+
+  // Applies "puluh", "belas", "ratus", "ribu"/"rb", "juta"/"jt" to the number being read;
+  // false when `w` is not one or does not fit it ("puluhan", "belas" after "dua puluh").
+  bool number_multiplier(const std::string& w) {
+    auto& n = number_;
+    if ((w == "puluh" || w == "ratus") && n.has_unit) {
+      n.group += n.unit * (w == "puluh" ? 10 : 100);
+      n.unit = 0;
+      n.has_unit = false;
+      n.after_multiplier = true;
+      return true;
+    }
+    if (w == "belas" && n.has_unit && n.group % 100 == 0) {
+      n.group += 10 + n.unit;
+      n.unit = 0;
+      n.has_unit = false;
+      n.after_multiplier = false;
+      return true;
+    }
+    const std::uint64_t big = (w == "ribu" || w == "rb") ? 1000 : (w == "juta" || w == "jt") ? 1000000 : 0;
+    if (big != 0 && n.group + n.unit > 0 && n.total == 0) {
+      n.total = (n.group + n.unit) * big;
+      n.group = n.unit = 0;
+      n.has_unit = false;
+      n.after_multiplier = true;
+      return true;
+    }
+    return false;
+  }
+
+  void flush_number() {
+    if (!number_.active) return;
+    const auto value = std::to_string(number_.total + number_.group + number_.unit);
+    const bool capital = number_.capital;
+    number_ = {};
+    word_now(value, false, true, capital);
+  }
+
+  // word() for a word that is not part of a number.
+  void word_now(const std::string& w, bool stop, bool digits, bool capital = false) {
+    static const word_class none;
+    const word_class& wc = digits ? none : classify(w);
+    const char marker = wc.marker;
+    // A landmark's name ("Pasar Sentral Remu", "Pantai Kuta", "RSUD Raja Ahmad Tabib"): each
+    // of its words a value of the landmark's kind, so that "Pasar Remu" shares one with it and
+    // "Pantai Legian" none with "Pantai Kuta".
+    const char kind = wc.landmark == 'h' ? (after_rumah_ ? 'H' : 0) : wc.landmark;
+    after_rumah_ = !digits && w == "rumah";
+    if (landmark_ != 0) {
+      const bool more = landmark_words_ == 0 || (mixed_case_ ? capital : wc.name_suffix);
+      if (!stop && !digits && w.size() >= 2 && more && marker == 0 && kind == 0 && !wc.generic && !wc.generic_landmark) {
+        add_facet(landmark_, w);
+        if (++landmark_words_ >= 3) landmark_ = 0;
+      } else {
+        landmark_ = 0;
+      }
+    }
+    if (kind != 0) {
+      landmark_ = kind;
+      landmark_words_ = 0;
+    }
+    // The spot along the way: the first content word after "depan", "dekat", "samping" …
+    if (spot_ && !stop) {
+      spot_ = false;
+      if (!digits && w.size() >= 2) add_facet(spot_facet, w);
+    }
+    if (wc.spot) spot_ = true;
     // "smp" is also SMS for "sampai": a school only when "negeri"/"swasta" follows.
     if (school_ && !digits && (w == "negeri" || w == "swasta")) {
       add_place(school_word_);
@@ -253,27 +365,27 @@ class token_sink {
     } else if (naming_ > 0 && w != "negeri" && w != "swasta") {
       // A place's name: its first word, then more words while they are capitalised (in
       // mixed-case text) or are the usual second words of names ("Lombok Timur", "Raya").
-      const bool more = named_ == 0 || (mixed_case_ ? capital : is_name_suffix(w));
-      if (stop || digits || is_generic_place_word(w) || marker != 0 || !more) naming_ = 0;
+      const bool more = named_ == 0 || (mixed_case_ ? capital : wc.name_suffix);
+      if (stop || digits || wc.generic || marker != 0 || !more) naming_ = 0;
       else {
         add_place(w);
         --naming_;
         ++named_;
       }
     }
-    if (marker == 't' || marker == 'm' || marker == 'r' || marker == 'w' || (!digits && is_month(w))) add_place(w);
+    if (marker == 't' || marker == 'm' || marker == 'r' || marker == 'w' || wc.month) add_place(w);
     if (pending_ != 0) {
       const char type = pending_;
       pending_ = 0;
       if (digits) {
         if (type == 't' || type == 'm' || type == 'r' || type == 'w') add_facet(type, w);
         if (type == 'S') add_facet('s', w);  // "SDN 12 Dompu"
-      } else if (type == 'j' && is_street_prefix(w)) {
+      } else if (type == 'j' && wc.street_prefix) {
         pending_ = 'j';
-      } else if ((type == 's' || type == 'S') && is_school_qualifier(w)) {
+      } else if ((type == 's' || type == 'S') && wc.school_qualifier) {
         pending_ = 'S';  // "SD Negeri Inpres Romangloe": the name comes after
       } else if ((type == 'k' || type == 'c' || type == 'd' || type == 'j' || type == 'S' || type == 'l') &&
-                 !stop && !is_generic_place_word(w) && marker_type(w) == 0) {
+                 !stop && !wc.generic && marker == 0) {
         const char t = type == 'S' ? 's' : type;
         if (t == 'd' || t == 'l' || t == 's') {
           // The whole name, "karang_baru_timur": one word more is another neighbourhood.
@@ -287,7 +399,7 @@ class token_sink {
     } else if (!building_.empty()) {
       // Only the usual second words of names ("Karang Baru Timur"): a capitalised word after
       // a village is as often its district ("Ds Jetis Kaliwungu").
-      const bool more = building_words_ < 3 && !digits && marker == 0 && is_name_suffix(w);
+      const bool more = building_words_ < 3 && !digits && marker == 0 && wc.name_suffix;
       if (more) {
         building_ += '_';
         building_ += w;
@@ -299,8 +411,8 @@ class token_sink {
     if (digits) {
       if (last_day_.empty() && w.size() <= 2 && std::stoi(w) >= 1 && std::stoi(w) <= 31) last_day_ = w;
     } else {
-      if (!last_day_.empty() && is_month(w)) add_facet('t', last_day_);
-      if (const char t = marker_type(w)) pending_ = t;
+      if (!last_day_.empty() && wc.month) add_facet('t', last_day_);
+      if (marker != 0) pending_ = marker;
     }
     if (!digits) last_day_.clear();
     else if (w.size() > 2) last_day_.clear();
@@ -308,14 +420,6 @@ class token_sink {
     if (!digits && w.size() < 2) return;
     if (!out_.tokens.empty() && out_.tokens.back() == w) return;  // "jalan jalan", "rusak rusak"
     out_.tokens.push_back(w);
-  }
-
-  // A separator that breaks adjacency (a dropped link, mention or long number).
-  void gap() {
-    flush_name();
-    pending_ = 0;
-    naming_ = 0;
-    last_day_.clear();
   }
 
  private:
@@ -351,6 +455,11 @@ class token_sink {
   int naming_ = 0;  // words after a place marker still taken as the place's name
   int named_ = 0;   // words taken so far
   std::string last_day_;
+  number_state number_;
+  char landmark_ = 0;  // the kind of landmark whose name is being read
+  int landmark_words_ = 0;
+  bool after_rumah_ = false;
+  bool spot_ = false;  // the previous content word was "depan", "dekat", …
 };
 
 }  // namespace

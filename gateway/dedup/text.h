@@ -18,6 +18,10 @@
 
 namespace lapor::dedup {
 
+// The facet type of a spot along the way ("depan masjid"): two spots that differ are a doubt,
+// not a conflict.
+inline constexpr char spot_facet = 'o';
+
 // Abbreviations, slang and stop words: data/dedup-lexicon-id.txt, embedded at build time.
 //
 //   # comment
@@ -53,7 +57,9 @@ struct match_text {
   // Facts that tell two incidents apart, as "<type>:<value>": k: kabupaten/kota, c: kecamatan,
   // d: desa/kelurahan/kampung, j: street (after "jalan"/"jl"/"gang"), s: school ("SDN 3",
   // "SD Negeri Romangloe"), t: day of
-  // the month ("tgl 12", "12 November"), m: kilometre post, r: RT, w: RW.
+  // the month ("tgl 12", "12 November"), m: kilometre post, r: RT, w: RW; each word of a
+  // landmark's name by its kind (P: pasar, B: pantai, H: puskesmas/RSUD, … see landmark_kind);
+  // o: the spot along the way ("depan masjid", "dekat SMAN 5": its first word).
   std::vector<std::string> facets;
   // Where, not what: the marker words (desa, kecamatan, kabupaten, kota, jalan, …) and the up
   // to three words naming the place after each. Compared through facets, and left out of the

@@ -25,6 +25,34 @@ TEST_CASE("event taxonomy: problems from words, phrases, pairs in a clause and a
   CHECK(t.read("Senin dan Kamis pemadaman").weekdays == 0b1001);
 }
 
+TEST_CASE("event taxonomy: SMS forms without vowels, main problems, households and other places") {
+  const auto& t = event_taxonomy::embedded();
+  const auto names = [&](std::string_view text) { return t.problem_names(t.read(text).problems); };
+  // A vowel-dropped SMS form is read as the listed word whose skeleton it is…
+  CHECK(names("pmbgian brs bnsos gk rata").find("social_aid") != std::string::npos);
+  CHECK(names("antrn ambil ktp pjg bgt").find("queue") != std::string::npos);
+  // …but not a word as long as the listed one ("antar" is not "antre").
+  CHECK(names("antar jemput anak").empty());
+  // The main problem: what the text names most, not what it mentions on the way.
+  const auto e = t.read("Jalan rusak berlubang, aspal amblas, antrean truk mengular");
+  CHECK(t.problem_names(e.main) == "road");
+  CHECK((e.problems & ~e.main) != 0);
+  // Another household is a relative's house or another premises, not a relative named.
+  CHECK((t.read("listrik rmh ortu sy padam").cues & cue_other_household) != 0);
+  CHECK((t.read("air PDAM di warung saya tidak mengalir").cues & cue_other_household) != 0);
+  CHECK((t.read("saya orang tua siswa kelas 4").cues & cue_other_household) == 0);
+  // A comparison with another place, and "selain …" adding another matter.
+  CHECK((t.read("di SDI Oebobo murid duduk di lantai, sama seperti di SDI Oepura").cues & cue_elsewhere) != 0);
+  CHECK((t.read("Psr Panorama jg sama, sampah numpuk").cues & cue_elsewhere) != 0);
+  CHECK((t.read("selain PKH belum cair, pendamping minta uang").cues & cue_changed) != 0);
+  CHECK((t.read("lanjut laporan listrik kemarin").cues & cue_followup) != 0);
+  // "lagi" after a reporting verb is a reminder; after the problem, a new occurrence.
+  CHECK(t.read("Maaf mengingatkan lagi, murid masih duduk di lantai").cues == cue_followup);
+  CHECK((t.read("Lapor lg soal kantor desa yang tutup").cues & cue_new_incident) == 0);
+  CHECK((t.read("lampu jalan mati lagi").cues & cue_new_incident) != 0);
+  CHECK((t.read("mengingatkan lagi: sekarang banjir lagi").cues & cue_new_incident) != 0);
+}
+
 TEST_CASE("event taxonomy: malformed entries are refused, naming the line") {
   std::string error;
   CHECK_FALSE(event_taxonomy::parse("problem water: pdam\nproblem : x\n", error));
@@ -57,10 +85,16 @@ TEST_CASE("place codes: containment by level; events compare on problem, place, 
   event a, b;
   a.problems = 1, b.problems = 2;
   CHECK(compare(a, b).problem_conflict);
-  b.problems = 3;
+  b.problems = 3, b.main = 2;
   auto c = compare(a, b);
   CHECK(c.problem_agrees);
-  CHECK(c.adds_problem);
+  CHECK(c.adds_problem);  // mainly about problem 2, which the earlier one does not name
+  CHECK(c.mentions_other);
+  b.main = 3;
+  CHECK(compare(a, b).adds_problem);
+  b.main = 1;
+  CHECK_FALSE(compare(a, b).adds_problem);  // mentions problem 2 on the way
+  CHECK(compare(a, b).mentions_other);
   a.place = place_code::parse("32.71.01"), b.place = batutulis;
   c = compare(a, b);
   CHECK(c.place_agrees);
@@ -71,6 +105,10 @@ TEST_CASE("place codes: containment by level; events compare on problem, place, 
   CHECK(compare(a, b).day_conflict);
   b.cues = cue_other_household;
   CHECK(compare(a, b).household_differs);
+  b.cues = cue_elsewhere;
+  CHECK(compare(a, b).elsewhere);
+  CHECK_FALSE(compare(b, a).elsewhere);  // only the later report comparing counts
+  b.cues = 0;
   a.named[0] = bogor, a.named_count = 1;
   b.named[0] = sby, b.named_count = 1;
   CHECK(compare(a, b).named_conflict);

@@ -46,6 +46,32 @@ TEST_CASE("sketch: bottom-k overlap is exact for short texts and tolerates a 10x
   CHECK(sample_overlap({1, 2}, {1, 2}) == doctest::Approx(2.0 / 3.0));  // tiny sets never certain
 }
 
+TEST_CASE("sketch: facets agree, differ only loosely, or conflict; places agree by kind") {
+  const auto sk = [](std::string_view text) { return make_sketch(normalize_for_matching(text)); };
+  // An abbreviated name is no conflict ("Kel Gn Samarinda", "Jln poros Smd-Bontang").
+  CHECK_FALSE(sketch_facets_conflict(sk("Kel. Gunung Samarinda"), sk("Kel Gn Samarinda")));
+  CHECK_FALSE(sketch_facets_loosely_differ(sk("Kel. Gunung Samarinda"), sk("Kel Gn Samarinda")));
+  // One name longer than the other is a doubt, not a conflict: perhaps another neighbourhood.
+  CHECK_FALSE(sketch_facets_conflict(sk("Lingkungan Karang Baru"), sk("Lingkungan Karang Baru Timur")));
+  CHECK(sketch_facets_loosely_differ(sk("Lingkungan Karang Baru"), sk("Lingkungan Karang Baru Timur")));
+  // Numbers are never loose: km 40 and km 44 are two posts.
+  CHECK(sketch_facets_conflict(sk("longsor km 40"), sk("longsor km 44")));
+  CHECK(sketch_facets_conflict(sk("Sampah di Pantai Kuta"), sk("Sampah di Pantai Legian")));
+  CHECK_FALSE(sketch_facets_conflict(sk("Sampah di Pantai Kuta"), sk("Sampah di Pasar Legian")));  // other kinds
+  // A spot along the street that differs is a doubt, not a conflict.
+  CHECK(sketch_spots_differ(sk("lampu mati depan masjid"), sk("lampu mati depan SMAN 5")));
+  CHECK_FALSE(sketch_spots_differ(sk("pipa bocor depan minimarket"), sk("pipa bocor dpn minimarket")));
+  CHECK_FALSE(sketch_facets_conflict(sk("lampu mati depan masjid"), sk("lampu mati depan SMAN 5")));
+  // A later report naming another km post besides the earlier one's is (also) about another.
+  CHECK(sketch_adds_number(sk("Jalinsum km 27 ambles"), sk("ada amblesan lain di km 37, setelah yang di km 27")));
+  CHECK_FALSE(sketch_adds_number(sk("Jalinsum km 27 ambles"), sk("Jalinsum km 27 ambles, tgl 3")));
+  // A street alone is weaker evidence than a village, a school or a km post.
+  CHECK(sketch_places_agree(sk("Jalan Sultan Thaha tergenang"), sk("Jalan Sultan Thaha, Kota Jambi")) ==
+        place_agreement::street);
+  CHECK(sketch_places_agree(sk("Jalan Sultan Thaha km 3"), sk("Jalan Sultan Thaha km 3")) == place_agreement::place);
+  CHECK(sketch_places_agree(sk("banjir"), sk("banjir")) == place_agreement::none);
+}
+
 TEST_CASE("sketch: serialisation round-trips and refuses other versions") {
   auto s = sketch_of(web_text, {"tel:+6281234567890", "mailto:budi@gmail.com"});
   const std::string bytes = serialize_sketch(s);
@@ -58,6 +84,18 @@ TEST_CASE("sketch: serialisation round-trips and refuses other versions") {
   CHECK(back->identities == s.identities);
   CHECK(back->simhash == s.simhash);
   CHECK(back->distinct_words == s.distinct_words);
+  CHECK(back->loose_facets == s.loose_facets);
+  CHECK(back->what.main == s.what.main);
+  // A version-2 row (before the main problems and the loose facets) still loads: its problems
+  // count as its main ones, and without loose facets every difference of facts is a conflict.
+  s.what.problems = 5, s.what.main = 4;
+  std::string v2 = serialize_sketch(s);
+  v2.resize(v2.size() - 8 - 1 - 4 * s.loose_facets.size());
+  v2[0] = 2;
+  auto old = parse_sketch(v2);
+  REQUIRE(old);
+  CHECK(old->what.main == 5);
+  CHECK(old->loose_facets.empty());
   std::string other = bytes;
   other[0] = 9;
   CHECK_FALSE(parse_sketch(other));

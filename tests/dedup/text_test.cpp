@@ -38,7 +38,13 @@ TEST_CASE("normaliser: case, punctuation, repeated letters, abbreviations and st
       {"anak2 sekolah, jalan-jalan rusak2", "anak sekolah jalan rusak"},  // reduplication folded
       {"tiga bulan", "3 bulan"},
       {"km 05", "kilometer 5"},
-      {"Rp1.500.000 dan Rp5.000, 1,5 juta", "rp 1500000 rp 5000 1 5 juta"},  // thousands separators
+      {"Rp1.500.000 dan Rp5.000, 1,5 juta", "rp 1500000 rp 5000 1 5000000"},  // thousands separators
+      // Numbers as words or with multipliers come out as the digits would.
+      {"km lima puluh dua", "kilometer 52"},
+      {"tgl empat belas", "tanggal 14"},
+      {"dua ratus lima puluh ribu, 250rb, Rp250.000", "250000 rp 250000"},  // repeats fold
+      {"tiga dua", "3 2"},                                   // two numbers, not 32
+      {"puluhan warga", "puluhan warga"},
       {"Pelayanan  Puskesmas\tlambat\n", "pelayanan puskesmas lambat"},
       {"Jalanannya rusak", "jalan rusak"},                  // -nya particle, slang 'jalanan'
       {"Sekolah é ÉKTP", "sekolah ektp"},                   // accents stripped, single letters dropped
@@ -69,6 +75,13 @@ TEST_CASE("normaliser: facets name kabupaten, kecamatan, desa, street, school, d
   CHECK(facets("jalan rusak di desa kami") == "");  // descriptions, not names
   CHECK(facets("antre smp dini hari") == "");        // "smp" = "sampai" unless a school follows
   CHECK(facets("perangkat desa, sedangkan warga") == "");
+  // Landmarks by kind, each word of the name; the spot along the way; what is wrong is no name.
+  CHECK(facets("Sampah menumpuk di Pantai Kuta dekat Pos 2") == "B:kuta o:pos");
+  CHECK(facets("depan Pasar Sentral Remu banjir") == "o:pasar P:sentral P:remu");
+  CHECK(facets("Jalan ambles di km 52") == "m:52");
+  CHECK(facets("Parkir sepeda motor di RSUD Raja Ahmad Tabib dipungut lima ribu rupiah") == "H:raja H:ahmad H:tabib");
+  CHECK(facets("parkir di rsud raja ahmad tabib") == "H:raja");  // lowercase: the first word only
+  CHECK(facets("rs aloei saboe") == "H:aloei");
   const auto t = normalize_for_matching("Jalan Ahmad Yani di Desa Baamang Hulu rusak");
   CHECK(joined(t.places) == "jalan ahmad yani desa baamang hulu");
 }

@@ -116,7 +116,10 @@ TEST_CASE("config: dedup keys, defaults and ranges") {
   REQUIRE_FALSE(load_config(std::nullopt, {}, c));
   CHECK(c.dedup.enabled);
   CHECK(c.dedup.window_days == 7);
-  CHECK(c.dedup.duplicate_score == doctest::Approx(0.3));
+  CHECK(c.dedup.duplicate_score == doctest::Approx(0.25));
+  CHECK(c.dedup.possible_score == doctest::Approx(0.12));
+  CHECK(c.dedup.unplaced_score == doctest::Approx(0.5));
+  CHECK(c.dedup.street_containment == doctest::Approx(0.8));
   CHECK(c.dedup.related_score == doctest::Approx(0.8));
   CHECK(c.dedup.related_max_hamming == 10);
   CHECK(c.dedup.max_candidates == 64);

@@ -300,3 +300,40 @@ TEST_CASE("engine: a possible duplicate is its own complaint, with possible_dupl
   CHECK(other->status_meta.find(R"("decision":"new","conflict":"problem")") != std::string::npos);
   reader.stop();
 }
+
+TEST_CASE("engine: a merge needs the problem and the place established; a doubt is named in the evidence") {
+  temp_dir dir;
+  const auto db = (dir.path / "lapor.db").string();
+  rig r(db);
+  const auto first = r.submit_sync(report(channel_kind::web, "0812-3456-7890",
+                                          "Air PDAM di rumah saya di Kelurahan Oebufu, Oebobo tidak mengalir seminggu."));
+  REQUIRE(first.code == submit_result::status::received);
+  // The same problem at the parents' house: its own complaint, a hint with the doubt named.
+  const auto relative = r.submit_sync(report(channel_kind::web, "+6281234567890",
+                                             "Air PDAM di rumah orang tua saya di Kelurahan Oebufu juga tidak mengalir seminggu."));
+  CHECK(relative.tracking_id != first.tracking_id);
+  // The same problem at another beach than the first report's: no merge either.
+  const auto kuta = r.submit_sync(report(channel_kind::sms, "+6281234567891", "Sampah menumpuk di Pantai Kuta dekat Pos 2."));
+  const auto legian =
+      r.submit_sync(report(channel_kind::sms, "+6281234567891", "Sampah menumpuk di Pantai Legian, lebih parah dari Kuta."));
+  CHECK(legian.tracking_id != kuta.tracking_id);
+  // The first report again as an SMS, with its abbreviations: the same problem in the same
+  // kelurahan — merged.
+  const auto sms = r.submit_sync(report(channel_kind::sms, "+6281234567890", "air pdam di rmh sy kel oebufu oebobo gk ngalir 7 hari"));
+  CHECK(sms.tracking_id == first.tracking_id);
+  r.writer->stop();
+
+  store::read_pool reader(db);
+  auto parts = r.ids.decode(relative.tracking_id);
+  REQUIRE(parts);
+  auto row = reader.find_complaint_now(row_id(*parts));
+  REQUIRE(row);
+  CHECK(row->status_meta.find(R"("decision":"possible_duplicate")") != std::string::npos);
+  CHECK(row->status_meta.find(R"("doubt":"household")") != std::string::npos);
+  parts = r.ids.decode(legian.tracking_id);
+  REQUIRE(parts);
+  row = reader.find_complaint_now(row_id(*parts));
+  REQUIRE(row);
+  CHECK(row->status_meta.find(R"("decision":"duplicate")") == std::string::npos);
+  reader.stop();
+}

@@ -10,7 +10,9 @@
 // hint rate on distinct pairs (distinct pairs hinted). The targets on the frozen half are merge
 // precision 0.99, merge recall 0.85, caught 0.97 and at most 25% hints on distinct pairs; the
 // test fails below the levels reached so far and prints each target still missed.
-// LAPOR_DEDUP_SHOW=1 prints every tune pair decided wrongly, with its scores and events.
+// LAPOR_DEDUP_SHOW=1 prints every tune pair decided wrongly, with its scores and events;
+// LAPOR_DEDUP_SHOW=all also one tab-separated line per tune pair ("ALL", id, case, label, the
+// outcome with its doubt, the text score, the event facets, the problems and the facts read).
 #include <doctest/doctest.h>
 
 #include <cstdio>
@@ -94,12 +96,18 @@ const char* name_of(dedup_decision::kind k) {
 
 TEST_CASE("dedup blind corpus: merge precision, recall, caught and hints on the frozen half") {
   const bool show = std::getenv("LAPOR_DEDUP_SHOW") != nullptr;
-  // LAPOR_DEDUP_THRESHOLDS="duplicate,same_event,unknown_problem,followup,possible" tries other
-  // thresholds (to choose them on the tune half; the defaults are dedup_thresholds').
+  const bool show_all = show && std::string_view(std::getenv("LAPOR_DEDUP_SHOW")) == "all";
+  // LAPOR_DEDUP_THRESHOLDS="duplicate,same_event,unknown_problem,followup,possible,unplaced,street" tries
+  // other thresholds (to choose them on the tune half; the defaults are dedup_thresholds').
   dedup_thresholds thresholds;
   if (const char* t = std::getenv("LAPOR_DEDUP_THRESHOLDS"))
-    std::sscanf(t, "%lf,%lf,%lf,%lf,%lf", &thresholds.duplicate_score, &thresholds.same_event_score,
-                &thresholds.unknown_problem_score, &thresholds.followup_score, &thresholds.possible_score);
+    std::sscanf(t, "%lf,%lf,%lf,%lf,%lf,%lf,%lf", &thresholds.duplicate_score, &thresholds.same_event_score,
+                &thresholds.unknown_problem_score, &thresholds.followup_score, &thresholds.possible_score,
+                &thresholds.unplaced_score, &thresholds.street_containment);
+  const std::string listed_split = [] {
+    const char* v = std::getenv("LAPOR_DEDUP_SHOW_SPLIT");
+    return std::string(v && std::string_view(v) == "c_tune" ? "c_tune" : "tune");
+  }();
   std::map<std::string, tally> splits;
   std::map<std::string, std::pair<int, int>> per_case;  // tune: case -> (right, total)
   for (const char* file : {"cases_a.jsonl", "cases_b.jsonl", "cases_c.jsonl"}) {
@@ -139,13 +147,36 @@ TEST_CASE("dedup blind corpus: merge precision, recall, caught and hints on the 
       const bool is_dup = label == "duplicate";
       if (is_dup) ++t.dup, t.dup_merged += merged, t.dup_hinted += hinted;
       else ++t.other, t.other_merged += merged, t.other_hinted += hinted;
-      // Only the tune half is ever listed: the frozen half and cases_c.jsonl (c_test, c_tune:
-      // written blind on 2026-12-01 and not yet studied, README-c.md) give rates only.
-      if (split != "tune") continue;
+      // Only development halves are ever listed: `tune`, or `c_tune` with
+      // LAPOR_DEDUP_SHOW_SPLIT=c_tune (cases_c.jsonl, written blind on 2026-12-01, README-c.md).
+      // The frozen halves (test, c_test) give rates only.
+      if (split != listed_split) continue;
       const bool right = is_dup ? merged : !merged && !hinted;
       auto& c = per_case[kase];
       ++c.second;
       c.first += right;
+      if (show_all) {
+        // One line per tune pair: the facets the decision saw (LAPOR_DEDUP_SHOW=all).
+        const auto cmp = compare(ca->sketch.what, cb->sketch.what);
+        const auto& tax = event_taxonomy::embedded();
+        auto facets = [](const match_text& t) {
+          std::string f;
+          for (const auto& x : t.facets) f += x + " ";
+          return f;
+        };
+        std::printf("ALL\t%s\t%s\t%s\t%s%s%s\t%.3f\tpa=%d pc=%d pl=%d/%d/%d nc=%d fc=%d add=%d day=%d hh=%d cues=%d/%d main=%s|%s lv=%d/%d named=%d/%d fa=%d na=%d\t%s|%s\t%s|%s\n",
+                    std::string(p.at("id").as_string()).c_str(), kase.c_str(), label.c_str(), name_of(d.what),
+                    d.doubt ? ":" : "", d.doubt ? d.doubt : "", text_score(ca->sketch, cb->sketch), cmp.problem_agrees, cmp.problem_conflict, cmp.place_agrees,
+                    cmp.place_conflict, cmp.place_agrees_closely, cmp.named_conflict,
+                    sketch_facets_conflict(ca->sketch, cb->sketch), cmp.adds_problem, cmp.day_conflict,
+                    cmp.household_differs, ca->sketch.what.cues, cb->sketch.what.cues,
+                    tax.problem_names(ca->sketch.what.main).c_str(), tax.problem_names(cb->sketch.what.main).c_str(),
+                    ca->sketch.what.place.level, cb->sketch.what.place.level, ca->sketch.what.named_count,
+                    cb->sketch.what.named_count, static_cast<int>(sketch_places_agree(ca->sketch, cb->sketch)), cmp.named_agrees,
+                    tax.problem_names(ca->sketch.what.problems).c_str(), tax.problem_names(cb->sketch.what.problems).c_str(),
+                    facets(normalize_for_matching(sa.title + "\n" + sa.body + "\n" + sa.where.text)).c_str(),
+                    facets(normalize_for_matching(sb.title + "\n" + sb.body + "\n" + sb.where.text)).c_str());
+      }
       if (show && !right) {
         const auto& tax = event_taxonomy::embedded();
         const auto cmp = compare(ca->sketch.what, cb->sketch.what);
@@ -169,9 +200,10 @@ TEST_CASE("dedup blind corpus: merge precision, recall, caught and hints on the 
   const auto& frozen = splits["test"];
   REQUIRE(frozen.dup + frozen.other >= 500);
   // The targets (issue 13): merge precision >= 0.99, merge recall >= 0.85, caught >= 0.97,
-  // hints on distinct pairs <= 25%. Only the last holds yet (last measured: precision 0.886,
-  // recall 0.708, caught 0.913, hints 0.206; before the event model: precision 0.714, recall
-  // 0.879). The checks guard the levels reached and the shortfall is printed.
+  // hints on distinct pairs <= 25%. Only the last holds yet (last measured: precision 0.924,
+  // recall 0.693, caught 0.951, hints 0.224; before the positive-agreement rules: precision
+  // 0.886, recall 0.708, caught 0.913, hints 0.206). The checks guard the levels reached and the
+  // shortfall is printed.
   struct target {
     const char* what;
     double value, goal;
@@ -182,8 +214,8 @@ TEST_CASE("dedup blind corpus: merge precision, recall, caught and hints on the 
                          target{"hints on distinct", frozen.hint_rate(), 0.25, false}})
     if (t.at_least ? t.value < t.goal : t.value > t.goal)
       std::printf("dedup: frozen half %s %.3f misses the %.2f target (not met yet)\n", t.what, t.value, t.goal);
-  CHECK(frozen.precision() >= 0.88);
+  CHECK(frozen.precision() >= 0.92);
   CHECK(frozen.recall() >= 0.69);
-  CHECK(frozen.caught() >= 0.90);
+  CHECK(frozen.caught() >= 0.95);
   CHECK(frozen.hint_rate() <= 0.25);
 }
