@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <stdexcept>
 #include <unordered_map>
+#include <utility>
+#include <unordered_set>
 
 namespace lapor::dedup {
 
@@ -270,6 +272,7 @@ class token_sink {
   void gap() {
     flush_number();
     flush_name();
+    facility_.clear();
     landmark_ = 0;
     spot_ = false;
     pending_ = 0;
@@ -320,6 +323,47 @@ class token_sink {
     word_now(value, false, true, capital);
   }
 
+  // Which civil-registry document or permit a text is about (facet D): one office issues them
+  // all, and "KTP-el belum dicetak" and "Kartu Keluarga salah nama" at the same Disdukcapil
+  // are two complaints. Two texts naming documents, none in common, conflict.
+  void document_facet(const std::string& w, bool digits) {
+    const std::string before = std::exchange(previous_word_, digits ? std::string() : w);
+    if (digits) return;
+    static const std::unordered_map<std::string_view, std::string_view> single = {
+        {"ktp", "ktp"},       {"ektp", "ktp"},    {"ktpel", "ktp"}, {"kk", "kk"},         {"kia", "kia"},
+        {"paspor", "paspor"}, {"stnk", "stnk"},   {"bpkb", "bpkb"}, {"npwp", "npwp"},     {"ijazah", "ijazah"},
+        {"sertifikat", "sertifikat"}};
+    std::string_view kind;
+    if (const auto it = single.find(w); it != single.end()) kind = it->second;
+    else if (before == "kartu" && w == "keluarga") kind = "kk";
+    else if (before == "kartu" && w == "identitas") kind = "kia";  // Kartu Identitas Anak
+    else if ((before == "akta" || before == "akte") && (w == "kelahiran" || w == "lahir")) kind = "akta_lahir";
+    else if ((before == "akta" || before == "akte") && (w == "kematian" || w == "mati")) kind = "akta_mati";
+    else if ((before == "akta" || before == "akte") && (w == "nikah" || w == "perkawinan")) kind = "akta_nikah";
+    else if ((before == "akta" || before == "akte") && (w == "cerai" || w == "perceraian")) kind = "akta_cerai";
+    if (!kind.empty()) add_facet('D', std::string(kind));
+  }
+
+  // A numbered facility ("Posyandu Melati 1", "Gedung B lantai 3", "menara 2"): the facility
+  // word and the first number within two words after it (facet F). "Posyandu Melati 1" and
+  // "Posyandu Melati 3" are two posyandu, as SDN 3 and SDN 5 are two schools.
+  void facility_facet(const std::string& w, bool stop, bool digits, char marker) {
+    if (!facility_.empty()) {
+      if (digits) {
+        add_facet('F', facility_ + w);
+        facility_.clear();
+      } else if (stop || marker != 0 || --facility_left_ <= 0) {
+        facility_.clear();
+      }
+    }
+    static const std::unordered_set<std::string_view> facilities = {
+        "posyandu", "pustu", "polindes", "poskesdes", "paud", "gardu", "menara", "gedung", "lantai", "dermaga", "pos"};
+    if (!digits && facilities.contains(w)) {
+      facility_ = w;
+      facility_left_ = 2;  // the number is one of the next two words
+    }
+  }
+
   // word() for a word that is not part of a number.
   void word_now(const std::string& w, bool stop, bool digits, bool capital = false) {
     static const word_class none;
@@ -343,6 +387,8 @@ class token_sink {
       landmark_ = kind;
       landmark_words_ = 0;
     }
+    document_facet(w, digits);
+    facility_facet(w, stop, digits, marker);
     // The spot along the way: the first content word after "depan", "dekat", "samping" …
     if (spot_ && !stop) {
       spot_ = false;
@@ -455,6 +501,9 @@ class token_sink {
   int naming_ = 0;  // words after a place marker still taken as the place's name
   int named_ = 0;   // words taken so far
   std::string last_day_;
+  std::string previous_word_;  // for two-word document names ("kartu keluarga", "akta kelahiran")
+  std::string facility_;       // a facility word waiting for its number
+  int facility_left_ = 0;
   number_state number_;
   char landmark_ = 0;  // the kind of landmark whose name is being read
   int landmark_words_ = 0;

@@ -76,12 +76,18 @@ TEST_CASE("normaliser: facets name kabupaten, kecamatan, desa, street, school, d
   CHECK(facets("antre smp dini hari") == "");        // "smp" = "sampai" unless a school follows
   CHECK(facets("perangkat desa, sedangkan warga") == "");
   // Landmarks by kind, each word of the name; the spot along the way; what is wrong is no name.
-  CHECK(facets("Sampah menumpuk di Pantai Kuta dekat Pos 2") == "B:kuta o:pos");
+  CHECK(facets("Sampah menumpuk di Pantai Kuta dekat Pos 2") == "B:kuta o:pos F:pos2");
   CHECK(facets("depan Pasar Sentral Remu banjir") == "o:pasar P:sentral P:remu");
   CHECK(facets("Jalan ambles di km 52") == "m:52");
   CHECK(facets("Parkir sepeda motor di RSUD Raja Ahmad Tabib dipungut lima ribu rupiah") == "H:raja H:ahmad H:tabib");
   CHECK(facets("parkir di rsud raja ahmad tabib") == "H:raja");  // lowercase: the first word only
   CHECK(facets("rs aloei saboe") == "H:aloei");
+  // The document a registry complaint is about; a numbered facility.
+  CHECK(facets("KTP-el belum dicetak") == "D:ktp");
+  CHECK(facets("Kartu Keluarga salah nama ibu") == "D:kk");
+  CHECK(facets("akta kematian ayah dan KIA anak belum terbit") == "D:akta_mati D:kia");
+  CHECK(facets("Posyandu Melati 3 tidak aktif") == "F:posyandu3");
+  CHECK(facets("posyandu di desa kami tutup 3 bulan") == "");  // the number is not the posyandu's
   const auto t = normalize_for_matching("Jalan Ahmad Yani di Desa Baamang Hulu rusak");
   CHECK(joined(t.places) == "jalan ahmad yani desa baamang hulu");
 }
