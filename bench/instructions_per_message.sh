@@ -38,22 +38,10 @@ cleanup() {
 }
 trap cleanup EXIT
 mkdir -p "$tmp/data"
-cat >"$tmp/gateway.toml" <<TOML
-data_dir = "$tmp/data"
-log_format = "text"
-log_level = "warn"
-[web]
-listen = "127.0.0.1:0"
-[admin]
-listen = "127.0.0.1:0"
-[smpp]
-listen = "127.0.0.1:0"
-short_code = "1708"
-accounts = [{system_id = "bench", password = "bench", operator = "telkomsel", allowed_cidrs = ["127.0.0.1/32"]}]
-[mobile]
-api_keys = [{key_id = "bench", secret = "00112233445566778899aabbccddeeff"}]
-TOML
-sed -i 's/^\[web\]$/[web]\nrate_limit_per_minute = 0/' "$tmp/gateway.toml"
+# shellcheck source=bench/bench_config.sh
+source "$(dirname "${BASH_SOURCE[0]}")/bench_config.sh"
+bench_config "$tmp/data" '[mobile]
+api_keys = [{key_id = "bench", secret = "00112233445566778899aabbccddeeff"}]' >"$tmp/gateway.toml"
 valgrind --tool=callgrind --callgrind-out-file="$tmp/cg.out" "$gateway" --config "$tmp/gateway.toml" \
   >"$tmp/daemon.log" 2>&1 &
 pid=$!

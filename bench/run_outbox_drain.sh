@@ -12,6 +12,8 @@
 # documents, and the daemon's CPU per document (from /proc, holds on a busy machine). Builds
 # nothing; everything on 127.0.0.1, in a temporary folder removed at the end.
 set -euo pipefail
+# shellcheck source=bench/bench_config.sh
+source "$(dirname "${BASH_SOURCE[0]}")/bench_config.sh"
 
 gateway="build/lapor-gateway"
 if [[ $# -gt 0 && "$1" != --* ]]; then gateway="$1"; shift; fi
@@ -51,21 +53,9 @@ run_mode() {  # $1 = name, $2 = batch true|false
   local name="$1" batch="$2" dir="$tmp/batch-$2"
   mkdir -p "$dir/data"
   "$drain" fill --data-dir "$dir/data" --rows "$rows" | sed 's/^/  /'
-  cat >"$dir/gateway.toml" <<TOML
-data_dir = "$dir/data"
-log_level = "warn"
-[web]
-listen = "127.0.0.1:0"
-[admin]
-listen = "127.0.0.1:0"
-[smpp]
-listen = "127.0.0.1:0"
-short_code = "1708"
-accounts = [{system_id = "bench", password = "bench", operator = "telkomsel", allowed_cidrs = ["127.0.0.1/32"]}]
-[dispatcher]
-url = "http://127.0.0.1:$dport/complaints"
-batch = $batch
-TOML
+  bench_config "$dir/data" "[dispatcher]
+url = \"http://127.0.0.1:$dport/complaints\"
+batch = $batch" >"$dir/gateway.toml"
   local before; before="$(documents)"
   local t0; t0="$(date +%s.%N)"
   "$gateway" --config "$dir/gateway.toml" 2>"$dir/daemon.log" &

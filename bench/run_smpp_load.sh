@@ -46,22 +46,9 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-cat >"$tmp/gateway.toml" <<TOML
-data_dir = "$tmp/data"
-log_format = "text"
-log_level = "warn"
-
-[web]
-listen = "127.0.0.1:0"
-
-[admin]
-listen = "127.0.0.1:0"
-
-[smpp]
-listen = "127.0.0.1:0"
-short_code = "1708"
-accounts = [{system_id = "bench", password = "bench", operator = "telkomsel", allowed_cidrs = ["127.0.0.1/32"]}]
-TOML
+# shellcheck source=bench/bench_config.sh
+source "$(dirname "${BASH_SOURCE[0]}")/bench_config.sh"
+bench_config "$tmp/data" >"$tmp/gateway.toml"
 
 sets=()
 for kv in ${LAPOR_SET:-}; do sets+=(--set "$kv"); done
