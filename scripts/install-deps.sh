@@ -25,6 +25,8 @@ apt-get install -y --no-install-recommends dpkg-dev lintian man-db systemd
 # (/usr/lib/postgresql/15/bin) for the cluster tests, which start their own primary and standby
 # with initdb/pg_ctl in a temporary folder (tests/support/pg_cluster.py).
 apt-get install -y --no-install-recommends libpq-dev postgresql-15 postgresql-client-15
+# Benchmarks: gnuplot draws bench/run_scaling_curve.py's plot (bench/scaling.png).
+apt-get install -y --no-install-recommends gnuplot-nox
 # Monitoring: promtool (check rules, test rules, check metrics) from Debian's prometheus.
 apt-get install -y --no-install-recommends prometheus
 # Where systemd runs, that package also starts a Prometheus server on :9090, the daemon's default
