@@ -41,19 +41,10 @@ cleanup() {
 trap cleanup EXIT INT TERM
 
 secret="$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
-cat > "$dir/bench.toml" <<TOML
-data_dir = "$dir/data"
-log_level = "warn"
-[web]
-listen = "127.0.0.1:0"
-rate_limit_per_minute = 0
-[admin]
-listen = "127.0.0.1:0"
-[smpp]
-listen = "127.0.0.1:0"
-[mobile]
-api_keys = [{key_id = "bench", secret = "$secret"}]
-TOML
+# shellcheck source=bench/bench_config.sh
+source "$(dirname "${BASH_SOURCE[0]}")/bench_config.sh"
+bench_config "$dir/data" "[mobile]
+api_keys = [{key_id = \"bench\", secret = \"$secret\"}]" > "$dir/bench.toml"
 
 "$bin" --config "$dir/bench.toml" 2> "$dir/daemon.log" &
 pid=$!
