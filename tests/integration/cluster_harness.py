@@ -183,6 +183,22 @@ class Cluster:
         return "\n".join(out)
 
 
+def stop_rig(tmp, pg=None, dispatcher=None, cluster=None, kill=True):
+    """Stops what a cluster test started: the nodes (kill -9, or SIGTERM with kill=False),
+    then the dispatcher, then PostgreSQL, and removes the test's folder. Each may be None
+    (not started yet)."""
+    if cluster:
+        if kill:
+            cluster.kill_all()
+        else:
+            cluster.stop_all()
+    if dispatcher:
+        dispatcher.stop()
+    if pg:
+        pg.stop()
+    tmp.cleanup()
+
+
 def restart_dispatcher(old, timeout=10):
     """The fake dispatcher again on its old port (the nodes' dispatcher.url), appending to the
     same log, after old.stop()."""

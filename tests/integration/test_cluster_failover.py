@@ -24,7 +24,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from cluster_harness import (LEASE_TTL_S, Cluster, Ledger, Load, PgCluster, cluster_main, metric_sum, settle_pending,  # noqa: E402
-                             verify_delivered)
+                             stop_rig, verify_delivered)
 from lapor_harness import FakeDispatcher, TempDir, wait_until  # noqa: E402
 
 
@@ -101,13 +101,7 @@ def main():
     finally:
         if load:
             load.stop.set()
-        if cluster:
-            cluster.kill_all()
-        if dispatcher:
-            dispatcher.stop()
-        if pg:
-            pg.stop()
-        tmp.cleanup()
+        stop_rig(tmp, pg, dispatcher, cluster)
 
 
 if __name__ == "__main__":

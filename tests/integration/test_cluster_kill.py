@@ -29,7 +29,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from cluster_harness import (LEASE_TTL_S, Cluster, Ledger, Load, PgCluster, cluster_main,  # noqa: E402
                              dispatched_by_key, metric, replay_check, restart_dispatcher, settle_pending,
-                             verify_delivered)
+                             stop_rig, verify_delivered)
 from lapor_harness import FakeDispatcher, TempDir  # noqa: E402
 
 
@@ -120,13 +120,7 @@ def main():
     finally:
         if load:
             load.stop.set()
-        if cluster:
-            cluster.kill_all()
-        if dispatcher:
-            dispatcher.stop()
-        if pg:
-            pg.stop()
-        tmp.cleanup()
+        stop_rig(tmp, pg, dispatcher, cluster)
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from cluster_harness import TRACKING_KEY, Cluster, PgCluster, cluster_main  # noqa: E402
+from cluster_harness import TRACKING_KEY, Cluster, PgCluster, cluster_main, stop_rig  # noqa: E402
 from lapor_harness import Daemon, FakeDispatcher, TempDir, gateway_bin, submit, wait_until  # noqa: E402
 
 N = 40
@@ -106,13 +106,7 @@ def main():
     finally:
         if single:
             single.kill9()
-        if cluster:
-            cluster.stop_all()
-        if dispatcher:
-            dispatcher.stop()
-        if pg:
-            pg.stop()
-        tmp.cleanup()
+        stop_rig(tmp, pg, dispatcher, cluster, kill=False)
 
 
 if __name__ == "__main__":

@@ -22,7 +22,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from cluster_harness import (LEASE_TTL_S, Cluster, HttpSender, Ledger, PgCluster, SmppSender, admin_item,  # noqa: E402
-                             cluster_main, deliver, metric_sum, mobile_item, sms_item, verify_delivered)
+                             cluster_main, deliver, metric_sum, mobile_item, sms_item, stop_rig, verify_delivered)
 from lapor_harness import FakeDispatcher, TempDir, wait_until  # noqa: E402
 
 
@@ -108,13 +108,7 @@ def main():
     finally:
         http_s.close()
         smpp_s.close()
-        if cluster:
-            cluster.kill_all()
-        if dispatcher:
-            dispatcher.stop()
-        if pg:
-            pg.stop()
-        tmp.cleanup()
+        stop_rig(tmp, pg, dispatcher, cluster)
 
 
 if __name__ == "__main__":
