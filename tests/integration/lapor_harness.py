@@ -253,12 +253,19 @@ class FakeDispatcher:
                     yield doc
 
     def stop(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
+        stop_process(self.proc)
+
+
+def stop_process(proc, sig=signal.SIGTERM, timeout=5):
+    """Ends a child process the test started (None or already ended: nothing): `sig`, then
+    SIGKILL if it is still running after `timeout` seconds; reaped either way."""
+    if proc and proc.poll() is None:
+        proc.send_signal(sig)
+        try:
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(5)
 
 
 def submit(conn, body, key, path="/admin/test/submit"):

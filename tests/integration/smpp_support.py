@@ -12,7 +12,7 @@ import sys
 import tempfile
 import time
 
-from lapor_harness import wait_until
+from lapor_harness import stop_process, wait_until
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PEERS = os.path.normpath(os.path.join(HERE, "..", "peers", "smpp"))
@@ -203,6 +203,20 @@ def node_peers():
     return PEERS
 
 
+def check_part_resps(resps, parts, budget_ms, peer):
+    """A stop-and-wait peer's log of resps (each {"parts", "status", "ms"}): `parts` of them,
+    every one status 0 and within budget_ms (a peer that waits for each resp stalls when one
+    is withheld). Prints and returns the slowest."""
+    assert len(resps) == parts and all(r["parts"] == 3 for r in resps), resps
+    bad = [r for r in resps if r["status"] != 0]
+    assert not bad, f"parts refused: {bad}"
+    slow = [r for r in resps if r["ms"] >= budget_ms]
+    assert not slow, f"parts answered later than {budget_ms} ms (a stop-and-wait {peer} stalls): {slow}"
+    slowest = max(r["ms"] for r in resps)
+    print(f"ok {len(resps)} parts, window 1, slowest resp {slowest:.1f} ms", flush=True)
+    return slowest
+
+
 def run_esme(port, timeout=30, **env):
     """Runs node-esme.js to completion; (exit code, [json events])."""
     e = dict(os.environ, URL=f"smpp://127.0.0.1:{port}", MAX_SECONDS=str(timeout))
@@ -242,13 +256,7 @@ class NodeSmsc:
         return out
 
     def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
+        stop_process(self.proc)
         self.out.close()
 
 

@@ -15,7 +15,7 @@ import urllib.parse
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from lapor_harness import Daemon, TempDir, wait_until  # noqa: E402
+from lapor_harness import Daemon, TempDir, stop_process, wait_until  # noqa: E402
 from smpp_support import PEERS, dispatched, free_port, skip, write_config  # noqa: E402
 
 
@@ -46,16 +46,6 @@ def http_get(url, timeout=5):
             return r.status, r.read().decode("utf-8", "replace")
     except OSError as e:
         return None, str(e)
-
-
-def stop_proc(p, sig=signal.SIGINT, timeout=10):
-    if p and p.poll() is None:
-        p.send_signal(sig)
-        try:
-            p.wait(timeout)
-        except subprocess.TimeoutExpired:
-            p.kill()
-            p.wait(5)
 
 
 def main():
@@ -113,8 +103,8 @@ def main():
                    what="our replies in Kannel's access log")
         print("ok replies with the tracking ID reached Kannel")
     finally:
-        stop_proc(sb)
-        stop_proc(bb)  # unbinds from us
+        stop_process(sb, signal.SIGINT, 10)
+        stop_process(bb, signal.SIGINT, 10)  # unbinds from us
         if d:
             rc = d.stop()
             assert rc == 0, rc

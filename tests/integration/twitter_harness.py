@@ -6,7 +6,7 @@ import subprocess
 import sys
 import urllib.request
 
-from lapor_harness import HERE, wait_until
+from lapor_harness import HERE, stop_process, wait_until
 
 TOKEN = "AAAAAAAAAAAAAAAAAAAAAFakeBearer%2Fs3cr3tT0ken-do-not-log"
 USER_ID = "1497254331178708992"
@@ -58,13 +58,7 @@ class FakeTwitter:
             return [json.loads(line) for line in f if line.strip()]
 
     def stop(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
+        stop_process(self.proc)
 
 
 def dispatched_twitter(data_dir):
