@@ -77,6 +77,12 @@ class part_store {
   virtual void purge_parts(std::int64_t done_before_ms, std::int64_t open_before_ms) = 0;
   // Start-up: every stored part in arrival order. Blocks.
   virtual void load_parts(const std::function<void(const part&)>& each) = 0;
+  // Cluster mode: the parts that nodes whose lease expired held (open ones, and done ones
+  // since `done_since_ms`), now this node's, in arrival order; `done` runs on a store thread.
+  // One node: nothing.
+  virtual void take_over_parts(std::int64_t /*done_since_ms*/, std::function<void(std::vector<part>)> done) {
+    done({});
+  }
   // Queues a message to send that no submission caused (e.g. the answer to a status query);
   // `done(ok)` after its commit. Thread-safe.
   virtual void queue_message(std::string destination, std::string payload, std::function<void(bool)> done) = 0;

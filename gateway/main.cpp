@@ -392,7 +392,7 @@ int run(const config& cfg, const config_source& source, const command_line& cl, 
   std::string smpp_error;
   auto smpp_opts = lapor::sms::smpp_options_from(cfg, smpp_error);
   if (!smpp_opts) throw std::runtime_error("invalid configuration: " + smpp_error);
-  stored_parts parts_store(writer);
+  stored_parts parts_store(writer, cluster ? &reader : nullptr);
   lapor::sms::smpp_channel sms_channel(std::move(*smpp_opts), lapor::sms::smpp_deps{io, statuses, ids, stats, parts_store, cluster ? &leases : nullptr});
   // Reply SMS are outbox rows "sms_reply" (written with their complaint); this forwarder hands
   // them to the channel, which sends each on a bind of its operator.

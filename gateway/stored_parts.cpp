@@ -32,6 +32,17 @@ void stored_parts::load_parts(const std::function<void(const part&)>& each) {
   });
 }
 
+void stored_parts::take_over_parts(std::int64_t done_since_ms, std::function<void(std::vector<part>)> done) {
+  if (reader_ == nullptr) return done({});
+  reader_->take_over_parts(done_since_ms, [done = std::move(done)](std::vector<store::stored_part> rows) {
+    std::vector<part> out;
+    out.reserve(rows.size());
+    for (auto& s : rows)
+      out.push_back(part{std::move(s.part.group), s.part.seq, std::move(s.part.data), s.part.received_at_ms, std::move(s.answer)});
+    done(std::move(out));
+  });
+}
+
 void stored_parts::queue_message(std::string destination, std::string payload, std::function<void(bool)> done) {
   writer_.enqueue_outbox(std::move(destination), std::move(payload), 0, [done = std::move(done)](bool ok, std::string) {
     if (done) done(ok);

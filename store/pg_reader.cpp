@@ -1,5 +1,8 @@
 #include "store/pg_reader.h"
 
+#include <algorithm>
+#include <utility>
+
 namespace lapor::store {
 
 namespace {
@@ -106,16 +109,61 @@ std::vector<outbox_item> pg_reader::take_over_outbox(const std::string& destinat
   // nodes whose lease expired. Without such a node, or once a whole pass found nothing of the
   // same dead nodes, the poll costs one small query instead of a walk over every open row
   // (measured: that walk, twice a second per forwarder, made long runs slower and slower).
-  auto d = query("SELECT coalesce(string_agg(substr(name, 6), ',' ORDER BY name), '') FROM leases"
-                 " WHERE name LIKE 'node:%' AND expires_at < clock_timestamp()",
-                 {});
-  if (!d.ok() || d.rows() != 1) return {};
-  const std::string dead(d.text(0, 0));
+  const std::string dead = dead_nodes();
   auto& done = drained_[destination];
   if (dead.empty() || (after_id == 0 && done == dead)) return {};
   auto rows = claim(destination, after_id, limit, false);
   if (static_cast<int>(rows.size()) < limit) done = dead;  // a whole pass: nothing more of these nodes
   return rows;
+}
+
+std::string pg_reader::dead_nodes() {
+  auto d = query("SELECT coalesce(string_agg(substr(name, 6), ',' ORDER BY name), '') FROM leases"
+                 " WHERE name LIKE 'node:%' AND expires_at < clock_timestamp()",
+                 {});
+  if (!d.ok() || d.rows() != 1) return {};
+  return std::string(d.text(0, 0));
+}
+
+std::vector<stored_part> pg_reader::take_over_parts(std::int64_t done_since_ms) {
+  // Parts of a long SMS that a node stored and then died with (kill -9, a lost machine):
+  // the operator's SMSC sends the rest to another node, which must join them (SPEC §9: no
+  // state that decides an answer lives in one node only). Skipped, as for the outbox, while
+  // no node is dead or the same dead nodes were taken over completely.
+  const std::string dead = dead_nodes();
+  if (dead.empty() || dead == parts_drained_) return {};
+  pg::params p;
+  p.add(std::int64_t{opts_.node_id}).add(done_since_ms);
+  // FOR UPDATE in id order: two nodes taking over at once queue on the same first row, and
+  // the second then finds the rows no longer of a dead node (re-checked after the wait), so
+  // one message's parts never end up split between them.
+  auto r = query(
+      "WITH live AS (SELECT substr(name, 6)::integer AS node FROM leases"
+      "              WHERE name LIKE 'node:%' AND expires_at >= clock_timestamp()),"
+      " picked AS (SELECT id FROM message_parts WHERE node <> $1::integer AND node NOT IN (SELECT node FROM live)"
+      "            AND (answer IS NULL OR done_ms >= $2::bigint) ORDER BY id FOR UPDATE)"
+      " UPDATE message_parts m SET node = $1::integer FROM picked WHERE m.id = picked.id"
+      " RETURNING m.id, m.group_key, m.seq, m.part, m.received_at_ms, coalesce(m.answer, ''), coalesce(m.done_ms, 0)",
+      p);
+  if (!r.ok()) return {};
+  std::vector<std::pair<std::int64_t, stored_part>> rows;
+  rows.reserve(static_cast<std::size_t>(r.rows()));
+  for (int i = 0; i < r.rows(); ++i) {
+    stored_part s;
+    s.part.group = r.text(i, 1);
+    s.part.seq = static_cast<int>(r.int64(i, 2));
+    s.part.data = r.bytes(i, 3);
+    s.part.received_at_ms = r.int64(i, 4);
+    s.answer = r.text(i, 5);
+    s.done_ms = r.int64(i, 6);
+    rows.emplace_back(r.int64(i, 0), std::move(s));
+  }
+  std::sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  parts_drained_ = dead;
+  std::vector<stored_part> out;
+  out.reserve(rows.size());
+  for (auto& [id, s] : rows) out.push_back(std::move(s));
+  return out;
 }
 
 std::vector<outbox_item> pg_reader::claim(const std::string& destination, std::int64_t after_id, int limit, bool mine_too) {

@@ -23,12 +23,14 @@ class pg_reader final : public reader {
   // committed at once so the delivery holds no lock.
   std::vector<outbox_item> pending_outbox(const std::string& destination, std::int64_t after_id, int limit) override;
   std::vector<outbox_item> take_over_outbox(const std::string& destination, std::int64_t after_id, int limit) override;
+  std::vector<stored_part> take_over_parts(std::int64_t done_since_ms) override;
   outbox_counts counts() override;
   std::optional<std::string> get_cursor(const std::string& name) override;
   [[nodiscard]] std::uint64_t claims_taken_over() const noexcept override { return taken_.load(); }
 
  private:
   pg::result query(const char* sql, const pg::params& p);
+  [[nodiscard]] std::string dead_nodes();
   std::vector<outbox_item> claim(const std::string& destination, std::int64_t after_id, int limit, bool mine_too);
 
   options opts_;
@@ -37,6 +39,8 @@ class pg_reader final : public reader {
   // Per destination: the dead nodes (their ids, joined) whose rows a whole take-over pass
   // found all taken; the next pass is skipped until that set changes.
   std::unordered_map<std::string, std::string> drained_;
+  std::string parts_drained_;  // the same for take_over_parts
+
 };
 
 }  // namespace lapor::store

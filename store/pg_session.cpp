@@ -773,8 +773,9 @@ std::string pg_session::queue_one(purge_parts_request& r, group_state& g, std::v
   pg::params p;
   p.add(r.done_before_ms).add(r.open_before_ms).add(std::int64_t{opts_.node_id});
   r.answer = {true, {}};
-  g.write("DELETE FROM message_parts WHERE node = $3::integer AND ((answer IS NOT NULL AND done_ms < $1::bigint)"
-          " OR (answer IS NULL AND received_at_ms < $2::bigint))",
+  // Done rows of any node (a node that never came back leaves its own); open rows only ours.
+  g.write("DELETE FROM message_parts WHERE (answer IS NOT NULL AND done_ms < $1::bigint)"
+          " OR (node = $3::integer AND answer IS NULL AND received_at_ms < $2::bigint)",
           std::move(p));
   return {};
 }

@@ -134,6 +134,12 @@ void read_pool::counts(std::function<void(outbox_counts)> cb) {
   impl_->post([m = impl_.get(), cb = std::move(cb)] { cb(m->query([](reader& q) { return q.counts(); })); });
 }
 
+void read_pool::take_over_parts(std::int64_t done_since_ms, std::function<void(std::vector<stored_part>)> cb) {
+  impl_->post([m = impl_.get(), done_since_ms, cb = std::move(cb)] {
+    cb(m->query([&](reader& q) { return q.take_over_parts(done_since_ms); }));
+  });
+}
+
 void read_pool::get_cursor(std::string name, std::function<void(std::optional<std::string>)> cb) {
   impl_->post([m = impl_.get(), name = std::move(name), cb = std::move(cb)] {
     cb(m->query([&](reader& q) { return q.get_cursor(name); }));

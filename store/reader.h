@@ -32,6 +32,10 @@ class reader {
                                                                   std::int64_t /*after_id*/, int /*limit*/) {
     return {};
   }
+  // Cluster mode: the long-SMS parts that nodes whose lease expired held (open ones, and
+  // done ones with done_ms >= done_since_ms), made this node's as they are returned, in
+  // arrival order. One node: nothing to take over.
+  [[nodiscard]] virtual std::vector<stored_part> take_over_parts(std::int64_t /*done_since_ms*/) { return {}; }
   [[nodiscard]] virtual outbox_counts counts() = 0;
   [[nodiscard]] virtual std::optional<std::string> get_cursor(const std::string& name) = 0;
   // Rows taken over from a node whose lease had expired (cluster mode; a metric).

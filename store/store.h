@@ -398,6 +398,8 @@ class read_pool {
   void pending_outbox(std::string destination, std::int64_t after_id, int limit,
                       std::function<void(std::vector<outbox_item>)> cb);
   void counts(std::function<void(outbox_counts)> cb);
+  // Cluster mode: long-SMS parts of nodes whose lease expired, now this node's (reader.h).
+  void take_over_parts(std::int64_t done_since_ms, std::function<void(std::vector<stored_part>)> cb);
   void get_cursor(std::string name, std::function<void(std::optional<std::string>)> cb);
 
   // Synchronous variants for start-up and tests (run on the caller's thread, serialised).

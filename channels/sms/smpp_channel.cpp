@@ -218,7 +218,11 @@ void smpp_channel::impl::arm_housekeeping() {
   housekeeping.async_wait([self = shared_from_this()](boost::system::error_code ec) {
     if (ec) return;
     self->on_housekeeping();
-    if (self->deps.leases != nullptr && !self->is_stopping()) self->tend_client_leases();
+    if (self->deps.leases != nullptr && !self->is_stopping()) {
+      self->tend_client_leases();
+      // A dead node's parts: the SMSC sends the rest of those messages here now.
+      if (self->housekeeping_rounds % 2 == 0) self->take_over_parts();
+    }
     if (!self->is_stopping()) self->arm_housekeeping();
   });
 }

@@ -31,6 +31,7 @@
 #include <vector>
 
 #include "channels/sms/reassembly.h"
+#include "channels/sms/stored_part.h"
 #include "channels/sms/reply_dispatcher.h"
 #include "gateway/dispatch_sink.h"
 #include "channels/sms/smpp_accounts.h"
@@ -175,7 +176,25 @@ struct smpp_channel::impl final : std::enable_shared_from_this<impl>, link_event
   void finish_storing(const std::string& group, const gateway::submit_result& r);  // mutex held
   // The message being stored under `key` whose part `s.seq` has exactly these bytes, if any.
   [[nodiscard]] storing_message* storing_with_part(const group_key& key, const segment& s);  // mutex held
+  // The stored rows of whole long messages, by group, in arrival order of their first row.
+  struct stored_group {
+    std::string group;
+    part_record first;
+    std::vector<part> parts;
+    std::string answer;  // the message's answer once stored ("-": ended without one)
+    std::int64_t received_at_ms = 0;
+  };
+  [[nodiscard]] static std::vector<stored_group> group_rows(const std::vector<gateway::part_store::part>& rows,
+                                                            std::size_t& unreadable);
+  // Stored groups join this node's reassembly (mutex held): done ones answer late copies,
+  // open ones resume, and an open one under a key this node already holds open joins it (its
+  // parts written again under that group, then its own rows ended) unless a part differs.
+  // Returns how many open groups it resumed or joined.
+  std::size_t absorb_groups(std::vector<stored_group> groups, std::vector<std::string>& to_submit);
   void load_parts();  // start-up: resumes reassembly from the stored parts
+  // Cluster mode: takes over the parts of nodes whose lease expired (housekeeping).
+  void take_over_parts();
+  bool taking_over = false;  // strand
   [[nodiscard]] bool addressed_to_us(std::string_view destination) const;
   // We sent `to` a reply within smpp.auto_reply_window: what it sends now is not answered.
   [[nodiscard]] bool recently_replied(const std::string& to) const;

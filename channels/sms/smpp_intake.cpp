@@ -257,66 +257,162 @@ void smpp_channel::impl::finish_storing(const std::string& group, const gateway:
   if (open_messages.count(key) == 0) done_messages[key] = std::move(d);
 }
 
-void smpp_channel::impl::load_parts() {
-  struct loaded {
-    part_record first;
-    std::vector<part> parts;
-    std::string answer;
-    std::int64_t received_at_ms = 0;
-  };
-  std::map<std::string, loaded> groups;
-  std::size_t unreadable = 0;
-  deps.store.load_parts([&](const gateway::part_store::part& row) {
+std::vector<smpp_channel::impl::stored_group> smpp_channel::impl::group_rows(
+    const std::vector<gateway::part_store::part>& rows, std::size_t& unreadable) {
+  std::vector<stored_group> groups;
+  std::map<std::string, std::size_t> at;
+  for (const auto& row : rows) {
     auto r = decode_part(row.data);
     if (!r) {
       ++unreadable;
-      return;
+      continue;
     }
-    auto& g = groups[row.group];
-    if (g.parts.empty()) {
+    auto [it, fresh] = at.try_emplace(row.group, groups.size());
+    if (fresh) {
+      auto& g = groups.emplace_back();
+      g.group = row.group;
       g.first = *r;
       g.received_at_ms = row.received_at_ms;
     }
-    g.answer = row.answer;
+    auto& g = groups[it->second];
+    if (!row.answer.empty()) g.answer = row.answer;
     g.parts.push_back(std::move(r->p));
-  });
+  }
+  return groups;
+}
+
+std::size_t smpp_channel::impl::absorb_groups(std::vector<stored_group> groups,
+                                              std::vector<std::string>& to_submit) {  // mutex held
+  std::size_t resumed = 0;
+  const auto now = std::chrono::steady_clock::now();
+  const auto wall = wall_ms(std::chrono::system_clock::now());
+  for (auto& g : groups) {
+    const auto& key = g.first.p.key;
+    auto open = open_messages.find(key);
+    if (!g.answer.empty()) {
+      done_message d;
+      d.answer = g.answer == "-" ? std::string() : g.answer;
+      for (const auto& p : g.parts) d.part_hash[p.seg.seq] = part_hash(p.seg);
+      d.until = now + std::chrono::milliseconds(std::max<std::int64_t>(0, done_retention_ms - (wall - g.received_at_ms)));
+      if (open != open_messages.end()) {
+        // Open here with nothing but copies of this stored message's parts (the SMSC resent
+        // a part to this node after the node that stored the message died): not a second
+        // message. Its rows end with the stored message's answer.
+        bool copies = false, other = false;
+        for (std::uint8_t seq = 1; seq <= key.total && !other; ++seq) {
+          const segment* held = parts.held(key, seq);
+          if (held == nullptr) continue;
+          auto h = d.part_hash.find(seq);
+          (h != d.part_hash.end() && h->second == part_hash(*held) ? copies : other) = true;
+        }
+        if (!copies || other) continue;  // another message under the same reference
+        (void)parts.close_now(key);
+        deps.store.finish_parts(open->second.group, g.answer);
+        open_messages.erase(open);
+      }
+      done_messages[key] = std::move(d);
+      continue;
+    }
+    // The group's age counts from its first part, across a restart or a take-over.
+    const auto first_seen = now - std::chrono::milliseconds(std::max<std::int64_t>(0, wall - g.received_at_ms));
+    if (open != open_messages.end()) {
+      bool differs = false;
+      for (const auto& p : g.parts)
+        if (const segment* held = parts.held(key, p.seg.seq); held != nullptr && !(*held == p.seg)) differs = true;
+      if (differs) {
+        // Two messages under one reference: this one is stored on its own, as far as it got.
+        std::map<std::uint8_t, segment> by_seq;
+        for (auto& p : g.parts) by_seq.try_emplace(p.seg.seq, std::move(p.seg));
+        storing_message m;
+        m.source_ton = g.first.source_ton;
+        m.source_npi = g.first.source_npi;
+        m.message.key = key;
+        m.message.first_seen = first_seen;
+        for (auto& [seq, seg] : by_seq) m.message.segments.push_back(std::move(seg));
+        m.message.complete = m.message.segments.size() == key.total;
+        storing[g.group] = std::move(m);
+        to_submit.push_back(g.group);
+        continue;
+      }
+      // The same message, parts of it here and parts there: written again under this node's
+      // group (first in the writer's queue), then the other group's rows end. A crash
+      // between the two leaves both open, and the next start joins them here again.
+      const std::string into = open->second.group;
+      for (auto& p : g.parts) {
+        if (parts.held(key, p.seg.seq) != nullptr) continue;
+        store_part(p, open->second, waiter{});
+        auto added = parts.add(std::move(p), now);
+        for (auto& e : added.evicted) close_message(std::move(e), to_submit);
+        if (added.message) close_message(std::move(*added.message), to_submit);
+        open = open_messages.find(key);
+        if (open == open_messages.end() || open->second.group != into) break;
+      }
+      deps.store.finish_parts(g.group, "-");
+      ++resumed;
+      continue;
+    }
+    done_messages.erase(key);  // the reference now names this open message
+    open_message o;
+    o.group = g.group;
+    o.source_ton = g.first.source_ton;
+    o.source_npi = g.first.source_npi;
+    open_messages[key] = std::move(o);
+    ++resumed;
+    for (auto& p : g.parts) {
+      auto added = parts.add(std::move(p), first_seen);
+      for (auto& e : added.evicted) close_message(std::move(e), to_submit);
+      if (added.message) close_message(std::move(*added.message), to_submit);
+    }
+  }
+  return resumed;
+}
+
+void smpp_channel::impl::load_parts() {
+  std::vector<gateway::part_store::part> rows;
+  deps.store.load_parts([&](const gateway::part_store::part& row) { rows.push_back(row); });
+  std::size_t unreadable = 0;
+  auto groups = group_rows(rows, unreadable);
   if (unreadable) log::warn("smpp_parts_unreadable", {{"rows", static_cast<std::int64_t>(unreadable)}});
   std::vector<std::string> to_submit;
   std::size_t resumed = 0;
+  const std::size_t n = groups.size();
   {
     const std::lock_guard lock(mutex);
-    const auto now = std::chrono::steady_clock::now();
-    const auto wall = wall_ms(std::chrono::system_clock::now());
-    for (auto& [group, g] : groups) {
-      const auto& key = g.first.p.key;
-      if (!g.answer.empty()) {
-        auto& d = done_messages[key];
-        d.answer = g.answer == "-" ? std::string() : g.answer;
-        for (const auto& p : g.parts) d.part_hash[p.seg.seq] = part_hash(p.seg);
-        d.until = now + std::chrono::milliseconds(std::max<std::int64_t>(0, done_retention_ms - (wall - g.received_at_ms)));
-        continue;
-      }
-      // The group's age counts from its first part, across the restart.
-      const auto first_seen = now - std::chrono::milliseconds(std::max<std::int64_t>(0, wall - g.received_at_ms));
-      if (auto old = parts.close_now(key)) close_message(std::move(*old), to_submit);
-      open_message o;
-      o.group = group;
-      o.source_ton = g.first.source_ton;
-      o.source_npi = g.first.source_npi;
-      open_messages[key] = std::move(o);
-      ++resumed;
-      for (auto& p : g.parts) {
-        auto added = parts.add(std::move(p), first_seen);
-        for (auto& e : added.evicted) close_message(std::move(e), to_submit);
-        if (added.message) close_message(std::move(*added.message), to_submit);
-      }
-    }
+    resumed = absorb_groups(std::move(groups), to_submit);
   }
-  if (!groups.empty())
+  if (n > 0)
     log::info("smpp_parts_resumed", {{"open_messages", static_cast<std::int64_t>(resumed)},
-                                     {"stored_messages", static_cast<std::int64_t>(groups.size() - resumed)}});
+                                     {"stored_messages", static_cast<std::int64_t>(n - resumed)}});
   // Messages completed by their stored rows alone (the daemon stopped before submitting).
   for (auto& group : to_submit) submit_stored(group);
+}
+
+void smpp_channel::impl::take_over_parts() {  // strand
+  if (taking_over || is_stopping()) return;
+  taking_over = true;
+  // Done parts of the last quarter hour: late copies the SMSC still resends to this node.
+  constexpr std::int64_t late_copy_window_ms = 15 * 60 * 1000;
+  const auto since = wall_ms(std::chrono::system_clock::now()) - late_copy_window_ms;
+  deps.store.take_over_parts(since, [self = shared_from_this()](std::vector<gateway::part_store::part> rows) {
+    net::post(self->strand, [self, rows = std::move(rows)] {
+      self->taking_over = false;
+      if (rows.empty()) return;
+      std::size_t unreadable = 0;
+      auto groups = group_rows(rows, unreadable);
+      std::vector<std::string> to_submit;
+      std::size_t joined = 0;
+      const std::size_t n = groups.size();
+      {
+        const std::lock_guard lock(self->mutex);
+        joined = self->absorb_groups(std::move(groups), to_submit);
+      }
+      log::info("smpp_parts_taken_over", {{"rows", static_cast<std::int64_t>(rows.size())},
+                                          {"open_messages", static_cast<std::int64_t>(joined)},
+                                          {"stored_messages", static_cast<std::int64_t>(n - joined)},
+                                          {"unreadable", static_cast<std::int64_t>(unreadable)}});
+      for (auto& group : to_submit) self->submit_stored(group);
+    });
+  });
 }
 
 bool smpp_channel::impl::recently_replied(const std::string& to) const {
