@@ -67,6 +67,7 @@ dispatch_step next_step(delivery_outcome outcome, int attempts_before, const ret
       s.what = dispatch_step::action::dead;
       return s;
     case delivery_outcome::retry:
+    case delivery_outcome::elsewhere:  // the forwarder hands it on; as a retry if it asks here
       break;
   }
   if (policy.max_attempts > 0 && s.attempts >= policy.max_attempts) {

@@ -452,14 +452,12 @@ int run(const config& cfg, const config_source& source, const command_line& cl, 
   // Erases what the dispatcher confirmed retention.days ago (gateway/retention.h): its own
   // thread, a pass at once and then every check_interval_s.
   std::unique_ptr<retention_sweeper> retention;
-  if (cfg.retention.enabled && cluster) {
-    // The sweeper reads and erases the SQLite database; the cluster's erasure is not built yet.
-    log::warn("retention_not_available", {{"backend", "postgres"}, {"reason", "retention runs on the SQLite backend only"}});
-  } else if (cfg.retention.enabled) {
+  if (cfg.retention.enabled) {
     retention_options ro;
     ro.days = cfg.retention.days;
     ro.interval = std::chrono::seconds(cfg.retention.check_interval_s);
     ro.db_path = db_path;
+    if (cluster) ro.cluster = so;
     ro.attachments_dir = (std::filesystem::path(cfg.data_dir) / "attachments").string();
     retention = std::make_unique<retention_sweeper>(std::move(ro), writer);
     retention->start();

@@ -514,6 +514,18 @@ struct outbox_forwarder::impl {
       return;
     }
 
+    if (r.outcome == delivery_outcome::elsewhere) {
+      // Left pending for another node; this one forgets it (its claims skip it for a while).
+      for (auto id : ids) {
+        const auto* item = queue.find(id);
+        if (!item) continue;
+        log::info("outbox_handed_on", {{"outbox_id", id}, {"destination", opts.destination}, {"reason", r.error}});
+        queue.finish(id);
+        writer.hand_on(id, on_committed({id}, "handed_on"));
+      }
+      return;
+    }
+
     for (auto id : ids) {
       const auto* item = queue.find(id);
       if (!item) continue;

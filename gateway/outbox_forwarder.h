@@ -43,7 +43,9 @@ struct forwarder_options {
 };
 
 // How one dispatcher answer is classified; pure, unit-tested.
-enum class delivery_outcome { delivered, retry, dead };
+// elsewhere: this node cannot deliver it, another node may (cluster mode: a reply SMS for an
+// operator this node has no bind of); the row is handed on (group_writer::hand_on).
+enum class delivery_outcome { delivered, retry, dead, elsewhere };
 [[nodiscard]] delivery_outcome classify_http_status(long status) noexcept;
 // Seconds from a Retry-After value (delta-seconds or HTTP-date relative to `now`); -1 if absent/invalid.
 [[nodiscard]] long parse_retry_after(const std::string& value, std::chrono::system_clock::time_point now);

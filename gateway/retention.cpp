@@ -77,11 +77,28 @@ std::int64_t retention_sweeper::now_ms() const {
       .count();
 }
 
+void retention_sweeper::old_photo_files(std::int64_t cutoff_ms, std::set<std::string>& photos) const {
+  // Photo files are named by their SHA-256 (64 hex digits); anything else is not ours.
+  std::error_code ec;
+  for (const auto& f : std::filesystem::directory_iterator(opts_.attachments_dir, ec)) {
+    const std::string name = f.path().filename().string();
+    if (name.size() != 64 || name.find_first_not_of("0123456789abcdef") != std::string::npos) continue;
+    std::error_code fec;
+    const auto t = f.last_write_time(fec);
+    if (fec) continue;
+    const auto wall = std::chrono::file_clock::to_sys(t);
+    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(wall.time_since_epoch()).count();
+    if (ms < cutoff_ms) photos.insert(name);
+  }
+}
+
 retention_sweeper::pass_result retention_sweeper::run_pass() {
   const std::lock_guard pass(pass_mutex_);
   pass_result result;
   try {
-    if (!scanner_) scanner_ = std::make_unique<store::retention_scanner>(opts_.db_path);
+    if (!scanner_)
+      scanner_ = opts_.cluster ? std::make_unique<store::retention_scanner>(*opts_.cluster)
+                               : std::make_unique<store::retention_scanner>(opts_.db_path);
   } catch (const std::exception& e) {
     result.error = e.what();
     return result;
@@ -127,12 +144,10 @@ retention_sweeper::pass_result retention_sweeper::run_pass() {
   }
 
   // 4. Photos no complaint still holding its content lists.
+  // At least an hour old: a photo is written before the complaint that lists it commits.
+  if (opts_.cluster) old_photo_files(std::min(cutoff, now - 3'600'000), photos);
   if (!photos.empty()) {
-    const bool scanned = scanner_->for_each_document([&photos](std::string_view doc) {
-      for (auto it = photos.begin(); it != photos.end();) it = doc.find(*it) != std::string_view::npos ? photos.erase(it) : ++it;
-      return !photos.empty();
-    });
-    if (!scanned) {
+    if (!scanner_->keep_listed(photos)) {
       result.error = "retention: cannot read the documents still stored";
       return result;
     }
@@ -143,6 +158,7 @@ retention_sweeper::pass_result retention_sweeper::run_pass() {
   }
 
   // 5. No old page image of what was erased stays in the WAL.
+  if (opts_.cluster) return result;  // PostgreSQL: no WAL of ours (its own is recycled)
   if (auto e = store::truncate_wal(opts_.db_path, 2000)) log::warn("retention_wal_not_truncated", {{"error", *e}});
   else result.wal_truncated = true;
   return result;

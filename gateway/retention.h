@@ -18,6 +18,9 @@
 //  4. the photos the erased complaints listed are deleted from data_dir/attachments unless a
 //     complaint not yet erased lists the same photo;
 //  5. the WAL is checkpointed and truncated, so no old page image of an erased row survives.
+// In cluster mode every node runs the sweeper on the shared database (an erasure is
+// conditional on what was scanned, so two nodes never erase twice) and deletes the photos in
+// its own data_dir that no complaint lists any more.
 // The clock is injected (tests erase "31 days later" at once).
 #pragma once
 
@@ -27,6 +30,8 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -44,6 +49,11 @@ struct retention_options {
   int days = 30;                         // after the dispatcher's confirmation
   std::chrono::seconds interval{3600};   // between passes
   std::string db_path;                   // data_dir/lapor.db
+  // Cluster mode (store.backend = "postgres"): the cluster's database instead of db_path; no
+  // WAL to truncate; and since another node may have erased a complaint whose photos sit in
+  // this node's attachments_dir, photo files older than the cut-off (and an hour) that no
+  // complaint lists any more are deleted too.
+  std::optional<store::options> cluster;
   std::string attachments_dir;           // data_dir/attachments
   int batch = 256;                       // complaints per erase transaction
   std::int64_t outbox_chunk = 5000;      // outbox ids per scrub transaction
@@ -83,6 +93,8 @@ class retention_sweeper {
 
  private:
   void loop();
+  // Cluster mode: photo files in attachments_dir last written before `cutoff_ms`.
+  void old_photo_files(std::int64_t cutoff_ms, std::set<std::string>& photos) const;
   [[nodiscard]] std::int64_t now_ms() const;
 
   retention_options opts_;

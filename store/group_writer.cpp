@@ -304,6 +304,15 @@ void group_writer::requeue(std::int64_t outbox_id, done on_done) {
   if (!impl_->push(std::move(req))) refuse(std::get<transition_request>(req).done);
 }
 
+void group_writer::hand_on(std::int64_t outbox_id, done on_done) {
+  transition_request t;
+  t.what = transition_request::kind::hand_on;
+  t.id = outbox_id;
+  t.done = std::move(on_done);
+  write_request req = std::move(t);
+  if (!impl_->push(std::move(req))) refuse(std::get<transition_request>(req).done);
+}
+
 void group_writer::set_cursor(std::string name, std::string value, done on_done) {
   set_cursor(std::move(name), std::move(value), {}, 0, std::move(on_done));
 }

@@ -11,6 +11,12 @@ namespace {
   "o.id, o.complaint_id, coalesce(c.tracking_id, ''), o.destination, coalesce(o.payload, c.document, ''), o.state," \
   " o.attempts, o.next_attempt_ms, o.created_ms, o.updated_ms, coalesce(o.last_error, '')"
 
+// A row this node handed on (lease_node = -(node + 1), group_writer::hand_on) is left to the
+// others for a minute, then this node may take it back (say it has a bind of the operator by
+// then, or it is the only node left). `me`: the parameter number of this node's id.
+#define LAPOR_PG_NOT_HANDED_ON_BY(me) \
+  "(lease_node <> -$" me "::integer - 1 OR updated_ms < (extract(epoch from clock_timestamp()) * 1000)::bigint - 60000)"
+
 #define LAPOR_PG_COMPLAINT_COLUMNS                                                                            \
   "c.id, c.tracking_id, c.channel, c.received_at_ms, coalesce(c.duplicate_of, ''), c.status_meta, o.state," \
   " coalesce(o.updated_ms, 0) FROM complaints c LEFT JOIN outbox o ON o.id = c.dispatch_outbox_id "
@@ -111,10 +117,21 @@ std::vector<outbox_item> pg_reader::take_over_outbox(const std::string& destinat
   // (measured: that walk, twice a second per forwarder, made long runs slower and slower).
   const std::string dead = dead_nodes();
   auto& done = drained_[destination];
-  if (dead.empty() || (after_id == 0 && done == dead)) return {};
+  if ((dead.empty() || (after_id == 0 && done == dead)) && !handed_on(destination)) return {};
   auto rows = claim(destination, after_id, limit, false);
   if (static_cast<int>(rows.size()) < limit) done = dead;  // a whole pass: nothing more of these nodes
   return rows;
+}
+
+bool pg_reader::handed_on(const std::string& destination) {
+  // Rows another node handed on (it could not deliver them), or that this node handed on
+  // long enough ago: few, and found through the open-rows index.
+  pg::params p;
+  p.add(destination).add(std::int64_t{opts_.node_id});
+  auto r = query("SELECT EXISTS (SELECT 1 FROM outbox WHERE destination = $1 AND state = 0 AND state <> 1"
+                 " AND lease_node < 0 AND " LAPOR_PG_NOT_HANDED_ON_BY("2") ")",
+                 p);
+  return r.ok() && r.rows() == 1 && r.text(0, 0) == "t";
 }
 
 std::string pg_reader::dead_nodes() {
@@ -179,7 +196,7 @@ std::vector<outbox_item> pg_reader::claim(const std::string& destination, std::i
       " picked AS (SELECT id, lease_node AS was FROM outbox"
       "            WHERE state = 0 AND state <> 1 AND destination = $1 AND id > $2::bigint"
       "              AND (lease_node IS NULL OR (lease_node = $4::integer AND $5::boolean)"
-      "                   OR lease_node NOT IN (SELECT node FROM live))"
+      "                   OR (lease_node NOT IN (SELECT node FROM live) AND " LAPOR_PG_NOT_HANDED_ON_BY("4") "))"
       "            ORDER BY id LIMIT $3::integer FOR UPDATE SKIP LOCKED),"
       " taken AS (UPDATE outbox o SET lease_node = $4::integer FROM picked"
       "           WHERE o.id = picked.id AND o.lease_node IS DISTINCT FROM $4::integer RETURNING o.id)"

@@ -31,6 +31,7 @@ class pg_reader final : public reader {
  private:
   pg::result query(const char* sql, const pg::params& p);
   [[nodiscard]] std::string dead_nodes();
+  [[nodiscard]] bool handed_on(const std::string& destination);
   std::vector<outbox_item> claim(const std::string& destination, std::int64_t after_id, int limit, bool mine_too);
 
   options opts_;

@@ -28,8 +28,9 @@ struct migration {
 //   lower id committed later).
 // - match_identities: identity hash -> complaint, so the rows another node stored for an
 //   identity are found (under its advisory lock) before this node decides on it.
-// - message_parts.node: the node that reassembles the message (parts of one long SMS that
-//   reach two nodes are not joined; see the README's cluster section).
+// - message_parts.node: the node that reassembles the message; a node with SMPP takes over
+//   the rows of a node whose lease expired (pg_reader::take_over_parts).
+// - outbox.lease_node < 0: handed on by node -(lease_node + 1), for the others to claim.
 // - promises: one reply per (answered tracking ID, recipient) across nodes.
 // - leases: the node leases, the Twitter poller and SMPP client binds (fencing token).
 // - cluster_settings: the tracking key fingerprint every node must share.

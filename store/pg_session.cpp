@@ -721,8 +721,10 @@ std::string pg_session::queue_one(transition_request& r, group_state& g, std::ve
   else p.add_null();
   const bool set_error = r.what == kind::retry || r.what == kind::dead;
   p.add_bool(set_error).add_or_null(r.error).add(now_ms_);
-  // A requeue from this node's admin API: this node's forwarder sends it.
+  // A requeue from this node's admin API: this node's forwarder sends it. A hand-on leaves
+  // the row to the others: claimed by -(node + 1), which no live node is (pg_reader::claim).
   if (r.what == kind::requeue) p.add(std::int64_t{opts_.node_id});
+  else if (r.what == kind::hand_on) p.add(-std::int64_t{opts_.node_id} - 1);
   else p.add_null();
   p.add(std::int64_t{opts_.node_id});
   g.write(transition_sql, std::move(p),
@@ -780,8 +782,48 @@ std::string pg_session::queue_one(purge_parts_request& r, group_state& g, std::v
   return {};
 }
 
-std::string pg_session::queue_one(erase_request& r, group_state&, std::vector<outbox_item>*) {
-  r.answer = {false, "retention (erasing personal data) is not available with the PostgreSQL backend"};
+std::string pg_session::queue_one(erase_request& r, group_state& g, std::vector<outbox_item>*) {
+  // The SQLite erasure (store/erase_apply.cpp) as two statements of the group: each entry is
+  // erased only if still eligible and unchanged since the scan, and with it go its
+  // idempotency key, sketch, identity hashes and links.
+  const erase_batch& b = r.batch;
+  r.answer = {true, {}};
+  // Handlers run after the COMMIT, before the request's `done`: its caller reads the counts then.
+  const auto counted = b.done;
+  if (!b.entries.empty()) {
+    std::vector<std::int64_t> ids;
+    std::vector<std::string> erased, expected;
+    for (const erasure& e : b.entries) {
+      ids.push_back(e.id);
+      erased.push_back(e.erased_meta);
+      expected.push_back(e.expected_meta);
+    }
+    pg::params p;
+    p.add_array(ids).add_array(erased).add_array(expected).add(b.confirmed_before_ms);
+    g.write("WITH e AS (UPDATE complaints c SET document = '', status_meta = u.m"
+            "   FROM unnest($1::bigint[], $2::text[], $3::text[]) AS u(id, m, x)"
+            "   WHERE c.id = u.id AND c.document <> '' AND c.status_meta = u.x AND EXISTS (SELECT 1 FROM outbox o"
+            "     WHERE o.id = c.dispatch_outbox_id AND o.state = 1 AND o.updated_ms < $4::bigint) RETURNING c.id),"
+            " k AS (DELETE FROM idempotency WHERE complaint_id IN (SELECT id FROM e)),"
+            " s AS (DELETE FROM match_sketches WHERE complaint_id IN (SELECT id FROM e)),"
+            " i AS (DELETE FROM match_identities WHERE complaint_id IN (SELECT id FROM e)),"
+            " l AS (DELETE FROM identity_links WHERE complaint_id IN (SELECT id FROM e))"
+            " SELECT count(*) FROM e",
+            std::move(p), [counted](const pg::result& res) {
+              if (counted && res.ok() && res.rows() == 1) counted->complaints = static_cast<std::size_t>(res.int64(0, 0));
+            });
+  }
+  if (b.outbox_to > b.outbox_from) {
+    // Finished rows only, as on SQLite: a dead 'dispatcher' row keeps its payload for a retry.
+    pg::params p;
+    p.add(b.outbox_from).add(b.outbox_to).add(b.confirmed_before_ms);
+    g.write("UPDATE outbox SET payload = '', last_error = NULL WHERE id >= $1::bigint AND id < $2::bigint"
+            " AND updated_ms < $3::bigint AND (state = 1 OR (state = 2 AND destination <> 'dispatcher'))"
+            " AND payload IS NOT NULL AND payload <> ''",
+            std::move(p), [counted](const pg::result& res) {
+              if (counted && res.ok()) counted->payloads = static_cast<std::size_t>(res.affected());
+            });
+  }
   return {};
 }
 

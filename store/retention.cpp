@@ -8,46 +8,77 @@
 
 namespace lapor::store {
 
-retention_scanner::retention_scanner(const std::string& path) {
-  connection_options co;
-  co.path = path;
-  co.read_only = true;
-  db_ = std::make_unique<database>(co);
-}
+namespace {
+
+// SQLite: a read-only connection beside the writer (WAL), so the scan never holds it.
+class sqlite_source final : public retention_scanner::source {
+ public:
+  explicit sqlite_source(const std::string& path) {
+    connection_options co;
+    co.path = path;
+    co.read_only = true;
+    db_ = std::make_unique<database>(co);
+  }
+
+  std::optional<std::vector<retention_scanner::candidate>> next(std::int64_t after_id, std::int64_t confirmed_before_ms,
+                                                                int limit, std::string& error) override {
+    statement q(*db_,
+                "SELECT c.id, c.status_meta, c.document FROM complaints c JOIN outbox o ON o.id = c.dispatch_outbox_id"
+                " WHERE c.id > ?1 AND o.state = 1 AND o.updated_ms < ?2 AND c.document <> '' ORDER BY c.id LIMIT ?3");
+    q.bind(1, after_id).bind(2, confirmed_before_ms).bind(3, std::int64_t{limit});
+    std::vector<retention_scanner::candidate> out;
+    int rc;
+    while ((rc = q.step()) == db_row)
+      out.push_back(retention_scanner::candidate{q.column_int64(0), std::string(q.column_text(1)),
+                                                 std::string(q.column_text(2))});
+    if (rc != db_done) {
+      error = "retention scan: " + db_->error_text(rc);
+      return std::nullopt;
+    }
+    return out;
+  }
+
+  std::optional<std::int64_t> max_outbox_id() override {
+    statement q(*db_, "SELECT coalesce(max(id), 0) FROM outbox");
+    if (q.step() != db_row) return std::nullopt;
+    return q.column_int64(0);
+  }
+
+  bool keep_listed(std::set<std::string>& photos) override {
+    if (photos.empty()) return true;
+    statement q(*db_, "SELECT document FROM complaints WHERE document <> ''");
+    int rc;
+    while ((rc = q.step()) == db_row) {
+      const std::string_view doc = q.column_text(0);
+      for (auto it = photos.begin(); it != photos.end();) it = doc.find(*it) != std::string_view::npos ? photos.erase(it) : ++it;
+      if (photos.empty()) return true;
+    }
+    return rc == db_done;
+  }
+
+ private:
+  std::unique_ptr<database> db_;
+};
+
+}  // namespace
+
+retention_scanner::retention_scanner(const std::string& path) : src_(std::make_unique<sqlite_source>(path)) {}
+
+retention_scanner::retention_scanner(const options& opts)
+    : src_(opts.backend == backend_kind::postgres ? make_pg_retention_source(opts)
+                                                  : std::make_unique<sqlite_source>(opts.path)) {}
 
 retention_scanner::~retention_scanner() = default;
 
 std::optional<std::vector<retention_scanner::candidate>> retention_scanner::next(std::int64_t after_id,
                                                                                  std::int64_t confirmed_before_ms,
                                                                                  int limit, std::string& error) {
-  statement q(*db_,
-              "SELECT c.id, c.status_meta, c.document FROM complaints c JOIN outbox o ON o.id = c.dispatch_outbox_id"
-              " WHERE c.id > ?1 AND o.state = 1 AND o.updated_ms < ?2 AND c.document <> '' ORDER BY c.id LIMIT ?3");
-  q.bind(1, after_id).bind(2, confirmed_before_ms).bind(3, std::int64_t{limit});
-  std::vector<candidate> out;
-  int rc;
-  while ((rc = q.step()) == db_row)
-    out.push_back(candidate{q.column_int64(0), std::string(q.column_text(1)), std::string(q.column_text(2))});
-  if (rc != db_done) {
-    error = "retention scan: " + db_->error_text(rc);
-    return std::nullopt;
-  }
-  return out;
+  return src_->next(after_id, confirmed_before_ms, limit, error);
 }
 
-std::optional<std::int64_t> retention_scanner::max_outbox_id() {
-  statement q(*db_, "SELECT coalesce(max(id), 0) FROM outbox");
-  if (q.step() != db_row) return std::nullopt;
-  return q.column_int64(0);
-}
+std::optional<std::int64_t> retention_scanner::max_outbox_id() { return src_->max_outbox_id(); }
 
-bool retention_scanner::for_each_document(const std::function<bool(std::string_view)>& fn) {
-  statement q(*db_, "SELECT document FROM complaints WHERE document <> ''");
-  int rc;
-  while ((rc = q.step()) == db_row)
-    if (!fn(q.column_text(0))) return true;
-  return rc == db_done;
-}
+bool retention_scanner::keep_listed(std::set<std::string>& photos) { return src_->keep_listed(photos); }
 
 std::optional<std::string> truncate_wal(const std::string& path, int busy_ms) {
   try {

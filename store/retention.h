@@ -18,16 +18,19 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <set>
 #include <vector>
+
+#include "store/store.h"
 
 namespace lapor::store {
 
-class database;
-
 class retention_scanner {
  public:
-  // Opens `path` read-only; throws db_error (start-up).
+  // SQLite: opens `path` read-only; throws db_error (start-up).
   explicit retention_scanner(const std::string& path);
+  // The backend `opts` names (PostgreSQL: a connection of its own, made at the first query).
+  explicit retention_scanner(const options& opts);
   ~retention_scanner();
   retention_scanner(const retention_scanner&) = delete;
   retention_scanner& operator=(const retention_scanner&) = delete;
@@ -38,18 +41,29 @@ class retention_scanner {
     std::string document;
   };
   // Up to `limit` complaints with id > after_id, in id order, not erased, whose 'dispatcher'
-  // row was marked sent before `confirmed_before_ms`. nullopt with `error` on a SQLite error.
+  // row was marked sent before `confirmed_before_ms`. nullopt with `error` on a database error.
   [[nodiscard]] std::optional<std::vector<candidate>> next(std::int64_t after_id, std::int64_t confirmed_before_ms,
                                                            int limit, std::string& error);
-  // Highest outbox id (0 when empty); nullopt on a SQLite error.
+  // Highest outbox id (0 when empty); nullopt on a database error.
   [[nodiscard]] std::optional<std::int64_t> max_outbox_id();
-  // Calls `fn` with the document of every complaint not erased (stop by returning false).
-  // false on a SQLite error.
-  [[nodiscard]] bool for_each_document(const std::function<bool(std::string_view document)>& fn);
+  // Removes from `photos` (attachment file names) every one a complaint not yet erased still
+  // lists. false on a database error.
+  [[nodiscard]] bool keep_listed(std::set<std::string>& photos);
+
+  // What one backend answers (retention.cpp: SQLite; pg_retention.cpp: PostgreSQL).
+  struct source {
+    virtual ~source() = default;
+    virtual std::optional<std::vector<candidate>> next(std::int64_t after_id, std::int64_t confirmed_before_ms,
+                                                       int limit, std::string& error) = 0;
+    virtual std::optional<std::int64_t> max_outbox_id() = 0;
+    virtual bool keep_listed(std::set<std::string>& photos) = 0;
+  };
 
  private:
-  std::unique_ptr<database> db_;
+  std::unique_ptr<source> src_;
 };
+
+[[nodiscard]] std::unique_ptr<retention_scanner::source> make_pg_retention_source(const options& opts);
 
 // PRAGMA wal_checkpoint(TRUNCATE) on a connection of its own: copies the WAL into the database
 // and cuts it to zero bytes, so no page image from before an erasure survives in it. It waits

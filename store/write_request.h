@@ -37,9 +37,10 @@ struct enqueue_request {
   change_answer answer;
 };
 
-// mark_sent, mark_retry, mark_dead and requeue: a transition of outbox rows' state.
+// mark_sent, mark_retry, mark_dead, requeue and hand_on: a transition of outbox rows' state
+// (hand_on changes only who may claim the row).
 struct transition_request {
-  enum class kind : std::uint8_t { sent, retry, dead, requeue };
+  enum class kind : std::uint8_t { sent, retry, dead, requeue, hand_on };
   kind what = kind::sent;
   std::vector<std::int64_t> ids;     // mark_sent may carry many
   std::int64_t id = 0;               // the others carry one

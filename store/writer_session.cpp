@@ -571,6 +571,7 @@ int writer_session::transition(const transition_request& r, std::int64_t id, boo
 int writer_session::apply_one(transition_request& r) {
   using kind = transition_request::kind;
   r.answer = {true, {}};
+  if (r.what == kind::hand_on) return db_ok;  // one node: nobody else to hand a row to
   auto one = [&](std::int64_t id) -> int {
     bool known = false, was_sent = false;
     if (const int rc = transition(r, id, known, was_sent); rc != db_ok) return rc;

@@ -222,6 +222,21 @@ std::vector<std::string> reply_dispatcher::operators_waiting() const {
   return ops;
 }
 
+bool reply_dispatcher::can_send(const std::string& operator_name) const {
+  for (const auto& [id, l] : links_)
+    if (l.can_push && l.operator_name == operator_name) return true;
+  return false;
+}
+
+std::vector<outgoing_sms> reply_dispatcher::take_queued(const std::string& operator_name) {
+  std::vector<outgoing_sms> out;
+  auto it = queues_.find(operator_name);
+  if (it == queues_.end()) return out;
+  out.assign(std::make_move_iterator(it->second.begin()), std::make_move_iterator(it->second.end()));
+  queues_.erase(it);
+  return out;
+}
+
 std::size_t reply_dispatcher::queued() const noexcept {
   std::size_t n = 0;
   for (const auto& [op, q] : queues_) n += q.size();

@@ -97,6 +97,11 @@ class reply_dispatcher {
   // waits for time (empty queues, or waiting for a bind).
   [[nodiscard]] std::optional<clock::time_point> next_wakeup() const;
   [[nodiscard]] std::vector<std::string> operators_waiting() const;
+  // True while a bind of the operator can take our reply PDUs.
+  [[nodiscard]] bool can_send(const std::string& operator_name) const;
+  // Removes the replies of the operator still queued (not those in flight) and returns them
+  // (cluster mode: handed on to a node that has a bind of the operator).
+  [[nodiscard]] std::vector<outgoing_sms> take_queued(const std::string& operator_name);
 
   [[nodiscard]] std::size_t queued() const noexcept;
   [[nodiscard]] std::size_t in_flight() const noexcept { return sending_.size(); }

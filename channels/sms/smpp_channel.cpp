@@ -236,6 +236,7 @@ void smpp_channel::impl::on_housekeeping() {
     std::vector<reply_outcome> finished;
     replies.expire(now, finished);
     report(finished);
+    if (deps.leases != nullptr) hand_on_unsendable(now);
     std::erase_if(done_messages, [now](const auto& d) { return d.second.until <= now; });
     for (auto& [group, m] : storing)
       if (!m.submitted && m.retry_at <= now) to_submit.push_back(group);

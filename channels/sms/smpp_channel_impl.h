@@ -195,6 +195,11 @@ struct smpp_channel::impl final : std::enable_shared_from_this<impl>, link_event
   // Cluster mode: takes over the parts of nodes whose lease expired (housekeeping).
   void take_over_parts();
   bool taking_over = false;  // strand
+  // Cluster mode: operators with replies queued here and no bind here that can take them,
+  // since when (housekeeping hands those replies on after reply_hand_on_after).
+  std::map<std::string, std::chrono::steady_clock::time_point> unsendable_since;
+  static constexpr auto reply_hand_on_after = std::chrono::seconds(5);
+  void hand_on_unsendable(std::chrono::steady_clock::time_point now);  // mutex held
   [[nodiscard]] bool addressed_to_us(std::string_view destination) const;
   // We sent `to` a reply within smpp.auto_reply_window: what it sends now is not answered.
   [[nodiscard]] bool recently_replied(const std::string& to) const;

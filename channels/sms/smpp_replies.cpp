@@ -131,6 +131,39 @@ void smpp_channel::impl::queue_reply(const outgoing_sms& to, std::string text) {
   });
 }
 
+void smpp_channel::impl::hand_on_unsendable(std::chrono::steady_clock::time_point now) {  // mutex held
+  // A reply row is claimed by the node that wrote it, or by whichever node took over a dead
+  // node's rows: maybe one with no bind of that operator (its SMSC binds elsewhere). After a
+  // grace period for a bind coming back, such replies go back to the shared outbox for a node
+  // that has one (SPEC §9: any node with a bind of the operator sends them).
+  std::set<std::string> waiting;
+  for (auto& op : replies.operators_waiting()) waiting.insert(std::move(op));
+  std::erase_if(unsendable_since, [&](const auto& e) { return !waiting.contains(e.first); });
+  std::vector<gateway::dispatch_result> handed;
+  for (const auto& op : waiting) {
+    if (replies.can_send(op)) {
+      unsendable_since.erase(op);
+      continue;
+    }
+    auto since = unsendable_since.try_emplace(op, now).first->second;
+    if (now - since < reply_hand_on_after) continue;
+    for (auto& m : replies.take_queued(op)) {
+      gateway::dispatch_result d;
+      d.tag = m.tag;
+      d.outcome = gateway::delivery_outcome::elsewhere;
+      d.error = "no bind of " + op + " on this node";
+      handed.push_back(std::move(d));
+    }
+    unsendable_since.erase(op);
+  }
+  if (handed.empty()) return;
+  {
+    std::lock_guard lock(mailbox->mutex);
+    for (auto& d : handed) mailbox->done.push_back(std::move(d));
+  }
+  mailbox->cv.notify_all();
+}
+
 void smpp_channel::impl::report(std::vector<reply_outcome>& finished) {
   if (finished.empty()) return;
   {

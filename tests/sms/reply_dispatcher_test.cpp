@@ -197,3 +197,29 @@ TEST_CASE("reply_dispatcher: a long UCS-2 reply goes whole on one link with room
   REQUIRE(out.size() == 1);
   CHECK(out[0].delivered);
 }
+
+TEST_CASE("reply_dispatcher: can_send and take_queued (a cluster node hands on what it cannot send)") {
+  reply_dispatcher d(reply_dispatcher_options{1});
+  std::vector<reply_outcome> out;
+  d.queue(reply("telkomsel", "LAPOR! a", 1));
+  d.queue(reply("telkomsel", "LAPOR! b", 2));
+  d.queue(reply("indosat", "LAPOR! c", 3));
+  CHECK_FALSE(d.can_send("telkomsel"));
+  d.link_up(1, "telkomsel", false);  // a transmitter bind
+  CHECK_FALSE(d.can_send("telkomsel"));
+  d.link_up(2, "indosat", true);
+  CHECK(d.can_send("indosat"));
+  CHECK_FALSE(d.can_send("telkomsel"));
+  // One of indosat's replies in flight: take_queued leaves it to its resp.
+  auto sends = d.take("indosat", t0, out);
+  REQUIRE(sends.size() == 1);
+  CHECK(d.take_queued("indosat").empty());
+  CHECK(d.in_flight() == 1);
+  const auto taken = d.take_queued("telkomsel");
+  REQUIRE(taken.size() == 2);
+  CHECK(taken[0].tag == 1);
+  CHECK(taken[1].tag == 2);
+  CHECK(d.queued() == 0);
+  CHECK(d.operators_waiting().empty());
+  CHECK(out.empty());  // handed on is not an outcome
+}
