@@ -34,6 +34,8 @@ struct migration {
 // - promises: one reply per (answered tracking ID, recipient) across nodes.
 // - leases: the node leases, the Twitter poller and SMPP client binds (fencing token).
 // - cluster_settings: the tracking key fingerprint every node must share.
+// - relinks (2): an operator's merge/unmerge, read by every node's "related" tail so that its
+//   in-memory dedup index follows (pruned after the dedup window).
 constexpr migration migrations[] = {
     {1, R"sql(
 CREATE TABLE complaints(
@@ -103,6 +105,15 @@ CREATE TABLE leases(
   token bigint NOT NULL,
   expires_at timestamptz NOT NULL);
 CREATE TABLE cluster_settings(name text PRIMARY KEY, value text NOT NULL);
+)sql"},
+    {2, R"sql(
+CREATE TABLE relinks(
+  id bigserial PRIMARY KEY,
+  complaint_id bigint NOT NULL,
+  duplicate_of text,
+  created_ms bigint NOT NULL,
+  xid xid8 NOT NULL DEFAULT pg_current_xact_id());
+CREATE INDEX relinks_xid ON relinks(xid);
 )sql"},
 };
 

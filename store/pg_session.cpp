@@ -144,6 +144,10 @@ constexpr const char* tail_sql =
     "  JOIN complaints c ON c.id = s.complaint_id WHERE s.xid >= $1::xid8 AND s.xid < x.m"
     "  AND (s.complaint_id >> 32) <> $2::bigint AND s.received_at_ms >= $3::bigint ORDER BY s.complaint_id) t ON true";
 
+constexpr const char* relinks_sql =
+    "SELECT complaint_id, coalesce(duplicate_of, '') FROM relinks"
+    " WHERE xid >= $1::xid8 AND xid < pg_snapshot_xmin(pg_current_snapshot()) ORDER BY id";
+
 std::vector<std::int64_t> sorted_unique(std::vector<std::int64_t> v) {
   std::sort(v.begin(), v.end());
   v.erase(std::unique(v.begin(), v.end()), v.end());
@@ -295,10 +299,17 @@ std::string pg_session::read_phase(std::vector<write_request>& group, group_stat
     p.add_array(identities).add(now_ms_ - opts_.match_window_ms).add(std::int64_t{opts_.node_id});
     at_matches = reads.add(matches_sql, std::move(p));
   }
+  std::size_t at_relinks = none;
   if (tail) {
     pg::params p;
     p.add(tail_xmin_).add(std::int64_t{opts_.node_id}).add(now_ms_ - opts_.match_window_ms);
     at_tail = reads.add(tail_sql, std::move(p));
+    // Merges and unmerges since the last tail, this node's too (applying one again changes
+    // nothing). Its own snapshot may end later than the tail's: what it reads beyond is read
+    // again next time, which is harmless.
+    pg::params rp;
+    rp.add(tail_xmin_);
+    at_relinks = reads.add(relinks_sql, std::move(rp));
   }
   if (destinations > 0) {
     pg::params p;
@@ -354,6 +365,8 @@ std::string pg_session::read_phase(std::vector<write_request>& group, group_stat
     absorb(r);
     if (r.rows() > 0) tail_xmin_ = std::string(r.text(0, 4));
     next_tail_ = std::chrono::steady_clock::now() + tail_interval;
+    const auto& rl = rs[at_relinks];
+    for (int i = 0; i < rl.rows(); ++i) decider_->relinked(rl.int64(i, 0), std::string(rl.text(i, 1)));
   }
   if (at_ids != none) {
     const auto& r = rs[at_ids];
@@ -866,6 +879,16 @@ std::string pg_session::apply_one(relink_request& r, std::vector<outbox_item>* c
     item.destination = dispatcher_destination;
     item.payload = std::move(payload);
     item.created_ms = item.updated_ms = now_ms_;
+  }
+  {
+    // Every node's dedup index follows (the tail reads relinks, read_phase); older entries than
+    // the window concern complaints no index holds any more.
+    pg::params lp;
+    lp.add(r.id).add_or_null(r.duplicate_of).add(now_ms_).add(now_ms_ - opts_.match_window_ms);
+    auto l = run("WITH old AS (DELETE FROM relinks WHERE created_ms < $4::bigint)"
+                 " INSERT INTO relinks(complaint_id, duplicate_of, created_ms) VALUES ($1::bigint, $2, $3::bigint)",
+                 lp, error);
+    if (!l.ok()) return error;
   }
   relinked_.emplace_back(r.id, r.duplicate_of);
   r.answer = {true, {}};
