@@ -352,7 +352,10 @@ class file_sink final : public dispatch_sink {
       for (const auto& d : r.documents) {
         const std::size_t at = buf.size();
         buf += d;
-        std::replace_if(buf.begin() + static_cast<std::ptrdiff_t>(at), buf.end(), [](char c) { return c == '\n' || c == '\r'; }, ' ');
+        // Documents are JSON: raw newlines are rare (only as whitespace), so look for them
+        // with memchr before touching bytes one by one.
+        if (std::memchr(d.data(), '\n', d.size()) != nullptr || std::memchr(d.data(), '\r', d.size()) != nullptr)
+          std::replace_if(buf.begin() + static_cast<std::ptrdiff_t>(at), buf.end(), [](char c) { return c == '\n' || c == '\r'; }, ' ');
         buf += '\n';
       }
     struct stat st {};

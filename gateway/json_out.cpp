@@ -14,10 +14,40 @@ json_out& json_out::number(double v) {
   return raw(boost::json::serialize(boost::json::value(v)));
 }
 
+namespace {
+
+bool needs_escape(std::string_view s) noexcept {
+  std::size_t i = 0;
+  constexpr std::uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+  for (; i + 8 <= s.size(); i += 8) {
+    std::uint64_t x;
+    std::memcpy(&x, s.data() + i, 8);
+    const auto zero_in = [&](std::uint64_t v) { return (v - ones) & ~v & highs; };
+    if (((x - 0x20 * ones) & ~x & highs) | zero_in(x ^ ('"' * ones)) | zero_in(x ^ ('\\' * ones))) return true;
+  }
+  for (; i < s.size(); ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c < 0x20 || c == '"' || c == '\\') return true;
+  }
+  return false;
+}
+
+}  // namespace
+
 void json_out::quoted(std::string_view s) {
   // Boost.JSON's escapes: \" \\ \b \t \n \f \r, any other byte below 0x20 as \u00XX; all else
   // (UTF-8 included) as it is. Runs without an escape are appended at once.
   static constexpr char hex[] = "0123456789abcdef";
+  // Most strings need no escape at all: one check, one append.
+  if (!needs_escape(s)) {
+    const std::size_t at = out_.size();
+    out_.resize(at + s.size() + 2);
+    char* p = out_.data() + at;
+    *p = '"';
+    if (!s.empty()) std::memcpy(p + 1, s.data(), s.size());
+    p[s.size() + 1] = '"';
+    return;
+  }
   out_.push_back('"');
   std::size_t run = 0;
   for (std::size_t i = 0; i < s.size(); ++i) {
