@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <utility>
 
+#include "store/pg_schema.h"
+
 namespace lapor::store {
 
 namespace {
@@ -160,21 +162,12 @@ std::vector<stored_part> pg_reader::take_over_parts(std::int64_t done_since_ms) 
       " picked AS (SELECT id FROM message_parts WHERE node <> $1::integer AND node NOT IN (SELECT node FROM live)"
       "            AND (answer IS NULL OR done_ms >= $2::bigint) ORDER BY id FOR UPDATE)"
       " UPDATE message_parts m SET node = $1::integer FROM picked WHERE m.id = picked.id"
-      " RETURNING m.id, m.group_key, m.seq, m.part, m.received_at_ms, coalesce(m.answer, ''), coalesce(m.done_ms, 0)",
+      " RETURNING m.id, " LAPOR_PG_PART_COLUMNS,
       p);
   if (!r.ok()) return {};
   std::vector<std::pair<std::int64_t, stored_part>> rows;
   rows.reserve(static_cast<std::size_t>(r.rows()));
-  for (int i = 0; i < r.rows(); ++i) {
-    stored_part s;
-    s.part.group = r.text(i, 1);
-    s.part.seq = static_cast<int>(r.int64(i, 2));
-    s.part.data = r.bytes(i, 3);
-    s.part.received_at_ms = r.int64(i, 4);
-    s.answer = r.text(i, 5);
-    s.done_ms = r.int64(i, 6);
-    rows.emplace_back(r.int64(i, 0), std::move(s));
-  }
+  for (int i = 0; i < r.rows(); ++i) rows.emplace_back(r.int64(i, 0), pg::part_row(r, i, 1));
   std::sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
   parts_drained_ = dead;
   std::vector<stored_part> out;

@@ -178,4 +178,15 @@ void check_key_fingerprint(connection& c, const std::string& fingerprint) {
                              fingerprint + ")");
 }
 
+stored_part part_row(const result& r, int row, int col) {
+  stored_part s;
+  s.part.group = r.text(row, col);
+  s.part.seq = static_cast<int>(r.int64(row, col + 1));
+  s.part.data = r.bytes(row, col + 2);
+  s.part.received_at_ms = r.int64(row, col + 3);
+  s.answer = r.text(row, col + 4);
+  s.done_ms = r.int64(row, col + 5);
+  return s;
+}
+
 }  // namespace lapor::store::pg

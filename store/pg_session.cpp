@@ -898,20 +898,9 @@ std::string pg_session::apply_one(relink_request& r, std::vector<outbox_item>* c
 void pg_session::scan_parts(const std::function<void(const stored_part&)>& on_part) {
   pg::params p;
   p.add(std::int64_t{opts_.node_id});
-  auto q = conn_.exec("SELECT group_key, seq, part, received_at_ms, coalesce(answer, ''), coalesce(done_ms, 0)"
-                      " FROM message_parts WHERE node = $1::integer ORDER BY id",
-                      p);
+  auto q = conn_.exec("SELECT " LAPOR_PG_PART_COLUMNS " FROM message_parts WHERE node = $1::integer ORDER BY id", p);
   if (!q.ok()) throw std::runtime_error("reading message_parts: " + q.error());
-  for (int i = 0; i < q.rows(); ++i) {
-    stored_part s;
-    s.part.group = q.text(i, 0);
-    s.part.seq = static_cast<int>(q.int64(i, 1));
-    s.part.data = q.bytes(i, 2);
-    s.part.received_at_ms = q.int64(i, 3);
-    s.answer = q.text(i, 4);
-    s.done_ms = q.int64(i, 5);
-    on_part(s);
-  }
+  for (int i = 0; i < q.rows(); ++i) on_part(pg::part_row(q, i));
 }
 
 void pg_session::scan_match_state(std::int64_t since_ms,
