@@ -3,6 +3,7 @@
 //
 //   http_load [--seconds S] [--connections C] [--server-threads T] [--dir PATH] [--sync full|normal]
 //             [--texts varied|campaign] [--target HOST:PORT [--key-id ID] [--secret S] [--daemon-pid PID]]
+//             [--reporter-offset N]
 //
 // Without --target it needs no daemon binary: in one process, the real store (group writer,
 // SQLite WAL, synchronous=FULL by default), the real pipeline and the real mobile API routes
@@ -68,6 +69,10 @@ struct args {
   std::string dir;
   bool sync_full = true;
   bool campaign = false;  // near-identical texts from different reporters
+  // Added to the connection number in the reporters' phone numbers: two load generators
+  // against two cluster nodes give them different people (the same person on two nodes at
+  // the same instant serialises both nodes on that person's lock, which real traffic rarely does).
+  int reporter_offset = 0;
 };
 
 struct run_result {
@@ -122,7 +127,7 @@ std::string make_request(const args& a, bool signed_post, int c, std::uint64_t i
   }
   const std::string body = "{\"title\":\"Laporan " + std::to_string(c) + "-" + std::to_string(i) + "\",\"body\":\"" + text +
                            "\",\"kind\":\"complaint\",\"reporter\":{\"name\":\"Budi\",\"phone\":\"+62812" +
-                           std::to_string(100 + c % 900) + std::to_string(10000 + i % 90000) +
+                           std::to_string(100 + (c + a.reporter_offset) % 900) + std::to_string(10000 + i % 90000) +
                            "\"},\"location\":{\"text\":\"Sampit\",\"lat\":-2.53,\"lon\":112.95}}";
   const auto ts = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
   const auto sig = lapor::mobile::sign_request(a.secret, "POST", "/api/v1/reports", ts, g::sha256_hex(body));
@@ -349,10 +354,12 @@ int main(int argc, char** argv) {
     else if (k == "--secret") a.secret = v;
     else if (k == "--daemon-pid") a.daemon_pid = std::atoi(v.c_str());
     else if (k == "--texts") a.campaign = v == "campaign";
+    else if (k == "--reporter-offset") a.reporter_offset = std::atoi(v.c_str());
     else {
       std::fprintf(stderr,
                    "usage: http_load [--seconds S] [--connections C] [--server-threads T] [--dir PATH] [--sync full|normal]\n"
-                   "                 [--texts varied|campaign] [--target HOST:PORT [--key-id ID] [--secret S] [--daemon-pid PID]]\n");
+                   "                 [--texts varied|campaign] [--target HOST:PORT [--key-id ID] [--secret S] [--daemon-pid PID]]\n"
+                   "                 [--reporter-offset N]\n");
       return 2;
     }
   }

@@ -215,6 +215,7 @@ struct outbox_forwarder::impl {
   metrics& stats;
   std::unique_ptr<dispatch_sink> sink;
   std::size_t resident_limit;
+  std::vector<std::int64_t> handing_on;  // rows this round of results hands on (forwarder thread)
   std::shared_ptr<inbox> box = std::make_shared<inbox>();
   std::thread thread;
   std::atomic<bool> started{false};
@@ -277,6 +278,11 @@ struct outbox_forwarder::impl {
       done.clear();
       sink->run_once(wait_time(), done);
       for (auto& r : done) apply(r);
+      if (!handing_on.empty()) {
+        auto ids = std::exchange(handing_on, {});
+        auto committed = on_committed(ids, "handed_on");
+        writer.hand_on(std::move(ids), std::move(committed));
+      }
     }
     log::info("forwarder_stopped", {{"resident", static_cast<std::int64_t>(queue.resident())}});
   }
@@ -516,12 +522,13 @@ struct outbox_forwarder::impl {
 
     if (r.outcome == delivery_outcome::elsewhere) {
       // Left pending for another node; this one forgets it (its claims skip it for a while).
+      // Written in one statement per round of results (flush_hand_on).
       for (auto id : ids) {
         const auto* item = queue.find(id);
         if (!item) continue;
         log::info("outbox_handed_on", {{"outbox_id", id}, {"destination", opts.destination}, {"reason", r.error}});
         queue.finish(id);
-        writer.hand_on(id, on_committed({id}, "handed_on"));
+        handing_on.push_back(id);
       }
       return;
     }

@@ -304,10 +304,10 @@ void group_writer::requeue(std::int64_t outbox_id, done on_done) {
   if (!impl_->push(std::move(req))) refuse(std::get<transition_request>(req).done);
 }
 
-void group_writer::hand_on(std::int64_t outbox_id, done on_done) {
+void group_writer::hand_on(std::vector<std::int64_t> outbox_ids, done on_done) {
   transition_request t;
   t.what = transition_request::kind::hand_on;
-  t.id = outbox_id;
+  t.ids = std::move(outbox_ids);
   t.done = std::move(on_done);
   write_request req = std::move(t);
   if (!impl_->push(std::move(req))) refuse(std::get<transition_request>(req).done);

@@ -7,6 +7,7 @@
 #include <condition_variable>
 #include <map>
 #include <mutex>
+#include <set>
 #include <thread>
 #include <utility>
 
@@ -76,6 +77,18 @@ struct leases::impl {
         }
         if (lost) lost();
       }
+      if (c.connected()) {
+        // What the other nodes hold now (a few rows: node leases, pollers, binds).
+        pg::params p;
+        p.add(opts.instance_id);
+        auto r = c.exec("SELECT name FROM leases WHERE expires_at >= clock_timestamp() AND holder <> $1", p);
+        if (r.ok()) {
+          std::set<std::string, std::less<>> names_now;
+          for (int i = 0; i < r.rows(); ++i) names_now.emplace(r.text(i, 0));
+          std::lock_guard g(mu);
+          others = std::move(names_now);
+        }
+      }
       lk.lock();
       cv.wait_for(lk, period, [&] { return stopping || wake; });
       wake = false;
@@ -89,6 +102,7 @@ struct leases::impl {
   mutable std::mutex mu;
   std::condition_variable cv;
   std::map<std::string, entry> table;
+  std::set<std::string, std::less<>> others;  // live leases of other holders, last round
   std::function<void()> on_lost;
   bool lost_called = false;
   bool stopping = false;
@@ -136,6 +150,15 @@ std::optional<std::int64_t> leases::held(const std::string& name) const {
   if (it == impl_->table.end() || !it->second.token) return std::nullopt;
   if (impl::clock::now() >= it->second.valid_until) return std::nullopt;
   return it->second.token;
+}
+
+std::string leases::own_name(const std::string& name) const { return name + ":" + std::to_string(impl_->opts.node_id); }
+
+bool leases::others_hold(std::string_view prefix) const {
+  if (!impl_->cluster) return false;
+  std::lock_guard lk(impl_->mu);
+  auto it = impl_->others.lower_bound(prefix);
+  return it != impl_->others.end() && std::string_view(*it).starts_with(prefix);
 }
 
 void leases::on_node_lease_lost(std::function<void()> f) {

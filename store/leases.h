@@ -14,6 +14,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "store/store.h"
 
@@ -36,6 +37,13 @@ class leases {
   // Called once (on the lease thread) when this node's own lease was taken by another
   // holder: the node must stop, it may no longer assign tracking IDs.
   void on_node_lease_lost(std::function<void()> f);
+  // `name` + ":" + this node's id: a lease only this node competes for, renewed like the
+  // others while wanted, which tells the other nodes that this node can do something (e.g.
+  // "smpp_binds:telkomsel:2": it has a bind of that operator that can carry replies).
+  [[nodiscard]] std::string own_name(const std::string& name) const;
+  // True while another node holds a lease whose name begins with `prefix` (as of the last
+  // round, every ttl/3). One node: false.
+  [[nodiscard]] bool others_hold(std::string_view prefix) const;
   // The lease that keeps two nodes with one tracking.node_id from running at once.
   [[nodiscard]] static std::string node_lease_name(std::uint8_t node_id);
   // Stops renewing and lets this node's leases expire now, so another node takes over.

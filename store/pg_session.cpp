@@ -725,8 +725,9 @@ std::string pg_session::queue_one(transition_request& r, group_state& g, std::ve
   using kind = transition_request::kind;
   const outbox_state to = r.what == kind::dead ? outbox_state::dead : outbox_state::pending;  // sent: queue_sent
   r.answer = {true, {}};
+  std::vector<std::int64_t> ids = r.what == kind::hand_on ? r.ids : std::vector<std::int64_t>{r.id};
   pg::params p;
-  p.add_array(std::vector<std::int64_t>{r.id}).add(std::int64_t{static_cast<int>(to)});
+  p.add_array(ids).add(std::int64_t{static_cast<int>(to)});
   if (r.what == kind::retry || r.what == kind::dead) p.add(std::int64_t{r.attempts});
   else p.add_null();
   if (r.what == kind::retry) p.add(r.next_attempt_ms);
@@ -740,8 +741,9 @@ std::string pg_session::queue_one(transition_request& r, group_state& g, std::ve
   else if (r.what == kind::hand_on) p.add(-std::int64_t{opts_.node_id} - 1);
   else p.add_null();
   p.add(std::int64_t{opts_.node_id});
-  g.write(transition_sql, std::move(p),
-          [&r](const pg::result& res) { answer_transition(r, transition_outcome(res), {r.id}); });
+  g.write(transition_sql, std::move(p), [&r, ids = std::move(ids)](const pg::result& res) {
+    answer_transition(r, transition_outcome(res), ids);
+  });
   return {};
 }
 

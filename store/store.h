@@ -308,7 +308,7 @@ class group_writer {
   // Cluster mode: this node cannot deliver the pending row (e.g. a reply SMS for an operator
   // it has no bind of): it stays pending, unclaimed, for the other nodes; this node claims it
   // again only after a while (store/pg_reader.cpp). One node: changes nothing, true.
-  void hand_on(std::int64_t outbox_id, done on_done = {});
+  void hand_on(std::vector<std::int64_t> outbox_ids, done on_done = {});
   void set_cursor(std::string name, std::string value, done on_done);
   // Fenced (cluster mode): written only while this node holds lease `fence_lease` with
   // `fence_token` (store::leases); otherwise false, "fenced: …", and nothing changes.

@@ -42,7 +42,7 @@ struct enqueue_request {
 struct transition_request {
   enum class kind : std::uint8_t { sent, retry, dead, requeue, hand_on };
   kind what = kind::sent;
-  std::vector<std::int64_t> ids;     // mark_sent may carry many
+  std::vector<std::int64_t> ids;     // mark_sent and hand_on may carry many
   std::int64_t id = 0;               // the others carry one
   int attempts = 0;
   std::int64_t next_attempt_ms = 0;

@@ -211,6 +211,13 @@ void smpp_channel::impl::on_closed(const std::shared_ptr<smpp_link>& link, std::
 
 void smpp_channel::impl::update_bind_gauge(const std::string& op) {  // mutex held
   deps.stats.set_gauge("lapor_smpp_binds{operator=\"" + op + "\"}", static_cast<std::int64_t>(replies.binds(op)));
+  // Cluster mode: the other nodes learn that this one can send the operator's replies (they
+  // hand theirs on only then, see hand_on_unsendable()).
+  if (deps.leases != nullptr) {
+    const auto name = deps.leases->own_name(std::string(reply_bind_lease_prefix) + op);
+    if (replies.can_send(op)) deps.leases->want(name);
+    else deps.leases->release(name);
+  }
 }
 
 void smpp_channel::impl::arm_housekeeping() {

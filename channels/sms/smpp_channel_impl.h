@@ -199,6 +199,9 @@ struct smpp_channel::impl final : std::enable_shared_from_this<impl>, link_event
   // since when (housekeeping hands those replies on after reply_hand_on_after).
   std::map<std::string, std::chrono::steady_clock::time_point> unsendable_since;
   static constexpr auto reply_hand_on_after = std::chrono::seconds(5);
+  // Cluster mode: "smpp_binds:<operator>:<node>" is held while a node has a bind of the
+  // operator that can carry replies (store::leases::own_name).
+  static constexpr std::string_view reply_bind_lease_prefix = "smpp_binds:";
   void hand_on_unsendable(std::chrono::steady_clock::time_point now);  // mutex held
   [[nodiscard]] bool addressed_to_us(std::string_view destination) const;
   // We sent `to` a reply within smpp.auto_reply_window: what it sends now is not answered.

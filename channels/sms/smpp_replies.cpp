@@ -135,7 +135,7 @@ void smpp_channel::impl::hand_on_unsendable(std::chrono::steady_clock::time_poin
   // A reply row is claimed by the node that wrote it, or by whichever node took over a dead
   // node's rows: maybe one with no bind of that operator (its SMSC binds elsewhere). After a
   // grace period for a bind coming back, such replies go back to the shared outbox for a node
-  // that has one (SPEC §9: any node with a bind of the operator sends them).
+  // that has one (SPEC §9: any node with a bind of the operator sends them) — if one has.
   std::set<std::string> waiting;
   for (auto& op : replies.operators_waiting()) waiting.insert(std::move(op));
   std::erase_if(unsendable_since, [&](const auto& e) { return !waiting.contains(e.first); });
@@ -147,6 +147,9 @@ void smpp_channel::impl::hand_on_unsendable(std::chrono::steady_clock::time_poin
     }
     auto since = unsendable_since.try_emplace(op, now).first->second;
     if (now - since < reply_hand_on_after) continue;
+    // Only when another node can send them: with no bind of the operator anywhere, the
+    // replies wait here as on one node (handing them round would only cost writes).
+    if (!deps.leases->others_hold(std::string(reply_bind_lease_prefix) + op + ":")) continue;
     for (auto& m : replies.take_queued(op)) {
       gateway::dispatch_result d;
       d.tag = m.tag;

@@ -1,10 +1,11 @@
 """Cluster mode (SPEC §7, §9; issue 14 item 4): a reply SMS is sent by a node with a bind of its
 operator that can take it, whichever node wrote it.
 
-The operator's SMSC stand-in binds as a transmitter to node 2 (it cannot take deliver_sm there)
-and as a receiver to node 1. Its MOs reach node 2, which writes the reply rows (claimed by node
-2). Node 2 has no bind that can carry them: after its grace period it hands them on, and node 1
-sends each once, on the receiver bind, with the MO's tracking ID; none is sent twice.
+The operator's SMSC stand-in binds as a transmitter to node 2 (it cannot take deliver_sm there).
+Its MOs reach node 2, which writes the reply rows (claimed by node 2). While no node has a bind
+that can carry them they stay there; once the SMSC also binds as a receiver to node 1, node 2
+hands them on, and node 1 sends each once, on the receiver bind, with the MO's tracking ID;
+none is sent twice.
 
 Exits 77 (skipped) without PostgreSQL.
 Usage: test_cluster_sms_reply_hand_on.py PATH/TO/lapor-gateway
@@ -39,8 +40,6 @@ def main():
         dispatcher.start()
         cluster = Cluster(tmp.path, pg, dispatcher)
         cluster.start_all(2)
-        rx = RawSmpp(cluster.nodes[1].ports["smpp"], timeout=10)
-        assert rx.bind(kind=BIND_RECEIVER) == ESME_ROK
         tx = RawSmpp(cluster.nodes[2].ports["smpp"], timeout=10)
         assert tx.bind(kind=BIND_TRANSMITTER) == ESME_ROK
 
@@ -51,6 +50,16 @@ def main():
             _, st, _, body = tx.expect(SUBMIT_SM | RESP, seq, timeout=10)
             assert st == ESME_ROK, f"MO {i}: status {st:#x}"
             tids[src] = body.rstrip(b"\0").decode()
+
+        # No node has a bind that can carry them yet: they wait on node 2 (handing them round
+        # the cluster would only cost writes).
+        time.sleep(8)
+        early = [e for e in log_events(cluster.nodes[2].log_path) if e.get("event") == "outbox_handed_on"]
+        assert not early, f"node 2 handed on {len(early)} replies while no node had a bind of the operator"
+        print("no bind anywhere: the replies stay on node 2 (none handed on in 8 s)", flush=True)
+
+        rx = RawSmpp(cluster.nodes[1].ports["smpp"], timeout=10)
+        assert rx.bind(kind=BIND_RECEIVER) == ESME_ROK
         t0 = time.time()
 
         # Replies on node 1's receiver bind: each MO's once.
@@ -79,8 +88,8 @@ def main():
             assert tid.encode() in got[src][0][1], f"the reply to {src} lacks its tracking ID {tid}"
         handed = [e for e in log_events(cluster.nodes[2].log_path) if e.get("event") == "outbox_handed_on"]
         assert len(handed) >= MOS, f"node 2 logged {len(handed)} outbox_handed_on, expected {MOS}"
-        print(f"{MOS} replies written by node 2 (transmitter bind only) sent once each by node 1 after "
-              f"{max(v[0][0] for v in got.values()):.1f} s", flush=True)
+        print(f"{MOS} replies written by node 2 (transmitter bind only) sent once each by node 1, "
+              f"{max(v[0][0] for v in got.values()):.1f} s after it bound", flush=True)
         print("PASS")
         return 0
     except AssertionError:
