@@ -106,11 +106,12 @@ TEST_CASE("dedup blind corpus: merge precision, recall, caught and hints on the 
                 &thresholds.unplaced_score, &thresholds.street_containment);
   const std::string listed_split = [] {
     const char* v = std::getenv("LAPOR_DEDUP_SHOW_SPLIT");
-    return std::string(v && std::string_view(v) == "c_tune" ? "c_tune" : "tune");
+    if (v && (std::string_view(v) == "c_tune" || std::string_view(v) == "d_tune")) return std::string(v);
+    return std::string("tune");
   }();
   std::map<std::string, tally> splits;
   std::map<std::string, std::pair<int, int>> per_case;  // tune: case -> (right, total)
-  for (const char* file : {"cases_a.jsonl", "cases_b.jsonl", "cases_c.jsonl"}) {
+  for (const char* file : {"cases_a.jsonl", "cases_b.jsonl", "cases_c.jsonl", "cases_d.jsonl"}) {
     std::ifstream in(data_path(file));
     REQUIRE_MESSAGE(in.good(), "cannot read " << data_path(file));
     std::string line;
@@ -147,9 +148,9 @@ TEST_CASE("dedup blind corpus: merge precision, recall, caught and hints on the 
       const bool is_dup = label == "duplicate";
       if (is_dup) ++t.dup, t.dup_merged += merged, t.dup_hinted += hinted;
       else ++t.other, t.other_merged += merged, t.other_hinted += hinted;
-      // Only development halves are ever listed: `tune`, or `c_tune` with
-      // LAPOR_DEDUP_SHOW_SPLIT=c_tune (cases_c.jsonl, written blind on 2026-12-01, README-c.md).
-      // The frozen halves (test, c_test) give rates only.
+      // Only development halves are ever listed: `tune`, or `c_tune` / `d_tune` with
+      // LAPOR_DEDUP_SHOW_SPLIT (cases_c.jsonl and cases_d.jsonl, written blind on 2026-12-01,
+      // README-c.md, README-d.md). The frozen halves (test, c_test, d_test) give rates only.
       if (split != listed_split) continue;
       const bool right = is_dup ? merged : !merged && !hinted;
       auto& c = per_case[kase];
