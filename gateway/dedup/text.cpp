@@ -323,6 +323,46 @@ class token_sink {
     word_now(value, false, true, capital);
   }
 
+  // Who it happened to (facet V): "anak saya", "istriku", "tetangga sy". One person's "anak
+  // saya jatuh di lubang jalan X" and "istri saya jatuh di lubang jalan X" are two incidents;
+  // two texts naming a victim, none in common, conflict. Before document_facet(), which moves
+  // previous_word_ on.
+  void victim_facet(const std::string& w, bool digits) {
+    if (digits) return;
+    static const std::unordered_map<std::string_view, std::string_view> kin = {
+        {"anak", "anak"},         {"putra", "anak"},    {"putri", "anak"},     {"istri", "istri"},
+        {"isteri", "istri"},      {"suami", "suami"},   {"ibu", "ibu"},        {"mama", "ibu"},
+        {"emak", "ibu"},          {"bapak", "bapak"},   {"ayah", "bapak"},     {"tetangga", "tetangga"},
+        {"adik", "adik"},         {"kakak", "kakak"},   {"abang", "kakak"},    {"nenek", "nenek"},
+        {"kakek", "kakek"},       {"teman", "teman"},   {"kawan", "teman"},    {"keponakan", "keponakan"},
+        {"cucu", "cucu"},         {"mertua", "mertua"}, {"paman", "paman"},    {"bibi", "bibi"}};
+    std::string_view person;
+    if (w == "saya" || w == "sy" || w == "aku" || w == "kami" || w == "gue" || w == "gw") {
+      person = previous_word_;
+    } else if (w.size() > 4 && w.ends_with("ku")) {
+      person = std::string_view(w).substr(0, w.size() - 2);  // "anakku", "istriku"
+    }
+    if (person.empty()) return;
+    if (const auto it = kin.find(person); it != kin.end()) add_facet('V', std::string(it->second));
+  }
+
+  // The part of today an incident happened in (facet Y): "tadi pagi", "pagi ini", "td mlm",
+  // "semalam". "KRL gangguan pagi ini" and "KRL gangguan sore ini" are two incidents. Only
+  // today's: a reminder the next day may well say "kemarin pagi" of the same one.
+  void time_of_day_facet(const std::string& w, bool digits) {
+    if (digits) return;
+    static const std::unordered_map<std::string_view, std::string_view> part = {
+        {"pagi", "pagi"}, {"siang", "siang"}, {"sore", "sore"}, {"malam", "malam"},
+        {"mlm", "malam"}, {"subuh", "pagi"},  {"petang", "sore"}};
+    if (w == "semalam") return add_facet('Y', "malam");
+    const std::string& before = previous_word_;
+    if (before == "tadi" || before == "td") {
+      if (const auto it = part.find(w); it != part.end()) add_facet('Y', std::string(it->second));
+    } else if (w == "ini") {
+      if (const auto it = part.find(before); it != part.end()) add_facet('Y', std::string(it->second));
+    }
+  }
+
   // Which civil-registry document or permit a text is about (facet D): one office issues them
   // all, and "KTP-el belum dicetak" and "Kartu Keluarga salah nama" at the same Disdukcapil
   // are two complaints. Two texts naming documents, none in common, conflict.
@@ -387,6 +427,8 @@ class token_sink {
       landmark_ = kind;
       landmark_words_ = 0;
     }
+    victim_facet(w, digits);
+    time_of_day_facet(w, digits);
     document_facet(w, digits);
     facility_facet(w, stop, digits, marker);
     // The spot along the way: the first content word after "depan", "dekat", "samping" …
