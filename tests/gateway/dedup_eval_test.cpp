@@ -1,6 +1,6 @@
-// Evaluation of duplicate detection on the blind corpus tests/data/dedup/cases_{a,b}.jsonl
-// (1,170 pairs written and labelled by sessions that never saw the detector; each half split
-// into `tune` and a frozen `test` half). Each pair is judged as the daemon would: a fresh
+// Evaluation of duplicate detection on the blind corpus tests/data/dedup/cases_{a,b,c,d}.jsonl
+// (1,890 pairs written and labelled by sessions that never saw the detector; each file split
+// into a tune half and a frozen test half: tune/test, c_tune/c_test, d_tune/d_test). Each pair is judged as the daemon would: a fresh
 // index holding report `a` (with the identity links the case states), then report `b` looked
 // up at its own time, both through the pipeline's own normalisation, region resolution and
 // event reading.
