@@ -522,7 +522,7 @@ struct outbox_forwarder::impl {
 
     if (r.outcome == delivery_outcome::elsewhere) {
       // Left pending for another node; this one forgets it (its claims skip it for a while).
-      // Written in one statement per round of results (flush_hand_on).
+      // Written in one statement per round of results (the loop over sink->run_once's).
       for (auto id : ids) {
         const auto* item = queue.find(id);
         if (!item) continue;

@@ -30,7 +30,8 @@ struct migration {
 //   identity are found (under its advisory lock) before this node decides on it.
 // - message_parts.node: the node that reassembles the message; a node with SMPP takes over
 //   the rows of a node whose lease expired (pg_reader::take_over_parts).
-// - outbox.lease_node < 0: handed on by node -(lease_node + 1), for the others to claim.
+// - outbox.lease_node < 0: handed on by node -(lease_node + 1), for the others to claim;
+//   found through their own partial index (3), so the claim poll never walks a backlog.
 // - promises: one reply per (answered tracking ID, recipient) across nodes.
 // - leases: the node leases, the Twitter poller and SMPP client binds (fencing token).
 // - cluster_settings: the tracking key fingerprint every node must share.
@@ -114,6 +115,9 @@ CREATE TABLE relinks(
   created_ms bigint NOT NULL,
   xid xid8 NOT NULL DEFAULT pg_current_xact_id());
 CREATE INDEX relinks_xid ON relinks(xid);
+)sql"},
+    {3, R"sql(
+CREATE INDEX outbox_handed_on ON outbox(destination, id) WHERE lease_node < 0 AND state = 0;
 )sql"},
 };
 
