@@ -1,5 +1,7 @@
 #include "gateway/stored_parts.h"
 
+#include <utility>
+
 namespace lapor::gateway {
 
 void stored_parts::store_part(part p, std::function<void(submit_result)> done) {
@@ -25,11 +27,17 @@ void stored_parts::purge_parts(std::int64_t done_before_ms, std::int64_t open_be
   writer_.purge_parts(done_before_ms, open_before_ms);
 }
 
+namespace {
+
+part_store::part from_row(store::stored_part s) {
+  return part_store::part{std::move(s.part.group), s.part.seq, std::move(s.part.data), s.part.received_at_ms,
+                          std::move(s.answer)};
+}
+
+}  // namespace
+
 void stored_parts::load_parts(const std::function<void(const part&)>& each) {
-  writer_.scan_parts([&](const store::stored_part& s) {
-    part p{s.part.group, s.part.seq, s.part.data, s.part.received_at_ms, s.answer};
-    each(p);
-  });
+  writer_.scan_parts([&](const store::stored_part& s) { each(from_row(s)); });
 }
 
 void stored_parts::take_over_parts(std::int64_t done_since_ms, std::function<void(std::vector<part>)> done) {
@@ -37,8 +45,7 @@ void stored_parts::take_over_parts(std::int64_t done_since_ms, std::function<voi
   reader_->take_over_parts(done_since_ms, [done = std::move(done)](std::vector<store::stored_part> rows) {
     std::vector<part> out;
     out.reserve(rows.size());
-    for (auto& s : rows)
-      out.push_back(part{std::move(s.part.group), s.part.seq, std::move(s.part.data), s.part.received_at_ms, std::move(s.answer)});
+    for (auto& s : rows) out.push_back(from_row(std::move(s)));
     done(std::move(out));
   });
 }
