@@ -457,7 +457,11 @@ int run(const config& cfg, const config_source& source, const command_line& cl, 
     ro.days = cfg.retention.days;
     ro.interval = std::chrono::seconds(cfg.retention.check_interval_s);
     ro.db_path = db_path;
-    if (cluster) ro.cluster = so;
+    if (cluster) {
+      ro.cluster = so;
+      leases.want(std::string(retention_lease));
+      ro.may_erase = [&leases] { return leases.held(std::string(retention_lease)).has_value(); };
+    }
     ro.attachments_dir = (std::filesystem::path(cfg.data_dir) / "attachments").string();
     retention = std::make_unique<retention_sweeper>(std::move(ro), writer);
     retention->start();

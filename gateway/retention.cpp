@@ -106,41 +106,45 @@ retention_sweeper::pass_result retention_sweeper::run_pass() {
   const std::int64_t now = now_ms();
   const std::int64_t cutoff = now - std::int64_t{opts_.days} * day_ms;
 
-  // 1-2. Complaints, batch by batch.
+  // 1-3 on one node of a cluster at a time (opts_.may_erase: the lease holder); on every node
+  // they would scan and scrub the same shared rows.
   std::set<std::string> photos;
-  for (std::int64_t after = 0;;) {
-    auto found = scanner_->next(after, cutoff, opts_.batch, result.error);
-    if (!found) return result;
-    if (found->empty()) break;
-    store::erase_batch batch;
-    batch.confirmed_before_ms = cutoff;
-    batch.done = std::make_shared<store::erase_batch::counts>();
-    for (auto& c : *found) {
-      for (auto& h : attachment_hashes(c.document)) photos.insert(std::move(h));
-      batch.entries.push_back(store::erasure{c.id, c.status_meta, erased_status_meta(c.status_meta, now)});
+  if (!opts_.may_erase || opts_.may_erase()) {
+    // 1-2. Complaints, batch by batch.
+    for (std::int64_t after = 0;;) {
+      auto found = scanner_->next(after, cutoff, opts_.batch, result.error);
+      if (!found) return result;
+      if (found->empty()) break;
+      store::erase_batch batch;
+      batch.confirmed_before_ms = cutoff;
+      batch.done = std::make_shared<store::erase_batch::counts>();
+      for (auto& c : *found) {
+        for (auto& h : attachment_hashes(c.document)) photos.insert(std::move(h));
+        batch.entries.push_back(store::erasure{c.id, c.status_meta, erased_status_meta(c.status_meta, now)});
+      }
+      after = found->back().id;
+      const auto counted = batch.done;
+      if (!wait_for(writer_, std::move(batch), result.error)) return result;
+      result.complaints += counted->complaints;
+      result.payloads += counted->payloads;
     }
-    after = found->back().id;
-    const auto counted = batch.done;
-    if (!wait_for(writer_, std::move(batch), result.error)) return result;
-    result.complaints += counted->complaints;
-    result.payloads += counted->payloads;
-  }
 
-  // 3. Payloads of finished outbox rows, by id ranges (each range one short transaction).
-  const auto max_id = scanner_->max_outbox_id();
-  if (!max_id) {
-    result.error = "retention: cannot read the outbox's highest id";
-    return result;
-  }
-  for (std::int64_t from = 1; from <= *max_id; from += opts_.outbox_chunk) {
-    store::erase_batch scrub;
-    scrub.confirmed_before_ms = cutoff;
-    scrub.outbox_from = from;
-    scrub.outbox_to = from + opts_.outbox_chunk;
-    scrub.done = std::make_shared<store::erase_batch::counts>();
-    const auto counted = scrub.done;
-    if (!wait_for(writer_, std::move(scrub), result.error)) return result;
-    result.payloads += counted->payloads;
+    // 3. Payloads of finished outbox rows, by id ranges (each range one short transaction).
+    const auto max_id = scanner_->max_outbox_id();
+    if (!max_id) {
+      result.error = "retention: cannot read the outbox's highest id";
+      return result;
+    }
+    for (std::int64_t from = 1; from <= *max_id; from += opts_.outbox_chunk) {
+      store::erase_batch scrub;
+      scrub.confirmed_before_ms = cutoff;
+      scrub.outbox_from = from;
+      scrub.outbox_to = from + opts_.outbox_chunk;
+      scrub.done = std::make_shared<store::erase_batch::counts>();
+      const auto counted = scrub.done;
+      if (!wait_for(writer_, std::move(scrub), result.error)) return result;
+      result.payloads += counted->payloads;
+    }
   }
 
   // 4. Photos no complaint still holding its content lists.

@@ -18,9 +18,10 @@
 //  4. the photos the erased complaints listed are deleted from data_dir/attachments unless a
 //     complaint not yet erased lists the same photo;
 //  5. the WAL is checkpointed and truncated, so no old page image of an erased row survives.
-// In cluster mode every node runs the sweeper on the shared database (an erasure is
-// conditional on what was scanned, so two nodes never erase twice) and deletes the photos in
-// its own data_dir that no complaint lists any more.
+// In cluster mode the node holding the "retention" lease erases and scrubs the shared
+// database (an erasure is conditional on what was scanned, so a former holder still finishing
+// its batch never erases twice), and every node deletes the photos in its own data_dir that no
+// complaint lists any more.
 // The clock is injected (tests erase "31 days later" at once).
 #pragma once
 
@@ -45,6 +46,9 @@ class retention_scanner;
 
 namespace lapor::gateway {
 
+// Cluster mode: the lease whose holder erases and scrubs (store::leases).
+inline constexpr std::string_view retention_lease = "retention";
+
 struct retention_options {
   int days = 30;                         // after the dispatcher's confirmation
   std::chrono::seconds interval{3600};   // between passes
@@ -54,6 +58,9 @@ struct retention_options {
   // this node's attachments_dir, photo files older than the cut-off (and an hour) that no
   // complaint lists any more are deleted too.
   std::optional<store::options> cluster;
+  // Cluster mode: whether this node erases and scrubs this pass (it holds the "retention"
+  // lease); every node still sweeps its own photos. Empty = always.
+  std::function<bool()> may_erase;
   std::string attachments_dir;           // data_dir/attachments
   int batch = 256;                       // complaints per erase transaction
   std::int64_t outbox_chunk = 5000;      // outbox ids per scrub transaction
