@@ -11,7 +11,9 @@
 #                   of a repeated option wins, e.g. --seconds 30 --threads 2
 # Environment: LAPOR_SET="key=value ..." extra --set overrides for the daemon (e.g.
 # "store.synchronous_full=false"); KEEP_DATA=1 keeps the data_dir (its path is printed);
-# LAPOR_PERF=1 samples the daemon with `perf record` during the run and prints its top symbols.
+# LAPOR_PERF=1 samples the daemon with `perf record` during the run and prints its top symbols
+# (LAPOR_PERF_CALLGRAPH=dwarf LAPOR_PERF_FREQ=99 KEEP_DATA=1: call graphs through libc, for
+# `perf report --children -i DATA_DIR/../perf.data`).
 # Exit status: smpp_load's (0: every bind ran cleanly), or 3 when the daemon did not start or
 # has no SMPP listener.
 set -u -o pipefail
@@ -79,7 +81,7 @@ cpu_ticks() { awk '{print $14 + $15}' "/proc/$pid/stat" 2>/dev/null || echo 0; }
 perf_pid=""
 if [[ "${LAPOR_PERF:-0}" == 1 ]] && command -v perf >/dev/null; then
   # Samples the daemon (software clock: works in VMs without PMU) while the load runs.
-  perf record -e cpu-clock -F 499 -g -p "$pid" -o "$tmp/perf.data" >/dev/null 2>"$tmp/perf.log" &
+  perf record -e cpu-clock -F "${LAPOR_PERF_FREQ:-499}" --call-graph "${LAPOR_PERF_CALLGRAPH:-fp}" -p "$pid" -o "$tmp/perf.data" >/dev/null 2>"$tmp/perf.log" &
   perf_pid=$!
 fi
 cpu0=$(cpu_ticks); t0=$(date +%s.%N)

@@ -122,6 +122,15 @@ std::optional<bytes> encode_unpacked(std::string_view utf8) {
   out.reserve(utf8.size());
   std::size_t pos = 0;
   while (pos < utf8.size()) {
+    const auto byte = static_cast<unsigned char>(utf8[pos]);
+    if (byte < 0x80) {  // ASCII, most of every reply: one table read
+      const std::int16_t v = reverse_table[byte];
+      if (v < 0) return std::nullopt;
+      if (v >= 128) out.push_back(escape);
+      out.push_back(static_cast<std::uint8_t>(v & 0x7F));
+      ++pos;
+      continue;
+    }
     auto cp = detail::next_code_point(utf8, pos);
     if (!cp) return std::nullopt;
     auto code = find(*cp);

@@ -8,7 +8,6 @@
 #include <stdexcept>
 #include <unordered_map>
 #include <utility>
-#include <unordered_set>
 
 namespace lapor::dedup {
 
@@ -176,6 +175,10 @@ struct word_class {
   bool street_prefix = false;     // comes before a street's name ("Jl. Raya Bogor")
   bool school_qualifier = false;  // between "SD" and the school's name ("SD Negeri Inpres …")
   bool spot = false;              // "depan", "dekat": the spot along the way follows
+  bool facility = false;          // a numbered facility ("posyandu", "gedung"): facility_facet
+  std::string_view kin;           // who a victim is ("istri", "mama" -> ibu): victim_facet
+  std::string_view day_part;      // "pagi", "mlm" -> malam: time_of_day_facet
+  std::string_view document;      // "ektp" -> ktp: document_facet
 };
 
 const word_class& classify(std::string_view w) {
@@ -216,6 +219,26 @@ const word_class& classify(std::string_view w) {
                                "ramai", "modern", "kawasan"})
       t[g].generic_landmark = true;
     for (std::string_view sp : {"depan", "dekat", "samping", "seberang", "belakang", "sebelah"}) t[sp].spot = true;
+    for (std::string_view f :
+         {"posyandu", "pustu", "polindes", "poskesdes", "paud", "gardu", "menara", "gedung", "lantai", "dermaga", "pos"})
+      t[f].facility = true;
+    for (const auto& [w, k] : std::initializer_list<std::pair<std::string_view, std::string_view>>{
+             {"anak", "anak"},         {"putra", "anak"},    {"putri", "anak"},     {"istri", "istri"},
+             {"isteri", "istri"},      {"suami", "suami"},   {"ibu", "ibu"},        {"mama", "ibu"},
+             {"emak", "ibu"},          {"bapak", "bapak"},   {"ayah", "bapak"},     {"tetangga", "tetangga"},
+             {"adik", "adik"},         {"kakak", "kakak"},   {"abang", "kakak"},    {"nenek", "nenek"},
+             {"kakek", "kakek"},       {"teman", "teman"},   {"kawan", "teman"},    {"keponakan", "keponakan"},
+             {"cucu", "cucu"},         {"mertua", "mertua"}, {"paman", "paman"},    {"bibi", "bibi"}})
+      t[w].kin = k;
+    for (const auto& [w, k] : std::initializer_list<std::pair<std::string_view, std::string_view>>{
+             {"pagi", "pagi"}, {"siang", "siang"}, {"sore", "sore"}, {"malam", "malam"},
+             {"mlm", "malam"}, {"subuh", "pagi"},  {"petang", "sore"}})
+      t[w].day_part = k;
+    for (const auto& [w, k] : std::initializer_list<std::pair<std::string_view, std::string_view>>{
+             {"ktp", "ktp"},       {"ektp", "ktp"},    {"ktpel", "ktp"}, {"kk", "kk"},         {"kia", "kia"},
+             {"paspor", "paspor"}, {"stnk", "stnk"},   {"bpkb", "bpkb"}, {"npwp", "npwp"},     {"ijazah", "ijazah"},
+             {"sertifikat", "sertifikat"}})
+      t[w].document = k;
     // Place markers: k kabupaten/kota, c kecamatan, d desa, l below the village (a hamlet, a
     // neighbourhood, a housing estate: "Lingkungan Karang Baru"), j street, s school (named
     // after "negeri" or a name; "smp" is also SMS for "sampai"), S a school named at once
@@ -329,13 +352,6 @@ class token_sink {
   // previous_word_ on.
   void victim_facet(const std::string& w, bool digits) {
     if (digits) return;
-    static const std::unordered_map<std::string_view, std::string_view> kin = {
-        {"anak", "anak"},         {"putra", "anak"},    {"putri", "anak"},     {"istri", "istri"},
-        {"isteri", "istri"},      {"suami", "suami"},   {"ibu", "ibu"},        {"mama", "ibu"},
-        {"emak", "ibu"},          {"bapak", "bapak"},   {"ayah", "bapak"},     {"tetangga", "tetangga"},
-        {"adik", "adik"},         {"kakak", "kakak"},   {"abang", "kakak"},    {"nenek", "nenek"},
-        {"kakek", "kakek"},       {"teman", "teman"},   {"kawan", "teman"},    {"keponakan", "keponakan"},
-        {"cucu", "cucu"},         {"mertua", "mertua"}, {"paman", "paman"},    {"bibi", "bibi"}};
     std::string_view person;
     if (w == "saya" || w == "sy" || w == "aku" || w == "kami" || w == "gue" || w == "gw") {
       person = previous_word_;
@@ -343,39 +359,33 @@ class token_sink {
       person = std::string_view(w).substr(0, w.size() - 2);  // "anakku", "istriku"
     }
     if (person.empty()) return;
-    if (const auto it = kin.find(person); it != kin.end()) add_facet('V', std::string(it->second));
+    if (const auto kin = classify(person).kin; !kin.empty()) add_facet('V', std::string(kin));
   }
 
   // The part of today an incident happened in (facet Y): "tadi pagi", "pagi ini", "td mlm",
   // "semalam". "KRL gangguan pagi ini" and "KRL gangguan sore ini" are two incidents. Only
   // today's: a reminder the next day may well say "kemarin pagi" of the same one.
-  void time_of_day_facet(const std::string& w, bool digits) {
+  void time_of_day_facet(const std::string& w, const word_class& wc, bool digits) {
     if (digits) return;
-    static const std::unordered_map<std::string_view, std::string_view> part = {
-        {"pagi", "pagi"}, {"siang", "siang"}, {"sore", "sore"}, {"malam", "malam"},
-        {"mlm", "malam"}, {"subuh", "pagi"},  {"petang", "sore"}};
     if (w == "semalam") return add_facet('Y', "malam");
     const std::string& before = previous_word_;
     if (before == "tadi" || before == "td") {
-      if (const auto it = part.find(w); it != part.end()) add_facet('Y', std::string(it->second));
+      if (!wc.day_part.empty()) add_facet('Y', std::string(wc.day_part));
     } else if (w == "ini") {
-      if (const auto it = part.find(before); it != part.end()) add_facet('Y', std::string(it->second));
+      if (const auto part = classify(before).day_part; !part.empty()) add_facet('Y', std::string(part));
     }
   }
 
   // Which civil-registry document or permit a text is about (facet D): one office issues them
   // all, and "KTP-el belum dicetak" and "Kartu Keluarga salah nama" at the same Disdukcapil
   // are two complaints. Two texts naming documents, none in common, conflict.
-  void document_facet(const std::string& w, bool digits) {
+  void document_facet(const std::string& w, const word_class& wc, bool digits) {
     const std::string before = std::exchange(previous_word_, digits ? std::string() : w);
     if (digits) return;
-    static const std::unordered_map<std::string_view, std::string_view> single = {
-        {"ktp", "ktp"},       {"ektp", "ktp"},    {"ktpel", "ktp"}, {"kk", "kk"},         {"kia", "kia"},
-        {"paspor", "paspor"}, {"stnk", "stnk"},   {"bpkb", "bpkb"}, {"npwp", "npwp"},     {"ijazah", "ijazah"},
-        {"sertifikat", "sertifikat"}};
-    std::string_view kind;
-    if (const auto it = single.find(w); it != single.end()) kind = it->second;
-    else if (before == "kartu" && w == "keluarga") kind = "kk";
+    std::string_view kind = wc.document;  // one word ("ektp"), else two
+    if (!kind.empty()) add_facet('D', std::string(kind));
+    if (!kind.empty() || (before != "kartu" && before != "akta" && before != "akte")) return;
+    if (before == "kartu" && w == "keluarga") kind = "kk";
     else if (before == "kartu" && w == "identitas") kind = "kia";  // Kartu Identitas Anak
     else if ((before == "akta" || before == "akte") && (w == "kelahiran" || w == "lahir")) kind = "akta_lahir";
     else if ((before == "akta" || before == "akte") && (w == "kematian" || w == "mati")) kind = "akta_mati";
@@ -387,7 +397,7 @@ class token_sink {
   // A numbered facility ("Posyandu Melati 1", "Gedung B lantai 3", "menara 2"): the facility
   // word and the first number within two words after it (facet F). "Posyandu Melati 1" and
   // "Posyandu Melati 3" are two posyandu, as SDN 3 and SDN 5 are two schools.
-  void facility_facet(const std::string& w, bool stop, bool digits, char marker) {
+  void facility_facet(const std::string& w, const word_class& wc, bool stop, bool digits, char marker) {
     if (!facility_.empty()) {
       if (digits) {
         add_facet('F', facility_ + w);
@@ -396,9 +406,7 @@ class token_sink {
         facility_.clear();
       }
     }
-    static const std::unordered_set<std::string_view> facilities = {
-        "posyandu", "pustu", "polindes", "poskesdes", "paud", "gardu", "menara", "gedung", "lantai", "dermaga", "pos"};
-    if (!digits && facilities.contains(w)) {
+    if (!digits && wc.facility) {
       facility_ = w;
       facility_left_ = 2;  // the number is one of the next two words
     }
@@ -428,9 +436,9 @@ class token_sink {
       landmark_words_ = 0;
     }
     victim_facet(w, digits);
-    time_of_day_facet(w, digits);
-    document_facet(w, digits);
-    facility_facet(w, stop, digits, marker);
+    time_of_day_facet(w, wc, digits);
+    document_facet(w, wc, digits);
+    facility_facet(w, wc, stop, digits, marker);
     // The spot along the way: the first content word after "depan", "dekat", "samping" …
     if (spot_ && !stop) {
       spot_ = false;

@@ -97,11 +97,22 @@ constexpr std::array<std::string_view, 10> glued_prefixes = {"kabupaten", "kecam
 // they are most of the long words of a complaint, so they are not tried as misspelt names.
 bool inflected(std::string_view w) {
   using namespace std::string_view_literals;
-  for (auto p : {"di"sv, "ber"sv, "ter"sv, "mem"sv, "men"sv, "meng"sv, "peng"sv})
-    if (w.starts_with(p)) return true;
-  for (auto x : {"nya"sv, "kan"sv, "lah"sv, "pun"sv})
-    if (w.ends_with(x)) return true;
-  return false;
+  if (w.size() < 3) return w == "di"sv;
+  // By first and last letter before any comparison (this runs for most long words of a text).
+  switch (w.front()) {
+    case 'd': if (w[1] == 'i') return true; break;
+    case 'b': if (w.starts_with("ber"sv)) return true; break;
+    case 't': if (w.starts_with("ter"sv)) return true; break;
+    case 'm': if (w.starts_with("mem"sv) || w.starts_with("men"sv)) return true; break;  // meng… too
+    case 'p': if (w.starts_with("peng"sv)) return true; break;
+    default: break;
+  }
+  switch (w.back()) {
+    case 'a': return w.ends_with("nya"sv);
+    case 'n': return w.ends_with("kan"sv) || w.ends_with("pun"sv);
+    case 'h': return w.ends_with("lah"sv);
+    default: return false;
+  }
 }
 
 bool level_matches(const unit& u, std::uint16_t roles) {
@@ -198,7 +209,7 @@ class reading {
     // Glued level words: "kabmojokerto", "#KecSukarame" typed as one word.
     if (!e && w.text.size() >= 7 && !is_name(w.text)) {
       for (auto p : glued_prefixes) {
-        if (w.text.size() < p.size() + 4 || !w.text.starts_with(p)) continue;
+        if (w.text.front() != p.front() || w.text.size() < p.size() + 4 || !w.text.starts_with(p)) continue;
         const auto rest = w.text.substr(p.size());
         const auto* a = lx_.alias(rest);
         if (!a && !is_name(rest)) continue;
