@@ -100,16 +100,35 @@ std::vector<reply_send> reply_dispatcher::take(const std::string& operator_name,
       continue;
     }
     // The reference of a long reply's UDH: any byte, distinct for consecutive replies. At
-    // most as many parts as one bind takes at once, or the reply could never go.
-    auto parts = split_for_sms(m.text, static_cast<std::uint8_t>(next_token_ & 0xff),
-                               std::min<std::size_t>(8, options_.max_in_flight));
-    if (!parts) {
-      finished.push_back({m.tag, false, "reply text cannot be encoded"});
-      q.pop_front();
-      continue;
+    // most as many parts as one bind takes at once, or the reply could never go. Encoded
+    // once to learn how many parts it needs; while no bind can take it (paced, paused),
+    // later calls pick by that count without encoding it again.
+    const auto encode = [&] {
+      return split_for_sms(m.text, static_cast<std::uint8_t>(next_token_ & 0xff),
+                           std::min<std::size_t>(8, options_.max_in_flight));
+    };
+    std::optional<sms_parts> parts;
+    if (m.part_count == 0) {
+      auto p = encode();
+      if (!p) {
+        finished.push_back({m.tag, false, "reply text cannot be encoded"});
+        q.pop_front();
+        continue;
+      }
+      m.part_count = p->parts.size();
+      parts = std::move(*p);
     }
-    auto id = pick(m, parts->parts.size(), now);
+    auto id = pick(m, m.part_count, now);
     if (!id) break;
+    if (!parts) {
+      auto p = encode();  // the same text: encodable, with this send's reference
+      if (!p) {
+        finished.push_back({m.tag, false, "reply text cannot be encoded"});
+        q.pop_front();
+        continue;
+      }
+      parts = std::move(*p);
+    }
     auto& l = links_[*id];
     l.in_flight += parts->parts.size();
     if (l.rate > 0) l.tokens = std::max(0.0, l.tokens - static_cast<double>(parts->parts.size()));

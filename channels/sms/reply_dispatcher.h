@@ -44,6 +44,7 @@ struct outgoing_sms {
   int attempts = 0;                  // failed sends so far (throttling not counted)
   std::uint64_t avoid_link = 0;      // a bind that never answered this reply
   std::uint64_t order = 0;           // set by queue(): a requeued reply goes back to its place
+  std::size_t part_count = 0;        // SMS parts its text needs, once take() has encoded it (0: not yet)
 };
 
 struct reply_outcome {

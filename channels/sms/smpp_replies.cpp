@@ -9,6 +9,7 @@
 #include "channels/sms/smpp_channel_impl.h"
 
 #include <boost/asio/post.hpp>
+#include <boost/json/monotonic_resource.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
 
@@ -29,7 +30,10 @@ std::int64_t wall_now_ms() {
 
 std::optional<outgoing_sms> parse_reply_row(const std::string& payload) {
   boost::system::error_code ec;
-  auto v = boost::json::parse(payload, ec);
+  // A row is a few hundred bytes: its parsed tree lives on the stack (no allocation per key).
+  unsigned char buffer[2048];
+  boost::json::monotonic_resource arena(buffer, sizeof buffer);
+  auto v = boost::json::parse(payload, ec, &arena);
   if (ec || !v.is_object()) return std::nullopt;
   const auto& o = v.as_object();
   auto str = [&](const char* k) -> const boost::json::string* {
