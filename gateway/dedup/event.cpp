@@ -28,19 +28,36 @@ constexpr std::array<int, 5> digits_through = {0, 2, 4, 6, 10};
 // "tergenang", "berlubang", "sampahnya" under their listed forms.
 void affix_variants(std::string_view w, std::array<std::string_view, 2>& out, std::size_t& n) {
   n = 0;
+  if (w.size() < 4) return;  // every affix leaves at least three letters of a longer word
   const auto add = [&](std::string_view v) {
     if (v.size() >= 3 && n < out.size()) out[n++] = v;
   };
-  for (std::string_view suffix : {"nya", "kan", "an"})
-    if (w.size() > suffix.size() + 2 && w.ends_with(suffix)) {
-      add(w.substr(0, w.size() - suffix.size()));
-      break;
-    }
-  for (std::string_view prefix : {"meng", "meny", "mem", "men", "me", "peng", "pem", "pen", "ber", "ter", "di", "ke", "se"})
-    if (w.size() > prefix.size() + 2 && w.starts_with(prefix)) {
-      add(w.substr(prefix.size()));
-      break;
-    }
+  // The affixes a word's last or first letter allows, in the order they are tried (the first
+  // that fits is taken): a letter is looked at before any comparison, as this runs for most
+  // words of every text.
+  const auto suffix = [&](std::initializer_list<std::string_view> xs) {
+    for (std::string_view x : xs)
+      if (w.size() > x.size() + 2 && w.ends_with(x)) return add(w.substr(0, w.size() - x.size()));
+  };
+  switch (w.back()) {
+    case 'a': suffix({"nya"}); break;
+    case 'n': suffix({"kan", "an"}); break;
+    default: break;
+  }
+  const auto prefix = [&](std::initializer_list<std::string_view> ps) {
+    for (std::string_view p : ps)
+      if (w.size() > p.size() + 2 && w.starts_with(p)) return add(w.substr(p.size()));
+  };
+  switch (w.front()) {
+    case 'm': prefix({"meng", "meny", "mem", "men", "me"}); break;
+    case 'p': prefix({"peng", "pem", "pen"}); break;
+    case 'b': prefix({"ber"}); break;
+    case 't': prefix({"ter"}); break;
+    case 'd': prefix({"di"}); break;
+    case 'k': prefix({"ke"}); break;
+    case 's': prefix({"se"}); break;
+    default: break;
+  }
 }
 
 }  // namespace
@@ -245,8 +262,9 @@ event event_taxonomy::read(std::string_view text) const {
   for (std::size_t i = 0; i < seq.size(); ++i) {
     const auto w = seq[i].first;
     if (i > 0 && seq[i].second != seq[i - 1].second) end_clause();
-    for (std::size_t d = 0; d < days.size(); ++d)
-      if (w == days[d]) e.weekdays |= static_cast<std::uint8_t>(1u << d);
+    if (w.size() >= 4 && w.size() <= 6 && (w[0] == 's' || w[0] == 'r' || w[0] == 'k' || w[0] == 'j'))
+      for (std::size_t d = 0; d < days.size(); ++d)
+        if (w == days[d]) e.weekdays |= static_cast<std::uint8_t>(1u << d);
     const std::uint8_t cues_before = e.cues;
     const entry* found = look(w);
     if (found == nullptr || !found->listed) {

@@ -111,9 +111,29 @@ match_sketch make_sketch(const match_text& t) {
   // SimHash: each distinct word votes on each of the 64 bits.
   // Counted as set bits (branch-free, vectorisable): bit b is 1 when more than half the
   // words have it.
+  // Eight bits at a time: a table spreads a byte's bits over the eight bytes of a word, so
+  // one add counts eight bits (byte counters, emptied into `ones` before they could overflow).
+  static constexpr auto spread = [] {
+    std::array<std::uint64_t, 256> t{};
+    for (std::size_t v = 0; v < 256; ++v)
+      for (std::size_t j = 0; j < 8; ++j)
+        if (v >> j & 1) t[v] |= std::uint64_t{1} << (8 * j);
+    return t;
+  }();
   std::array<std::int32_t, 64> ones{};
-  for (const std::uint64_t h : word_hashes)
-    for (std::size_t b = 0; b < 64; ++b) ones[b] += static_cast<std::int32_t>((h >> b) & 1);
+  std::array<std::uint64_t, 8> lanes{};
+  const auto empty_lanes = [&] {
+    for (std::size_t k = 0; k < 8; ++k) {
+      for (std::size_t j = 0; j < 8; ++j) ones[8 * k + j] += static_cast<std::int32_t>(lanes[k] >> (8 * j) & 0xff);
+      lanes[k] = 0;
+    }
+  };
+  std::size_t counted = 0;
+  for (const std::uint64_t h : word_hashes) {
+    for (std::size_t k = 0; k < 8; ++k) lanes[k] += spread[h >> (8 * k) & 0xff];
+    if (++counted == 255) empty_lanes(), counted = 0;
+  }
+  empty_lanes();
   const auto half = static_cast<std::int32_t>(word_hashes.size());
   for (std::size_t b = 0; b < 64; ++b)
     if (2 * ones[b] > half) s.simhash |= std::uint64_t{1} << b;

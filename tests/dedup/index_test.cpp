@@ -1,6 +1,7 @@
 // Sketches, identity keys and linking, the index's decision rules and its group staging.
 #include <doctest/doctest.h>
 
+#include <array>
 #include <string>
 
 #include "gateway/dedup/index.h"
@@ -44,6 +45,27 @@ TEST_CASE("sketch: bottom-k overlap is exact for short texts and tolerates a 10x
   CHECK(sample_overlap(s.words, l.words) > 0.6);  // estimated from the common sample range
   CHECK(sample_overlap({}, l.words) == 0.0);
   CHECK(sample_overlap({1, 2}, {1, 2}) == doctest::Approx(2.0 / 3.0));  // tiny sets never certain
+}
+
+TEST_CASE("sketch: the SimHash is each bit's majority vote of the distinct words, also past 255 words") {
+  for (const std::size_t n : {std::size_t{1}, std::size_t{7}, std::size_t{254}, std::size_t{255}, std::size_t{256},
+                              std::size_t{600}}) {
+    match_text t;
+    for (std::size_t i = 0; i < n; ++i) t.tokens.push_back("kata" + std::to_string(i));
+    t.tokens.push_back("kata0");  // a repeat votes once
+    const auto s = make_sketch(t);
+    std::array<std::size_t, 64> ones{};
+    for (std::size_t i = 0; i < n; ++i) {
+      const auto h = stable_hash64("kata" + std::to_string(i));
+      for (std::size_t b = 0; b < 64; ++b) ones[b] += h >> b & 1;
+    }
+    std::uint64_t expected = 0;
+    for (std::size_t b = 0; b < 64; ++b)
+      if (2 * ones[b] > n) expected |= std::uint64_t{1} << b;
+    CAPTURE(n);
+    CHECK(s.simhash == expected);
+    CHECK(s.distinct_words == n);
+  }
 }
 
 TEST_CASE("sketch: facets agree, differ only loosely, or conflict; places agree by kind") {
