@@ -179,7 +179,17 @@ struct word_class {
   std::string_view kin;           // who a victim is ("istri", "mama" -> ibu): victim_facet
   std::string_view day_part;      // "pagi", "mlm" -> malam: time_of_day_facet
   std::string_view document;      // "ektp" -> ktp: document_facet
+  std::uint8_t marks = 0;         // the few words the facet readers ask about by name (mark_*)
 };
+
+// word_class::marks: one bit test instead of a string comparison per word and question.
+constexpr std::uint8_t mark_pronoun = 1;   // saya, sy, aku, kami, gue, gw: "anak saya"
+constexpr std::uint8_t mark_rumah = 2;     // "rumah sakit"
+constexpr std::uint8_t mark_school_kind = 4;  // negeri, swasta: "SMP Negeri"
+constexpr std::uint8_t mark_semalam = 8;
+constexpr std::uint8_t mark_ini = 16;      // "pagi ini"
+constexpr std::uint8_t mark_tadi = 32;     // tadi, td: "tadi pagi"
+constexpr std::uint8_t mark_document_head = 64;  // kartu, akta, akte: "kartu keluarga"
 
 const word_class& classify(std::string_view w) {
   static const std::unordered_map<std::string_view, word_class> table = [] {
@@ -239,6 +249,15 @@ const word_class& classify(std::string_view w) {
              {"paspor", "paspor"}, {"stnk", "stnk"},   {"bpkb", "bpkb"}, {"npwp", "npwp"},     {"ijazah", "ijazah"},
              {"sertifikat", "sertifikat"}})
       t[w].document = k;
+    for (std::string_view w : {"saya", "sy", "aku", "kami", "gue", "gw"}) t[w].marks |= mark_pronoun;
+    t["rumah"].marks |= mark_rumah;
+    t["negeri"].marks |= mark_school_kind;
+    t["swasta"].marks |= mark_school_kind;
+    t["semalam"].marks |= mark_semalam;
+    t["ini"].marks |= mark_ini;
+    t["tadi"].marks |= mark_tadi;
+    t["td"].marks |= mark_tadi;
+    for (std::string_view w : {"kartu", "akta", "akte"}) t[w].marks |= mark_document_head;
     // Place markers: k kabupaten/kota, c kecamatan, d desa, l below the village (a hamlet, a
     // neighbourhood, a housing estate: "Lingkungan Karang Baru"), j street, s school (named
     // after "negeri" or a name; "smp" is also SMS for "sampai"), S a school named at once
@@ -349,17 +368,13 @@ class token_sink {
   // Who it happened to (facet V): "anak saya", "istriku", "tetangga sy". One person's "anak
   // saya jatuh di lubang jalan X" and "istri saya jatuh di lubang jalan X" are two incidents;
   // two texts naming a victim, none in common, conflict. Before document_facet(), which moves
-  // previous_word_ on.
-  void victim_facet(const std::string& w, bool digits) {
+  // previous_ on.
+  void victim_facet(const std::string& w, const word_class& wc, bool digits) {
     if (digits) return;
-    std::string_view person;
-    if (w == "saya" || w == "sy" || w == "aku" || w == "kami" || w == "gue" || w == "gw") {
-      person = previous_word_;
-    } else if (w.size() > 4 && w.ends_with("ku")) {
-      person = std::string_view(w).substr(0, w.size() - 2);  // "anakku", "istriku"
-    }
-    if (person.empty()) return;
-    if (const auto kin = classify(person).kin; !kin.empty()) add_facet('V', std::string(kin));
+    std::string_view kin;
+    if (wc.marks & mark_pronoun) kin = previous_.kin;
+    else if (w.size() > 4 && w.ends_with("ku")) kin = classify(std::string_view(w).substr(0, w.size() - 2)).kin;  // "anakku"
+    if (!kin.empty()) add_facet('V', std::string(kin));
   }
 
   // The part of today an incident happened in (facet Y): "tadi pagi", "pagi ini", "td mlm",
@@ -367,12 +382,11 @@ class token_sink {
   // today's: a reminder the next day may well say "kemarin pagi" of the same one.
   void time_of_day_facet(const std::string& w, const word_class& wc, bool digits) {
     if (digits) return;
-    if (w == "semalam") return add_facet('Y', "malam");
-    const std::string& before = previous_word_;
-    if (before == "tadi" || before == "td") {
+    if (wc.marks & mark_semalam) return add_facet('Y', "malam");
+    if (previous_.marks & mark_tadi) {
       if (!wc.day_part.empty()) add_facet('Y', std::string(wc.day_part));
-    } else if (w == "ini") {
-      if (const auto part = classify(before).day_part; !part.empty()) add_facet('Y', std::string(part));
+    } else if ((wc.marks & mark_ini) && !previous_.day_part.empty()) {
+      add_facet('Y', std::string(previous_.day_part));
     }
   }
 
@@ -380,11 +394,15 @@ class token_sink {
   // all, and "KTP-el belum dicetak" and "Kartu Keluarga salah nama" at the same Disdukcapil
   // are two complaints. Two texts naming documents, none in common, conflict.
   void document_facet(const std::string& w, const word_class& wc, bool digits) {
-    const std::string before = std::exchange(previous_word_, digits ? std::string() : w);
+    const bool after_head = (previous_.marks & mark_document_head) != 0;
+    std::string before;
+    if (after_head) before = previous_.word;
+    previous_ = digits ? previous_word{}
+                       : previous_word{(wc.marks & mark_document_head) ? w : std::string(), wc.marks, wc.kin, wc.day_part};
     if (digits) return;
     std::string_view kind = wc.document;  // one word ("ektp"), else two
     if (!kind.empty()) add_facet('D', std::string(kind));
-    if (!kind.empty() || (before != "kartu" && before != "akta" && before != "akte")) return;
+    if (!kind.empty() || !after_head) return;
     if (before == "kartu" && w == "keluarga") kind = "kk";
     else if (before == "kartu" && w == "identitas") kind = "kia";  // Kartu Identitas Anak
     else if ((before == "akta" || before == "akte") && (w == "kelahiran" || w == "lahir")) kind = "akta_lahir";
@@ -421,7 +439,7 @@ class token_sink {
     // of its words a value of the landmark's kind, so that "Pasar Remu" shares one with it and
     // "Pantai Legian" none with "Pantai Kuta".
     const char kind = wc.landmark == 'h' ? (after_rumah_ ? 'H' : 0) : wc.landmark;
-    after_rumah_ = !digits && w == "rumah";
+    after_rumah_ = (wc.marks & mark_rumah) != 0;
     if (landmark_ != 0) {
       const bool more = landmark_words_ == 0 || (mixed_case_ ? capital : wc.name_suffix);
       if (!stop && !digits && w.size() >= 2 && more && marker == 0 && kind == 0 && !wc.generic && !wc.generic_landmark) {
@@ -435,7 +453,7 @@ class token_sink {
       landmark_ = kind;
       landmark_words_ = 0;
     }
-    victim_facet(w, digits);
+    victim_facet(w, wc, digits);
     time_of_day_facet(w, wc, digits);
     document_facet(w, wc, digits);
     facility_facet(w, wc, stop, digits, marker);
@@ -446,7 +464,7 @@ class token_sink {
     }
     if (wc.spot) spot_ = true;
     // "smp" is also SMS for "sampai": a school only when "negeri"/"swasta" follows.
-    if (school_ && !digits && (w == "negeri" || w == "swasta")) {
+    if (school_ && (wc.marks & mark_school_kind)) {
       add_place(school_word_);
       add_place(w);
       naming_ = 2;
@@ -458,7 +476,7 @@ class token_sink {
       add_place(w);
       naming_ = 3;
       named_ = 0;
-    } else if (naming_ > 0 && w != "negeri" && w != "swasta") {
+    } else if (naming_ > 0 && !(wc.marks & mark_school_kind)) {
       // A place's name: its first word, then more words while they are capitalised (in
       // mixed-case text) or are the usual second words of names ("Lombok Timur", "Raya").
       const bool more = named_ == 0 || (mixed_case_ ? capital : wc.name_suffix);
@@ -551,7 +569,14 @@ class token_sink {
   int naming_ = 0;  // words after a place marker still taken as the place's name
   int named_ = 0;   // words taken so far
   std::string last_day_;
-  std::string previous_word_;  // for two-word document names ("kartu keluarga", "akta kelahiran")
+  // The word before (nothing after a number): what the facet readers ask of it. Its text only
+  // when a two-word document name may follow it ("kartu keluarga", "akta kelahiran").
+  struct previous_word {
+    std::string word;
+    std::uint8_t marks = 0;
+    std::string_view kin, day_part;
+  };
+  previous_word previous_;
   std::string facility_;       // a facility word waiting for its number
   int facility_left_ = 0;
   number_state number_;
