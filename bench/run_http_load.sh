@@ -9,6 +9,9 @@
 # in a temporary data_dir (mobile.api_keys holds a fresh key, the per-IP rate limit is off,
 # the dispatcher is the default JSON-lines file sink), runs the load, prints the figures and
 # the daemon's commit statistics, stops the daemon with SIGTERM and removes the folder.
+# LAPOR_PERF=1 samples the daemon with `perf record` (software clock) and prints its top
+# symbols, self and with children; LAPOR_PERF_CALLGRAPH=dwarf (default fp) and
+# LAPOR_PERF_FREQ (default 499) as in run_smpp_load.sh.
 set -euo pipefail
 
 bin="${LAPOR_GATEWAY_BIN:-}"
@@ -59,9 +62,25 @@ web_port="$(sed -E 's/.*"web": *([0-9]+).*/\1/' <<<"$ports")"
 admin_port="$(sed -E 's/.*"admin": *([0-9]+).*/\1/' <<<"$ports")"
 
 echo "daemon: $bin (pid $pid), web 127.0.0.1:$web_port, data in $dir/data"
+perf_pid=""
+if [[ "${LAPOR_PERF:-0}" == 1 ]] && command -v perf >/dev/null; then
+  perf record -e cpu-clock -F "${LAPOR_PERF_FREQ:-499}" --call-graph "${LAPOR_PERF_CALLGRAPH:-fp}" -p "$pid" \
+    -o "$dir/perf.data" >/dev/null 2>"$dir/perf.log" &
+  perf_pid=$!
+fi
 status=0
 "$load" --target "127.0.0.1:$web_port" --key-id bench --secret "$secret" --daemon-pid "$pid" "$@" || status=$?
 
+if [[ -n "$perf_pid" ]]; then
+  kill -INT "$perf_pid" 2>/dev/null || true
+  wait "$perf_pid" 2>/dev/null || true
+  echo "daemon profile (perf, self time by symbol, top 30):"
+  perf report -i "$dir/perf.data" --stdio --no-children --sort dso,symbol 2>/dev/null |
+    grep -E '^ +[0-9.]+%' | sed -E 's/[ -]+$//; s/ {3,}/  /g' | cut -c1-160 | head -30 || true
+  echo "daemon profile (perf, with children, lapor:: symbols, top 40):"
+  perf report -i "$dir/perf.data" --stdio --children --sort symbol 2>/dev/null |
+    grep -E '^ +[0-9.]+%' | grep 'lapor::' | sed -E 's/[ -]+$//; s/ {3,}/  /g' | cut -c1-160 | head -40 || true
+fi
 metrics="$(curl -sS --max-time 10 "http://127.0.0.1:$admin_port/metrics" || true)"
 echo "daemon metrics after the run:"
 grep -E '^lapor_(received_total|rejected_total)\{channel="mobile"\}|^lapor_commit_(groups|rows)|^lapor_commit_latency_seconds_(sum|count)' \
