@@ -78,6 +78,14 @@ TEST_CASE("sketch: facets agree, differ only loosely, or conflict; places agree 
   CHECK(sketch_facets_loosely_differ(sk("Lingkungan Karang Baru"), sk("Lingkungan Karang Baru Timur")));
   // Numbers are never loose: km 40 and km 44 are two posts.
   CHECK(sketch_facets_conflict(sk("longsor km 40"), sk("longsor km 44")));
+  // Canonical values never abbreviate one another: KTP and KK (a shared first letter, two
+  // documents), ibu and istri, anak and adik (two relatives), two posyandu.
+  CHECK(sketch_facets_conflict(sk("KTP-el belum dicetak di Disdukcapil Majene"),
+                               sk("Kartu Keluarga salah nama di Disdukcapil Majene")));
+  CHECK(sketch_facets_conflict(sk("ibu saya ditolak puskesmas"), sk("istri saya ditolak puskesmas")));
+  CHECK(sketch_facets_conflict(sk("anak saya jatuh di lubang"), sk("adik saya jatuh di lubang")));
+  CHECK(sketch_facets_conflict(sk("Posyandu Melati 1 tutup"), sk("Posyandu Melati 3 tutup")));
+  CHECK_FALSE(sketch_facets_conflict(sk("ektp belum jadi"), sk("KTP-el belum jadi")));
   CHECK(sketch_facets_conflict(sk("Sampah di Pantai Kuta"), sk("Sampah di Pantai Legian")));
   CHECK_FALSE(sketch_facets_conflict(sk("Sampah di Pantai Kuta"), sk("Sampah di Pasar Legian")));  // other kinds
   // A spot along the street that differs is a doubt, not a conflict.
