@@ -179,6 +179,7 @@ struct word_class {
   std::string_view kin;           // who a victim is ("istri", "mama" -> ibu): victim_facet
   std::string_view day_part;      // "pagi", "mlm" -> malam: time_of_day_facet
   std::string_view document;      // "ektp" -> ktp: document_facet
+  std::string_view health_post;   // which kind of village health post: health_post_facet
   std::uint8_t marks = 0;         // the few words the facet readers ask about by name (mark_*)
 };
 
@@ -190,6 +191,7 @@ constexpr std::uint8_t mark_semalam = 8;
 constexpr std::uint8_t mark_ini = 16;      // "pagi ini"
 constexpr std::uint8_t mark_tadi = 32;     // tadi, td: "tadi pagi"
 constexpr std::uint8_t mark_document_head = 64;  // kartu, akta, akte: "kartu keluarga"
+constexpr std::uint8_t mark_pembantu = 128;  // "puskesmas pembantu": a pustu
 
 const word_class& classify(std::string_view w) {
   static const std::unordered_map<std::string_view, word_class> table = [] {
@@ -249,6 +251,10 @@ const word_class& classify(std::string_view w) {
              {"paspor", "paspor"}, {"stnk", "stnk"},   {"bpkb", "bpkb"}, {"npwp", "npwp"},     {"ijazah", "ijazah"},
              {"sertifikat", "sertifikat"}})
       t[w].document = k;
+    for (const auto& [w, k] : std::initializer_list<std::pair<std::string_view, std::string_view>>{
+             {"posyandu", "posyandu"}, {"pustu", "pustu"}, {"poskesdes", "poskesdes"}, {"polindes", "polindes"},
+             {"puskesmas", "puskesmas"}, {"pkm", "puskesmas"}})
+      t[w].health_post = k;
     for (std::string_view w : {"saya", "sy", "aku", "kami", "gue", "gw"}) t[w].marks |= mark_pronoun;
     t["rumah"].marks |= mark_rumah;
     t["negeri"].marks |= mark_school_kind;
@@ -258,6 +264,7 @@ const word_class& classify(std::string_view w) {
     t["tadi"].marks |= mark_tadi;
     t["td"].marks |= mark_tadi;
     for (std::string_view w : {"kartu", "akta", "akte"}) t[w].marks |= mark_document_head;
+    t["pembantu"].marks |= mark_pembantu;
     // Place markers: k kabupaten/kota, c kecamatan, d desa, l below the village (a hamlet, a
     // neighbourhood, a housing estate: "Lingkungan Karang Baru"), j street, s school (named
     // after "negeri" or a name; "smp" is also SMS for "sampai"), S a school named at once
@@ -313,6 +320,10 @@ class token_sink {
   // A separator that breaks adjacency (a dropped link, mention or long number).
   void gap() {
     flush_number();
+    if (puskesmas_pending_) {
+      puskesmas_pending_ = false;
+      add_facet('Q', "puskesmas");
+    }
     flush_name();
     facility_.clear();
     landmark_ = 0;
@@ -412,6 +423,21 @@ class token_sink {
     if (!kind.empty()) add_facet('D', std::string(kind));
   }
 
+  // Which kind of health post (facet Q): a village has a puskesmas pembantu (pustu), a
+  // poskesdes, a polindes and posyandu, each its own staff and its own complaints; "Pustu Desa
+  // Mensiau tutup" and "Poskesdes Desa Mensiau tutup" are two. Texts naming kinds, none in
+  // common, conflict. "Puskesmas pembantu" is a pustu.
+  void health_post_facet(const word_class& wc, bool digits) {
+    if (puskesmas_pending_) {  // the word after "puskesmas" says which
+      puskesmas_pending_ = false;
+      if (wc.marks & mark_pembantu) return add_facet('Q', "pustu");
+      add_facet('Q', "puskesmas");
+    }
+    if (digits || wc.health_post.empty()) return;
+    if (wc.health_post == "puskesmas") puskesmas_pending_ = true;
+    else add_facet('Q', std::string(wc.health_post));
+  }
+
   // A numbered facility ("Posyandu Melati 1", "Gedung B lantai 3", "menara 2"): the facility
   // word and the first number within two words after it (facet F). "Posyandu Melati 1" and
   // "Posyandu Melati 3" are two posyandu, as SDN 3 and SDN 5 are two schools.
@@ -455,6 +481,7 @@ class token_sink {
     }
     victim_facet(w, wc, digits);
     time_of_day_facet(w, wc, digits);
+    health_post_facet(wc, digits);
     document_facet(w, wc, digits);
     facility_facet(w, wc, stop, digits, marker);
     // The spot along the way: the first content word after "depan", "dekat", "samping" …
@@ -584,6 +611,7 @@ class token_sink {
   int landmark_words_ = 0;
   bool after_rumah_ = false;
   bool spot_ = false;  // the previous content word was "depan", "dekat", …
+  bool puskesmas_pending_ = false;  // "puskesmas" read: a puskesmas, unless "pembantu" follows
 };
 
 }  // namespace

@@ -59,7 +59,10 @@ struct match_text {
   // "SD Negeri Romangloe"), t: day of
   // the month ("tgl 12", "12 November"), m: kilometre post, r: RT, w: RW; each word of a
   // landmark's name by its kind (P: pasar, B: pantai, H: puskesmas/RSUD, … see landmark_kind);
-  // o: the spot along the way ("depan masjid", "dekat SMAN 5": its first word).
+  // o: the spot along the way ("depan masjid", "dekat SMAN 5": its first word); V: who it
+  // happened to (anak, istri …), Y: the part of today, D: the civil-registry document, F: a
+  // numbered facility (posyandu3), Q: the kind of health post (puskesmas, pustu, poskesdes,
+  // polindes, posyandu).
   std::vector<std::string> facets;
   // Where, not what: the marker words (desa, kecamatan, kabupaten, kota, jalan, …) and the up
   // to three words naming the place after each. Compared through facets, and left out of the

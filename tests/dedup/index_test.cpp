@@ -85,6 +85,9 @@ TEST_CASE("sketch: facets agree, differ only loosely, or conflict; places agree 
   CHECK(sketch_facets_conflict(sk("ibu saya ditolak puskesmas"), sk("istri saya ditolak puskesmas")));
   CHECK(sketch_facets_conflict(sk("anak saya jatuh di lubang"), sk("adik saya jatuh di lubang")));
   CHECK(sketch_facets_conflict(sk("Posyandu Melati 1 tutup"), sk("Posyandu Melati 3 tutup")));
+  CHECK(sketch_facets_conflict(sk("Pustu Desa Mensiau tutup"), sk("Poskesdes Desa Mensiau tutup, bidan pindah")));
+  CHECK(sketch_facets_conflict(sk("Polindes tutup"), sk("Posyandu tutup")));  // one first letter, two posts
+  CHECK_FALSE(sketch_facets_conflict(sk("Puskesmas pembantu Desa Mensiau tutup"), sk("Pustu Desa Mensiau tutup")));
   CHECK_FALSE(sketch_facets_conflict(sk("ektp belum jadi"), sk("KTP-el belum jadi")));
   CHECK(sketch_facets_conflict(sk("Sampah di Pantai Kuta"), sk("Sampah di Pantai Legian")));
   CHECK_FALSE(sketch_facets_conflict(sk("Sampah di Pantai Kuta"), sk("Sampah di Pasar Legian")));  // other kinds

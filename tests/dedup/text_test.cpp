@@ -86,8 +86,13 @@ TEST_CASE("normaliser: facets name kabupaten, kecamatan, desa, street, school, d
   CHECK(facets("KTP-el belum dicetak") == "D:ktp");
   CHECK(facets("Kartu Keluarga salah nama ibu") == "D:kk");
   CHECK(facets("akta kematian ayah dan KIA anak belum terbit") == "D:akta_mati D:kia");
-  CHECK(facets("Posyandu Melati 3 tidak aktif") == "F:posyandu3");
-  CHECK(facets("posyandu di desa kami tutup 3 bulan") == "");  // the number is not the posyandu's
+  CHECK(facets("Posyandu Melati 3 tidak aktif") == "Q:posyandu F:posyandu3");
+  CHECK(facets("posyandu di desa kami tutup 3 bulan") == "Q:posyandu");  // the number is not the posyandu's
+  // The kind of village health post; "puskesmas pembantu" is a pustu.
+  CHECK(facets("pustu sudah tutup") == "Q:pustu");
+  CHECK(facets("Puskesmas pembantu sudah tutup") == "Q:pustu");
+  CHECK(facets("puskesmas sudah tutup, pustu juga") == "Q:puskesmas Q:pustu");
+  CHECK(facets("bidan poskesdes tidak ada, ke puskesmas") == "Q:poskesdes Q:puskesmas");
   const auto t = normalize_for_matching("Jalan Ahmad Yani di Desa Baamang Hulu rusak");
   CHECK(joined(t.places) == "jalan ahmad yani desa baamang hulu");
 }
