@@ -46,6 +46,13 @@ std::shared_ptr<dedup_context> make_dedup_context(const submission& s) {
   text.append(title).append("\n").append(s.body).append("\n").append(s.where.text);
   ctx->sketch = make_sketch(normalize_for_matching(text));
   ctx->sketch.what = event_taxonomy::embedded().read(text);
+  // The day it was sent, in western Indonesia's time (UTC+7, where most reports come from; an
+  // hour's error at either end of the day only loses a doubt, never adds a merge).
+  {
+    const auto days_since_epoch = std::chrono::floor<std::chrono::days>(s.received_at + std::chrono::hours(7));
+    const std::chrono::weekday wd{std::chrono::sys_days{days_since_epoch.time_since_epoch()}};
+    with_sent_day(ctx->sketch.what, static_cast<int>(wd.iso_encoding()) - 1);  // 0 Senin … 6 Minggu
+  }
   if (s.where.region) ctx->sketch.what.place = place_code::parse(s.where.region->code);
   for (const auto& code : s.where.named_places)
     if (ctx->sketch.what.named_count < ctx->sketch.what.named.size())

@@ -265,6 +265,27 @@ event event_taxonomy::read(std::string_view text) const {
     if (w.size() >= 4 && w.size() <= 6 && (w[0] == 's' || w[0] == 'r' || w[0] == 'k' || w[0] == 'j'))
       for (std::size_t d = 0; d < days.size(); ++d)
         if (w == days[d]) e.weekdays |= static_cast<std::uint8_t>(1u << d);
+    // "hari ini", "kemarin" date the incident, unless they end a span ("sampai hari ini belum
+    // diperbaiki", "sudah 3 hari ini"), a weekday is named with them ("Jumat kemarin") or
+    // they date a report ("laporan kemarin").
+    {
+      const std::string_view before = i > 0 && seq[i - 1].second == seq[i].second ? seq[i - 1].first : std::string_view{};
+      const auto spans = [](std::string_view b) {
+        return b == "sampai" || b == "hingga" || b == "sampe" || b == "smpe" || b == "sd" || b == "per" ||
+               (!b.empty() && b.front() >= '0' && b.front() <= '9');
+      };
+      const auto weekday = [&](std::string_view x) {
+        for (const auto d : days)
+          if (x == d) return true;
+        return x == "minggu";
+      };
+      if (w == "ini" && before == "hari" && !(i >= 2 && seq[i - 2].second == seq[i].second && spans(seq[i - 2].first)))
+        e.relative_days |= relative_today;
+      const bool of_report = before == "laporan" || before == "lapor" || before == "melapor" || before == "dilaporkan";
+      if (w == "kemarin" && !spans(before) && !weekday(before) && !of_report &&
+          !(i + 1 < seq.size() && seq[i + 1].second == seq[i].second && weekday(seq[i + 1].first)))
+        e.relative_days |= relative_yesterday;
+    }
     const std::uint8_t cues_before = e.cues;
     const entry* found = look(w);
     if (found == nullptr || !found->listed) {
@@ -302,6 +323,19 @@ event event_taxonomy::read(std::string_view text) const {
   return e;
 }
 
+void with_sent_day(event& e, int sent_weekday) noexcept {
+  std::uint8_t days = 0;
+  const auto add = [&](int weekday) {
+    if (weekday >= 0 && weekday < 6) days |= static_cast<std::uint8_t>(1u << weekday);
+  };
+  if (e.relative_days & relative_today) add(sent_weekday);
+  if (e.relative_days & relative_yesterday) add((sent_weekday + 6) % 7);
+  e.relative_days = 0;
+  if (days == 0) return;
+  if ((e.weekdays & weekday_bits) == 0) e.weekdays = only_relative_days;
+  e.weekdays |= days;
+}
+
 event_comparison compare(const event& a, const event& b) noexcept {
   event_comparison c;
   if (a.problems && b.problems) {
@@ -311,7 +345,8 @@ event_comparison compare(const event& a, const event& b) noexcept {
     c.adds_problem = (b.main & ~a.problems) != 0;
   }
   c.elsewhere = (b.cues & ~a.cues & cue_elsewhere) != 0;
-  if (a.weekdays && b.weekdays) c.day_conflict = (a.weekdays & b.weekdays) == 0;
+  const std::uint8_t da = a.weekdays & weekday_bits, db = b.weekdays & weekday_bits;
+  if (da && db && !((a.weekdays & b.weekdays) & only_relative_days)) c.day_conflict = (da & db) == 0;
   c.household_differs = ((a.cues ^ b.cues) & cue_other_household) != 0;
   if (a.named_count && b.named_count) {
     bool related = false;

@@ -25,6 +25,35 @@ TEST_CASE("event taxonomy: problems from words, phrases, pairs in a clause and a
   CHECK(t.read("Senin dan Kamis pemadaman").weekdays == 0b1001);
 }
 
+TEST_CASE("event taxonomy: 'hari ini' and 'kemarin' date the incident by the day it was sent") {
+  const auto& t = event_taxonomy::embedded();
+  CHECK(t.read("Hari ini pengambilan kartu ujian di SMPN 4 dipungut 50rb").relative_days == relative_today);
+  CHECK(t.read("anak sy kmrn digigit anjing").relative_days == relative_yesterday);  // SMS form
+  // Not the incident's day: a span up to now, a report's day, or a weekday named with it.
+  CHECK(t.read("sampai hari ini belum diperbaiki").relative_days == 0);
+  CHECK(t.read("sudah 3 hari ini air mati").relative_days == 0);
+  CHECK(t.read("laporan kemarin belum ada tanggapan").relative_days == 0);
+  const event friday = t.read("Jumat kmrn pengambilan rapor dipungut 50rb");
+  CHECK(friday.relative_days == 0);
+  CHECK(friday.weekdays == 1u << 4);
+  // Sent on a Tuesday (1): "hari ini" is Tuesday, "kemarin" Monday; Sunday has no bit.
+  event today = t.read("Hari ini dipungut 50rb"), yesterday = t.read("kemarin dipungut 50rb");
+  with_sent_day(today, 1);
+  with_sent_day(yesterday, 2);  // sent on Wednesday
+  CHECK((today.weekdays & weekday_bits) == 1u << 1);
+  CHECK((yesterday.weekdays & weekday_bits) == 1u << 1);
+  CHECK((today.weekdays & only_relative_days) != 0);
+  CHECK(compare(friday, today).day_conflict);  // a named Friday, a Tuesday: two days
+  CHECK_FALSE(compare(today, yesterday).day_conflict);        // the same Tuesday
+  // Both only relative: no conflict, whatever the days (a copy sent a day later says "kemarin").
+  event copy = t.read("kemarin dipungut 50rb");
+  with_sent_day(copy, 4);
+  CHECK_FALSE(compare(yesterday, copy).day_conflict);
+  event sunday = t.read("hari ini dipungut");
+  with_sent_day(sunday, 6);
+  CHECK(sunday.weekdays == 0);
+}
+
 TEST_CASE("event taxonomy: SMS forms without vowels, main problems, households and other places") {
   const auto& t = event_taxonomy::embedded();
   const auto names = [&](std::string_view text) { return t.problem_names(t.read(text).problems); };
