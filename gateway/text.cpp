@@ -136,6 +136,14 @@ std::optional<std::string> normalize_text(std::string_view s) {
   lines.reserve(s.size());
   bool ascii = true;
   for (std::size_t i = 0; i < s.size(); ++i) {
+    // Printable ASCII, tabs and newlines (nearly all of a text) are copied a run at a time.
+    std::size_t plain = i;
+    while (plain < s.size() && ((s[plain] >= 0x20 && s[plain] < 0x7F) || s[plain] == '\t' || s[plain] == '\n')) ++plain;
+    if (plain > i) {
+      lines.append(s.data() + i, plain - i);
+      i = plain;
+      if (i == s.size()) break;
+    }
     const auto c = static_cast<unsigned char>(s[i]);
     if (c == '\r') {
       lines.push_back('\n');
