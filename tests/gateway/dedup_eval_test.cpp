@@ -201,10 +201,10 @@ TEST_CASE("dedup blind corpus: merge precision, recall, caught and hints on the 
   const auto& frozen = splits["test"];
   REQUIRE(frozen.dup + frozen.other >= 500);
   // The targets (issue 13): merge precision >= 0.99, merge recall >= 0.85, caught >= 0.97,
-  // hints on distinct pairs <= 25%. Only the last holds yet (last measured: precision 0.924,
-  // recall 0.693, caught 0.951, hints 0.224; before the positive-agreement rules: precision
-  // 0.886, recall 0.708, caught 0.913, hints 0.206). The checks guard the levels reached and the
-  // shortfall is printed.
+  // hints on distinct pairs <= 25%. Only the last holds yet (last measured 2026-12-02:
+  // precision 0.948, recall 0.693, caught 0.951, hints 0.218; before the positive-agreement
+  // rules: precision 0.886, recall 0.708, caught 0.913, hints 0.206). The checks guard the
+  // levels reached and the shortfall is printed.
   struct target {
     const char* what;
     double value, goal;
@@ -215,7 +215,7 @@ TEST_CASE("dedup blind corpus: merge precision, recall, caught and hints on the 
                          target{"hints on distinct", frozen.hint_rate(), 0.25, false}})
     if (t.at_least ? t.value < t.goal : t.value > t.goal)
       std::printf("dedup: frozen half %s %.3f misses the %.2f target (not met yet)\n", t.what, t.value, t.goal);
-  CHECK(frozen.precision() >= 0.92);
+  CHECK(frozen.precision() >= 0.94);
   CHECK(frozen.recall() >= 0.69);
   CHECK(frozen.caught() >= 0.95);
   CHECK(frozen.hint_rate() <= 0.25);
