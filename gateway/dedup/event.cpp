@@ -265,6 +265,15 @@ event event_taxonomy::read(std::string_view text) const {
     if (w.size() >= 4 && w.size() <= 6 && (w[0] == 's' || w[0] == 'r' || w[0] == 'k' || w[0] == 'j'))
       for (std::size_t d = 0; d < days.size(); ++d)
         if (w == days[d]) e.weekdays |= static_cast<std::uint8_t>(1u << d);
+    // Minggu is Sunday only where it cannot be "week": "hari/malam Minggu", "Minggu pagi".
+    if (w == "minggu") {
+      const bool same_clause_before = i > 0 && seq[i - 1].second == seq[i].second;
+      const bool same_clause_after = i + 1 < seq.size() && seq[i + 1].second == seq[i].second;
+      const std::string_view b = same_clause_before ? seq[i - 1].first : std::string_view{};
+      const std::string_view a = same_clause_after ? seq[i + 1].first : std::string_view{};
+      if (b == "hari" || b == "malam" || a == "pagi" || a == "siang" || a == "sore" || a == "malam")
+        e.weekdays |= static_cast<std::uint8_t>(1u << 6);
+    }
     // "hari ini", "kemarin" date the incident, unless they end a span ("sampai hari ini belum
     // diperbaiki", "sudah 3 hari ini"), a weekday is named with them ("Jumat kemarin") or
     // they date a report ("laporan kemarin").
@@ -326,7 +335,7 @@ event event_taxonomy::read(std::string_view text) const {
 void with_sent_day(event& e, int sent_weekday) noexcept {
   std::uint8_t days = 0;
   const auto add = [&](int weekday) {
-    if (weekday >= 0 && weekday < 6) days |= static_cast<std::uint8_t>(1u << weekday);
+    if (weekday >= 0 && weekday < 7) days |= static_cast<std::uint8_t>(1u << weekday);
   };
   if (e.relative_days & relative_today) add(sent_weekday);
   if (e.relative_days & relative_yesterday) add((sent_weekday + 6) % 7);

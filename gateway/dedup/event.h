@@ -56,8 +56,9 @@ struct event {
   std::array<place_code, 6> named{};  // every place the text names (region::resolution::places)
   std::uint8_t named_count = 0;
   std::uint8_t cues = 0;
-  // Days it names: bit 0 Senin … bit 5 Sabtu ("minggu" is also "week"); bit 7 (only_relative_days)
-  // when every one of them came from "hari ini"/"kemarin" and none was named.
+  // Days it names: bit 0 Senin … bit 5 Sabtu, bit 6 Minggu (only where it cannot mean "week":
+  // "hari Minggu", "malam Minggu", "Minggu pagi"); bit 7 (only_relative_days) when every one of
+  // them came from "hari ini"/"kemarin" and none was named.
   std::uint8_t weekdays = 0;
   // Days it names relative to its own sending (not stored): relative_today ("hari ini"),
   // relative_yesterday ("kemarin"). with_sent_day() turns them into weekdays.
@@ -65,12 +66,12 @@ struct event {
 };
 
 inline constexpr std::uint8_t relative_today = 1, relative_yesterday = 2;
-inline constexpr std::uint8_t only_relative_days = 0x80, weekday_bits = 0x3f;
+inline constexpr std::uint8_t only_relative_days = 0x80, weekday_bits = 0x7f;
 
 // Adds the weekdays that "hari ini" and "kemarin" name, for a text sent on `sent_weekday`
 // (0 Senin … 6 Minggu, in the reporter's time zone): "Jumat kmrn … dipungut" and "Hari ini …
 // dipungut" sent on a Tuesday are two days, a reminder on Wednesday saying "kemarin" of an
-// incident reported on Tuesday as "hari ini" is the same one. Sunday has no bit. Two texts
+// incident reported on Tuesday as "hari ini" is the same one. Two texts
 // whose days are both only relative do not conflict by them: a report copied to another
 // channel a day later still says "kemarin".
 void with_sent_day(event& e, int sent_weekday) noexcept;

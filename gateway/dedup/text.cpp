@@ -232,7 +232,8 @@ const word_class& classify(std::string_view w) {
       t[g].generic_landmark = true;
     for (std::string_view sp : {"depan", "dekat", "samping", "seberang", "belakang", "sebelah"}) t[sp].spot = true;
     for (std::string_view f :
-         {"posyandu", "pustu", "polindes", "poskesdes", "paud", "gardu", "menara", "gedung", "lantai", "dermaga", "pos"})
+         {"posyandu", "pustu", "polindes", "poskesdes", "paud", "gardu", "menara", "gedung", "lantai", "dermaga", "pos",
+          "tiang"})  // "PJU tiang no 112": a numbered pole
       t[f].facility = true;
     for (const auto& [w, k] : std::initializer_list<std::pair<std::string_view, std::string_view>>{
              {"anak", "anak"},         {"putra", "anak"},    {"putri", "anak"},     {"istri", "istri"},
@@ -538,6 +539,13 @@ class token_sink {
         }
       }
     } else if (!building_.empty()) {
+      // A school named, then numbered ("SDN Kadomas 1", "SD Inpres Bontoa 2"): the number is
+      // part of its name; SDN Kadomas 1 and 2 are two schools.
+      if (digits && w.size() <= 3 && building_.starts_with("s:")) {
+        building_ += '_';
+        building_ += w;
+        flush_name();
+      }
       // Only the usual second words of names ("Karang Baru Timur"): a capitalised word after
       // a village is as often its district ("Ds Jetis Kaliwungu").
       const bool more = building_words_ < 3 && !digits && marker == 0 && wc.name_suffix;

@@ -51,7 +51,14 @@ TEST_CASE("event taxonomy: 'hari ini' and 'kemarin' date the incident by the day
   CHECK_FALSE(compare(yesterday, copy).day_conflict);
   event sunday = t.read("hari ini dipungut");
   with_sent_day(sunday, 6);
-  CHECK(sunday.weekdays == 0);
+  CHECK(sunday.weekdays == (only_relative_days | 1u << 6));
+  // Minggu is Sunday only where it cannot be "week".
+  CHECK(t.read("malam Minggu kemarin antre 8 jam").weekdays == 1u << 6);
+  CHECK(t.read("hari minggu pasar tutup").weekdays == 1u << 6);
+  CHECK(t.read("minggu lalu pasar tutup").weekdays == 0);
+  CHECK(compare(t.read("malam Jumat kemarin antre 6 jam"), t.read("malam Minggu kemarin antre 8 jam")).day_conflict);
+  // Another victim is another incident.
+  CHECK((t.read("Ini korban kedua setelah anak saya minggu lalu").cues & cue_new_incident) != 0);
 }
 
 TEST_CASE("event taxonomy: SMS forms without vowels, main problems, households and other places") {
