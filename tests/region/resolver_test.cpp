@@ -61,6 +61,9 @@ TEST_CASE("resolver: what citizens write, one rule per row") {
       {"a short form after a level word keeps the written level", "", "kec bjm timur, jln berlubang", "63.71.02"},
       {"a name the dataset spells with Sei (read as sungai)", "", "banjir lagi di PercutSeiTuan #deliserdang",
        "12.07.26"},
+      {"a hero's street names no place (Bonjol is a district); the town after it does", "", "Jln Imam Bonjol Bukittinggi got meluap", "13.75"},
+      {"a regency seat that is no unit by that name", "", "Jl. Cendrawasih Timika depan sekolah lampu jalan mati",
+       "94.04"},
   };
   const auto& r = resolver::embedded();
   for (const auto& x : rows) {
