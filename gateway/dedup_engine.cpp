@@ -46,8 +46,9 @@ std::shared_ptr<dedup_context> make_dedup_context(const submission& s) {
   text.append(title).append("\n").append(s.body).append("\n").append(s.where.text);
   ctx->sketch = make_sketch(normalize_for_matching(text));
   ctx->sketch.what = event_taxonomy::embedded().read(text);
-  // The day it was sent, in western Indonesia's time (UTC+7, where most reports come from; an
-  // hour's error at either end of the day only loses a doubt, never adds a merge).
+  // The day it was sent, in western Indonesia's time (UTC+7, where most reports come from).
+  // In central and eastern Indonesia (UTC+8, +9) a report sent in the first hour or two after
+  // midnight is dated the day before: a day doubt gained or lost in that rare case.
   {
     const auto days_since_epoch = std::chrono::floor<std::chrono::days>(s.received_at + std::chrono::hours(7));
     const std::chrono::weekday wd{std::chrono::sys_days{days_since_epoch.time_since_epoch()}};

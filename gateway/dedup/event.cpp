@@ -262,17 +262,23 @@ event event_taxonomy::read(std::string_view text) const {
   for (std::size_t i = 0; i < seq.size(); ++i) {
     const auto w = seq[i].first;
     if (i > 0 && seq[i].second != seq[i - 1].second) end_clause();
-    if (w.size() >= 4 && w.size() <= 6 && (w[0] == 's' || w[0] == 'r' || w[0] == 'k' || w[0] == 'j'))
-      for (std::size_t d = 0; d < days.size(); ++d)
-        if (w == days[d]) e.weekdays |= static_cast<std::uint8_t>(1u << d);
-    // Minggu is Sunday only where it cannot be "week": "hari/malam Minggu", "Minggu pagi".
-    if (w == "minggu") {
+    {
       const bool same_clause_before = i > 0 && seq[i - 1].second == seq[i].second;
-      const bool same_clause_after = i + 1 < seq.size() && seq[i + 1].second == seq[i].second;
       const std::string_view b = same_clause_before ? seq[i - 1].first : std::string_view{};
-      const std::string_view a = same_clause_after ? seq[i + 1].first : std::string_view{};
-      if (b == "hari" || b == "malam" || a == "pagi" || a == "siang" || a == "sore" || a == "malam")
-        e.weekdays |= static_cast<std::uint8_t>(1u << 6);
+      // "malam Jumat" is Thursday night: both days, so that "Kamis malam" agrees with it.
+      const auto name_day = [&](std::size_t d) {
+        e.weekdays |= static_cast<std::uint8_t>(1u << d);
+        if (b == "malam") e.weekdays |= static_cast<std::uint8_t>(1u << (d + 6) % 7);
+      };
+      if (w.size() >= 4 && w.size() <= 6 && (w[0] == 's' || w[0] == 'r' || w[0] == 'k' || w[0] == 'j'))
+        for (std::size_t d = 0; d < days.size(); ++d)
+          if (w == days[d]) name_day(d);
+      // Minggu is Sunday only where it cannot be "week": "hari/malam Minggu", "Minggu pagi".
+      if (w == "minggu") {
+        const bool same_clause_after = i + 1 < seq.size() && seq[i + 1].second == seq[i].second;
+        const std::string_view a = same_clause_after ? seq[i + 1].first : std::string_view{};
+        if (b == "hari" || b == "malam" || a == "pagi" || a == "siang" || a == "sore" || a == "malam") name_day(6);
+      }
     }
     // "hari ini", "kemarin" date the incident, unless they end a span ("sampai hari ini belum
     // diperbaiki", "sudah 3 hari ini"), a weekday is named with them ("Jumat kemarin") or

@@ -53,7 +53,9 @@ TEST_CASE("event taxonomy: 'hari ini' and 'kemarin' date the incident by the day
   with_sent_day(sunday, 6);
   CHECK(sunday.weekdays == (only_relative_days | 1u << 6));
   // Minggu is Sunday only where it cannot be "week".
-  CHECK(t.read("malam Minggu kemarin antre 8 jam").weekdays == 1u << 6);
+  CHECK(t.read("malam Minggu kemarin antre 8 jam").weekdays == (1u << 6 | 1u << 5));  // Saturday night
+  CHECK(t.read("malam Jumat kemarin antre").weekdays == (1u << 4 | 1u << 3));
+  CHECK_FALSE(compare(t.read("malam Jumat ada begal"), t.read("Kamis malam ada begal")).day_conflict);
   CHECK(t.read("hari minggu pasar tutup").weekdays == 1u << 6);
   CHECK(t.read("minggu lalu pasar tutup").weekdays == 0);
   CHECK(compare(t.read("malam Jumat kemarin antre 6 jam"), t.read("malam Minggu kemarin antre 8 jam")).day_conflict);
