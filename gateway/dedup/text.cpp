@@ -541,15 +541,15 @@ class token_sink {
     } else if (!building_.empty()) {
       // A school named, then numbered ("SDN Kadomas 1", "SD Inpres Bontoa 2"): the number is
       // part of its name; SDN Kadomas 1 and 2 are two schools.
-      if (digits && w.size() <= 3 && building_.starts_with("s:")) {
-        building_ += '_';
-        building_ += w;
-        flush_name();
-      }
+      const bool school_number = digits && w.size() <= 3 && building_.starts_with("s:");
       // Only the usual second words of names ("Karang Baru Timur"): a capitalised word after
       // a village is as often its district ("Ds Jetis Kaliwungu").
       const bool more = building_words_ < 3 && !digits && marker == 0 && wc.name_suffix;
-      if (more) {
+      if (school_number) {
+        building_ += '_';
+        building_ += w;
+        flush_name();
+      } else if (more) {
         building_ += '_';
         building_ += w;
         ++building_words_;
