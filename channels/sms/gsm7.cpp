@@ -122,16 +122,11 @@ std::optional<bytes> encode_unpacked(std::string_view utf8) {
   out.reserve(utf8.size());
   std::size_t pos = 0;
   while (pos < utf8.size()) {
+    // ASCII, most of every reply, is its own code point: no UTF-8 decoding.
     const auto byte = static_cast<unsigned char>(utf8[pos]);
-    if (byte < 0x80) {  // ASCII, most of every reply: one table read
-      const std::int16_t v = reverse_table[byte];
-      if (v < 0) return std::nullopt;
-      if (v >= 128) out.push_back(escape);
-      out.push_back(static_cast<std::uint8_t>(v & 0x7F));
-      ++pos;
-      continue;
-    }
-    auto cp = detail::next_code_point(utf8, pos);
+    std::optional<char32_t> cp = byte;
+    if (byte < 0x80) ++pos;
+    else cp = detail::next_code_point(utf8, pos);
     if (!cp) return std::nullopt;
     auto code = find(*cp);
     if (!code) return std::nullopt;

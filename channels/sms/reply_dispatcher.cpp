@@ -107,12 +107,15 @@ std::vector<reply_send> reply_dispatcher::take(const std::string& operator_name,
       return split_for_sms(m.text, static_cast<std::uint8_t>(next_token_ & 0xff),
                            std::min<std::size_t>(8, options_.max_in_flight));
     };
+    const auto drop = [&] {
+      finished.push_back({m.tag, false, "reply text cannot be encoded"});
+      q.pop_front();
+    };
     std::optional<sms_parts> parts;
     if (m.part_count == 0) {
       auto p = encode();
       if (!p) {
-        finished.push_back({m.tag, false, "reply text cannot be encoded"});
-        q.pop_front();
+        drop();
         continue;
       }
       m.part_count = p->parts.size();
@@ -123,8 +126,7 @@ std::vector<reply_send> reply_dispatcher::take(const std::string& operator_name,
     if (!parts) {
       auto p = encode();  // the same text: encodable, with this send's reference
       if (!p) {
-        finished.push_back({m.tag, false, "reply text cannot be encoded"});
-        q.pop_front();
+        drop();
         continue;
       }
       parts = std::move(*p);

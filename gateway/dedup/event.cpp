@@ -259,48 +259,42 @@ event event_taxonomy::read(std::string_view text) const {
   std::array<std::string_view, 2> variants;  // one suffix, one prefix removed
   std::size_t n = 0;
   static constexpr std::array<std::string_view, 6> days = {"senin", "selasa", "rabu", "kamis", "jumat", "sabtu"};
+  // The words around a day word (within its clause) that say which day it names, if any.
+  const auto weekday = [](std::string_view x) {
+    for (const auto d : days)
+      if (x == d) return true;
+    return x == "minggu";
+  };
+  const auto spans = [](std::string_view x) {  // "sampai hari ini", "sudah 3 hari ini"
+    return x == "sampai" || x == "hingga" || x == "sampe" || x == "smpe" || x == "sd" || x == "per" ||
+           (!x.empty() && x.front() >= '0' && x.front() <= '9');
+  };
   for (std::size_t i = 0; i < seq.size(); ++i) {
     const auto w = seq[i].first;
     if (i > 0 && seq[i].second != seq[i - 1].second) end_clause();
-    {
-      const bool same_clause_before = i > 0 && seq[i - 1].second == seq[i].second;
-      const std::string_view b = same_clause_before ? seq[i - 1].first : std::string_view{};
-      // "malam Jumat" is Thursday night: both days, so that "Kamis malam" agrees with it.
-      const auto name_day = [&](std::size_t d) {
-        e.weekdays |= static_cast<std::uint8_t>(1u << d);
-        if (b == "malam") e.weekdays |= static_cast<std::uint8_t>(1u << (d + 6) % 7);
-      };
-      if (w.size() >= 4 && w.size() <= 6 && (w[0] == 's' || w[0] == 'r' || w[0] == 'k' || w[0] == 'j'))
-        for (std::size_t d = 0; d < days.size(); ++d)
-          if (w == days[d]) name_day(d);
-      // Minggu is Sunday only where it cannot be "week": "hari/malam Minggu", "Minggu pagi".
-      if (w == "minggu") {
-        const bool same_clause_after = i + 1 < seq.size() && seq[i + 1].second == seq[i].second;
-        const std::string_view a = same_clause_after ? seq[i + 1].first : std::string_view{};
-        if (b == "hari" || b == "malam" || a == "pagi" || a == "siang" || a == "sore" || a == "malam") name_day(6);
-      }
-    }
+    const auto in_clause = [&](std::size_t k) { return k < seq.size() && seq[k].second == seq[i].second; };
+    const std::string_view before = i > 0 && in_clause(i - 1) ? seq[i - 1].first : std::string_view{};
+    const std::string_view after = in_clause(i + 1) ? seq[i + 1].first : std::string_view{};
+    // "malam Jumat" is Thursday night: both days, so that "Kamis malam" agrees with it.
+    const auto name_day = [&](std::size_t d) {
+      e.weekdays |= static_cast<std::uint8_t>(1u << d);
+      if (before == "malam") e.weekdays |= static_cast<std::uint8_t>(1u << (d + 6) % 7);
+    };
+    if (w.size() >= 4 && w.size() <= 6 && (w[0] == 's' || w[0] == 'r' || w[0] == 'k' || w[0] == 'j'))
+      for (std::size_t d = 0; d < days.size(); ++d)
+        if (w == days[d]) name_day(d);
+    // Minggu is Sunday only where it cannot be "week": "hari/malam Minggu", "Minggu pagi".
+    if (w == "minggu" && (before == "hari" || before == "malam" || after == "pagi" || after == "siang" ||
+                          after == "sore" || after == "malam"))
+      name_day(6);
     // "hari ini", "kemarin" date the incident, unless they end a span ("sampai hari ini belum
     // diperbaiki", "sudah 3 hari ini"), a weekday is named with them ("Jumat kemarin") or
     // they date a report ("laporan kemarin").
-    {
-      const std::string_view before = i > 0 && seq[i - 1].second == seq[i].second ? seq[i - 1].first : std::string_view{};
-      const auto spans = [](std::string_view b) {
-        return b == "sampai" || b == "hingga" || b == "sampe" || b == "smpe" || b == "sd" || b == "per" ||
-               (!b.empty() && b.front() >= '0' && b.front() <= '9');
-      };
-      const auto weekday = [&](std::string_view x) {
-        for (const auto d : days)
-          if (x == d) return true;
-        return x == "minggu";
-      };
-      if (w == "ini" && before == "hari" && !(i >= 2 && seq[i - 2].second == seq[i].second && spans(seq[i - 2].first)))
-        e.relative_days |= relative_today;
-      const bool of_report = before == "laporan" || before == "lapor" || before == "melapor" || before == "dilaporkan";
-      if (w == "kemarin" && !spans(before) && !weekday(before) && !of_report &&
-          !(i + 1 < seq.size() && seq[i + 1].second == seq[i].second && weekday(seq[i + 1].first)))
-        e.relative_days |= relative_yesterday;
-    }
+    if (w == "ini" && before == "hari" && !(i >= 2 && in_clause(i - 2) && spans(seq[i - 2].first)))
+      e.relative_days |= relative_today;
+    const bool of_report = before == "laporan" || before == "lapor" || before == "melapor" || before == "dilaporkan";
+    if (w == "kemarin" && !spans(before) && !weekday(before) && !weekday(after) && !of_report)
+      e.relative_days |= relative_yesterday;
     const std::uint8_t cues_before = e.cues;
     const entry* found = look(w);
     if (found == nullptr || !found->listed) {

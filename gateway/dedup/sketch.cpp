@@ -147,10 +147,7 @@ match_sketch make_sketch(const match_text& t) {
   }
   for (const auto& f : t.facets) {
     const auto type = static_cast<std::uint32_t>(static_cast<unsigned char>(f.front()));
-    // Values the reader wrote in a canonical form (a document kind, a relative, a part of the
-    // day, a numbered facility, a kind of health post) never abbreviate one another: "ktp"
-    // and "kk", "ibu" and "istri", "polindes" and "posyandu" share a first letter, not a meaning.
-    if (f.front() == 'D' || f.front() == 'V' || f.front() == 'Y' || f.front() == 'F' || f.front() == 'Q') continue;
+    if (canonical_facet(f.front())) continue;  // no loose form: only an equal value agrees
     const std::string_view value = std::string_view(f).substr(2);
     const std::string_view first = value.substr(0, value.find('_'));
     if (first.empty() || (first.front() >= '0' && first.front() <= '9')) continue;  // km 40 / km 44: two posts

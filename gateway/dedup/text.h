@@ -22,6 +22,13 @@ namespace lapor::dedup {
 // not a conflict.
 inline constexpr char spot_facet = 'o';
 
+// Facet types whose values the reader writes in a canonical form (D a document kind, V a
+// relative, Y a part of the day, F a numbered facility, Q a kind of health post): two values
+// never abbreviate one another ("ktp" and "kk", "ibu" and "istri" share only a first letter).
+[[nodiscard]] constexpr bool canonical_facet(char type) noexcept {
+  return type == 'D' || type == 'V' || type == 'Y' || type == 'F' || type == 'Q';
+}
+
 // Abbreviations, slang and stop words: data/dedup-lexicon-id.txt, embedded at build time.
 //
 //   # comment
