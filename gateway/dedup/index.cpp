@@ -238,7 +238,10 @@ dedup_decision dedup_index::lookup(const match_sketch& s, std::int64_t at_ms) co
       }
       // Maybe the same: a new occurrence of the same problem, a follow-up that adds a
       // problem, or text alike enough without a shared problem word.
-      if (score >= t_.possible_score || (followup && cmp.problem_agrees)) {
+      // The same problem in the same village (or at one named place) is worth the verifier's
+      // look however differently it is told: a dialect SMS and a formal web text share few words.
+      const bool same_problem_here = problem_sure && (level >= 4 || shared == place_agreement::place);
+      if (score >= t_.possible_score || (followup && cmp.problem_agrees) || same_problem_here) {
         bool known = false;
         for (auto& h : d.possible)
           if (h.of == e->original) known = true, h.score = std::max(h.score, score);

@@ -4,6 +4,7 @@
 #include <array>
 #include <string>
 
+#include "gateway/dedup/event.h"
 #include "gateway/dedup/index.h"
 #include "gateway/dedup/sketch.h"
 
@@ -250,3 +251,27 @@ TEST_CASE("index: expiry drops entries older than the window, and a sweep trims 
   CHECK(idx.memory_bytes() < before);
 }
 
+
+TEST_CASE("index: the same problem in the same village is at least a hint, however differently told") {
+  // A Javanese SMS and a formal web text about one road share no word; the region resolver
+  // puts both in Kelurahan Patehan. Not sure enough to merge, but the verifier must see it.
+  const auto& tax = event_taxonomy::embedded();
+  const auto with_event = [&](std::string_view text, const char* village) {
+    match_sketch s = sketch_of(text, {"tel:+6281333333333"});
+    s.what = tax.read(text);
+    s.what.place = place_code::parse(village);
+    return s;
+  };
+  const char* javanese = "Dalan ning Patehan bolong2 kabeh, wis sesasi ra didandani";
+  const char* formal = "Permukaan aspal di gang permukiman Kelurahan Patehan mengelupas dan membentuk kubangan";
+  dedup_index idx;
+  idx.add(7, 7, t0, with_event(formal, "34.71.09.1001"));
+  idx.commit();
+  const auto d = idx.lookup(with_event(javanese, "34.71.09.1001"), t0 + day_ms);
+  REQUIRE(d.score < idx.thresholds().possible_score);
+  CHECK(d.what == dedup_decision::kind::possible);
+  CHECK(d.of == 7);
+  // The same words about the same problem in a neighbouring village stay apart.
+  const auto elsewhere = idx.lookup(with_event(javanese, "34.71.09.1002"), t0 + day_ms);
+  CHECK(elsewhere.what == dedup_decision::kind::original);
+}

@@ -75,6 +75,11 @@ TEST_CASE("normaliser: facets name kabupaten, kecamatan, desa, street, school, d
   CHECK(facets("jalan rusak di desa kami") == "");  // descriptions, not names
   CHECK(facets("antre smp dini hari") == "");        // "smp" = "sampai" unless a school follows
   CHECK(facets("perangkat desa, sedangkan warga") == "");
+  // Regional words for "di" (Javanese ning/neng/nang, Balinese ring) are stop words: "dalan
+  // kampung ning Patehan" is the village road at Patehan, not a village named "ning".
+  CHECK(facets("Dalan kampung ning Patehan bolong2") == "");
+  CHECK(tokens("Dalan kampung ning Patehan bolong2") == "dalan kampung patehan lubang");
+  CHECK(facets("lampu mati ring desa Sibang") == "d:sibang");
   // Landmarks by kind, each word of the name; the spot along the way; what is wrong is no name.
   CHECK(facets("Sampah menumpuk di Pantai Kuta dekat Pos 2") == "B:kuta o:pos F:pos2");
   CHECK(facets("depan Pasar Sentral Remu banjir") == "o:pasar P:sentral P:remu");

@@ -21,7 +21,7 @@ import sys
 from collections import Counter
 
 LABELS = {"duplicate", "distinct", "related"}
-SPLITS = {"test", "tune", "c_test", "c_tune", "d_test", "d_tune", "e_test", "e_tune"}  # c_, d_, e_: cases_c/d/e.jsonl (README-c.md, README-d.md, README-e.md)
+SPLITS = {"test", "tune", "c_test", "c_tune", "d_test", "d_tune", "e_test", "e_tune", "f_test", "f_tune"}  # c_..f_: cases_c..f.jsonl (README-c.md .. README-f.md)
 CHANNELS = {"sms", "twitter", "web", "mobile"}
 TOP_FIELDS = {"id": str, "split": str, "case": str, "label": str,
               "a": dict, "b": dict, "links": list, "why": str}
