@@ -1,12 +1,12 @@
 #include "gateway/complaint_status.h"
 
 #include <chrono>
-#include <cstdio>
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
+#include "gateway/sla.h"
 #include "store/store.h"
 
 namespace lapor::gateway {
@@ -21,17 +21,7 @@ std::string_view to_string(complaint_status::state s) noexcept {
 }
 
 std::string utc_timestamp(std::int64_t ms) {
-  using namespace std::chrono;
-  const sys_time<milliseconds> t{milliseconds(ms)};
-  const auto day = floor<days>(t);
-  const year_month_day ymd{day};
-  const hh_mm_ss hms{t - day};
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d.%03dZ", static_cast<int>(ymd.year()),
-                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()), static_cast<int>(hms.hours().count()),
-                static_cast<int>(hms.minutes().count()), static_cast<int>(hms.seconds().count()),
-                static_cast<int>(hms.subseconds().count()));
-  return buf;
+  return format_timestamp_utc(std::chrono::sys_time<std::chrono::milliseconds>{std::chrono::milliseconds(ms)});
 }
 
 void store_status_source::find(std::string_view typed_id, callback cb) {

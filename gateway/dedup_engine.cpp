@@ -60,6 +60,7 @@ std::shared_ptr<dedup_context> make_dedup_context(const submission& s) {
       if (const auto p = place_code::parse(code)) ctx->sketch.what.named[ctx->sketch.what.named_count++] = p;
   ctx->identity_keys = identity_keys_of(s);
   for (const auto& k : ctx->identity_keys) ctx->sketch.identities.push_back(stable_hash64(k));
+  ctx->stored_sketch = serialize_sketch(ctx->sketch);
   ctx->channel = s.channel;
   ctx->received_at = s.received_at;
   ctx->anonymous = s.anonymous;
@@ -177,7 +178,7 @@ void dedup_engine::decide(store::complaint_row& row) noexcept {
                        : d.what == dedup_decision::kind::possible ? "possible_duplicate"
                                                                  : "related";
       ev["of"] = of;
-      ev["matched"] = ids_.encode(parts_of_row(d.matched));
+      ev["matched"] = d.matched == d.of ? of : ids_.encode(parts_of_row(d.matched));
       ev["score"] = rounded(d.score);
       if (d.what != dedup_decision::kind::related) {
         // Which facets of the event agreed: what the verifier (and an operator undoing a
@@ -231,7 +232,7 @@ void dedup_engine::decide(store::complaint_row& row) noexcept {
       ev["conflict"] = d.conflict;
       row.status_meta = with_dedup_evidence(row.status_meta, boost::json::serialize(ev));
     }
-    row.match_sketch = serialize_sketch(ctx->sketch);
+    row.match_sketch = std::move(ctx->stored_sketch);
     index_.add(row.id, original, at, std::move(ctx->sketch));
   } catch (...) {
     // Out of memory while deciding: the row is stored as an original, unindexed.

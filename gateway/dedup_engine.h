@@ -53,6 +53,7 @@ struct dedup_options {
 // What the pipeline attaches to a row (computed off the writer thread).
 struct dedup_context final : store::row_context {
   match_sketch sketch;                     // identities filled (stable_hash64 of the keys)
+  std::string stored_sketch;               // serialize_sketch(sketch): made here, off the writer thread
   std::vector<std::string> identity_keys;  // "tel:+62…", "mailto:…", "twitter:…"
   channel_kind channel = channel_kind::test;
   clock::time_point received_at{};

@@ -110,25 +110,67 @@ sla_dates compute_sla(clock::time_point received, complaint_kind kind, const hol
   return s;
 }
 
+namespace {
+
+// Writes `v` as exactly `width` decimal digits (zero-padded) at `p`; every call here passes a
+// value that fits. snprintf costs more than the rest of a canonical document's timestamps.
+char* put_digits(char* p, unsigned v, int width) noexcept {
+  for (int i = width - 1; i >= 0; --i) {
+    p[i] = static_cast<char>('0' + v % 10);
+    v /= 10;
+  }
+  return p + width;
+}
+
+bool four_digit_year(std::chrono::year y) noexcept { return static_cast<int>(y) >= 0 && static_cast<int>(y) <= 9999; }
+
+}  // namespace
+
 std::string format_date(std::chrono::year_month_day d) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(d.year()), static_cast<unsigned>(d.month()),
-                static_cast<unsigned>(d.day()));
-  return buf;
+  if (!four_digit_year(d.year())) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(d.year()), static_cast<unsigned>(d.month()),
+                  static_cast<unsigned>(d.day()));
+    return buf;
+  }
+  std::string out(10, '-');  // YYYY-MM-DD
+  char* p = out.data();
+  p = put_digits(p, static_cast<unsigned>(static_cast<int>(d.year())), 4) + 1;
+  p = put_digits(p, static_cast<unsigned>(d.month()), 2) + 1;
+  put_digits(p, static_cast<unsigned>(d.day()), 2);
+  return out;
 }
 
 std::string format_timestamp_utc(clock::time_point t) {
+  return format_timestamp_utc(std::chrono::floor<std::chrono::milliseconds>(t));
+}
+
+std::string format_timestamp_utc(std::chrono::sys_time<std::chrono::milliseconds> ms) {
   using namespace std::chrono;
-  const auto ms = floor<milliseconds>(t);
   const auto day = floor<days>(ms);
   const year_month_day ymd{day};
   const hh_mm_ss<milliseconds> tod{ms - day};
-  char buf[48];
-  std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d.%03dZ", static_cast<int>(ymd.year()),
-                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
-                static_cast<int>(tod.hours().count()), static_cast<int>(tod.minutes().count()),
-                static_cast<int>(tod.seconds().count()), static_cast<int>(tod.subseconds().count()));
-  return buf;
+  if (!four_digit_year(ymd.year())) {
+    char buf[48];
+    std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d.%03dZ", static_cast<int>(ymd.year()),
+                  static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
+                  static_cast<int>(tod.hours().count()), static_cast<int>(tod.minutes().count()),
+                  static_cast<int>(tod.seconds().count()), static_cast<int>(tod.subseconds().count()));
+    return buf;
+  }
+  std::string out = format_date(ymd);  // YYYY-MM-DDThh:mm:ss.mmmZ: 24 characters, no allocation
+  out.resize(24);
+  char* p = out.data() + 10;
+  *p++ = 'T';
+  p = put_digits(p, static_cast<unsigned>(tod.hours().count()), 2);
+  *p++ = ':';
+  p = put_digits(p, static_cast<unsigned>(tod.minutes().count()), 2);
+  *p++ = ':';
+  p = put_digits(p, static_cast<unsigned>(tod.seconds().count()), 2);
+  *p++ = '.';
+  p = put_digits(p, static_cast<unsigned>(tod.subseconds().count()), 3);
+  *p = 'Z';
+  return out;
 }
 
 }  // namespace lapor::gateway

@@ -41,5 +41,6 @@ class holiday_calendar {
 
 [[nodiscard]] std::string format_date(std::chrono::year_month_day d);          // 2026-11-25
 [[nodiscard]] std::string format_timestamp_utc(clock::time_point t);           // 2026-11-22T10:15:30.123Z
+[[nodiscard]] std::string format_timestamp_utc(std::chrono::sys_time<std::chrono::milliseconds> t);
 
 }  // namespace lapor::gateway

@@ -41,31 +41,37 @@ redelivery_keys::redelivery_keys(std::chrono::seconds window, std::size_t max_en
 std::string redelivery_keys::key_for(std::string_view operator_name, std::string_view sender, std::string_view text,
                                      clock::time_point now) {
   std::string id;
-  id.reserve(operator_name.size() + sender.size() + 66);
+  id.reserve(operator_name.size() + sender.size() + 88);
   id.append(operator_name).append(":").append(sender).append(":").append(gateway::sha256_hex(text));
+  const std::uint64_t h = std::hash<std::string_view>{}(id);
   const std::int64_t bucket =
       std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count() / window_.count();
 
-  const std::lock_guard lock(mutex_);
-  auto it = seen_.find(id);
-  if (it == seen_.end() || now - it->second.first > window_ || now < it->second.first) {
-    if (it != seen_.end()) {
-      auto range = by_time_.equal_range(it->second.first);
-      for (auto r = range.first; r != range.second; ++r)
-        if (r->second == id) {
-          by_time_.erase(r);
-          break;
-        }
-      seen_.erase(it);
+  std::int64_t first_bucket = bucket;
+  {
+    const std::lock_guard lock(mutex_);
+    auto it = seen_.find(h);
+    if (it == seen_.end() || now - it->second.first > window_ || now < it->second.first) {
+      // A first sighting (or the first after the window): forget the oldest while full.
+      while (seen_.size() >= max_entries_ && !arrivals_.empty()) {
+        const auto [at, old] = arrivals_.front();
+        arrivals_.pop_front();
+        if (auto o = seen_.find(old); o != seen_.end() && o->second.first == at) seen_.erase(o);
+      }
+      it = seen_.insert_or_assign(h, seen{now, bucket}).first;
+      arrivals_.emplace_back(now, h);
+      // Stale arrivals (ids seen anew) are dropped as they reach the front; bound them too.
+      while (arrivals_.size() > 2 * max_entries_) {
+        const auto [at, old] = arrivals_.front();
+        arrivals_.pop_front();
+        if (auto o = seen_.find(old); o != seen_.end() && o->second.first == at) seen_.erase(o);
+      }
     }
-    while (seen_.size() >= max_entries_ && !by_time_.empty()) {
-      seen_.erase(by_time_.begin()->second);
-      by_time_.erase(by_time_.begin());
-    }
-    it = seen_.emplace(id, seen{now, bucket}).first;
-    by_time_.emplace(now, id);
+    first_bucket = it->second.bucket;
   }
-  return id + ":" + std::to_string(it->second.bucket);
+  id += ':';
+  id += std::to_string(first_bucket);
+  return id;
 }
 
 std::size_t redelivery_keys::size() const {

@@ -9,11 +9,12 @@
 
 #include <chrono>
 #include <cstdint>
-#include <map>
+#include <deque>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 #include "channels/sms/keywords.h"
 #include "gateway/complaint.h"
@@ -67,8 +68,13 @@ class redelivery_keys {
   std::chrono::seconds window_;
   std::size_t max_entries_;
   mutable std::mutex mutex_;
-  std::map<std::string, seen> seen_;                       // "op:sender:hash" -> first sighting
-  std::multimap<clock::time_point, std::string> by_time_;  // for forgetting oldest first
+  // Keyed by a 64-bit hash of "op:sender:sha256": the key string is rebuilt from its parts,
+  // so the table holds no strings. Two ids that collide share only a time bucket, and the
+  // bucket decides nothing unless the ids are equal too.
+  std::unordered_map<std::uint64_t, seen> seen_;
+  // First sightings in arrival order, for forgetting the oldest first. An entry whose time no
+  // longer matches seen_ (the id was seen anew after its window) is stale and skipped.
+  std::deque<std::pair<clock::time_point, std::uint64_t>> arrivals_;
 };
 
 }  // namespace lapor::sms

@@ -1,3 +1,4 @@
+#include "gateway/complaint_status.h"
 #include "gateway/sla.h"
 
 #include <doctest/doctest.h>
@@ -181,4 +182,10 @@ TEST_CASE("sla: format_date and format_timestamp_utc") {
       {clock::time_point{} - milliseconds{1}, "1969-12-31T23:59:59.999Z"},
   };
   for (const auto& c : cases) CHECK(format_timestamp_utc(c.t) == c.text);
+  // Years outside 0000-9999 take the snprintf path; inside it, digits are padded.
+  CHECK(format_date(ymd(999, 3, 4)) == "0999-03-04");
+  CHECK(format_date(ymd(10000, 1, 1)) == "10000-01-01");
+  CHECK(format_timestamp_utc(sys_time<milliseconds>{sys_days{ymd(10000, 1, 1)} + hours{1}}) == "10000-01-01T01:00:00.000Z");
+  // utc_timestamp (stored milliseconds) is the same format.
+  CHECK(utc_timestamp(1'795'000'000'123) == format_timestamp_utc(clock::time_point{milliseconds{1'795'000'000'123}}));
 }

@@ -60,4 +60,15 @@ TEST_CASE("redelivery_keys: same operator, sender and text within the window sha
   const auto first = w.key_for("o", "s", "t", b);
   CHECK(w.key_for("o", "s", "t", b + 10s) == first);  // now in the next bucket, same key
   CHECK(w.key_for("o", "s", "t", b + 200s) != first);
+
+  // Forgetting goes by first sighting: an id seen anew after its window is not forgotten
+  // in place of its earlier sighting.
+  redelivery_keys two(std::chrono::seconds(3600), 2);
+  (void)two.key_for("o", "a", "x", t0);
+  (void)two.key_for("o", "b", "x", t0 + 1s);
+  const auto a_again = two.key_for("o", "a", "x", t0 + 2h);  // renewed; its first arrival is stale
+  (void)two.key_for("o", "c", "x", t0 + 2h + 1s);             // full: forgets b, not the renewed a
+  CHECK(two.size() == 2);
+  CHECK(two.key_for("o", "a", "x", t0 + 2h + 30min) == a_again);
+  CHECK(two.size() == 2);
 }
