@@ -19,10 +19,10 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "gateway/data_lines.h"
+#include "gateway/word_map.h"
 
 namespace lapor::dedup {
 
@@ -107,7 +107,7 @@ class event_taxonomy {
     bool prefix = false;   // a longer phrase begins with this key
     std::uint64_t pair_first = 0, pair_second = 0;  // bit i: word a / word b of pairs_[i]
   };
-  std::unordered_map<std::string, entry, data::fnv1a_hash, std::equal_to<>> words_;
+  data::word_map<entry> words_;
   // Consonant skeletons of the listed single words ("bns" for bansos), for SMS forms that drop
   // vowels ("bnsos", "antrn"); a skeleton two words with different meanings share is left out.
   struct skeleton_meaning {
@@ -115,7 +115,7 @@ class event_taxonomy {
     std::size_t shortest = 0;  // the shortest listed word with this skeleton
     bool ambiguous = false;
   };
-  std::unordered_map<std::string, skeleton_meaning, data::fnv1a_hash, std::equal_to<>> skeletons_;
+  data::word_map<skeleton_meaning> skeletons_;
   std::vector<meaning> pairs_;  // "jalan+rusak": both words somewhere in one clause (at most 64)
 };
 

@@ -6,7 +6,6 @@
 #include <array>
 #include <cstdint>
 #include <stdexcept>
-#include <unordered_map>
 #include <utility>
 
 namespace lapor::dedup {
@@ -194,8 +193,8 @@ constexpr std::uint8_t mark_document_head = 64;  // kartu, akta, akte: "kartu ke
 constexpr std::uint8_t mark_pembantu = 128;  // "puskesmas pembantu": a pustu
 
 const word_class& classify(std::string_view w) {
-  static const std::unordered_map<std::string_view, word_class> table = [] {
-    std::unordered_map<std::string_view, word_class> t;
+  static const data::word_map<word_class> table = [] {
+    data::word_map<word_class> t;
     for (std::string_view m : {"januari", "februari", "maret", "april", "mei", "juni", "juli", "agustus", "september",
                                "oktober", "november", "desember"})
       t[m].month = true;

@@ -13,8 +13,9 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
+
+#include "gateway/word_map.h"
 
 namespace lapor::dedup {
 
@@ -47,11 +48,7 @@ class lexicon {
   [[nodiscard]] std::size_t size() const noexcept { return map_.size(); }
 
  private:
-  struct hash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
-  };
-  std::unordered_map<std::string, std::string, hash, std::equal_to<>> map_;
+  data::word_map<std::string> map_;
 };
 
 struct match_text {

@@ -8,10 +8,10 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "gateway/data_lines.h"
+#include "gateway/word_map.h"
 
 namespace lapor::region {
 
@@ -78,7 +78,7 @@ class lexicon {
   }
 
  private:
-  std::unordered_map<std::string, entry, data::fnv1a_hash, std::equal_to<>> words_;
+  data::word_map<entry> words_;
 };
 
 }  // namespace lapor::region
