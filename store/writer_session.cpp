@@ -6,6 +6,7 @@
 
 #include "store/erase_apply.h"
 #include "store/migrations.h"
+#include "store/row_batch.h"
 
 namespace lapor::store {
 
@@ -30,7 +31,6 @@ struct writer_session::statements {
         insert_complaint(db,
                          "INSERT INTO complaints(id, tracking_id, channel, received_at_ms, duplicate_of,"
                          " dispatch_outbox_id, status_meta, document) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"),
-        insert_key(db, "INSERT INTO idempotency(complaint_id, key, fingerprint) VALUES (?1, ?2, ?3)"),
         insert_outbox(db,
                       "INSERT INTO outbox(id, complaint_id, destination, state, attempts, next_attempt_ms,"
                       " created_ms, updated_ms, last_error, payload) VALUES (?1, ?2, ?3, 0, 0, 0, ?4, ?4, NULL, ?5)"),
@@ -52,23 +52,39 @@ struct writer_session::statements {
                    "INSERT INTO cursors(name, value) VALUES (?1, ?2)"
                    " ON CONFLICT(name) DO UPDATE SET value = excluded.value"),
         max_id(db, "SELECT max(id) FROM complaints WHERE id >= ?1 AND id < ?2"),
-        insert_sketch(db, "INSERT INTO match_sketches(complaint_id, received_at_ms, sketch) VALUES (?1, ?2, ?3)"),
         insert_link(db, "INSERT INTO identity_links(a, b, complaint_id, created_ms) VALUES (?1, ?2, ?3, ?4)"),
         relink_read(db, "SELECT coalesce(duplicate_of, ''), document FROM complaints WHERE id = ?1"),
         relink_update(db, "UPDATE complaints SET duplicate_of = ?1, status_meta = ?2 WHERE id = ?3"),
-        insert_promise(db,
-                       "INSERT INTO outbox(id, complaint_id, destination, state, attempts, next_attempt_ms,"
-                       " created_ms, updated_ms, last_error, payload, promise_key)"
-                       " VALUES (?1, ?2, ?3, 0, 0, 0, ?4, ?4, NULL, ?5, ?6)"),
         insert_part(db, "INSERT INTO message_parts(group_key, seq, part, received_at_ms) VALUES (?1, ?2, ?3, ?4)"),
         complete_parts(db, "UPDATE message_parts SET answer = ?1, done_ms = ?2 WHERE group_key = ?3 AND answer IS NULL"),
         purge_parts(db,
                     "DELETE FROM message_parts WHERE (answer IS NOT NULL AND done_ms < ?1)"
-                    " OR (answer IS NULL AND received_at_ms < ?2)") {}
+                    " OR (answer IS NULL AND received_at_ms < ?2)"),
+        keys(db, "INSERT INTO idempotency(complaint_id, key, fingerprint) VALUES ", "(#1, #2, #3)", 3),
+        sketches(db, "INSERT INTO match_sketches(complaint_id, received_at_ms, sketch) VALUES ", "(#1, #2, #3)", 3),
+        outbox_rows(db,
+                    "INSERT INTO outbox(id, complaint_id, destination, state, attempts, next_attempt_ms,"
+                    " created_ms, updated_ms, last_error, payload, promise_key) VALUES ",
+                    "(#1, #2, #3, 0, 0, 0, #4, #4, NULL, #5, #6)", 6) {}
 
-  statement begin, commit, insert_complaint, insert_key, insert_outbox, find_key, complaint_document, transition,
-      outbox_state_of, mark_sent_many, count_delta, set_cursor, max_id, insert_sketch, insert_link, relink_read, relink_update,
-      insert_promise, insert_part, complete_parts, purge_parts;
+  // A complaint's key, sketch, outbox and promise rows, written before the next request of
+  // another kind and before COMMIT (row_batch.h).
+  int flush_rows() noexcept {
+    int rc = keys.flush();
+    if (const int r = sketches.flush(); rc == db_ok) rc = r;
+    if (const int r = outbox_rows.flush(); rc == db_ok) rc = r;
+    return rc;
+  }
+  void drop_rows() noexcept {
+    keys.clear();
+    sketches.clear();
+    outbox_rows.clear();
+  }
+
+  statement begin, commit, insert_complaint, insert_outbox, find_key, complaint_document, transition,
+      outbox_state_of, mark_sent_many, count_delta, set_cursor, max_id, insert_link, relink_read, relink_update,
+      insert_part, complete_parts, purge_parts;
+  row_batch keys, sketches, outbox_rows;
 };
 
 writer_session::writer_session(const options& opts) : opts_(opts) { open(); }
@@ -185,6 +201,7 @@ writer_session::group_outcome writer_session::apply(std::vector<write_request>& 
     out.error = db_->error_text(rc);
     // A failed statement may already have rolled the transaction back; make sure.
     if (db_->in_transaction()) (void)db_->exec("ROLLBACK");
+    st_->drop_rows();
     next_outbox_id_ = first_outbox_id;
     group_keys_.clear();
     group_promises_.clear();
@@ -208,6 +225,11 @@ writer_session::group_outcome writer_session::apply(std::vector<write_request>& 
 
   std::uint32_t index = 0;
   for (write_request& req : group) {
+    // Requests of other kinds may read or change what the batched rows write: flush first.
+    if (!std::holds_alternative<insert_request>(req)) {
+      rc = st_->flush_rows();
+      if (rc != db_ok) break;
+    }
     rc = std::visit(
         [&](auto& r) -> int {
           using T = std::decay_t<decltype(r)>;
@@ -226,6 +248,7 @@ writer_session::group_outcome writer_session::apply(std::vector<write_request>& 
     if (rc != db_ok) break;
     ++index;
   }
+  if (rc == db_ok) rc = st_->flush_rows();
 
   for (int s = 0; s < 3 && rc == db_ok; ++s) {
     if (count_delta_[s] == 0) continue;
@@ -339,19 +362,11 @@ int writer_session::apply_one(insert_request& r, std::uint32_t index, std::vecto
   }
 
   if (!row.idempotency_key.empty()) {
-    statement& q = st_->insert_key;
-    reset_guard g(q);
-    q.bind(1, row.id).bind(2, row.idempotency_key).bind(3, row.request_fingerprint);
-    if (const int rc = q.step(); rc != db_done) return rc;
+    st_->keys.add(row.id).add_text(row.idempotency_key).add_text(row.request_fingerprint);
     group_keys_.insert(hash, row.idempotency_key, row.id, index);
   }
 
-  if (!row.match_sketch.empty()) {
-    statement& q = st_->insert_sketch;
-    reset_guard g(q);
-    q.bind(1, row.id).bind(2, row.received_at_ms).bind_blob(3, row.match_sketch);
-    if (const int rc = q.step(); rc != db_done) return rc;
-  }
+  if (!row.match_sketch.empty()) st_->sketches.add(row.id).add(row.received_at_ms).add_blob(row.match_sketch);
   for (const auto& [a, b] : row.identity_links) {
     statement& q = st_->insert_link;
     reset_guard g(q);
@@ -361,12 +376,10 @@ int writer_session::apply_one(insert_request& r, std::uint32_t index, std::vecto
 
   const std::size_t n = row.outbox_destinations.size();
   for (std::size_t i = 0; i < n; ++i) {
-    statement& q = st_->insert_outbox;
-    reset_guard g(q);
-    q.bind(1, next_outbox_id_).bind(2, row.id).bind(3, row.outbox_destinations[i]).bind(4, now_ms_);
-    if (row.outbox_payload.empty()) q.bind_null(5);
-    else q.bind(5, row.outbox_payload);
-    if (const int rc = q.step(); rc != db_done) return rc;
+    auto& b = st_->outbox_rows.add(next_outbox_id_).add(row.id).add_text(row.outbox_destinations[i]).add(now_ms_);
+    if (row.outbox_payload.empty()) b.add_null();
+    else b.add_text(row.outbox_payload);
+    b.add_null();  // promise_key
     ++next_outbox_id_;
   }
   count_delta_[state_index(outbox_state::pending)] += static_cast<std::int64_t>(n);
@@ -403,12 +416,10 @@ int writer_session::after_answer(complaint_row& row, write_result& answer, std::
     }
     std::string payload = p.payload ? p.payload(answer) : std::string();
     if (payload.empty()) continue;
-    statement& q = st_->insert_promise;
-    reset_guard g(q);
-    q.bind(1, next_outbox_id_).bind(2, answer.id).bind(3, p.destination).bind(4, now_ms_).bind(5, payload);
-    if (key != 0) q.bind(6, static_cast<std::int64_t>(key));
-    else q.bind_null(6);
-    if (const int rc = q.step(); rc != db_done) return rc;
+    auto& b = st_->outbox_rows.add(next_outbox_id_).add(answer.id).add_text(p.destination).add(now_ms_);
+    b.add_text(created != nullptr ? b.keep(payload) : b.keep(std::move(payload)));  // `created` takes the original
+    if (key != 0) b.add(static_cast<std::int64_t>(key));
+    else b.add_null();
     if (key != 0) {
       group_promises_.emplace_back(key, now_ms_);
       group_promise_keys_.insert(key);
