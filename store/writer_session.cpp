@@ -376,9 +376,11 @@ int writer_session::apply_one(insert_request& r, std::uint32_t index, std::vecto
 
   const std::size_t n = row.outbox_destinations.size();
   for (std::size_t i = 0; i < n; ++i) {
-    auto& b = st_->outbox_rows.add(next_outbox_id_).add(row.id).add_text(row.outbox_destinations[i]).add(now_ms_);
+    // Copies: append_created below moves the destinations and the payload into `created`.
+    auto& b = st_->outbox_rows;
+    b.add(next_outbox_id_).add(row.id).add_text(b.keep(row.outbox_destinations[i])).add(now_ms_);
     if (row.outbox_payload.empty()) b.add_null();
-    else b.add_text(row.outbox_payload);
+    else b.add_text(b.keep(row.outbox_payload));
     b.add_null();  // promise_key
     ++next_outbox_id_;
   }
@@ -416,7 +418,8 @@ int writer_session::after_answer(complaint_row& row, write_result& answer, std::
     }
     std::string payload = p.payload ? p.payload(answer) : std::string();
     if (payload.empty()) continue;
-    auto& b = st_->outbox_rows.add(next_outbox_id_).add(answer.id).add_text(p.destination).add(now_ms_);
+    auto& b = st_->outbox_rows;
+    b.add(next_outbox_id_).add(answer.id).add_text(b.keep(p.destination)).add(now_ms_);
     b.add_text(created != nullptr ? b.keep(payload) : b.keep(std::move(payload)));  // `created` takes the original
     if (key != 0) b.add(static_cast<std::int64_t>(key));
     else b.add_null();

@@ -418,3 +418,30 @@ TEST_CASE("load: producers below the queue limit are never refused, however the 
   CHECK(refused.load() == 0);
   CHECK(stored.load() == producers * per_producer);
 }
+
+TEST_CASE("outbox rows on disk keep their destination and payload after the listener took them") {
+  // The listener's items take the destinations and payloads by move; the rows written in the
+  // group (row_batch.h) must hold their own copies (a restart reads them back).
+  temp_db t;
+  group_writer w(t.opts());
+  std::atomic<std::size_t> told{0};  // the listener runs after the completions: not checked here
+  w.set_outbox_listener([&](const std::vector<outbox_item>& created) { told += created.size(); });
+  auto plain = make_row(row_id(1, 1));
+  plain.outbox_destinations = {"dispatcher", "archive"};
+  auto own = make_row(row_id(1, 2));
+  own.outbox_destinations = {"dispatcher"};
+  own.outbox_payload = R"({"schema":"lapor.duplicate/v1"})";
+  REQUIRE(insert_sync(w, plain).status == write_status::stored);
+  REQUIRE(insert_sync(w, own).status == write_status::stored);
+
+  read_pool r(t.path());
+  const auto dispatched = r.pending_outbox_now("dispatcher", 0, 10);
+  REQUIRE(dispatched.size() == 2);
+  CHECK(dispatched[0].complaint_id == plain.id);
+  CHECK(dispatched[0].payload == plain.document);
+  CHECK(dispatched[1].complaint_id == own.id);
+  CHECK(dispatched[1].payload == own.outbox_payload);
+  const auto archived = r.pending_outbox_now("archive", 0, 10);
+  REQUIRE(archived.size() == 1);
+  CHECK(archived[0].payload == plain.document);
+}
