@@ -1,6 +1,6 @@
-// Evaluation of duplicate detection on the blind corpus tests/data/dedup/cases_{a,b,c,d,e}.jsonl
+// Evaluation of duplicate detection on the blind corpus tests/data/dedup/cases_{a,b,c,d,e,f}.jsonl
 // (2,130 pairs written and labelled by sessions that never saw the detector; each file split
-// into a tune half and a frozen test half: tune/test, c_tune/c_test, d_tune/d_test, e_tune/e_test). Each pair is judged as the daemon would: a fresh
+// into a tune half and a frozen test half: tune/test, c_tune/c_test, d_tune/d_test, e_tune/e_test, f_tune/f_test). Each pair is judged as the daemon would: a fresh
 // index holding report `a` (with the identity links the case states), then report `b` looked
 // up at its own time, both through the pipeline's own normalisation, region resolution and
 // event reading.
@@ -106,13 +106,15 @@ TEST_CASE("dedup blind corpus: merge precision, recall, caught and hints on the 
                 &thresholds.unplaced_score, &thresholds.street_containment);
   const std::string listed_split = [] {
     const char* v = std::getenv("LAPOR_DEDUP_SHOW_SPLIT");
-    if (v && (std::string_view(v) == "c_tune" || std::string_view(v) == "d_tune" || std::string_view(v) == "e_tune"))
+    if (v && (std::string_view(v) == "c_tune" || std::string_view(v) == "d_tune" || std::string_view(v) == "e_tune" ||
+              std::string_view(v) == "f_tune"))
       return std::string(v);
     return std::string("tune");
   }();
   std::map<std::string, tally> splits;
   std::map<std::string, std::pair<int, int>> per_case;  // tune: case -> (right, total)
-  for (const char* file : {"cases_a.jsonl", "cases_b.jsonl", "cases_c.jsonl", "cases_d.jsonl", "cases_e.jsonl"}) {
+  for (const char* file :
+       {"cases_a.jsonl", "cases_b.jsonl", "cases_c.jsonl", "cases_d.jsonl", "cases_e.jsonl", "cases_f.jsonl"}) {
     std::ifstream in(data_path(file));
     REQUIRE_MESSAGE(in.good(), "cannot read " << data_path(file));
     std::string line;
@@ -149,10 +151,10 @@ TEST_CASE("dedup blind corpus: merge precision, recall, caught and hints on the 
       const bool is_dup = label == "duplicate";
       if (is_dup) ++t.dup, t.dup_merged += merged, t.dup_hinted += hinted;
       else ++t.other, t.other_merged += merged, t.other_hinted += hinted;
-      // Only development halves are ever listed: `tune`, or `c_tune` / `d_tune` / `e_tune` with
+      // Only development halves are ever listed: `tune`, or `c_tune` / `d_tune` / `e_tune` / `f_tune` with
       // LAPOR_DEDUP_SHOW_SPLIT (cases_c.jsonl and cases_d.jsonl, written blind on 2026-12-01,
-      // cases_e.jsonl on 2026-12-02; README-c.md, README-d.md, README-e.md). The frozen halves
-      // (test, c_test, d_test, e_test) give rates only.
+      // cases_e.jsonl and cases_f.jsonl on 2026-12-02; README-c.md … README-f.md). The frozen
+      // halves (test, c_test, d_test, e_test, f_test) give rates only.
       if (split != listed_split) continue;
       const bool right = is_dup ? merged : !merged && !hinted;
       auto& c = per_case[kase];
