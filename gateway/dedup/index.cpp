@@ -53,6 +53,7 @@ const char* doubt_of(const match_sketch& earlier, const match_sketch& later, con
   if (sketch_adds_number(earlier, later)) return "number";
   if (sketch_spots_differ(earlier, later)) return "spot";
   if (sketch_facets_loosely_differ(earlier, later)) return "name";
+  if (sketch_names_document_holder_once(earlier, later)) return "holder";
   return nullptr;
 }
 

@@ -254,6 +254,15 @@ bool sketch_adds_number(const match_sketch& earlier, const match_sketch& later) 
   return false;
 }
 
+bool sketch_names_document_holder_once(const match_sketch& a, const match_sketch& b) noexcept {
+  const auto has = [](const match_sketch& x, char type) {
+    for (const std::uint32_t f : x.facets)
+      if ((f >> 24) == static_cast<std::uint32_t>(type)) return true;
+    return false;
+  };
+  return (has(a, 'D') || has(b, 'D')) && has(a, 'V') != has(b, 'V');
+}
+
 bool sketch_spots_differ(const match_sketch& a, const match_sketch& b) noexcept {
   bool a_has = false, b_has = false;
   for (const std::uint32_t f : a.facets)

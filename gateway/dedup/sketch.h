@@ -73,6 +73,9 @@ enum class place_agreement : std::uint8_t { none, street, place };
 
 // True when both name the spot along the way ("depan masjid" / "depan SMAN 5") and no spot in
 // common: perhaps two places on one street, perhaps one described twice.
+// A civil-registry document, and one names whose it is ("KTP ibu saya") where the other names
+// no one: perhaps the reporter's own KTP and a relative's, two applications.
+[[nodiscard]] bool sketch_names_document_holder_once(const match_sketch& a, const match_sketch& b) noexcept;
 [[nodiscard]] bool sketch_spots_differ(const match_sketch& a, const match_sketch& b) noexcept;
 
 // How much of `of`'s text (place words left out) is in `in`'s, in [0, 1]: the containment

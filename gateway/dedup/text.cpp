@@ -156,6 +156,15 @@ std::string collapse_repeats(const std::string& w) {
   return out;
 }
 
+// 1..20 for a Roman numeral written i … xx (lowercase), else 0.
+int roman_numeral(std::string_view w) noexcept {
+  static constexpr std::string_view numerals[] = {"i",  "ii",  "iii",  "iv", "v",  "vi",  "vii",  "viii", "ix", "x",
+                                                  "xi", "xii", "xiii", "xiv", "xv", "xvi", "xvii", "xviii", "xix", "xx"};
+  for (std::size_t i = 0; i < std::size(numerals); ++i)
+    if (w == numerals[i]) return static_cast<int>(i) + 1;
+  return 0;
+}
+
 std::string strip_zeros(const std::string& d) {
   std::size_t i = 0;
   while (i + 1 < d.size() && d[i] == '0') ++i;
@@ -218,12 +227,12 @@ const word_class& classify(std::string_view w) {
                                "mayor", "letjen", "mayjen", "brigjen", "kh", "dr", "ir"})
       t[p].street_prefix = true;
     // Landmarks as facet types: P pasar, B pantai, T terminal, A stasiun, E pelabuhan, U bandara,
-    // H puskesmas / RSUD / rumah sakit / klinik, M masjid, G gereja, N taman. Names of one
+    // H puskesmas / RSUD / rumah sakit / klinik / posyandu ("Posyandu Anggrek"), M masjid, G gereja, N taman. Names of one
     // kind that share no word are two places.
     for (const auto& [w, k] : std::initializer_list<std::pair<std::string_view, char>>{
              {"pasar", 'P'}, {"pantai", 'B'}, {"terminal", 'T'}, {"stasiun", 'A'}, {"pelabuhan", 'E'},
              {"bandara", 'U'}, {"puskesmas", 'H'}, {"rsud", 'H'}, {"klinik", 'H'}, {"pustu", 'H'},
-             {"sakit", 'h'}, {"masjid", 'M'}, {"gereja", 'G'}, {"taman", 'N'}})
+             {"sakit", 'h'}, {"masjid", 'M'}, {"gereja", 'G'}, {"taman", 'N'}, {"posyandu", 'H'}})
       t[w].landmark = k;
     for (std::string_view g : {"induk", "tradisional", "bus", "kapal", "ikan", "sayur", "malam", "pagi", "daerah",
                                "swasta", "pemerintah", "pembantu", "itu", "ini", "tsb", "kami", "sana", "situ", "sini",
@@ -521,6 +530,7 @@ class token_sink {
       if (digits) {
         if (type == 't' || type == 'm' || type == 'r' || type == 'w') add_facet(type, w);
         if (type == 'S') add_facet('s', w);  // "SDN 12 Dompu"
+        if (type == 'l') add_facet('l', w);  // "Dusun 3", "Dusun III", "Blok 5": a numbered hamlet or block
       } else if (type == 'j' && wc.street_prefix) {
         pending_ = 'j';
       } else if ((type == 's' || type == 'S') && wc.school_qualifier) {
@@ -697,8 +707,16 @@ match_text normalize_for_matching(std::string_view text, const lexicon& lex) {
   std::vector<run> runs;
   bool first_word = true;
 
-  // Expands one letter run through the lexicon (twice at most) and hands the words on.
+  // "Dusun III", "Lingkungan IV", "RT II": after a unit that is numbered, a Roman numeral is
+  // that number (collapsing "iii" as emphasis would make Dusun I and Dusun III one hamlet).
+  bool after_numbered_unit = false;
   auto emit_letters = [&](const std::string& raw, bool capital) {
+    if (after_numbered_unit) {
+      after_numbered_unit = false;
+      if (const int n = roman_numeral(raw); n > 0) return sink.word(std::to_string(n), false, true, capital);
+    }
+    after_numbered_unit = raw == "dusun" || raw == "lingkungan" || raw == "rt" || raw == "rw" || raw == "blok" ||
+                          raw == "lorong" || raw == "dsn";
     std::string w = collapse_repeats(raw);
     const std::string* rep = lex.find(w);
     if (rep == nullptr && w.size() >= 6 && w.ends_with("nya")) {
@@ -743,6 +761,7 @@ match_text normalize_for_matching(std::string_view text, const lexicon& lex) {
         if (!x.digits && (x.text == "info" || x.text == "aspirasi")) continue;
       }
       if (x.digits) {
+        after_numbered_unit = false;
         // "jalan2", "anak2": Indonesian reduplication written with a 2.
         if (x.text == "2" && r > 0 && !runs[r - 1].digits && r + 1 == runs.size()) continue;
         if (x.text.size() >= 8) {  // phone numbers, ID numbers: personal, not the complaint

@@ -275,3 +275,20 @@ TEST_CASE("index: the same problem in the same village is at least a hint, howev
   const auto elsewhere = idx.lookup(with_event(javanese, "34.71.09.1002"), t0 + day_ms);
   CHECK(elsewhere.what == dedup_decision::kind::original);
 }
+
+TEST_CASE("index: a document and whose it is named on one side only is a doubt, never a merge") {
+  // The reporter's own KTP and the mother's: one office, one wording, two applications.
+  const char* own = "KTP el sy sdh 3 bln blm jadi di Dukcapil Maros, alasan blangko habis. kel Pallantikang";
+  const char* mother = "KTP el ibu sy sdh 3 bln blm jadi di Dukcapil Maros, alasan blangko habis. kel Pallantikang";
+  CHECK(sketch_names_document_holder_once(sketch_of(own, {}), sketch_of(mother, {})));
+  CHECK_FALSE(sketch_names_document_holder_once(sketch_of(mother, {}), sketch_of(mother, {})));
+  // Without a document, naming a relative on one side is no doubt ("anak saya" in a reminder).
+  CHECK_FALSE(sketch_names_document_holder_once(sketch_of("banjir di gang kami", {}),
+                                                sketch_of("banjir di gang kami, anak saya tidak bisa sekolah", {})));
+  dedup_index idx;
+  idx.add(5, 5, t0, sketch_of(own, {"tel:+6281444444444"}));
+  idx.commit();
+  const auto d = idx.lookup(sketch_of(mother, {"tel:+6281444444444"}), t0 + day_ms);
+  CHECK(d.what == dedup_decision::kind::possible);
+  CHECK(std::string(d.doubt) == "holder");
+}

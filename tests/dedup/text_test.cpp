@@ -91,7 +91,15 @@ TEST_CASE("normaliser: facets name kabupaten, kecamatan, desa, street, school, d
   CHECK(facets("KTP-el belum dicetak") == "D:ktp");
   CHECK(facets("Kartu Keluarga salah nama ibu") == "D:kk");
   CHECK(facets("akta kematian ayah dan KIA anak belum terbit") == "D:akta_mati D:kia");
-  CHECK(facets("Posyandu Melati 3 tidak aktif") == "Q:posyandu F:posyandu3");
+  CHECK(facets("Posyandu Melati 3 tidak aktif") == "Q:posyandu H:melati F:posyandu3");
+  // A posyandu named like a landmark: Posyandu Anggrek and Posyandu Dahlia are two.
+  CHECK(facets("Posyandu Anggrek Desa Labung tdk ada PMT") == "Q:posyandu H:anggrek d:labung");
+  // A numbered hamlet, in digits or Roman numerals (not collapsed like "parahhh"): Dusun I and
+  // Dusun III are two hamlets.
+  CHECK(facets("jembatan di Dusun I Desa Benai") == "l:1 d:benai");
+  CHECK(facets("jembatan di Dusun III Desa Benai") == "l:3 d:benai");
+  CHECK(facets("RT II RW IV") == "r:2 w:4");
+  CHECK(tokens("pak Budi iii") == "budi");  // elsewhere a run of i's is still emphasis
   CHECK(facets("posyandu di desa kami tutup 3 bulan") == "Q:posyandu");  // the number is not the posyandu's
   // The kind of village health post; "puskesmas pembantu" is a pustu.
   CHECK(facets("pustu sudah tutup") == "Q:pustu");
