@@ -50,22 +50,20 @@ std::string redelivery_keys::key_for(std::string_view operator_name, std::string
   std::int64_t first_bucket = bucket;
   {
     const std::lock_guard lock(mutex_);
+    // Drops the oldest arrival, and its sighting unless the id was seen anew since (stale).
+    const auto forget_oldest = [this] {
+      const auto [at, old] = arrivals_.front();
+      arrivals_.pop_front();
+      if (auto o = seen_.find(old); o != seen_.end() && o->second.first == at) seen_.erase(o);
+    };
     auto it = seen_.find(h);
     if (it == seen_.end() || now - it->second.first > window_ || now < it->second.first) {
       // A first sighting (or the first after the window): forget the oldest while full.
-      while (seen_.size() >= max_entries_ && !arrivals_.empty()) {
-        const auto [at, old] = arrivals_.front();
-        arrivals_.pop_front();
-        if (auto o = seen_.find(old); o != seen_.end() && o->second.first == at) seen_.erase(o);
-      }
+      while (seen_.size() >= max_entries_ && !arrivals_.empty()) forget_oldest();
       it = seen_.insert_or_assign(h, seen{now, bucket}).first;
       arrivals_.emplace_back(now, h);
-      // Stale arrivals (ids seen anew) are dropped as they reach the front; bound them too.
-      while (arrivals_.size() > 2 * max_entries_) {
-        const auto [at, old] = arrivals_.front();
-        arrivals_.pop_front();
-        if (auto o = seen_.find(old); o != seen_.end() && o->second.first == at) seen_.erase(o);
-      }
+      // Stale arrivals are dropped as they reach the front; bound them too.
+      while (arrivals_.size() > 2 * max_entries_) forget_oldest();
     }
     first_bucket = it->second.bucket;
   }
