@@ -50,15 +50,4 @@ template <class F>
   return {};
 }
 
-// FNV-1a over a word: the data files' words are short, and lookups run for every word of
-// every complaint (transparent, so a string_view finds a std::string key).
-struct fnv1a_hash {
-  using is_transparent = void;
-  std::size_t operator()(std::string_view s) const noexcept {
-    std::uint64_t h = 14695981039346656037ull;
-    for (unsigned char c : s) h = (h ^ c) * 1099511628211ull;
-    return static_cast<std::size_t>(h ^ (h >> 32));
-  }
-};
-
 }  // namespace lapor::data

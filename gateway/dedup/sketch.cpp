@@ -83,6 +83,32 @@ std::uint64_t stable_hash64(std::string_view s) noexcept {
   return mix64(h ^ s.size());
 }
 
+namespace {
+
+// stable_hash64(consonant_skeleton(word)), without building the skeleton: it is taken for
+// every word of every submission.
+std::uint64_t skeleton_hash64(std::string_view word) noexcept {
+  if (word.empty() || (word.front() >= '0' && word.front() <= '9')) return stable_hash64(word);
+  std::uint64_t h = 0xcbf29ce484222325ULL;
+  const auto take = [&h](char c) {
+    h ^= static_cast<unsigned char>(c);
+    h *= 0x100000001b3ULL;
+  };
+  char last = word.front();
+  take(last);
+  std::size_t n = 1;
+  for (std::size_t i = 1; i < word.size(); ++i) {
+    const char c = word[i];
+    if (c == 'a' || c == 'e' || c == 'i' || c == 'o' || c == 'u' || c == last) continue;
+    take(c);
+    last = c;
+    ++n;
+  }
+  return mix64(h ^ n);
+}
+
+}  // namespace
+
 match_sketch make_sketch(const match_text& t) {
   match_sketch s;
   std::vector<std::uint64_t> word_hashes;
@@ -90,7 +116,7 @@ match_sketch make_sketch(const match_text& t) {
   s.words.reserve(t.tokens.size());
   s.skeletons.reserve(t.tokens.size());
   auto skeleton_hash = [](const std::string& w) {
-    return h16(stable_hash64(consonant_skeleton(w)) ^ 0x5bd1e9955bd1e995ULL);
+    return h16(skeleton_hash64(w) ^ 0x5bd1e9955bd1e995ULL);
   };
   for (const auto& p : t.places) {
     s.places.push_back(h16(stable_hash64(p)));
@@ -142,8 +168,8 @@ match_sketch make_sketch(const match_text& t) {
   for (const auto& f : t.facets) {
     const auto type = static_cast<std::uint32_t>(static_cast<unsigned char>(f.front()));
     // The value's skeleton: "Jl. Hsnddn" and "Jalan Hasanuddin" state the same street.
-    const std::string value = consonant_skeleton(std::string_view(f).substr(2));
-    s.facets.push_back(type << 24 | static_cast<std::uint32_t>(stable_hash64(value) & 0xffffff));
+    const std::uint64_t value = skeleton_hash64(std::string_view(f).substr(2));
+    s.facets.push_back(type << 24 | static_cast<std::uint32_t>(value & 0xffffff));
   }
   for (const auto& f : t.facets) {
     const auto type = static_cast<std::uint32_t>(static_cast<unsigned char>(f.front()));
@@ -157,7 +183,7 @@ match_sketch make_sketch(const match_text& t) {
     const bool abbreviated = first.size() <= 3 || vowels <= 1;
     s.loose_facets.push_back(type << 24 | static_cast<std::uint32_t>(abbreviated) << 23 |
                              (static_cast<std::uint32_t>(static_cast<unsigned char>(first.front())) & 0x7f) << 16 |
-                             h16(stable_hash64(consonant_skeleton(first))));
+                             h16(skeleton_hash64(first)));
   }
   std::sort(s.facets.begin(), s.facets.end());
   s.facets.erase(std::unique(s.facets.begin(), s.facets.end()), s.facets.end());

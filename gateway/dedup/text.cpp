@@ -54,6 +54,31 @@ struct run {
 // case folding + compatibility decomposition), treating everything else as a separator.
 // `camel`: an uppercase letter after a lowercase one starts a new run (hashtags).
 void split_runs(std::string_view word, bool camel, std::vector<run>& out) {
+  // Most words are ASCII letters, perhaps between punctuation ("Jalan", "rusak,", "(PDAM)"):
+  // one run, which the general path below would build letter by letter.
+  if (!camel) {
+    std::size_t b = 0, e = word.size();
+    const auto ascii_sep = [](unsigned char c) {
+      return c < 0x80 && !(c >= 'a' && c <= 'z') && !(c >= 'A' && c <= 'Z') && !(c >= '0' && c <= '9');
+    };
+    while (b < e && ascii_sep(static_cast<unsigned char>(word[b]))) ++b;
+    while (e > b && ascii_sep(static_cast<unsigned char>(word[e - 1]))) --e;
+    bool letters = b < e;
+    for (std::size_t i = b; i < e && letters; ++i) {
+      const auto c = static_cast<unsigned char>(word[i]);
+      letters = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+    }
+    if (b == e) return;  // punctuation only: no run
+    if (letters) {
+      run r;
+      r.capital = word[b] >= 'A' && word[b] <= 'Z';
+      r.text.assign(word.data() + b, e - b);
+      for (char& c : r.text)
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+      out.push_back(std::move(r));
+      return;
+    }
+  }
   run cur;
   bool prev_lower = false;
   auto flush = [&] {
@@ -141,6 +166,9 @@ void split_runs(std::string_view word, bool camel, std::vector<run>& out) {
 
 // "rusakkk" -> "rusak", "parahh" -> "parah": letters repeated for emphasis.
 std::string collapse_repeats(const std::string& w) {
+  bool doubled = false;  // most words have no letter twice in a row: nothing to collapse
+  for (std::size_t i = 1; i < w.size() && !doubled; ++i) doubled = w[i] == w[i - 1];
+  if (!doubled) return w;
   std::string out;
   out.reserve(w.size());
   for (std::size_t i = 0; i < w.size();) {
@@ -350,7 +378,7 @@ class token_sink {
 
   // Applies "puluh", "belas", "ratus", "ribu"/"rb", "juta"/"jt" to the number being read;
   // false when `w` is not one or does not fit it ("puluhan", "belas" after "dua puluh").
-  bool number_multiplier(const std::string& w) {
+  bool number_multiplier(std::string_view w) {
     auto& n = number_;
     if ((w == "puluh" || w == "ratus") && n.has_unit) {
       n.group += n.unit * (w == "puluh" ? 10 : 100);
@@ -715,8 +743,9 @@ match_text normalize_for_matching(std::string_view text, const lexicon& lex) {
       after_numbered_unit = false;
       if (const int n = roman_numeral(raw); n > 0) return sink.word(std::to_string(n), false, true, capital);
     }
-    after_numbered_unit = raw == "dusun" || raw == "lingkungan" || raw == "rt" || raw == "rw" || raw == "blok" ||
-                          raw == "lorong" || raw == "dsn";
+    const std::string_view r = raw;
+    after_numbered_unit = r == "dusun" || r == "lingkungan" || r == "rt" || r == "rw" || r == "blok" || r == "lorong" ||
+                          r == "dsn";
     std::string w = collapse_repeats(raw);
     const std::string* rep = lex.find(w);
     if (rep == nullptr && w.size() >= 6 && w.ends_with("nya")) {
@@ -745,7 +774,10 @@ match_text normalize_for_matching(std::string_view text, const lexicon& lex) {
     std::string_view w = text.substr(i, j - i);
     i = j;
     if (w.empty()) continue;
-    if (w.front() == '@' || is_link(w) || is_email(w)) {
+    // Links and addresses hold one of these; most words none, so one pass decides.
+    bool marked = false;
+    for (const char c : w) marked |= c == '.' || c == ':' || c == '/' || c == '@';
+    if (marked && (w.front() == '@' || is_link(w) || is_email(w))) {
       sink.gap();
       continue;
     }
@@ -758,12 +790,12 @@ match_text normalize_for_matching(std::string_view text, const lexicon& lex) {
       if (first_word) {
         first_word = false;
         // SMS keywords (SPEC §7): "INFO …", "ASPIRASI …" name the kind, not the content.
-        if (!x.digits && (x.text == "info" || x.text == "aspirasi")) continue;
+        if (!x.digits && (std::string_view(x.text) == "info" || std::string_view(x.text) == "aspirasi")) continue;
       }
       if (x.digits) {
         after_numbered_unit = false;
         // "jalan2", "anak2": Indonesian reduplication written with a 2.
-        if (x.text == "2" && r > 0 && !runs[r - 1].digits && r + 1 == runs.size()) continue;
+        if (std::string_view(x.text) == "2" && r > 0 && !runs[r - 1].digits && r + 1 == runs.size()) continue;
         if (x.text.size() >= 8) {  // phone numbers, ID numbers: personal, not the complaint
           sink.gap();
           continue;
