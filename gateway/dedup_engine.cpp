@@ -10,6 +10,7 @@
 
 #include "gateway/complaint_json.h"
 #include "gateway/complaint_status.h"
+#include "gateway/json_out.h"
 #include "gateway/reporter_identity.h"
 
 namespace lapor::gateway {
@@ -172,30 +173,36 @@ void dedup_engine::decide(store::complaint_row& row) noexcept {
 
     std::int64_t original = row.id;
     if (d.what != dedup_decision::kind::original) {
-      boost::json::object ev;
+      // The evidence, written as it goes (json_out: Boost.JSON's bytes, without building an
+      // object per decision on the writer thread, which every commit waits for).
+      std::string evidence;
+      json_out ev(evidence);
       const std::string of = ids_.encode(parts_of_row(d.of));
-      ev["decision"] = d.what == dedup_decision::kind::duplicate ? "duplicate"
-                       : d.what == dedup_decision::kind::possible ? "possible_duplicate"
-                                                                 : "related";
-      ev["of"] = of;
-      ev["matched"] = d.matched == d.of ? of : ids_.encode(parts_of_row(d.matched));
-      ev["score"] = rounded(d.score);
+      ev.begin_object();
+      ev.key("decision").string(d.what == dedup_decision::kind::duplicate  ? "duplicate"
+                                : d.what == dedup_decision::kind::possible ? "possible_duplicate"
+                                                                           : "related");
+      ev.key("of").string(of);
+      ev.key("matched").string(d.matched == d.of ? of : ids_.encode(parts_of_row(d.matched)));
+      ev.key("score").number(rounded(d.score));
       if (d.what != dedup_decision::kind::related) {
         // Which facets of the event agreed: what the verifier (and an operator undoing a
         // merge) needs to judge the decision.
-        boost::json::object facets;
+        if (d.what == dedup_decision::kind::possible && d.doubt != nullptr) ev.key("doubt").string(d.doubt);
         const auto& tax = event_taxonomy::embedded();
-        facets["problem"] = d.events.problem_agrees ? "agrees" : "unknown";
-        facets["place"] = d.events.place_agrees ? "agrees" : "unknown";
-        if (ctx->sketch.what.problems) facets["problems"] = tax.problem_names(ctx->sketch.what.problems);
-        if (d.followup) facets["followup"] = true;
-        if (d.new_incident) facets["new_incident"] = true;
-        if (d.events.adds_problem) facets["adds_problem"] = true;
-        if (d.what == dedup_decision::kind::possible && d.doubt != nullptr) ev["doubt"] = d.doubt;
-        ev["facets"] = std::move(facets);
+        ev.key("facets").begin_object();
+        ev.key("problem").string(d.events.problem_agrees ? "agrees" : "unknown");
+        ev.key("place").string(d.events.place_agrees ? "agrees" : "unknown");
+        if (ctx->sketch.what.problems) ev.key("problems").string(tax.problem_names(ctx->sketch.what.problems));
+        if (d.followup) ev.key("followup").boolean(true);
+        if (d.new_incident) ev.key("new_incident").boolean(true);
+        if (d.events.adds_problem) ev.key("adds_problem").boolean(true);
+        ev.end_object();
         for (std::size_t i = 0; i < keys.size(); ++i)
-          if (ctx->sketch.identities[i] == d.identity)
-            ev["identity"] = ctx->anonymous ? keys[i].substr(0, keys[i].find(':')) : mask_identity(keys[i]);
+          if (ctx->sketch.identities[i] == d.identity) {
+            ev.key("identity").string(ctx->anonymous ? keys[i].substr(0, keys[i].find(':')) : mask_identity(keys[i]));
+            break;
+          }
       }
       if (d.what == dedup_decision::kind::duplicate) {
         original = d.of;
@@ -210,12 +217,13 @@ void dedup_engine::decide(store::complaint_row& row) noexcept {
         row.outbox_payload = to_duplicate_json(link);
       } else if (d.what == dedup_decision::kind::possible) {
         std::vector<possible_duplicate> hints;
-        boost::json::array listed;
+        ev.key("possible").begin_array();
         for (const auto& h : d.possible) {
           hints.push_back({ids_.encode(parts_of_row(h.of)), rounded(h.score)});
-          listed.emplace_back(boost::json::object{{"tracking_id", hints.back().tracking_id}, {"score", hints.back().score}});
+          ev.begin_object().key("tracking_id").string(hints.back().tracking_id);
+          ev.key("score").number(hints.back().score).end_object();
         }
-        ev["possible"] = std::move(listed);
+        ev.end_array();
         row.document = with_possible_duplicates(row.document, hints);
         staged_possible_.push_back(ctx->channel);
         last_was_possible_ = true;
@@ -223,14 +231,14 @@ void dedup_engine::decide(store::complaint_row& row) noexcept {
         staged_related_.push_back(ctx->channel);
         last_was_related_ = true;
       }
-      row.status_meta = with_dedup_evidence(row.status_meta, boost::json::serialize(ev));
+      ev.end_object();
+      row.status_meta = with_dedup_evidence(row.status_meta, evidence);
     } else if (!d.conflict.empty()) {
       // The same reporter wrote alike before, about another problem, place or fact: not a
       // duplicate, and the evidence says why.
-      boost::json::object ev;
-      ev["decision"] = "new";
-      ev["conflict"] = d.conflict;
-      row.status_meta = with_dedup_evidence(row.status_meta, boost::json::serialize(ev));
+      std::string evidence;
+      json_out(evidence).begin_object().key("decision").string("new").key("conflict").string(d.conflict).end_object();
+      row.status_meta = with_dedup_evidence(row.status_meta, evidence);
     }
     row.match_sketch = std::move(ctx->stored_sketch);
     index_.add(row.id, original, at, std::move(ctx->sketch));
