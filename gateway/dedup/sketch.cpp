@@ -88,22 +88,13 @@ namespace {
 // stable_hash64(consonant_skeleton(word)), without building the skeleton: it is taken for
 // every word of every submission.
 std::uint64_t skeleton_hash64(std::string_view word) noexcept {
-  if (word.empty() || (word.front() >= '0' && word.front() <= '9')) return stable_hash64(word);
-  std::uint64_t h = 0xcbf29ce484222325ULL;
-  const auto take = [&h](char c) {
+  std::uint64_t h = 0xcbf29ce484222325ULL;  // stable_hash64's FNV-1a, fed letter by letter
+  std::size_t n = 0;
+  for_each_skeleton_letter(word, [&](char c) {
     h ^= static_cast<unsigned char>(c);
     h *= 0x100000001b3ULL;
-  };
-  char last = word.front();
-  take(last);
-  std::size_t n = 1;
-  for (std::size_t i = 1; i < word.size(); ++i) {
-    const char c = word[i];
-    if (c == 'a' || c == 'e' || c == 'i' || c == 'o' || c == 'u' || c == last) continue;
-    take(c);
-    last = c;
     ++n;
-  }
+  });
   return mix64(h ^ n);
 }
 

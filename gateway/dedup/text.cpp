@@ -20,7 +20,6 @@ const char* const embedded_lexicon_text =
 bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
 bool is_lower_alnum(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
-bool is_vowel(char c) { return c == 'a' || c == 'e' || c == 'i' || c == 'o' || c == 'u'; }
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
@@ -63,12 +62,12 @@ void split_runs(std::string_view word, bool camel, std::vector<run>& out) {
     };
     while (b < e && ascii_sep(static_cast<unsigned char>(word[b]))) ++b;
     while (e > b && ascii_sep(static_cast<unsigned char>(word[e - 1]))) --e;
-    bool letters = b < e;
+    if (b == e) return;  // punctuation only: no run
+    bool letters = true;
     for (std::size_t i = b; i < e && letters; ++i) {
       const auto c = static_cast<unsigned char>(word[i]);
       letters = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
     }
-    if (b == e) return;  // punctuation only: no run
     if (letters) {
       run r;
       r.capital = word[b] >= 'A' && word[b] <= 'Z';
@@ -817,15 +816,7 @@ match_text normalize_for_matching(std::string_view text, const lexicon& lex) {
 
 std::string consonant_skeleton(std::string_view word) {
   std::string out;
-  if (word.empty()) return out;
-  if (is_digit(word.front())) return std::string(word);
-  out.push_back(word.front());
-  for (std::size_t i = 1; i < word.size(); ++i) {
-    const char c = word[i];
-    if (is_vowel(c)) continue;
-    if (out.back() == c) continue;
-    out.push_back(c);
-  }
+  for_each_skeleton_letter(word, [&out](char c) { out.push_back(c); });
   return out;
 }
 

@@ -82,6 +82,25 @@ struct match_text {
 // abbreviations not in the lexicon are mostly skeletons of the word they stand for.
 [[nodiscard]] std::string consonant_skeleton(std::string_view word);
 
+// The same skeleton a letter at a time, for callers that hash it rather than keep it: calls
+// emit(c) for each of its letters in order.
+template <class Emit>
+void for_each_skeleton_letter(std::string_view word, Emit&& emit) {
+  if (word.empty()) return;
+  if (word.front() >= '0' && word.front() <= '9') {  // a number is its own skeleton
+    for (const char c : word) emit(c);
+    return;
+  }
+  char last = word.front();
+  emit(last);
+  for (std::size_t i = 1; i < word.size(); ++i) {
+    const char c = word[i];
+    if (c == 'a' || c == 'e' || c == 'i' || c == 'o' || c == 'u' || c == last) continue;
+    emit(c);
+    last = c;
+  }
+}
+
 // True when both texts state a fact of the same type and no value of that type is shared
 // (e.g. "k:sampit" against "k:palangkaraya"): two different incidents, whatever the wording.
 [[nodiscard]] bool facets_conflict(const std::vector<std::string>& a, const std::vector<std::string>& b);
