@@ -90,15 +90,22 @@ bool place_code::contains(const place_code& o) const noexcept {
 std::optional<event_taxonomy> event_taxonomy::parse(std::string_view text, std::string& error) {
   event_taxonomy t;
   error = data::for_each_entry(text, "event taxonomy", [&](const data::entry_line& e) -> std::string {
-    if (!e.has_colon) return "expected 'problem NAME: words', 'followup: …', 'incident: …', 'changed: …' or 'household: …'";
+    if (!e.has_colon) return "expected 'problem NAME: words', 'object NAME: words', 'followup: …', 'incident: …', 'changed: …' or 'household: …'";
     const auto head = e.head;
     meaning m;
+    if (head == "problem" || head == "object") return head == "object" ? "an object needs a name" : "a problem needs a name";
     if (head.starts_with("problem ")) {
       if (t.names_.size() >= 64) return "more than 64 problems";
       const auto name = data::trim(head.substr(8));
       if (name.empty()) return "a problem needs a name";
       m.problems = std::uint64_t{1} << t.names_.size();
       t.names_.emplace_back(name);
+    } else if (head.starts_with("object ")) {
+      if (t.object_names_.size() >= 64) return "more than 64 objects";
+      const auto name = data::trim(head.substr(7));
+      if (name.empty()) return "an object needs a name";
+      m.objects = std::uint64_t{1} << t.object_names_.size();
+      t.object_names_.emplace_back(name);
     } else if (head == "followup") {
       m.cues = cue_followup;
     } else if (head == "incident") {
@@ -134,6 +141,7 @@ std::optional<event_taxonomy> event_taxonomy::parse(std::string_view text, std::
       }
       auto& entry = t.words_[std::string(w)];
       entry.m.problems |= m.problems;
+      entry.m.objects |= m.objects;
       entry.m.cues |= m.cues;
       entry.listed = true;
       for (auto us = w.find('_'); us != std::string_view::npos; us = w.find('_', us + 1))
@@ -150,7 +158,7 @@ std::optional<event_taxonomy> event_taxonomy::parse(std::string_view text, std::
     auto [it, fresh] = t.skeletons_.try_emplace(sk);
     auto& s = it->second;
     if (fresh) s.m = m, s.shortest = w.size();
-    else if (s.m.problems != m.problems || s.m.cues != m.cues) s.ambiguous = true;
+    else if (s.m != m) s.ambiguous = true;
     else s.shortest = std::min(s.shortest, w.size());
   }
   return t;
@@ -210,6 +218,7 @@ event event_taxonomy::read(std::string_view text) const {
   std::array<std::uint8_t, 64> hits{};  // per problem bit: how often the text names it
   const auto add = [&](const meaning& m) {
     e.problems |= m.problems;
+    e.objects |= m.objects;
     e.cues |= m.cues;
     for (std::uint64_t bits = m.problems; bits; bits &= bits - 1) {
       auto& h = hits[static_cast<std::size_t>(__builtin_ctzll(bits))];
@@ -353,6 +362,7 @@ event_comparison compare(const event& a, const event& b) noexcept {
     c.mentions_other = (b.problems & ~a.problems) != 0;
     c.adds_problem = (b.main & ~a.problems) != 0;
   }
+  c.objects_differ = a.objects && b.objects && !(a.objects & b.objects);
   c.elsewhere = (b.cues & ~a.cues & cue_elsewhere) != 0;
   const std::uint8_t da = a.weekdays & weekday_bits, db = b.weekdays & weekday_bits;
   if (da && db && !((a.weekdays & b.weekdays) & only_relative_days)) c.day_conflict = (da & db) == 0;

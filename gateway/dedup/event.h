@@ -52,6 +52,10 @@ struct event {
   // The problems the text names most often (ties all kept): what it is about, as opposed to
   // what a long text mentions on the way ("… antrean truk mengular" in a road report).
   std::uint64_t main = 0;
+  // The things it is about ("atap", "pintu gerbang", "tiang", "kabel"), bits of the taxonomy's
+  // objects: two problems of one kind at one place ("building": a collapsed gate, a leaking
+  // roof) differ by what they are about.
+  std::uint64_t objects = 0;
   place_code place;            // the resolved region
   std::array<place_code, 6> named{};  // every place the text names (region::resolution::places)
   std::uint8_t named_count = 0;
@@ -78,7 +82,7 @@ void with_sent_day(event& e, int sent_weekday) noexcept;
 
 class event_taxonomy {
  public:
-  // nullopt and `error` ("line N: …") on a malformed line, more than 64 problems or more than
+  // nullopt and `error` ("line N: …") on a malformed line, more than 64 problems, 64 objects or
   // 64 pairs.
   [[nodiscard]] static std::optional<event_taxonomy> parse(std::string_view text, std::string& error);
   [[nodiscard]] static const event_taxonomy& embedded();
@@ -95,9 +99,12 @@ class event_taxonomy {
  private:
   struct meaning {
     std::uint64_t problems = 0;
+    std::uint64_t objects = 0;
     std::uint8_t cues = 0;
+    [[nodiscard]] bool operator==(const meaning&) const = default;
   };
   std::vector<std::string> names_;
+  std::vector<std::string> object_names_;
   // Every listed word and phrase ("mengalir", "lampu_jalan"), the first words of each longer
   // phrase ("sudah_saya" of "sudah_saya_laporkan"), and the words of pair rules: one lookup
   // per word of a text tells all it takes part in.
@@ -133,6 +140,7 @@ struct event_comparison {
   bool day_conflict = false;      // both name weekdays, none in common: two incidents
   bool household_differs = false; // one speaks of a relative's or neighbour's house, the other not
   bool elsewhere = false;         // the later one compares with another place
+  bool objects_differ = false;    // both name objects (roof, gate, pole, cable …), none in common
 };
 [[nodiscard]] event_comparison compare(const event& earlier, const event& later) noexcept;
 

@@ -47,6 +47,7 @@ const char* doubt_of(const match_sketch& earlier, const match_sketch& later, con
   const std::uint8_t cues = later.what.cues;
   if (cues & (cue_new_incident | cue_changed)) return "new_incident";  // "mati lagi", "sudah diperbaiki, tapi …"
   if (cmp.adds_problem || ((cues & cue_followup) && cmp.mentions_other)) return "adds_problem";
+  if (cmp.objects_differ) return "object";  // a leaking roof and a broken gate of one school
   if (cmp.household_differs) return "household";
   if (cmp.elsewhere) return "elsewhere";
   if (cmp.day_conflict) return "day";

@@ -6,7 +6,7 @@
 //     identity keys belong to; the most recent `max_candidates` per group), within the
 //     window, whose problem, place and stated facts (date, km, RT/RW, school, landmark) do
 //     not conflict, whose main problem and place are positively the same, with nothing new
-//     added (no second incident, other household, other spot …), and whose text score
+//     added (no second incident, other object, other household, other spot …), and whose text score
 //     (sketch.h) reaches `duplicate_score`. The best one wins; the answer names its original
 //     (a duplicate of a duplicate links to the first). Not sure but alike: a possible
 //     duplicate, with the doubt that kept it from a merge.
@@ -80,8 +80,8 @@ struct dedup_decision {
   std::vector<hint> possible;         // kind::possible: best first, at most max_possible
   // Same reporter, text alike, but the events disagree: what was decisive (for the evidence).
   std::string conflict;               // "problem", "place", "fact" (km, date, RT…), or ""
-  // kind::possible: why it was not merged: a doubt ("new_incident", "adds_problem", "household",
-  // "elsewhere", "day", "number", "spot", "name") or what was not established ("problem",
+  // kind::possible: why it was not merged: a doubt ("new_incident", "adds_problem", "object",
+  // "household", "elsewhere", "day", "number", "spot", "name") or what was not established ("problem",
   // "place", "score").
   const char* doubt = nullptr;
 };

@@ -10,9 +10,9 @@ namespace lapor::dedup {
 namespace {
 
 // 1: text only; 2: + the event (problems, place, cues); 3: + the main problems and the loose
-// facets. Version 1 rows still load (no event), version 2 rows with their problems as the main
-// ones and no loose facets.
-constexpr std::uint8_t sketch_version = 3;
+// facets; 4: + the objects. Version 1 rows still load (no event), version 2 rows with their
+// problems as the main ones and no loose facets, version 3 rows with no objects.
+constexpr std::uint8_t sketch_version = 4;
 
 std::uint64_t mix64(std::uint64_t x) noexcept {  // the SplitMix64 / Murmur3 finaliser
   x ^= x >> 30;
@@ -394,6 +394,7 @@ std::string serialize_sketch(const match_sketch& s) {
   put<std::uint64_t>(out, s.what.main);
   put<std::uint8_t>(out, static_cast<std::uint8_t>(s.loose_facets.size()));
   for (auto f : s.loose_facets) put<std::uint32_t>(out, f);
+  put<std::uint64_t>(out, s.what.objects);
   return out;
 }
 
@@ -415,6 +416,8 @@ std::optional<match_sketch> parse_sketch(std::string_view bytes) {
     if (s.what.place.level > 4) return std::nullopt;
     s.what.main = s.what.problems;
     if (version >= 3 && (!r.get(s.what.main) || !r.array(s.loose_facets, 32))) return std::nullopt;
+    // Version 3 named no objects: they never differ.
+    if (version >= 4 && !r.get(s.what.objects)) return std::nullopt;
   }
   if (!r.done()) return std::nullopt;
   return s;

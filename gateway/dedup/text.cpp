@@ -361,6 +361,8 @@ class token_sink {
       add_facet('Q', "puskesmas");
     }
     flush_name();
+    flush_vessel();
+    vessel_next_ = false;
     facility_.clear();
     landmark_ = 0;
     spot_ = false;
@@ -492,6 +494,34 @@ class token_sink {
     }
   }
 
+  // A vessel's name (facet K): "KM Sinar Peling", "KM Sabuk Nusantara 48" (kapal motor, read
+  // as "kilometer"), only in mixed-case text, where names are capitalised (in an SMS "km" is
+  // a kilometre or "kamu"). Not after "kapal" alone: "kapal Pelni" names the operator. The
+  // whole name is one value, as a village's is: the ships of one operator share a word
+  // ("Sinar Peling", "Sinar Bangkep"), and two of them on one route are two complaints.
+  void vessel_facet(const std::string& w, bool stop, bool digits, bool capital) {
+    const bool after_marker = vessel_next_;
+    vessel_next_ = !digits && w == "kilometer";
+    if (vessel_next_) {
+      vessel_.clear();
+      vessel_words_ = 0;
+      return;
+    }
+    if (!vessel_.empty()) {
+      if (!stop && vessel_words_ < 4 && (capital || (digits && w.size() <= 3))) {
+        vessel_ += '_';
+        vessel_ += w;
+        if (++vessel_words_ < 4 && !digits) return;
+      }
+      flush_vessel();
+      return;
+    }
+    if (after_marker && mixed_case_ && capital && !stop && !digits && w.size() >= 2) {
+      vessel_ = "K:" + w;
+      vessel_words_ = 1;
+    }
+  }
+
   // word() for a word that is not part of a number.
   void word_now(const std::string& w, bool stop, bool digits, bool capital = false) {
     static const word_class none;
@@ -515,6 +545,7 @@ class token_sink {
       landmark_ = kind;
       landmark_words_ = 0;
     }
+    vessel_facet(w, stop, digits, capital);
     victim_facet(w, wc, digits);
     time_of_day_facet(w, wc, digits);
     health_post_facet(wc, digits);
@@ -614,6 +645,13 @@ class token_sink {
     out_.places.push_back(w);
   }
 
+  void flush_vessel() {
+    if (!vessel_.empty() && std::find(out_.facets.begin(), out_.facets.end(), vessel_) == out_.facets.end())
+      out_.facets.push_back(vessel_);
+    vessel_.clear();
+    vessel_words_ = 0;
+  }
+
   void flush_name() {
     if (building_.empty()) return;
     if (std::find(out_.facets.begin(), out_.facets.end(), building_) == out_.facets.end()) out_.facets.push_back(building_);
@@ -656,6 +694,9 @@ class token_sink {
   bool after_rumah_ = false;
   bool spot_ = false;  // the previous content word was "depan", "dekat", …
   bool puskesmas_pending_ = false;  // "puskesmas" read: a puskesmas, unless "pembantu" follows
+  bool vessel_next_ = false;  // "KM" (kapal motor, read as "kilometer") came before
+  std::string vessel_;        // a K: vessel name being read
+  int vessel_words_ = 0;
 };
 
 }  // namespace

@@ -66,7 +66,7 @@ struct match_text {
   // o: the spot along the way ("depan masjid", "dekat SMAN 5": its first word); V: who it
   // happened to (anak, istri …), Y: the part of today, D: the civil-registry document, F: a
   // numbered facility (posyandu3), Q: the kind of health post (puskesmas, pustu, poskesdes,
-  // polindes, posyandu).
+  // polindes, posyandu), K: a vessel's whole name ("KM Sinar Peling" → sinar_peling).
   std::vector<std::string> facets;
   // Where, not what: the marker words (desa, kecamatan, kabupaten, kota, jalan, …) and the up
   // to three words naming the place after each. Compared through facets, and left out of the

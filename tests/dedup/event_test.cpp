@@ -91,6 +91,30 @@ TEST_CASE("event taxonomy: SMS forms without vowels, main problems, households a
   CHECK((t.read("mengingatkan lagi: sekarang banjir lagi").cues & cue_new_incident) != 0);
 }
 
+TEST_CASE("event taxonomy: objects, the things a problem is about; two reports naming none in common differ") {
+  const auto& t = event_taxonomy::embedded();
+  const auto pole = t.read("Tiang listrik PLN di depan rumah kami miring ke arah atap rumah");
+  const auto cable = t.read("Kabel sambungan listrik PLN menjuntai rendah di jalan desa");
+  const auto both = t.read("tiang PLN miring, kabelnya hampir putus");
+  const auto none = t.read("listrik PLN di desa kami bermasalah");
+  CHECK(pole.objects != 0);
+  CHECK(compare(pole, cable).objects_differ);
+  CHECK_FALSE(compare(pole, both).objects_differ);   // one in common
+  CHECK_FALSE(compare(cable, both).objects_differ);  // "kabelnya": read under its stem
+  CHECK_FALSE(compare(none, cable).objects_differ);  // one names none: nothing to compare
+  CHECK(t.read("mohon diperbaiki segera").objects == 0);
+  // Ambonese "seng" (not) is no roof: "air seng kaluar" names no object.
+  CHECK(t.read("air seng kaluar su tiga hari").objects == 0);
+  std::string error;
+  auto ok = event_taxonomy::parse("problem building: bocor\nobject roof: atap\nobject door: pintu gerbang\n", error);
+  REQUIRE(ok);
+  CHECK(ok->read("atap bocor").objects == 1);
+  CHECK(ok->read("gerbang roboh").objects == 2);
+  CHECK(ok->read("atap bocor").problems == 1);
+  CHECK_FALSE(event_taxonomy::parse("object : atap\n", error));
+  CHECK(error.find("object needs a name") != std::string::npos);
+}
+
 TEST_CASE("event taxonomy: malformed entries are refused, naming the line") {
   std::string error;
   CHECK_FALSE(event_taxonomy::parse("problem water: pdam\nproblem : x\n", error));

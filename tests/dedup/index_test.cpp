@@ -127,11 +127,19 @@ TEST_CASE("sketch: serialisation round-trips and refuses other versions") {
   CHECK(back->distinct_words == s.distinct_words);
   CHECK(back->loose_facets == s.loose_facets);
   CHECK(back->what.main == s.what.main);
+  s.what.objects = 0b110;
+  CHECK(parse_sketch(serialize_sketch(s))->what.objects == 0b110);
+  // A version-3 row (before the objects) still loads, naming none.
+  std::string v3 = serialize_sketch(s);
+  v3.resize(v3.size() - 8);
+  v3[0] = 3;
+  REQUIRE(parse_sketch(v3));
+  CHECK(parse_sketch(v3)->what.objects == 0);
   // A version-2 row (before the main problems and the loose facets) still loads: its problems
   // count as its main ones, and without loose facets every difference of facts is a conflict.
   s.what.problems = 5, s.what.main = 4;
   std::string v2 = serialize_sketch(s);
-  v2.resize(v2.size() - 8 - 1 - 4 * s.loose_facets.size());
+  v2.resize(v2.size() - 8 - 8 - 1 - 4 * s.loose_facets.size());
   v2[0] = 2;
   auto old = parse_sketch(v2);
   REQUIRE(old);
@@ -274,6 +282,58 @@ TEST_CASE("index: the same problem in the same village is at least a hint, howev
   // The same words about the same problem in a neighbouring village stay apart.
   const auto elsewhere = idx.lookup(with_event(javanese, "34.71.09.1002"), t0 + day_ms);
   CHECK(elsewhere.what == dedup_decision::kind::original);
+}
+
+TEST_CASE("index: two problems of one kind at one school, about different things, are a hint, never a merge") {
+  // Blind set F's f0110: the gate and the roof of one primary school, the same closing words.
+  const auto& tax = event_taxonomy::embedded();
+  const auto with_event = [&](std::string_view text) {
+    match_sketch s = sketch_of(text, {"tel:+6281555555555"});
+    s.what = tax.read(text);
+    s.what.place = place_code::parse("12.14.06.2007");
+    return s;
+  };
+  const char* gate = "Pintu gerbang besi SD negeri di Hilitobara Teluk Dalam roboh, engselnya patah. bahaya utk anak2. mohon diperbaiki";
+  const char* roof = "Atap seng SD negeri di Hilitobara Teluk Dalam bocor di 3 kelas, anak2 basah kalau hujan. mohon diperbaiki";
+  const char* ceiling = "plafon kelas SD negeri di Hilitobara Teluk Dalam ambrol krn bocor, anak2 kehujanan. mohon diperbaiki";
+  REQUIRE((tax.read(gate).problems & tax.read(roof).problems) != 0);  // one problem kind: building
+  dedup_index idx;
+  idx.add(8, 8, t0, with_event(gate));
+  idx.commit();
+  const auto d = idx.lookup(with_event(roof), t0 + day_ms);
+  CHECK(d.what == dedup_decision::kind::possible);
+  CHECK(d.of == 8);
+  REQUIRE(d.doubt != nullptr);
+  CHECK(std::string(d.doubt) == "object");
+  CHECK(d.events.objects_differ);
+  // The roof and its ceiling are one object: the second roof report is no object doubt.
+  dedup_index idx2;
+  idx2.add(9, 9, t0, with_event(roof));
+  idx2.commit();
+  const auto same = idx2.lookup(with_event(ceiling), t0 + day_ms);
+  CHECK_FALSE(same.events.objects_differ);
+  CHECK((same.doubt == nullptr || std::string(same.doubt) != "object"));
+}
+
+TEST_CASE("index: two vessels of one route, told in the same words, are never merged") {
+  // Blind set F's f0158: the same complaint about life jackets on two ships of one operator.
+  const auto& tax = event_taxonomy::embedded();
+  const auto with_event = [&](std::string_view text) {
+    match_sketch s = sketch_of(text, {"tel:+6281666666666"});
+    s.what = tax.read(text);
+    s.what.place = place_code::parse("72.07.04.1015");
+    return s;
+  };
+  const char* peling = "Pada pelayaran KM Sinar Peling dari Salakan, jumlah pelampung di kapal jauh lebih sedikit dari jumlah penumpang. Mohon KSOP memeriksa.";
+  const char* bangkep = "Pada pelayaran KM Sinar Bangkep dari Salakan, jumlah pelampung di kapal jauh lebih sedikit dari jumlah penumpang. Mohon KSOP memeriksa.";
+  dedup_index idx;
+  idx.add(11, 11, t0, with_event(peling));
+  idx.commit();
+  const auto d = idx.lookup(with_event(bangkep), t0 + day_ms);
+  REQUIRE(d.score >= idx.thresholds().duplicate_score);  // the words alone would merge them
+  CHECK(d.what != dedup_decision::kind::duplicate);
+  // The same ship again is a duplicate.
+  CHECK(idx.lookup(with_event(peling), t0 + day_ms).what == dedup_decision::kind::duplicate);
 }
 
 TEST_CASE("index: a document and whose it is named on one side only is a doubt, never a merge") {

@@ -108,6 +108,12 @@ TEST_CASE("normaliser: facets name kabupaten, kecamatan, desa, street, school, d
   CHECK(facets("bidan poskesdes tidak ada, ke puskesmas") == "Q:poskesdes Q:puskesmas");
   const auto t = normalize_for_matching("Jalan Ahmad Yani di Desa Baamang Hulu rusak");
   CHECK(joined(t.places) == "jalan ahmad yani desa baamang hulu");
+  // A vessel after "KM" (kapal motor), its whole name one value, in mixed-case text only.
+  CHECK(facets("Tidak ada pelampung di KM Sinar Peling rute Salakan") == "K:sinar_peling");
+  CHECK(facets("Kapal Pelni KM Sinabung jadwal tanggal 14 diundur") == "K:sinabung t:14");  // not the operator
+  CHECK(facets("Jadwal KM Sabuk Nusantara 48 dibatalkan lagi") == "K:sabuk_nusantara_48");
+  CHECK(facets("jalan rusak di km 7 arah Kupang") == "m:7");
+  CHECK(facets("JALAN RUSAK DI KM SEPULUH").find('K') == std::string::npos);  // no case to tell names by
 }
 
 TEST_CASE("normaliser: facet conflicts need the same type with no shared value") {
