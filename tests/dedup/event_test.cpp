@@ -103,6 +103,8 @@ TEST_CASE("event taxonomy: objects, the things a problem is about; two reports n
   CHECK_FALSE(compare(cable, both).objects_differ);  // "kabelnya": read under its stem
   CHECK_FALSE(compare(none, cable).objects_differ);  // one names none: nothing to compare
   CHECK(t.read("mohon diperbaiki segera").objects == 0);
+  CHECK(compare(t.read("Lift di halte TransJakarta Cawang rusak"),
+                t.read("Mesin tap kartu di halte TransJakarta Cawang sering error")).objects_differ);
   // Ambonese "seng" (not) is no roof: "air seng kaluar" names no object.
   CHECK(t.read("air seng kaluar su tiga hari").objects == 0);
   std::string error;

@@ -21,7 +21,8 @@ import sys
 from collections import Counter
 
 LABELS = {"duplicate", "distinct", "related"}
-SPLITS = {"test", "tune", "c_test", "c_tune", "d_test", "d_tune", "e_test", "e_tune", "f_test", "f_tune"}  # c_..f_: cases_c..f.jsonl (README-c.md .. README-f.md)
+SPLITS = {"test", "tune", "c_test", "c_tune", "d_test", "d_tune", "e_test", "e_tune", "f_test", "f_tune",
+          "g_test", "g_tune"}  # c_..g_: cases_c..g.jsonl (README-c.md .. README-g.md)
 CHANNELS = {"sms", "twitter", "web", "mobile"}
 TOP_FIELDS = {"id": str, "split": str, "case": str, "label": str,
               "a": dict, "b": dict, "links": list, "why": str}
