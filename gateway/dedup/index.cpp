@@ -43,7 +43,8 @@ int agreement_level(const event& a, const event& b) noexcept {
 
 // What makes `later` perhaps another complaint than `earlier` although nothing conflicts, or
 // nullptr: the name the evidence gives it.
-const char* doubt_of(const match_sketch& earlier, const match_sketch& later, const event_comparison& cmp) noexcept {
+const char* doubt_of(const match_sketch& earlier, const match_sketch& later, const event_comparison& cmp, double score,
+                     const dedup_thresholds& t) noexcept {
   const std::uint8_t cues = later.what.cues;
   if (cues & (cue_new_incident | cue_changed)) return "new_incident";  // "mati lagi", "sudah diperbaiki, tapi …"
   if (cmp.adds_problem || ((cues & cue_followup) && cmp.mentions_other)) return "adds_problem";
@@ -55,6 +56,7 @@ const char* doubt_of(const match_sketch& earlier, const match_sketch& later, con
   if (sketch_spots_differ(earlier, later)) return "spot";
   if (sketch_facets_loosely_differ(earlier, later)) return "name";
   if (sketch_names_document_holder_once(earlier, later)) return "holder";
+  if (score >= t.swap_score && sketch_swaps_word(earlier, later)) return "swap";
   return nullptr;
 }
 
@@ -214,7 +216,7 @@ dedup_decision dedup_index::lookup(const match_sketch& s, std::int64_t at_ms) co
       // Without a place on one side only the problem's description can tie them: the problem
       // must be known, and the text agree from unplaced_score.
       const bool place_sure = place_established || (place_unstated && !one_unknown && score >= t_.unplaced_score);
-      const char* doubt = doubt_of(e->sketch, s, cmp);
+      const char* doubt = doubt_of(e->sketch, s, cmp, score, t_);
       // The same problem in the same district or village needs less of the wording.
       const double needed = one_unknown ? t_.unknown_problem_score
                             : (cmp.place_agrees_closely && (was.main & s.what.main) != 0) ? t_.same_event_score

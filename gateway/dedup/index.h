@@ -51,6 +51,7 @@ struct dedup_thresholds {
   double street_containment = 0.8;    // a shared street, a region on one side only: its text in the other's from this
   double unknown_problem_score = 0.6; // one side names no known problem: merged from this, the place established
   double same_event_score = 0.1;      // the same problem in the same district or village: from this
+  double swap_score = 0.8;            // texts this alike with a word swapped (sketch_swaps_word): a doubt
   std::size_t max_possible = 3;       // hints per complaint
   double related_score = 0.8;         // other identities: word overlap at least this …
   int related_max_hamming = 10;       // … and SimHash distance at most this (0..64)

@@ -271,6 +271,25 @@ bool sketch_adds_number(const match_sketch& earlier, const match_sketch& later) 
   return false;
 }
 
+bool sketch_swaps_word(const match_sketch& a, const match_sketch& b) noexcept {
+  // A full sample has lost words: its differences say nothing.
+  if (a.words.size() >= sketch_k || b.words.size() >= sketch_k) return false;
+  // How many of x's hashes (of its words and place words) y has in neither set.
+  const auto lacking = [](const std::vector<std::uint16_t>& xs, const std::vector<std::uint16_t>& xp,
+                          const std::vector<std::uint16_t>& ys, const std::vector<std::uint16_t>& yp) {
+    int n = 0;
+    for (const auto* v : {&xs, &xp})
+      for (const std::uint16_t h : *v)
+        n += !std::binary_search(ys.begin(), ys.end(), h) && !std::binary_search(yp.begin(), yp.end(), h);
+    return n;
+  };
+  const int ab = lacking(a.words, a.places, b.words, b.places), ba = lacking(b.words, b.places, a.words, a.places);
+  if (ab < 1 || ba < 1 || ab > 2 || ba > 2) return false;
+  // Words that differ only as a typo or an SMS form does ("gelap" / "glp") keep their skeletons.
+  return lacking(a.skeletons, a.place_skeletons, b.skeletons, b.place_skeletons) > 0 ||
+         lacking(b.skeletons, b.place_skeletons, a.skeletons, a.place_skeletons) > 0;
+}
+
 bool sketch_names_document_holder_once(const match_sketch& a, const match_sketch& b) noexcept {
   const auto has = [](const match_sketch& x, char type) {
     for (const std::uint32_t f : x.facets)

@@ -77,6 +77,13 @@ enum class place_agreement : std::uint8_t { none, street, place };
 // no one: perhaps the reporter's own KTP and a relative's, two applications.
 [[nodiscard]] bool sketch_names_document_holder_once(const match_sketch& a, const match_sketch& b) noexcept;
 [[nodiscard]] bool sketch_spots_differ(const match_sketch& a, const match_sketch& b) noexcept;
+// Each text holds one or two words (or place words) the other lacks, not all of them a typo or
+// an SMS form of the other's (their consonant skeletons differ), both texts short enough for
+// their samples to hold every word: in two nearly identical texts, a word
+// swapped for another ("Hiang Tinggi" / "Hiang Karya", "Nozzle 2" / "Nozzle 4", "bulan Maret" /
+// "bulan April", "anak pertama" / "anak kedua") is what the second report is about. A typo or
+// an SMS abbreviation keeps the skeleton ("gelap" / "glp") and is no swap.
+[[nodiscard]] bool sketch_swaps_word(const match_sketch& a, const match_sketch& b) noexcept;
 
 // How much of `of`'s text (place words left out) is in `in`'s, in [0, 1]: the containment
 // |of ∩ in| / |of| of words and skeletons, averaged. A report that does not say where must say

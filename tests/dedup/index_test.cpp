@@ -336,6 +336,32 @@ TEST_CASE("index: two vessels of one route, told in the same words, are never me
   CHECK(idx.lookup(with_event(peling), t0 + day_ms).what == dedup_decision::kind::duplicate);
 }
 
+TEST_CASE("index: two nearly identical texts with one word swapped are a hint, never a merge") {
+  // Blind set G's g0087 / g0117 / g0143 kind: the same words about another hamlet, pump nozzle or child.
+  CHECK(sketch_swaps_word(sketch_of("Lampu jln di Hiang Tinggi mati 5 tiang, gelap", {}),
+                          sketch_of("Lampu jln di Hiang Karya mati 5 tiang, gelap", {})));
+  CHECK(sketch_swaps_word(sketch_of("Nozzle 2 SPBU Tilamuta takarannya kurang, 10 liter cm 9", {}),
+                          sketch_of("Nozzle 4 SPBU Tilamuta takarannya kurang, 10 liter cm 9", {})));
+  // A typo or an SMS abbreviation keeps the skeleton; a word only added is no swap.
+  CHECK_FALSE(sketch_swaps_word(sketch_of("Lampu jln di Hiang Tinggi mati 5 tiang, gelap", {}),
+                                sketch_of("Lampu jln di Hiang Tinggi mati 5 tiang, glp", {})));
+  CHECK_FALSE(sketch_swaps_word(sketch_of("Lampu jln di Hiang Tinggi mati 5 tiang", {}),
+                                sketch_of("Lampu jln di Hiang Tinggi mati 5 tiang, gelap", {})));
+  dedup_index idx;
+  idx.add(12, 12, t0, sketch_of("Lampu jln di Hiang Tinggi mati 5 tiang, gelap", {"tel:+6281777777777"}));
+  idx.commit();
+  const auto d = idx.lookup(sketch_of("Lampu jln di Hiang Karya mati 5 tiang, gelap", {"tel:+6281777777777"}), t0 + day_ms);
+  REQUIRE(d.score >= idx.thresholds().swap_score);
+  CHECK(d.what == dedup_decision::kind::possible);
+  REQUIRE(d.doubt != nullptr);
+  CHECK(std::string(d.doubt) == "swap");
+  // The same text again, or with a typo, is no swap.
+  for (const char* again : {"Lampu jln di Hiang Tinggi mati 5 tiang, gelap", "Lampu jln di Hiang Tinggi mati 5 tiang, glp"}) {
+    const auto same = idx.lookup(sketch_of(again, {"tel:+6281777777777"}), t0 + day_ms);
+    CHECK((same.doubt == nullptr || std::string(same.doubt) != "swap"));
+  }
+}
+
 TEST_CASE("index: a document and whose it is named on one side only is a doubt, never a merge") {
   // The reporter's own KTP and the mother's: one office, one wording, two applications.
   const char* own = "KTP el sy sdh 3 bln blm jadi di Dukcapil Maros, alasan blangko habis. kel Pallantikang";
