@@ -21,6 +21,14 @@ match_sketch sketch_of(std::string_view text, std::initializer_list<const char*>
   return s;
 }
 
+// A sketch with the event the taxonomy reads, placed in `village` as the region resolver would.
+match_sketch with_event(std::string_view text, const char* identity, const char* village) {
+  match_sketch s = sketch_of(text, {identity});
+  s.what = event_taxonomy::embedded().read(text);
+  s.what.place = place_code::parse(village);
+  return s;
+}
+
 const char* const web_text =
     "Jalan Ahmad Yani di Desa Baamang Hulu, Kabupaten Kotawaringin Timur rusak parah dan berlubang besar. "
     "Sudah 3 bulan tidak diperbaiki, banyak pengendara motor jatuh saat hujan. Mohon segera diperbaiki.";
@@ -263,44 +271,34 @@ TEST_CASE("index: expiry drops entries older than the window, and a sweep trims 
 TEST_CASE("index: the same problem in the same village is at least a hint, however differently told") {
   // A Javanese SMS and a formal web text about one road share no word; the region resolver
   // puts both in Kelurahan Patehan. Not sure enough to merge, but the verifier must see it.
-  const auto& tax = event_taxonomy::embedded();
-  const auto with_event = [&](std::string_view text, const char* village) {
-    match_sketch s = sketch_of(text, {"tel:+6281333333333"});
-    s.what = tax.read(text);
-    s.what.place = place_code::parse(village);
-    return s;
+  const auto placed = [](std::string_view text, const char* village) {
+    return with_event(text, "tel:+6281333333333", village);
   };
   const char* javanese = "Dalan ning Patehan bolong2 kabeh, wis sesasi ra didandani";
   const char* formal = "Permukaan aspal di gang permukiman Kelurahan Patehan mengelupas dan membentuk kubangan";
   dedup_index idx;
-  idx.add(7, 7, t0, with_event(formal, "34.71.09.1001"));
+  idx.add(7, 7, t0, placed(formal, "34.71.09.1001"));
   idx.commit();
-  const auto d = idx.lookup(with_event(javanese, "34.71.09.1001"), t0 + day_ms);
+  const auto d = idx.lookup(placed(javanese, "34.71.09.1001"), t0 + day_ms);
   REQUIRE(d.score < idx.thresholds().possible_score);
   CHECK(d.what == dedup_decision::kind::possible);
   CHECK(d.of == 7);
   // The same words about the same problem in a neighbouring village stay apart.
-  const auto elsewhere = idx.lookup(with_event(javanese, "34.71.09.1002"), t0 + day_ms);
+  const auto elsewhere = idx.lookup(placed(javanese, "34.71.09.1002"), t0 + day_ms);
   CHECK(elsewhere.what == dedup_decision::kind::original);
 }
 
 TEST_CASE("index: two problems of one kind at one school, about different things, are a hint, never a merge") {
   // Blind set F's f0110: the gate and the roof of one primary school, the same closing words.
-  const auto& tax = event_taxonomy::embedded();
-  const auto with_event = [&](std::string_view text) {
-    match_sketch s = sketch_of(text, {"tel:+6281555555555"});
-    s.what = tax.read(text);
-    s.what.place = place_code::parse("12.14.06.2007");
-    return s;
-  };
+  const auto placed = [](std::string_view text) { return with_event(text, "tel:+6281555555555", "12.14.06.2007"); };
   const char* gate = "Pintu gerbang besi SD negeri di Hilitobara Teluk Dalam roboh, engselnya patah. bahaya utk anak2. mohon diperbaiki";
   const char* roof = "Atap seng SD negeri di Hilitobara Teluk Dalam bocor di 3 kelas, anak2 basah kalau hujan. mohon diperbaiki";
   const char* ceiling = "plafon kelas SD negeri di Hilitobara Teluk Dalam ambrol krn bocor, anak2 kehujanan. mohon diperbaiki";
-  REQUIRE((tax.read(gate).problems & tax.read(roof).problems) != 0);  // one problem kind: building
+  REQUIRE((event_taxonomy::embedded().read(gate).problems & event_taxonomy::embedded().read(roof).problems) != 0);  // one problem kind: building
   dedup_index idx;
-  idx.add(8, 8, t0, with_event(gate));
+  idx.add(8, 8, t0, placed(gate));
   idx.commit();
-  const auto d = idx.lookup(with_event(roof), t0 + day_ms);
+  const auto d = idx.lookup(placed(roof), t0 + day_ms);
   CHECK(d.what == dedup_decision::kind::possible);
   CHECK(d.of == 8);
   REQUIRE(d.doubt != nullptr);
@@ -308,32 +306,26 @@ TEST_CASE("index: two problems of one kind at one school, about different things
   CHECK(d.events.objects_differ);
   // The roof and its ceiling are one object: the second roof report is no object doubt.
   dedup_index idx2;
-  idx2.add(9, 9, t0, with_event(roof));
+  idx2.add(9, 9, t0, placed(roof));
   idx2.commit();
-  const auto same = idx2.lookup(with_event(ceiling), t0 + day_ms);
+  const auto same = idx2.lookup(placed(ceiling), t0 + day_ms);
   CHECK_FALSE(same.events.objects_differ);
   CHECK((same.doubt == nullptr || std::string(same.doubt) != "object"));
 }
 
 TEST_CASE("index: two vessels of one route, told in the same words, are never merged") {
   // Blind set F's f0158: the same complaint about life jackets on two ships of one operator.
-  const auto& tax = event_taxonomy::embedded();
-  const auto with_event = [&](std::string_view text) {
-    match_sketch s = sketch_of(text, {"tel:+6281666666666"});
-    s.what = tax.read(text);
-    s.what.place = place_code::parse("72.07.04.1015");
-    return s;
-  };
+  const auto placed = [](std::string_view text) { return with_event(text, "tel:+6281666666666", "72.07.04.1015"); };
   const char* peling = "Pada pelayaran KM Sinar Peling dari Salakan, jumlah pelampung di kapal jauh lebih sedikit dari jumlah penumpang. Mohon KSOP memeriksa.";
   const char* bangkep = "Pada pelayaran KM Sinar Bangkep dari Salakan, jumlah pelampung di kapal jauh lebih sedikit dari jumlah penumpang. Mohon KSOP memeriksa.";
   dedup_index idx;
-  idx.add(11, 11, t0, with_event(peling));
+  idx.add(11, 11, t0, placed(peling));
   idx.commit();
-  const auto d = idx.lookup(with_event(bangkep), t0 + day_ms);
+  const auto d = idx.lookup(placed(bangkep), t0 + day_ms);
   REQUIRE(d.score >= idx.thresholds().duplicate_score);  // the words alone would merge them
   CHECK(d.what != dedup_decision::kind::duplicate);
   // The same ship again is a duplicate.
-  CHECK(idx.lookup(with_event(peling), t0 + day_ms).what == dedup_decision::kind::duplicate);
+  CHECK(idx.lookup(placed(peling), t0 + day_ms).what == dedup_decision::kind::duplicate);
 }
 
 TEST_CASE("index: two nearly identical texts with one word swapped are a hint, never a merge") {
