@@ -21,6 +21,8 @@ TEST_CASE("event taxonomy: problems from words, phrases, pairs in a clause and a
   CHECK((t.read("sudah saya laporkan kemarin, belum ada tanggapan").cues & cue_followup) != 0);
   CHECK((t.read("banjir lagi untuk kedua kalinya").cues & cue_new_incident) != 0);
   CHECK((t.read("sudah diperbaiki tapi sekarang bocor").cues & cue_changed) != 0);
+  CHECK((t.read("KTP sdh jadi, mksh. Tp pas ambil diminta uang 20rb").cues & cue_changed) != 0);  // set G's g0135
+  CHECK((t.read("Tiang sdh diganti, tp tegangan naik turun").cues & cue_changed) != 0);
   CHECK((t.read("air di rumah mertua saya mati").cues & cue_other_household) != 0);
   CHECK(t.read("Senin dan Kamis pemadaman").weekdays == 0b1001);
 }
