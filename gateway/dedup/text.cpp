@@ -502,9 +502,8 @@ class token_sink {
   void vessel_facet(const std::string& w, bool stop, bool digits, bool capital) {
     const bool after_marker = vessel_next_;
     vessel_next_ = !digits && w == "kilometer";
-    if (vessel_next_) {
-      vessel_.clear();
-      vessel_words_ = 0;
+    if (vessel_next_) {  // "KM Sinabung dan KM Lambelu": the next name begins
+      flush_vessel();
       return;
     }
     if (!vessel_.empty()) {

@@ -112,6 +112,7 @@ TEST_CASE("normaliser: facets name kabupaten, kecamatan, desa, street, school, d
   CHECK(facets("Tidak ada pelampung di KM Sinar Peling rute Salakan") == "K:sinar_peling");
   CHECK(facets("Kapal Pelni KM Sinabung jadwal tanggal 14 diundur") == "K:sinabung t:14");  // not the operator
   CHECK(facets("Jadwal KM Sabuk Nusantara 48 dibatalkan lagi") == "K:sabuk_nusantara_48");
+  CHECK(facets("Penumpang KM Sinabung KM Lambelu terlantar") == "K:sinabung K:lambelu");
   CHECK(facets("jalan rusak di km 7 arah Kupang") == "m:7");
   CHECK(facets("JALAN RUSAK DI KM SEPULUH").find('K') == std::string::npos);  // no case to tell names by
 }
