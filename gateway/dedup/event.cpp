@@ -93,19 +93,15 @@ std::optional<event_taxonomy> event_taxonomy::parse(std::string_view text, std::
     if (!e.has_colon) return "expected 'problem NAME: words', 'object NAME: words', 'followup: …', 'incident: …', 'changed: …' or 'household: …'";
     const auto head = e.head;
     meaning m;
+    // The head is trimmed: "problem" or "object" alone is the one way to give no name.
     if (head == "problem" || head == "object") return head == "object" ? "an object needs a name" : "a problem needs a name";
     if (head.starts_with("problem ")) {
       if (t.names_.size() >= 64) return "more than 64 problems";
-      const auto name = data::trim(head.substr(8));
-      if (name.empty()) return "a problem needs a name";
       m.problems = std::uint64_t{1} << t.names_.size();
-      t.names_.emplace_back(name);
+      t.names_.emplace_back(data::trim(head.substr(8)));
     } else if (head.starts_with("object ")) {
-      if (t.object_names_.size() >= 64) return "more than 64 objects";
-      const auto name = data::trim(head.substr(7));
-      if (name.empty()) return "an object needs a name";
-      m.objects = std::uint64_t{1} << t.object_names_.size();
-      t.object_names_.emplace_back(name);
+      if (t.objects_ >= 64) return "more than 64 objects";
+      m.objects = std::uint64_t{1} << t.objects_++;
     } else if (head == "followup") {
       m.cues = cue_followup;
     } else if (head == "incident") {

@@ -104,7 +104,7 @@ class event_taxonomy {
     [[nodiscard]] bool operator==(const meaning&) const = default;
   };
   std::vector<std::string> names_;
-  std::vector<std::string> object_names_;
+  std::size_t objects_ = 0;  // objects listed (bits of event::objects); their names are for the data file's reader
   // Every listed word and phrase ("mengalir", "lampu_jalan"), the first words of each longer
   // phrase ("sudah_saya" of "sudah_saya_laporkan"), and the words of pair rules: one lookup
   // per word of a text tells all it takes part in.

@@ -82,8 +82,8 @@ struct dedup_decision {
   // Same reporter, text alike, but the events disagree: what was decisive (for the evidence).
   std::string conflict;               // "problem", "place", "fact" (km, date, RT…), or ""
   // kind::possible: why it was not merged: a doubt ("new_incident", "adds_problem", "object",
-  // "household", "elsewhere", "day", "number", "spot", "name") or what was not established ("problem",
-  // "place", "score").
+  // "household", "elsewhere", "day", "number", "spot", "name", "holder", "swap") or what was not
+  // established ("problem", "place", "score").
   const char* doubt = nullptr;
 };
 

@@ -644,16 +644,20 @@ class token_sink {
     out_.places.push_back(w);
   }
 
+  // A whole "type:value" facet, once.
+  void push_facet(std::string f) {
+    if (std::find(out_.facets.begin(), out_.facets.end(), f) == out_.facets.end()) out_.facets.push_back(std::move(f));
+  }
+
   void flush_vessel() {
-    if (!vessel_.empty() && std::find(out_.facets.begin(), out_.facets.end(), vessel_) == out_.facets.end())
-      out_.facets.push_back(vessel_);
+    if (!vessel_.empty()) push_facet(std::move(vessel_));
     vessel_.clear();
     vessel_words_ = 0;
   }
 
   void flush_name() {
     if (building_.empty()) return;
-    if (std::find(out_.facets.begin(), out_.facets.end(), building_) == out_.facets.end()) out_.facets.push_back(building_);
+    push_facet(std::move(building_));
     building_.clear();
     building_words_ = 0;
   }
@@ -662,9 +666,7 @@ class token_sink {
     std::string f(1, type);
     f += ':';
     f += v;
-    for (const auto& e : out_.facets)
-      if (e == f) return;
-    out_.facets.push_back(std::move(f));
+    push_facet(std::move(f));
   }
 
   match_text& out_;
