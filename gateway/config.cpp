@@ -319,6 +319,10 @@ const std::vector<key_spec>& key_specs() {
        INT(store.queue_limit, 1, 10000000)},
       {"store.max_group", "integer", "submissions per transaction at most (default 2048)", INT(store.max_group, 1, 1000000)},
       {"store.synchronous_full", "bool", "fsync the WAL at every commit (default true)", BOOL(store.synchronous_full)},
+      {"store.pipelined_sync", "bool",
+       "with synchronous_full: the WAL's fsync on its own thread, overlapping the next group's statements; "
+       "answers still wait for it (default true)",
+       BOOL(store.pipelined_sync)},
       {"store.backend", "string", "\"sqlite\" (embedded, one node; default) or \"postgres\" (cluster mode)",
        [](const toml::node& n, config& c) -> std::optional<std::string> {
          std::string s;

@@ -128,6 +128,7 @@ struct config {
     std::size_t queue_limit = 20000;
     std::size_t max_group = 2048;
     bool synchronous_full = true;
+    bool pipelined_sync = true;  // the WAL's fsync overlaps the next group (store.h)
     // "sqlite" (embedded, one node, the default) or "postgres" (cluster mode, SPEC §9).
     std::string backend = "sqlite";
     std::string postgres_conninfo;  // libpq connection string (store.postgres.conninfo)

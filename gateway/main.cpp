@@ -233,6 +233,7 @@ int run(const config& cfg, const config_source& source, const command_line& cl, 
   so.queue_limit = cfg.store.queue_limit;
   so.max_group = cfg.store.max_group;
   so.synchronous_full = cfg.store.synchronous_full;
+  so.pipelined_sync = cfg.store.pipelined_sync;
   // Declared before the writer, which calls it on its thread until it stops.
   dedup_options dedup_opts;
   dedup_opts.enabled = cfg.dedup.enabled;

@@ -166,6 +166,7 @@ constexpr int scan_pages_per_round = 4;         // keeps the loop responsive to 
 constexpr std::size_t min_resident = 10000;     // rows held in memory at most (at least this many)
 constexpr auto idle_wait = std::chrono::milliseconds(1000);
 constexpr auto scan_retry_delay = std::chrono::seconds(5);
+constexpr auto not_durable_delay = std::chrono::milliseconds(5);  // about one group's fsync
 
 // Gauges are refreshed from the store elsewhere; between refreshes the forwarder nudges them,
 // never below zero (rows counted by the refresh may not have been counted here).
@@ -297,6 +298,9 @@ struct outbox_forwarder::impl {
     const auto now_steady = std::chrono::steady_clock::now();
     if (scanning && queue.room() >= scan_page && now_steady >= scan_retry_at) return std::chrono::milliseconds(0);
     auto wait = idle_wait;
+    if (scanning && now_steady < scan_retry_at)
+      wait = std::min(wait, std::chrono::duration_cast<std::chrono::milliseconds>(scan_retry_at - now_steady) +
+                                std::chrono::milliseconds(1));
     if (opts.claim_poll.count() > 0) {
       const auto until = std::chrono::duration_cast<std::chrono::milliseconds>(next_claim - now_steady);
       wait = std::min(wait, std::max(until, std::chrono::milliseconds(0)));
@@ -390,7 +394,16 @@ struct outbox_forwarder::impl {
         return;
       }
       const bool last_page = rows.size() < scan_page;
+      // A row read from the store may be committed but not yet durable (store.h,
+      // durable_outbox_id): never send one before it is. The pass stops short of it and
+      // goes on from there a moment later (notify() may well bring it first).
+      const std::int64_t durable = writer.durable_outbox_id();
+      bool early = false;
       for (auto& r : rows) {
+        if (r.id > durable) {
+          early = true;
+          break;
+        }
         scan_after = std::max(scan_after, r.id);
         if (r.destination != opts.destination) continue;
         switch (queue.add(std::move(r))) {
@@ -398,6 +411,10 @@ struct outbox_forwarder::impl {
           case dispatch_queue::admit::full: rescan = true; break;
           case dispatch_queue::admit::known: break;
         }
+      }
+      if (early) {
+        scan_retry_at = std::chrono::steady_clock::now() + not_durable_delay;
+        return;
       }
       if (last_page) {
         if (first_pass) {
@@ -425,7 +442,7 @@ struct outbox_forwarder::impl {
       log::error("outbox_retry_read_failed", {{"outbox_id", id}, {"error", e.what()}});
       return;
     }
-    if (rows.empty() || rows.front().id != id) {
+    if (rows.empty() || rows.front().id != id || id > writer.durable_outbox_id()) {
       log::info("outbox_retry_not_pending", {{"outbox_id", id}});
       return;
     }

@@ -74,6 +74,17 @@ database::database(const connection_options& opts) : memory_(opts.path == ":memo
   }
 }
 
+int database::checkpoint_truncate() noexcept {
+  int log = 0, copied = 0;
+  return sqlite3_wal_checkpoint_v2(db_, "main", SQLITE_CHECKPOINT_TRUNCATE, &log, &copied);
+}
+
+std::string database::wal_path() const {
+  if (memory_) return {};
+  const char* wal = sqlite3_filename_wal(sqlite3_db_filename(db_, "main"));
+  return wal != nullptr ? std::string(wal) : std::string();
+}
+
 database::~database() {
   // Statements are owned elsewhere and must be finalized first; close_v2 defers otherwise.
   if (db_ != nullptr) sqlite3_close_v2(db_);

@@ -66,6 +66,11 @@ class database {
   // (sqlite3_wal_hook). Replaces SQLite's automatic checkpoints on this connection.
   void on_wal_commit(std::function<void(int frames)> f);
   [[nodiscard]] sqlite3* handle() const noexcept { return db_; }
+  // PRAGMA wal_checkpoint(TRUNCATE): every committed frame into the database file, both
+  // synced, the WAL emptied. SQLITE_BUSY when readers kept it from completing.
+  [[nodiscard]] int checkpoint_truncate() noexcept;
+  // The WAL file's path (empty for a memory database).
+  [[nodiscard]] std::string wal_path() const;
 
  private:
   sqlite3* db_ = nullptr;

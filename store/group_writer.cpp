@@ -2,11 +2,28 @@
 //
 // Producers append to a vector under a mutex; a producer notifies the condition variable only
 // when the writer is idle, so a busy writer costs producers no syscalls and a group costs one
-// notify at most. The writer takes everything queued (up to max_group) in one swap, applies
-// it in one transaction through its writer_session (synchronous=FULL: COMMIT returns after
-// the WAL fsync), and only then, without holding the queue lock, runs the completions in
-// order, tells the outbox listener which rows were created and reports the commit to the
-// observer. Checkpoints run on their own thread (checkpointer.h), off the writer's path.
+// notify at most. The writer takes everything queued (up to max_group) in one swap and applies
+// it in one transaction through its writer_session. Only once the group is durable, and
+// without holding the queue lock, do its completions run in order, the outbox listener hear
+// which rows were created and the observer see the commit. Checkpoints run on their own thread
+// (checkpointer.h), off the writer's path.
+//
+// Durable is an fsync of the WAL after COMMIT returned. By default (options::pipelined_sync)
+// the writer commits with synchronous=NORMAL and hands the group to the syncer thread, which
+// fsyncs the WAL once for every group handed to it since its last fsync (wal_sync.h) and then
+// answers them, while the writer already runs the next group's statements. Otherwise SQLite
+// syncs inside COMMIT (synchronous=FULL) and the writer answers at once.
+//
+// A group that failed, or that holds a probe, is answered on the writer thread after the
+// syncer answered everything before it, so answers keep the queue's order. After a failed
+// fsync nothing more is written or acknowledged: the kernel may have dropped the pages it
+// could not write (fsyncgate), a later fsync that succeeds proves nothing about them, and
+// every later transaction in the WAL would sit behind a hole. The groups waiting for that
+// fsync, and every request after it, are answered `failed` (failure() says why) until a
+// TRUNCATE checkpoint succeeds: it copies every committed frame into the database file and
+// fsyncs that, and the WAL starts empty (recover()). The groups refused at the failure were
+// committed all the same: a retry of one gets its stored answer, never a second row, and
+// their outbox rows go out once the checkpoint made them durable.
 //
 // Measured on the 2-core dev VM (WAL + FULL, 200k rows of ~1 KiB plus an outbox row, ~1000
 // rows per transaction), what decided the design:
@@ -16,15 +33,15 @@
 //    per row per commit, hence the in-memory index (key_index.h).
 //  - of the raw loop's wall time, ~1/3 is COMMIT's fsync and ~1/4 the checkpoints SQLite
 //    runs inside COMMIT; moving checkpoints to a background connection gave the writer
-//    +10-30%. (Acknowledging after an fdatasync of our own, pipelined with the next group,
-//    gave another +15-25% but leaves a group whose sync failed visible to readers, so the
-//    store keeps SQLite's own synchronous=FULL commit.)
+//    +10-30%; acknowledging after an fdatasync of our own, pipelined with the next group,
+//    another +15-25%.
 #include <pthread.h>
 
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <future>
+#include <limits>
 #include <mutex>
 #include <thread>
 #include <type_traits>
@@ -33,6 +50,7 @@
 
 #include "store/checkpointer.h"
 #include "store/store.h"
+#include "store/wal_sync.h"
 #include "store/write_request.h"
 #include "store/writer_session.h"
 
@@ -43,6 +61,54 @@ namespace {
 // Beyond this many times the checkpoint threshold, the writer waits for a checkpoint pass so
 // the WAL can restart (see checkpointer.h).
 constexpr int wal_cap_factor = 4;
+
+// The hooks a group was committed with (set_commit_observer, set_outbox_listener).
+struct hooks {
+  commit_observer observer;
+  outbox_listener listener;
+};
+
+// Runs a group's completions in submission order, then tells the outbox listener (only if
+// the group committed) and the observer. `s` runs the group's probes.
+void answer_group(std::vector<write_request>& group, session& s, const std::vector<outbox_item>& created,
+                  const session::group_outcome& outcome, const hooks& h) {
+  for (write_request& req : group) {
+    std::visit(
+        [&](auto& r) {
+          using T = std::decay_t<decltype(r)>;
+          try {
+            if constexpr (std::is_same_v<T, insert_request> || std::is_same_v<T, part_request>) {
+              if (r.done) r.done(std::move(r.result));
+            } else if constexpr (std::is_same_v<T, probe_request>) {
+              r.fn(s);
+            } else {
+              if (r.done) r.done(r.answer.ok, std::move(r.answer.error));
+            }
+          } catch (...) {
+            // A throwing callback must not take the writer (and every later ack) down.
+          }
+        },
+        req);
+  }
+  try {
+    if (outcome.ok && h.listener && !created.empty()) h.listener(created);
+  } catch (...) {
+  }
+  try {
+    if (h.observer && outcome.size > 0) h.observer(outcome.size, outcome.took, outcome.ok);
+  } catch (...) {
+  }
+}
+
+// A committed group waiting for the WAL's fsync.
+struct unsynced_group {
+  std::vector<write_request> requests;
+  std::vector<outbox_item> created;
+  session::group_outcome outcome;
+  std::shared_ptr<const hooks> with;
+  std::uint64_t generation = 0;  // of the connection that committed it (wal_sync.h)
+  std::int64_t last_outbox_id = 0;  // after it
+};
 
 }  // namespace
 
@@ -61,10 +127,25 @@ struct group_writer::impl {
       ckpt = std::make_unique<checkpointer>(co, threshold);
       sqlite->set_wal_listener([c = ckpt.get()](int frames) { c->wal_grew(frames); });
     }
+    pipelined = sqlite != nullptr && sqlite->caller_syncs();
+    if (pipelined) {
+      wal_path = sqlite->wal_path();
+      // What this open found in the WAL may be a previous process's commits that it never
+      // synced (nor acknowledged): make them durable before anything is sent on from them.
+      if (wal.sync(wal_path, sqlite->generation()) != 0 && wal.error().find("cannot open") == std::string::npos)
+        failure = wal.error();
+      durable_outbox.store(sqlite->last_outbox_id(), std::memory_order_release);
+    }
   }
 
   ~impl() {
     if (ckpt) ckpt->stop();
+  }
+
+  // Why every write is refused (after a failed fsync), or empty.
+  std::string failure_text() const {
+    std::lock_guard lk(sync_mu);
+    return failure;
   }
 
   // Queues `req` unless stopping. Returns false (and leaves `req` intact) when stopping.
@@ -83,8 +164,7 @@ struct group_writer::impl {
   void run() {
     std::vector<outbox_item> created;
     ::pthread_setname_np(::pthread_self(), "lapor-writer");
-    commit_observer observer;
-    outbox_listener listener;
+    auto with = std::make_shared<const hooks>();
     for (;;) {
       {
         std::unique_lock lk(mu);
@@ -96,13 +176,13 @@ struct group_writer::impl {
         if (queue.size() == head) break;  // stopping and drained
         take_group();
         if (hooks_changed) {
-          observer = observer_;
-          listener = listener_;
+          with = std::make_shared<const hooks>(hooks{observer_, listener_});
           hooks_changed = false;
         }
       }
-      process(observer, listener, created);
+      process(with, created);
     }
+    wait_synced();
   }
 
   // Moves up to max_group requests from the queue into `group`. Called under `mu`.
@@ -124,42 +204,175 @@ struct group_writer::impl {
     }
   }
 
-  void process(const commit_observer& observer, const outbox_listener& listener, std::vector<outbox_item>& created) {
+  void process(const std::shared_ptr<const hooks>& with, std::vector<outbox_item>& created) {
     if (opts.before_apply) opts.before_apply(group.size());
     // Under sustained load the background passes never catch up with the WAL's end; past the
     // cap, pause for one pass so the next transaction can restart the WAL from its start.
     if (ckpt && sqlite->wal_frames() >= wal_cap) ckpt->wait_for_pass(std::chrono::seconds(2));
     created.clear();
-    const auto outcome = session->apply(group, listener ? &created : nullptr);
+    session::group_outcome outcome;
+    if (std::string why = pipelined ? failure_text() : std::string(); !why.empty() && !recover(*with)) {
+      fail_requests(group, why);  // nothing more goes into a WAL that failed to sync
+      outcome.ok = false;
+      outcome.error = std::move(why);
+      outcome.size = static_cast<std::size_t>(std::count_if(
+          group.begin(), group.end(), [](const write_request& r) { return !std::holds_alternative<probe_request>(r); }));
+    } else {
+      outcome = session->apply(group, with->listener ? &created : nullptr);
+    }
     accepted.fetch_sub(group.size(), std::memory_order_relaxed);  // committed (or failed)
-    // Completions run in submission order, after COMMIT returned, without the queue lock.
-    for (write_request& req : group) {
-      std::visit(
-          [&](auto& r) {
-            using T = std::decay_t<decltype(r)>;
-            try {
-              if constexpr (std::is_same_v<T, insert_request> || std::is_same_v<T, part_request>) {
-                if (r.done) r.done(std::move(r.result));
-              } else if constexpr (std::is_same_v<T, probe_request>) {
-                r.fn(*session);
-              } else {
-                if (r.done) r.done(r.answer.ok, std::move(r.answer.error));
-              }
-            } catch (...) {
-              // A throwing callback must not take the writer (and every later ack) down.
-            }
-          },
-          req);
+    const bool has_probe = std::any_of(group.begin(), group.end(),
+                                       [](const write_request& r) { return std::holds_alternative<probe_request>(r); });
+    if (pipelined && outcome.ok && outcome.size > 0 && !has_probe) {
+      hand_to_syncer(with, created, outcome);
+      return;
     }
+    if (pipelined) {
+      wait_synced();  // every earlier group answered first: answers keep the queue's order
+      if (outcome.ok && outcome.size > 0) sync_here(outcome, created);
+    }
+    answer_group(group, *session, created, outcome, *with);
     group.clear();
+  }
+
+  // Moves the committed group to the syncer and takes emptied vectors back for the next one.
+  void hand_to_syncer(const std::shared_ptr<const hooks>& with, std::vector<outbox_item>& created,
+                      const session::group_outcome& outcome) {
+    {
+      std::lock_guard lk(sync_mu);
+      unsynced.push_back(unsynced_group{std::move(group), std::move(created), outcome, with, sqlite->generation(),
+                                        sqlite->last_outbox_id()});
+      group.clear();
+      created.clear();
+      if (!spare_groups.empty()) {
+        group.swap(spare_groups.back());
+        spare_groups.pop_back();
+      }
+      if (!spare_created.empty()) {
+        created.swap(spare_created.back());
+        spare_created.pop_back();
+      }
+    }
+    sync_cv.notify_one();
+  }
+
+  // After a failed fsync, on the writer thread: a TRUNCATE checkpoint copies every committed
+  // frame (the unsynced groups' too) from the WAL into the database file and fsyncs it, so
+  // the WAL holds no hole any more. When it succeeds the store writes again, and the rows of
+  // the groups refused at the failure, committed after all, are durable now: the listener
+  // hears of them. Tried at most every recovery_pause while it fails.
+  bool recover(const hooks& with) {
+    const auto now = std::chrono::steady_clock::now();
+    if (now < next_recovery) return false;
+    wait_synced();
+    std::string error;
+    if (sqlite->checkpoint_truncate(error) != 0) {
+      next_recovery = std::chrono::steady_clock::now() + recovery_pause;
+      return false;
+    }
+    std::vector<outbox_item> rows;
+    {
+      std::lock_guard lk(sync_mu);
+      failure.clear();
+      rows.swap(parked);
+    }
+    durable_outbox.store(sqlite->last_outbox_id(), std::memory_order_release);
     try {
-      if (outcome.ok && listener && !created.empty()) listener(created);
+      if (with.listener && !rows.empty()) with.listener(rows);
     } catch (...) {
     }
-    try {
-      if (observer && outcome.size > 0) observer(outcome.size, outcome.took, outcome.ok);
-    } catch (...) {
+    return true;
+  }
+
+  // Called under sync_mu when the fsync of committed groups failed: the writer refuses from
+  // now on (until recover()), and their outbox rows wait for the recovery.
+  void fail_sync_locked(std::string why, std::vector<outbox_item>& created) {
+    if (failure.empty()) failure = std::move(why);
+    for (outbox_item& item : created) parked.push_back(std::move(item));
+    created.clear();
+  }
+
+  // On the writer thread while the syncer is idle (wait_synced() returned, and only the
+  // writer hands it work): the fsync of a group that is answered here.
+  void sync_here(session::group_outcome& outcome, std::vector<outbox_item>& created_here) {
+    if (wal.sync(wal_path, sqlite->generation()) == 0) {
+      durable_outbox.store(sqlite->last_outbox_id(), std::memory_order_release);
+      return;
     }
+    std::string why = wal.error();
+    {
+      std::lock_guard lk(sync_mu);
+      fail_sync_locked(why, created_here);
+    }
+    fail_requests(group, why);
+    outcome.ok = false;
+    outcome.error = std::move(why);
+  }
+
+  // Blocks until the syncer answered every group handed to it.
+  void wait_synced() {
+    std::unique_lock lk(sync_mu);
+    synced_cv.wait(lk, [&] { return unsynced.empty() && !syncing; });
+  }
+
+  void run_syncer() {
+    ::pthread_setname_np(::pthread_self(), "lapor-sync");
+    std::vector<unsynced_group> batch;
+    for (;;) {
+      std::string why;
+      {
+        std::unique_lock lk(sync_mu);
+        sync_cv.wait(lk, [&] { return !unsynced.empty() || sync_stopping; });
+        if (unsynced.empty()) break;  // stopping and drained
+        batch.swap(unsynced);
+        syncing = true;
+        why = failure;
+      }
+      if (opts.before_sync) opts.before_sync();
+      // One fsync covers every group committed before it started. (A batch holds one
+      // generation: a reopen follows a failed group, which is answered only after a drain.)
+      std::uint64_t synced = 0;
+      for (unsynced_group& g : batch) {
+        if (why.empty() && g.generation != synced) {
+          if (wal.sync(wal_path, g.generation) == 0) {
+            synced = g.generation;
+          } else {
+            why = wal.error();
+          }
+        }
+        if (!why.empty()) {
+          {
+            std::lock_guard lk(sync_mu);
+            fail_sync_locked(why, g.created);  // the writer refuses before applying from now on
+          }
+          fail_requests(g.requests, why);
+          g.outcome.ok = false;
+          g.outcome.error = why;
+        } else {
+          durable_outbox.store(g.last_outbox_id, std::memory_order_release);  // before the listener hears of them
+        }
+        answer_group(g.requests, *session, g.created, g.outcome, *g.with);
+      }
+      std::lock_guard lk(sync_mu);
+      for (unsynced_group& g : batch) {
+        g.requests.clear();  // the requests' destruction happens here, off the writer
+        g.created.clear();
+        spare_groups.push_back(std::move(g.requests));
+        spare_created.push_back(std::move(g.created));
+      }
+      batch.clear();
+      syncing = false;
+      synced_cv.notify_all();
+    }
+  }
+
+  void stop_syncer() {
+    {
+      std::lock_guard lk(sync_mu);
+      sync_stopping = true;
+    }
+    sync_cv.notify_one();
+    if (syncer.joinable()) syncer.join();
   }
 
   options opts;
@@ -181,12 +394,39 @@ struct group_writer::impl {
 
   std::vector<write_request> group;   // the writer thread's
   std::thread thread;
+
+  // The syncer (options::pipelined_sync): committed groups waiting for their fsync.
+  bool pipelined = false;
+  std::string wal_path;
+  wal_sync wal{opts.vfs};                 // the syncer's; the writer's only while it is idle
+  mutable std::mutex sync_mu;
+  std::condition_variable sync_cv;        // work for the syncer, or stopping
+  std::condition_variable synced_cv;      // the syncer answered everything handed to it
+  std::vector<unsynced_group> unsynced;
+  bool syncing = false;
+  bool sync_stopping = false;
+  std::string failure;                    // set by a failed fsync: writes are refused until recover()
+  std::vector<outbox_item> parked;        // rows of the groups committed but refused at the failure
+  std::chrono::steady_clock::time_point next_recovery{};  // the writer's
+  static constexpr std::chrono::milliseconds recovery_pause{200};
+  std::vector<std::vector<write_request>> spare_groups;  // emptied, capacity kept
+  std::vector<std::vector<outbox_item>> spare_created;
+  std::thread syncer;                     // when pipelined
+  // Not pipelined: everything committed is durable.
+  std::atomic<std::int64_t> durable_outbox{std::numeric_limits<std::int64_t>::max()};
   std::once_flag stopped;
   std::mutex direct_mu;  // serialises use of the session after the thread stopped
 };
 
 group_writer::group_writer(options opts) : impl_(std::make_unique<impl>(std::move(opts))) {
+  if (impl_->pipelined) impl_->syncer = std::thread([m = impl_.get()] { m->run_syncer(); });
   impl_->thread = std::thread([m = impl_.get()] { m->run(); });
+}
+
+std::string group_writer::failure() const { return impl_->failure_text(); }
+
+std::int64_t group_writer::durable_outbox_id() const noexcept {
+  return impl_->durable_outbox.load(std::memory_order_acquire);
 }
 
 group_writer::~group_writer() { stop(); }
@@ -420,7 +660,8 @@ void group_writer::stop() {
       impl_->stopping = true;
     }
     impl_->cv.notify_one();
-    if (impl_->thread.joinable()) impl_->thread.join();
+    if (impl_->thread.joinable()) impl_->thread.join();  // it drained the syncer
+    impl_->stop_syncer();
     if (impl_->ckpt) impl_->ckpt->stop();
   });
 }

@@ -49,6 +49,10 @@ struct options {
   std::size_t queue_limit = 20000;       // insert_complaint() refuses beyond this many queued requests
   std::size_t max_group = 2048;          // requests per transaction at most
   bool synchronous_full = true;          // FULL: the WAL is fsync'd at every commit
+  // With synchronous_full, a file database: the writer commits with synchronous=NORMAL and
+  // its syncer thread fsyncs the WAL, overlapping the next group's statements; answers still
+  // wait for that fsync (store/wal_sync.h). false = SQLite's own fsync inside COMMIT.
+  bool pipelined_sync = true;
   // Tuning and fault injection (tests, benchmarks).
   std::int64_t max_page_count = 0;       // caps the file in pages, 0 = no cap; beyond it groups fail (SQLITE_FULL)
   int wal_autocheckpoint = 0;            // WAL pages between checkpoints; 0 = 1000 (SQLite's default)
@@ -66,6 +70,9 @@ struct options {
   // the queue and before it is applied; blocking in it holds the writer, so requests
   // submitted meanwhile form the next group, deterministically. Empty in production.
   std::function<void(std::size_t group_size)> before_apply;
+  // Tests: called on the syncer thread (pipelined_sync) before each fsync of the WAL; blocking
+  // in it holds committed groups unsynced and unanswered. Empty in production.
+  std::function<void()> before_sync;
   // How long a promise to a recipient (promised_message) suppresses another for the same
   // answered tracking ID. Kept in memory (16-40 bytes a promise), rebuilt at open.
   std::int64_t promise_window_ms = 7LL * 24 * 3600 * 1000;
@@ -278,6 +285,16 @@ class group_writer {
   group_writer& operator=(const group_writer&) = delete;
 
   // Thread-safe; take effect from the next group.
+  // Why every write is now refused, or empty: set when an fsync of the WAL failed after
+  // COMMIT, cleared once a checkpoint has made everything committed durable again (see
+  // group_writer.cpp). Nothing is written or acknowledged meanwhile.
+  [[nodiscard]] std::string failure() const;
+  // Outbox rows up to this id are durable. Readers see a group's rows from its COMMIT, which
+  // with pipelined_sync comes before its fsync: whatever sends rows it read from the store
+  // (the forwarders' scans) sends only those up to here; later ones reach it through the
+  // outbox listener, which hears of them once they are durable.
+  [[nodiscard]] std::int64_t durable_outbox_id() const noexcept;
+
   void set_commit_observer(commit_observer o);
   void set_outbox_listener(outbox_listener l);
 

@@ -100,7 +100,7 @@ void writer_session::open() {
   close();
   connection_options co;
   co.path = opts_.path;
-  co.synchronous_full = opts_.synchronous_full;
+  co.synchronous_full = opts_.synchronous_full && !caller_syncs();
   co.max_page_count = opts_.max_page_count;
   co.wal_autocheckpoint = opts_.wal_autocheckpoint;
   co.cache_kib = opts_.cache_kib;
@@ -146,6 +146,18 @@ void writer_session::open() {
   }
   wal_frames_ = 0;
   reopen_needed_ = false;
+  ++generation_;
+  if (!db_->is_memory()) wal_path_ = db_->wal_path();
+}
+
+int writer_session::checkpoint_truncate(std::string& error) {
+  const int rc = db_->checkpoint_truncate();
+  if (rc != db_ok) error = db_->error_text(rc);
+  return rc;
+}
+
+bool writer_session::caller_syncs() const noexcept {
+  return opts_.synchronous_full && opts_.pipelined_sync && opts_.path != ":memory:" && !opts_.path.empty();
 }
 
 void writer_session::set_wal_listener(std::function<void(int frames)> f) { wal_listener_ = std::move(f); }

@@ -57,6 +57,17 @@ class writer_session final : public session {
   [[nodiscard]] std::size_t indexed_keys() const noexcept { return keys_.size(); }
 
   [[nodiscard]] bool is_memory() const noexcept;
+  // Whether COMMIT leaves the WAL's fsync to the caller (options::pipelined_sync), the WAL's
+  // path, and a number that changes whenever the connection is reopened (wal_sync.h).
+  [[nodiscard]] bool caller_syncs() const noexcept;
+  [[nodiscard]] const std::string& wal_path() const noexcept { return wal_path_; }
+  [[nodiscard]] std::uint64_t generation() const noexcept { return generation_; }
+  // Copies every committed frame of the WAL into the database file, fsyncs it and empties the
+  // WAL (a TRUNCATE checkpoint); SQLITE_BUSY when a reader kept it from completing. Returns
+  // a result code; `error` says what failed. Between groups only.
+  [[nodiscard]] int checkpoint_truncate(std::string& error);
+  // The highest outbox id committed so far (0 when none).
+  [[nodiscard]] std::int64_t last_outbox_id() const noexcept { return next_outbox_id_ - 1; }
   // WAL size in frames after the last commit, and a callback told after each commit.
   [[nodiscard]] int wal_frames() const noexcept { return wal_frames_; }
   void set_wal_listener(std::function<void(int frames)> f);
@@ -92,6 +103,8 @@ class writer_session final : public session {
   std::int64_t count_delta_[3] = {0, 0, 0};
   std::int64_t now_ms_ = 0;
   bool reopen_needed_ = false;
+  std::string wal_path_;
+  std::uint64_t generation_ = 0;
   int wal_frames_ = 0;
   std::function<void(int)> wal_listener_;
   std::vector<write_request>* group_ = nullptr;  // the group being applied
