@@ -13,7 +13,8 @@
 # "store.synchronous_full=false"); KEEP_DATA=1 keeps the data_dir (its path is printed);
 # LAPOR_PERF=1 samples the daemon with `perf record` during the run and prints its top symbols
 # (LAPOR_PERF_CALLGRAPH=dwarf LAPOR_PERF_FREQ=99 KEEP_DATA=1: call graphs through libc, for
-# `perf report --children -i DATA_DIR/../perf.data`).
+# `perf report --children -i DATA_DIR/../perf.data`). LAPOR_PRELOAD=LIB.so is preloaded into
+# the daemon only (e.g. bench/slow_fsync.c, a slow disk's fsync).
 # Exit status: smpp_load's (0: every bind ran cleanly), or 3 when the daemon did not start or
 # has no SMPP listener.
 set -u -o pipefail
@@ -55,7 +56,11 @@ bench_config "$tmp/data" >"$tmp/gateway.toml"
 sets=()
 for kv in ${LAPOR_SET:-}; do sets+=(--set "$kv"); done
 mkdir -p "$tmp/data"
-"$gateway" --config "$tmp/gateway.toml" "${sets[@]}" >"$tmp/daemon.log" 2>&1 &
+if [[ -n "${LAPOR_PRELOAD:-}" ]]; then
+  LD_PRELOAD="$LAPOR_PRELOAD" "$gateway" --config "$tmp/gateway.toml" "${sets[@]}" >"$tmp/daemon.log" 2>&1 &
+else
+  "$gateway" --config "$tmp/gateway.toml" "${sets[@]}" >"$tmp/daemon.log" 2>&1 &
+fi
 pid=$!
 
 ports=""
