@@ -63,8 +63,10 @@ std::size_t country_code_length(std::string_view d) {
 std::optional<std::string> international(std::string_view digits) {
   if (digits.size() < min_total_digits || digits.size() > max_total_digits) return std::nullopt;
   if (digits.front() == '0') return std::nullopt;  // no country code begins with 0
-  if (country_code_length(digits) == 0) return std::nullopt;
+  // Indonesia first: nearly every sender is +62, and the table scan below costs ~1.4k
+  // instructions a number (an MO's sender is read three times).
   if (digits.starts_with("62")) return indonesian(digits.substr(2));
+  if (country_code_length(digits) == 0) return std::nullopt;
   // Appended, not "+" + std::string(digits): GCC 12 at -O3 reports that operator+'s insert
   // at 0 may overlap (-Wrestrict, a false positive, GCC PR 105329), and this is one allocation.
   std::string e164;
