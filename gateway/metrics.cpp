@@ -174,7 +174,7 @@ void append_commit_metrics(std::string& out, const metrics& m) {
   append_scalar(out, "lapor_store_refusals_total", "counter",
                 "Requests of failed group commits (database error, unreachable or unknown outcome): refused, never acknowledged.",
                 m.store_refusals.load(std::memory_order_relaxed));
-  m.commit_latency.render(out, "lapor_commit_latency_seconds", "Wall time of one group commit (BEGIN to COMMIT).");
+  m.commit_latency.render(out, "lapor_commit_latency_seconds", "Wall time of one group commit (BEGIN until durable: COMMIT and the WAL fsync).");
 }
 
 }  // namespace

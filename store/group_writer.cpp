@@ -108,7 +108,15 @@ struct unsynced_group {
   std::shared_ptr<const hooks> with;
   std::uint64_t generation = 0;  // of the connection that committed it (wal_sync.h)
   std::int64_t last_outbox_id = 0;  // after it
+  std::chrono::steady_clock::time_point committed_at;  // COMMIT returned
 };
+
+// The observer's `took` runs from BEGIN until the group is durable: with the fsync on the
+// syncer, COMMIT's return is not the end (lapor_commit_latency_seconds is what an operator
+// reads for disk latency).
+void add_sync_time(session::group_outcome& outcome, std::chrono::steady_clock::time_point committed_at) {
+  outcome.took += std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - committed_at);
+}
 
 }  // namespace
 
@@ -241,7 +249,7 @@ struct group_writer::impl {
     {
       std::lock_guard lk(sync_mu);
       unsynced.push_back(unsynced_group{std::move(group), std::move(created), outcome, with, sqlite->generation(),
-                                        sqlite->last_outbox_id()});
+                                        sqlite->last_outbox_id(), std::chrono::steady_clock::now()});
       group.clear();
       created.clear();
       if (!spare_groups.empty()) {
@@ -295,7 +303,10 @@ struct group_writer::impl {
   // On the writer thread while the syncer is idle (wait_synced() returned, and only the
   // writer hands it work): the fsync of a group that is answered here.
   void sync_here(session::group_outcome& outcome, std::vector<outbox_item>& created_here) {
-    if (wal.sync(wal_path, sqlite->generation()) == 0) {
+    const auto committed_at = std::chrono::steady_clock::now();
+    const int rc = wal.sync(wal_path, sqlite->generation());
+    add_sync_time(outcome, committed_at);
+    if (rc == 0) {
       durable_outbox.store(sqlite->last_outbox_id(), std::memory_order_release);
       return;
     }
@@ -351,6 +362,7 @@ struct group_writer::impl {
         } else {
           durable_outbox.store(g.last_outbox_id, std::memory_order_release);  // before the listener hears of them
         }
+        add_sync_time(g.outcome, g.committed_at);
         answer_group(g.requests, *session, g.created, g.outcome, *g.with);
       }
       std::lock_guard lk(sync_mu);

@@ -4,6 +4,7 @@
 // durable again.
 #include <doctest/doctest.h>
 
+#include <atomic>
 #include <chrono>
 #include <future>
 #include <mutex>
@@ -24,6 +25,10 @@ TEST_CASE("pipelined: answered only after the fsync; readers see the rows from C
   writer_gate gate;  // holds the syncer before its first fsync
   o.before_sync = [&gate] { gate.hold(); };
   group_writer w(o);
+  std::atomic<std::int64_t> longest_us{0};  // the observer's `took`: BEGIN until durable
+  w.set_commit_observer([&](std::size_t, std::chrono::microseconds took, bool) {
+    if (took.count() > longest_us.load()) longest_us.store(took.count());
+  });
   read_pool r(t.path());
   CHECK(w.durable_outbox_id() == 0);
 
@@ -51,6 +56,8 @@ TEST_CASE("pipelined: answered only after the fsync; readers see the rows from C
   CHECK(fb.get().status == write_status::stored);
   CHECK(w.durable_outbox_id() == 2);
   CHECK(w.failure().empty());
+  w.stop();  // the observer runs after the completions
+  CHECK(longest_us.load() >= 100'000);  // the first group waited >= 100 ms for its fsync
 }
 
 TEST_CASE("pipelined: a failed fsync refuses every write until a checkpoint made the WAL durable again") {
