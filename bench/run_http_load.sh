@@ -11,7 +11,8 @@
 # the daemon's commit statistics, stops the daemon with SIGTERM and removes the folder.
 # LAPOR_PERF=1 samples the daemon with `perf record` (software clock) and prints its top
 # symbols, self and with children; LAPOR_PERF_CALLGRAPH=dwarf (default fp) and
-# LAPOR_PERF_FREQ (default 499) as in run_smpp_load.sh.
+# LAPOR_PERF_FREQ (default 499) as in run_smpp_load.sh. LAPOR_SET="key=value ..." passes
+# --set overrides to the daemon (e.g. "store.pipelined_sync=false"), as in run_smpp_load.sh.
 set -euo pipefail
 
 bin="${LAPOR_GATEWAY_BIN:-}"
@@ -49,7 +50,9 @@ source "$(dirname "${BASH_SOURCE[0]}")/bench_config.sh"
 bench_config "$dir/data" "[mobile]
 api_keys = [{key_id = \"bench\", secret = \"$secret\"}]" > "$dir/bench.toml"
 
-"$bin" --config "$dir/bench.toml" 2> "$dir/daemon.log" &
+sets=()
+for kv in ${LAPOR_SET:-}; do sets+=(--set "$kv"); done
+"$bin" --config "$dir/bench.toml" "${sets[@]}" 2> "$dir/daemon.log" &
 pid=$!
 for _ in $(seq 1 200); do
   [[ -s "$dir/data/ports.json" ]] && break

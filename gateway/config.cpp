@@ -323,6 +323,10 @@ const std::vector<key_spec>& key_specs() {
        "with synchronous_full: the WAL's fsync on its own thread, overlapping the next group's statements; "
        "answers still wait for it (default true)",
        BOOL(store.pipelined_sync)},
+      {"store.inline_sync_below_us", "integer",
+       "with pipelined_sync: while the WAL's fsync averages less than this, the writer syncs a group itself "
+       "when the syncer is idle (fewer, larger transactions); 0 = always the syncer (default 1000)",
+       INT(store.inline_sync_below_us, 0, 10000000)},
       {"store.backend", "string", "\"sqlite\" (embedded, one node; default) or \"postgres\" (cluster mode)",
        [](const toml::node& n, config& c) -> std::optional<std::string> {
          std::string s;

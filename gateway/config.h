@@ -129,6 +129,7 @@ struct config {
     std::size_t max_group = 2048;
     bool synchronous_full = true;
     bool pipelined_sync = true;  // the WAL's fsync overlaps the next group (store.h)
+    int inline_sync_below_us = 1000;  // the writer syncs itself while fsyncs are faster (store.h)
     // "sqlite" (embedded, one node, the default) or "postgres" (cluster mode, SPEC §9).
     std::string backend = "sqlite";
     std::string postgres_conninfo;  // libpq connection string (store.postgres.conninfo)

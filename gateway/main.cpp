@@ -234,6 +234,7 @@ int run(const config& cfg, const config_source& source, const command_line& cl, 
   so.max_group = cfg.store.max_group;
   so.synchronous_full = cfg.store.synchronous_full;
   so.pipelined_sync = cfg.store.pipelined_sync;
+  so.inline_sync_below = std::chrono::microseconds{cfg.store.inline_sync_below_us};
   // Declared before the writer, which calls it on its thread until it stops.
   dedup_options dedup_opts;
   dedup_opts.enabled = cfg.dedup.enabled;

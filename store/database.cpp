@@ -64,6 +64,7 @@ database::database(const connection_options& opts) : memory_(opts.path == ":memo
     exec_or_throw(opts.synchronous_full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
     if (opts.max_page_count > 0)
       exec_or_throw(("PRAGMA max_page_count=" + std::to_string(opts.max_page_count)).c_str());
+    if (opts.temp_store_memory) exec_or_throw("PRAGMA temp_store=MEMORY");
     if (opts.cache_kib > 0) exec_or_throw(("PRAGMA cache_size=-" + std::to_string(opts.cache_kib)).c_str());
     if (opts.wal_autocheckpoint > 0)
       exec_or_throw(("PRAGMA wal_autocheckpoint=" + std::to_string(opts.wal_autocheckpoint)).c_str());

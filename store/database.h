@@ -41,6 +41,12 @@ struct connection_options {
   std::int64_t cache_kib = 0;        // page cache size; 0 = SQLite's default (2000 KiB)
   int page_size = 0;                 // bytes, for a new database only; 0 = SQLite's default (4096)
   std::string vfs;                   // empty = the default VFS (tests: the fault-injection VFS)
+  // PRAGMA temp_store=MEMORY: statement journals (and temporary tables) stay in memory. The
+  // group writer's multi-row statements each keep a statement journal of the pages they
+  // change; past 64 KiB (four 16 KiB pages) SQLite spills it to a temporary file, created and
+  // unlinked each time (openat, unlink, writes, close: ~60 a second under load). The writer's
+  // journal is bounded by one group's pages, which the page cache holds anyway.
+  bool temp_store_memory = false;
 };
 
 class database {

@@ -231,7 +231,7 @@ struct group_writer::impl {
     accepted.fetch_sub(group.size(), std::memory_order_relaxed);  // committed (or failed)
     const bool has_probe = std::any_of(group.begin(), group.end(),
                                        [](const write_request& r) { return std::holds_alternative<probe_request>(r); });
-    if (pipelined && outcome.ok && outcome.size > 0 && !has_probe) {
+    if (pipelined && outcome.ok && outcome.size > 0 && !has_probe && !sync_inline()) {
       hand_to_syncer(with, created, outcome);
       return;
     }
@@ -241,6 +241,22 @@ struct group_writer::impl {
     }
     answer_group(group, *session, created, outcome, *with);
     group.clear();
+  }
+
+  // Whether the writer fsyncs this group itself (options::inline_sync_below): the fsync is fast
+  // and the syncer idle, so nothing is waiting that an overlap would help.
+  bool sync_inline() {
+    if (opts.inline_sync_below.count() <= 0 || sync_average_us.load(std::memory_order_relaxed) >= opts.inline_sync_below.count())
+      return false;
+    std::lock_guard lk(sync_mu);
+    return unsynced.empty() && !syncing;
+  }
+
+  // A running average of the WAL's fsync time (1/8 weight to the newest), by whichever thread synced.
+  void note_sync_time(std::chrono::steady_clock::time_point started) {
+    const auto us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started).count();
+    const auto avg = sync_average_us.load(std::memory_order_relaxed);
+    sync_average_us.store(avg + (us - avg) / 8, std::memory_order_relaxed);
   }
 
   // Moves the committed group to the syncer and takes emptied vectors back for the next one.
@@ -305,6 +321,7 @@ struct group_writer::impl {
   void sync_here(session::group_outcome& outcome, std::vector<outbox_item>& created_here) {
     const auto committed_at = std::chrono::steady_clock::now();
     const int rc = wal.sync(wal_path, sqlite->generation());
+    note_sync_time(committed_at);
     add_sync_time(outcome, committed_at);
     if (rc == 0) {
       durable_outbox.store(sqlite->last_outbox_id(), std::memory_order_release);
@@ -345,7 +362,10 @@ struct group_writer::impl {
       std::uint64_t synced = 0;
       for (unsynced_group& g : batch) {
         if (why.empty() && g.generation != synced) {
-          if (wal.sync(wal_path, g.generation) == 0) {
+          const auto sync_started = std::chrono::steady_clock::now();
+          const int rc = wal.sync(wal_path, g.generation);
+          note_sync_time(sync_started);
+          if (rc == 0) {
             synced = g.generation;
           } else {
             why = wal.error();
@@ -417,6 +437,7 @@ struct group_writer::impl {
   std::vector<unsynced_group> unsynced;
   bool syncing = false;
   bool sync_stopping = false;
+  std::atomic<std::int64_t> sync_average_us{0};  // of the WAL's fsync (sync_inline())
   std::string failure;                    // set by a failed fsync: writes are refused until recover()
   std::vector<outbox_item> parked;        // rows of the groups committed but refused at the failure
   std::chrono::steady_clock::time_point next_recovery{};  // the writer's

@@ -53,6 +53,13 @@ struct options {
   // its syncer thread fsyncs the WAL, overlapping the next group's statements; answers still
   // wait for that fsync (store/wal_sync.h). false = SQLite's own fsync inside COMMIT.
   bool pipelined_sync = true;
+  // With pipelined_sync: while the WAL's fsync takes less than this (a running average), the
+  // writer fsyncs and answers a group itself whenever the syncer is idle, as SQLite's FULL
+  // commit would. A fast fsync leaves little to overlap, and handing every group to a second
+  // thread lets the writer commit groups a third the size (more COMMITs, more WAL page
+  // rewrites, two more wake-ups a group): ~10-25 % more CPU per HTTP request on a 0.3-0.7 ms
+  // disk (bench/RESULTS.md run N). 0 = always hand groups to the syncer.
+  std::chrono::microseconds inline_sync_below{1000};
   // Tuning and fault injection (tests, benchmarks).
   std::int64_t max_page_count = 0;       // caps the file in pages, 0 = no cap; beyond it groups fail (SQLITE_FULL)
   int wal_autocheckpoint = 0;            // WAL pages between checkpoints; 0 = 1000 (SQLite's default)

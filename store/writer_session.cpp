@@ -106,6 +106,7 @@ void writer_session::open() {
   co.cache_kib = opts_.cache_kib;
   co.page_size = opts_.page_size;
   co.vfs = opts_.vfs;
+  co.temp_store_memory = true;
   auto db = std::make_unique<database>(co);
   migrate(*db);
   auto st = std::make_unique<statements>(*db);

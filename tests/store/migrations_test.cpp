@@ -82,3 +82,16 @@ TEST_CASE("read_pool refuses a database that does not exist") {
   temp_db t;
   CHECK_THROWS_AS(read_pool(t.path()), std::runtime_error);
 }
+
+TEST_CASE("database: temp_store_memory keeps statement journals in memory (the group writer's connection)") {
+  temp_db tmp;
+  connection_options co;
+  co.path = tmp.path();
+  {
+    database db(co);
+    CHECK(scalar(db, "PRAGMA temp_store") == 0);  // SQLite's default: temporary files
+  }
+  co.temp_store_memory = true;
+  database db(co);
+  CHECK(scalar(db, "PRAGMA temp_store") == 2);  // MEMORY
+}

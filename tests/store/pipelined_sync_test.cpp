@@ -24,6 +24,7 @@ TEST_CASE("pipelined: answered only after the fsync; readers see the rows from C
   options o = t.opts();
   writer_gate gate;  // holds the syncer before its first fsync
   o.before_sync = [&gate] { gate.hold(); };
+  o.inline_sync_below = std::chrono::microseconds{0};  // every group to the syncer
   group_writer w(o);
   std::atomic<std::int64_t> longest_us{0};  // the observer's `took`: BEGIN until durable
   w.set_commit_observer([&](std::size_t, std::chrono::microseconds took, bool) {
@@ -64,6 +65,7 @@ TEST_CASE("pipelined: a failed fsync refuses every write until a checkpoint made
   temp_db t;
   options o = t.opts();
   o.vfs = fault_vfs::name();
+  o.inline_sync_below = std::chrono::microseconds{0};  // the syncer's failure path
   int commits_failed = 0;
   std::vector<std::int64_t> announced;
   std::mutex m;
@@ -129,6 +131,7 @@ TEST_CASE("pipelined: a group holding a probe is answered after every group befo
   options o = t.opts();
   writer_gate gate;
   o.before_sync = [&gate] { gate.hold(); };
+  o.inline_sync_below = std::chrono::microseconds{0};  // every group to the syncer
   group_writer w(o);
   std::promise<write_result> pa;
   auto fa = pa.get_future();
@@ -139,4 +142,31 @@ TEST_CASE("pipelined: a group holding a probe is answered after every group befo
   gate.release();
   CHECK(fa.get().status == write_status::stored);
   CHECK(seq.get() == 1);
+}
+
+TEST_CASE("pipelined: with a fast fsync and an idle syncer the writer syncs and answers a group itself") {
+  temp_db t;
+  options o = t.opts();
+  std::atomic<int> syncer_fsyncs{0};
+  o.before_sync = [&syncer_fsyncs] { ++syncer_fsyncs; };
+  o.inline_sync_below = std::chrono::hours(1);  // every fsync counts as fast
+  group_writer w(o);
+  std::vector<std::int64_t> announced;
+  std::mutex m;
+  w.set_outbox_listener([&](const std::vector<outbox_item>& items) {
+    std::lock_guard lk(m);
+    for (const auto& i : items) announced.push_back(i.id);
+  });
+  for (std::uint32_t i = 1; i <= 5; ++i) {
+    std::promise<write_result> p;
+    auto f = p.get_future();
+    w.insert_complaint(make_row(row_id(1, i), "k" + std::to_string(i)), [&p](write_result x) { p.set_value(std::move(x)); });
+    CHECK(f.get().status == write_status::stored);
+    CHECK(w.durable_outbox_id() == static_cast<std::int64_t>(i));  // synced before it was answered
+  }
+  w.stop();
+  CHECK(syncer_fsyncs.load() == 0);  // each group was idle-time work for the writer
+  CHECK(announced == std::vector<std::int64_t>{1, 2, 3, 4, 5});
+  read_pool r(t.path());
+  CHECK(r.counts_now().pending == 5);
 }
