@@ -11,8 +11,11 @@
 // Durable is an fsync of the WAL after COMMIT returned. By default (options::pipelined_sync)
 // the writer commits with synchronous=NORMAL and hands the group to the syncer thread, which
 // fsyncs the WAL once for every group handed to it since its last fsync (wal_sync.h) and then
-// answers them, while the writer already runs the next group's statements. Otherwise SQLite
-// syncs inside COMMIT (synchronous=FULL) and the writer answers at once.
+// answers them, while the writer already runs the next group's statements — unless the fsync
+// is fast (a running average under options::inline_sync_below) and the syncer idle: then the
+// writer fsyncs and answers the group itself, and the requests that arrive meanwhile make the
+// next group larger. Otherwise SQLite syncs inside COMMIT (synchronous=FULL) and the writer
+// answers at once.
 //
 // A group that failed, or that holds a probe, is answered on the writer thread after the
 // syncer answered everything before it, so answers keep the queue's order. After a failed
