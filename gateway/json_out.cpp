@@ -39,11 +39,13 @@ void json_out::quoted(std::string_view s) {
   // (UTF-8 included) as it is. Runs without an escape are appended at once.
   static constexpr char hex[] = "0123456789abcdef";
   // Most strings need no escape at all: one check, one append.
-  // (Appended, not resize() and copy: resize zero-fills what the copy then overwrites.)
   if (!needs_escape(s)) {
-    out_.push_back('"');
-    out_.append(s);
-    out_.push_back('"');
+    const std::size_t at = out_.size();
+    out_.resize(at + s.size() + 2);
+    char* p = out_.data() + at;
+    *p = '"';
+    if (!s.empty()) std::memcpy(p + 1, s.data(), s.size());
+    p[s.size() + 1] = '"';
     return;
   }
   out_.push_back('"');
