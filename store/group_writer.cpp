@@ -255,11 +255,15 @@ struct group_writer::impl {
     return unsynced.empty() && !syncing;
   }
 
-  // A running average of the WAL's fsync time (1/8 weight to the newest), by whichever thread synced.
-  void note_sync_time(std::chrono::steady_clock::time_point started) {
+  // wal.sync(), timed into a running average of the WAL's fsync (1/8 weight to the newest) for
+  // sync_inline(); by the syncer, or by the writer while the syncer is idle.
+  int timed_sync(std::uint64_t generation) {
+    const auto started = std::chrono::steady_clock::now();
+    const int rc = wal.sync(wal_path, generation);
     const auto us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started).count();
     const auto avg = sync_average_us.load(std::memory_order_relaxed);
     sync_average_us.store(avg + (us - avg) / 8, std::memory_order_relaxed);
+    return rc;
   }
 
   // Moves the committed group to the syncer and takes emptied vectors back for the next one.
@@ -323,8 +327,7 @@ struct group_writer::impl {
   // writer hands it work): the fsync of a group that is answered here.
   void sync_here(session::group_outcome& outcome, std::vector<outbox_item>& created_here) {
     const auto committed_at = std::chrono::steady_clock::now();
-    const int rc = wal.sync(wal_path, sqlite->generation());
-    note_sync_time(committed_at);
+    const int rc = timed_sync(sqlite->generation());
     add_sync_time(outcome, committed_at);
     if (rc == 0) {
       durable_outbox.store(sqlite->last_outbox_id(), std::memory_order_release);
@@ -365,10 +368,7 @@ struct group_writer::impl {
       std::uint64_t synced = 0;
       for (unsynced_group& g : batch) {
         if (why.empty() && g.generation != synced) {
-          const auto sync_started = std::chrono::steady_clock::now();
-          const int rc = wal.sync(wal_path, g.generation);
-          note_sync_time(sync_started);
-          if (rc == 0) {
+          if (timed_sync(g.generation) == 0) {
             synced = g.generation;
           } else {
             why = wal.error();
