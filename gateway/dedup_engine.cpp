@@ -47,6 +47,13 @@ std::shared_ptr<dedup_context> make_dedup_context(const submission& s) {
   text.append(title).append("\n").append(s.body).append("\n").append(s.where.text);
   ctx->sketch = make_sketch(normalize_for_matching(text));
   ctx->sketch.what = event_taxonomy::embedded().read(text);
+  // The words as written, of what the citizen wrote (a web form's title restates it in others).
+  {
+    std::string said;
+    said.reserve(s.body.size() + s.where.text.size() + 1);
+    said.append(s.body).append("\n").append(s.where.text);
+    add_verbatim_words(ctx->sketch, said, lexicon::embedded());
+  }
   // The day it was sent, in western Indonesia's time (UTC+7, where most reports come from).
   // In central and eastern Indonesia (UTC+8, +9) a report sent in the first hour or two after
   // midnight is dated the day before: a day doubt gained or lost in that rare case.

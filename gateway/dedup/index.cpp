@@ -57,6 +57,7 @@ const char* doubt_of(const match_sketch& earlier, const match_sketch& later, con
   if (sketch_facets_loosely_differ(earlier, later)) return "name";
   if (sketch_names_document_holder_once(earlier, later)) return "holder";
   if (score >= t.swap_score && sketch_swaps_word(earlier, later)) return "swap";
+  if (sketch_substitutes_word(earlier, later)) return "swap";
   return nullptr;
 }
 

@@ -43,7 +43,17 @@ struct match_sketch {
   std::uint64_t simhash = 0;
   std::uint16_t distinct_words = 0;
   event what;  // the problem, the place and the cues (event.h)
+  // Every word as written, in order, stop words, one-letter words and place words included (an
+  // SMS form the lexicon knows read as its words: "yg" as "yang"; number words as digits):
+  // h16(word) << 16 | h16(its skeleton). Empty for a text of more than verbatim_max words, and
+  // for sketches before version 5 (then no verbatim doubt arises against them).
+  std::vector<std::uint32_t> verbatim;
 };
+
+inline constexpr std::size_t verbatim_max = 48;
+
+// Fills s.verbatim from the text the sketch was made of (split as the region resolver splits).
+void add_verbatim_words(match_sketch& s, std::string_view text, const lexicon& lex);
 
 // Sketches normalised text (identities are left empty for the caller).
 [[nodiscard]] match_sketch make_sketch(const match_text& t);
@@ -84,6 +94,14 @@ enum class place_agreement : std::uint8_t { none, street, place };
 // "bulan April", "anak pertama" / "anak kedua") is what the second report is about. A typo or
 // an SMS abbreviation keeps the skeleton ("gelap" / "glp") and is no swap.
 [[nodiscard]] bool sketch_swaps_word(const match_sketch& a, const match_sketch& b) noexcept;
+
+// The same question asked of the words as written, in order: the two texts are one sequence of
+// words but for one to three on each side, none a typo or an SMS form of one on the other side
+// (a word of three letters or fewer must match exactly). Stop words and one-letter words count here, and carry what the
+// second report is about as often as names do: "Talang Rimbo Baru" / "Lama" ("baru" and
+// "lama" are stop words), "Tomon I" / "II", "trayek B" / "D". A citizen who sends the same
+// complaint again copies it, or rewrites it; a copy with one word changed is another one.
+[[nodiscard]] bool sketch_substitutes_word(const match_sketch& a, const match_sketch& b) noexcept;
 
 // How much of `of`'s text (place words left out) is in `in`'s, in [0, 1]: the containment
 // |of ∩ in| / |of| of words and skeletons, averaged. A report that does not say where must say
