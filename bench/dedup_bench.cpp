@@ -113,7 +113,9 @@ int main(int argc, char** argv) {
   std::size_t total_tokens = 0;
   for (std::size_t i = 0; i < n; ++i) {
     const person& p = people[i < people.size() ? i : rng() % people.size()];
-    auto s = make_sketch(normalize_for_matching(complaint_text(rng, p.desa, p.kab, p.problem)));
+    const std::string text = complaint_text(rng, p.desa, p.kab, p.problem);
+    auto s = make_sketch(normalize_for_matching(text));
+    add_verbatim_words(s, text, lexicon::embedded());  // as the daemon keeps them (sketch version 5)
     s.identities.push_back(stable_hash64("tel:" + p.phone));
     total_tokens += s.distinct_words;
     const std::int64_t at = now - window + static_cast<std::int64_t>(i) * (window / static_cast<std::int64_t>(n));
@@ -152,11 +154,15 @@ int main(int argc, char** argv) {
   for (std::size_t i = 0; i < lookups; ++i) {
     if (i % 3 == 0) {
       const person& p = people[rng() % people.size()];
-      auto s = make_sketch(normalize_for_matching("tolong " + complaint_text(rng, p.desa, p.kab, p.problem) + " lagi"));
+      const std::string text = "tolong " + complaint_text(rng, p.desa, p.kab, p.problem) + " lagi";
+      auto s = make_sketch(normalize_for_matching(text));
+      add_verbatim_words(s, text, lexicon::embedded());
       s.identities.push_back(stable_hash64("tel:" + p.phone));
       queries.push_back(std::move(s));
     } else {
-      auto s = make_sketch(normalize_for_matching(complaint_text(rng, place(rng), place(rng), static_cast<int>(rng() % 20))));
+      const std::string text = complaint_text(rng, place(rng), place(rng), static_cast<int>(rng() % 20));
+      auto s = make_sketch(normalize_for_matching(text));
+      add_verbatim_words(s, text, lexicon::embedded());
       s.identities.push_back(stable_hash64("tel:+62857" + std::to_string(rng() % 100'000'000)));
       queries.push_back(std::move(s));
     }

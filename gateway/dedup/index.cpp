@@ -386,7 +386,8 @@ std::size_t dedup_index::memory_bytes() const noexcept {
   for (const auto& b : buckets_) n += b.capacity() * sizeof(slot);
   for (const auto& e : entries_)
     n += sizeof(entry) + e.sketch.words.capacity() * 2 + e.sketch.skeletons.capacity() * 2 +
-         e.sketch.facets.capacity() * 4 + e.sketch.loose_facets.capacity() * 4 + e.sketch.identities.capacity() * 8;
+         e.sketch.facets.capacity() * 4 + e.sketch.loose_facets.capacity() * 4 + e.sketch.identities.capacity() * 8 +
+         e.sketch.places.capacity() * 2 + e.sketch.place_skeletons.capacity() * 2 + e.sketch.verbatim.capacity() * 4;
   n += groups_.size() * (sizeof(std::vector<seq_t>) + 32);
   for (const auto& [k, v] : groups_) n += v.capacity() * sizeof(seq_t);
   n += parent_.size() * 32;
