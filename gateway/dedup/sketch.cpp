@@ -304,6 +304,11 @@ std::string_view number_as_digits(std::string_view w) noexcept {
   return w;
 }
 
+// The words after a number that make it a duration (as the lexicon spells them).
+bool is_duration_unit(std::string_view w) noexcept {
+  return w == "hari" || w == "minggu" || w == "pekan" || w == "bulan" || w == "tahun" || w == "jam" || w == "menit";
+}
+
 bool is_ordinal(std::string_view w) noexcept {
   static constexpr std::array<std::string_view, 10> ordinals = {"pertama", "kedua", "ketiga", "keempat", "kelima",
                                                                 "keenam", "ketujuh", "kedelapan", "kesembilan", "kesepuluh"};
@@ -333,33 +338,38 @@ void add_verbatim_words(match_sketch& s, std::string_view text, const lexicon& l
   std::size_t capitals = 0;
   for (const auto& w : words) capitals += w.capital;
   const bool mixed_case = capitals * 5 < words.size() * 3;
-  const auto add = [&](std::string_view w, bool marked) {
-    w = number_as_digits(w);
-    if (w == "x") w = "kali";  // "2x" is "dua kali"
-    // What names one thing among others: a number, a letter or Roman numeral, an ordinal, a name.
-    marked = marked || (w.front() >= '0' && w.front() <= '9') || w.size() == 1 || is_ordinal(w) ||
-             roman_numeral(w) > 0;
-    // Short words keep themselves as skeleton: "i" and "ii", "b" and "d" are no typos.
-    const std::uint16_t sk = w.size() <= 3 ? static_cast<std::uint16_t>(h16(stable_hash64(w)) ^ 2)
-                                           : h16(skeleton_hash64(w) ^ 0x5bd1e9955bd1e995ULL);
-    s.verbatim.push_back(std::uint32_t{h16(stable_hash64(w))} << 16 | (sk & 0xfffeu) | (marked ? 1u : 0u));
-  };
-  for (std::size_t i = 0; i < words.size(); ++i) {
+  // The words, an SMS form the lexicon knows read as its words, each with whether it was
+  // written as a name.
+  thread_local std::vector<std::pair<std::string_view, bool>> seq;
+  seq.clear();
+  for (std::size_t i = 0; i < words.size() && seq.size() <= verbatim_max; ++i) {
     const auto& w = words[i];
-    const bool name = mixed_case && w.capital && i > 0 && !w.sentence_before;
     const std::string* rep = lex.find(w.text);
     if (rep == nullptr || rep->empty()) {
-      add(w.text, name);
+      seq.emplace_back(number_as_digits(w.text), mixed_case && w.capital && i > 0 && !w.sentence_before);
       continue;
     }
     std::string_view r(*rep);
     while (!r.empty()) {
       const auto sp = std::min(r.find(' '), r.size());
-      if (sp > 0) add(r.substr(0, sp), false);
+      if (sp > 0) seq.emplace_back(number_as_digits(r.substr(0, sp)), false);
       r.remove_prefix(std::min(sp + 1, r.size()));
     }
   }
-  if (s.verbatim.size() > verbatim_max) s.verbatim.clear();
+  if (seq.size() > verbatim_max) return;
+  for (std::size_t i = 0; i < seq.size(); ++i) {
+    auto [w, marked] = seq[i];
+    const bool digits = w.front() >= '0' && w.front() <= '9';
+    if (w == "x" && i > 0 && seq[i - 1].first.front() >= '0' && seq[i - 1].first.front() <= '9') w = "kali";  // "2x"
+    // What names one thing among others: a number, a letter or Roman numeral, an ordinal, a
+    // name. Not a duration, which a reminder updates ("sudah 3 hari" / "sudah 4 hari").
+    const bool duration = digits && i + 1 < seq.size() && is_duration_unit(seq[i + 1].first);
+    marked = marked || (digits ? !duration : w.size() == 1 || is_ordinal(w) || roman_numeral(w) > 0);
+    // Short words keep themselves as skeleton: "i" and "ii", "b" and "d" are no typos.
+    const std::uint16_t sk = w.size() <= 3 ? static_cast<std::uint16_t>(h16(stable_hash64(w)) ^ 2)
+                                           : h16(skeleton_hash64(w) ^ 0x5bd1e9955bd1e995ULL);
+    s.verbatim.push_back(std::uint32_t{h16(stable_hash64(w))} << 16 | (sk & 0xfffeu) | (marked ? 1u : 0u));
+  }
 }
 
 bool sketch_substitutes_word(const match_sketch& a, const match_sketch& b) noexcept {
