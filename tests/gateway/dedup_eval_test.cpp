@@ -108,7 +108,8 @@ TEST_CASE("dedup blind corpus: merge precision, recall, caught and hints on the 
   const std::string listed_split = [] {
     const char* v = std::getenv("LAPOR_DEDUP_SHOW_SPLIT");
     if (v && (std::string_view(v) == "c_tune" || std::string_view(v) == "d_tune" || std::string_view(v) == "e_tune" ||
-              std::string_view(v) == "f_tune" || std::string_view(v) == "g_tune"))
+              std::string_view(v) == "f_tune" || std::string_view(v) == "g_tune" ||
+              std::string_view(v) == "h_tune"))
       return std::string(v);
     return std::string("tune");
   }();
@@ -116,7 +117,7 @@ TEST_CASE("dedup blind corpus: merge precision, recall, caught and hints on the 
   std::map<std::string, std::pair<int, int>> per_case;  // tune: case -> (right, total)
   for (const char* file :
        {"cases_a.jsonl", "cases_b.jsonl", "cases_c.jsonl", "cases_d.jsonl", "cases_e.jsonl", "cases_f.jsonl",
-        "cases_g.jsonl"}) {
+        "cases_g.jsonl", "cases_h.jsonl"}) {
     std::ifstream in(data_path(file));
     REQUIRE_MESSAGE(in.good(), "cannot read " << data_path(file));
     std::string line;
