@@ -246,6 +246,7 @@ int run(const config& cfg, const config_source& source, const command_line& cl, 
   dedup_opts.thresholds.unplaced_score = cfg.dedup.unplaced_score;
   dedup_opts.thresholds.street_containment = cfg.dedup.street_containment;
   dedup_opts.thresholds.swap_score = cfg.dedup.swap_score;
+  dedup_opts.thresholds.detail_length_ratio = cfg.dedup.detail_length_ratio;
   dedup_opts.thresholds.possible_score = cfg.dedup.possible_score;
   dedup_opts.thresholds.related_score = cfg.dedup.related_score;
   dedup_opts.thresholds.related_max_hamming = cfg.dedup.related_max_hamming;

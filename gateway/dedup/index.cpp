@@ -48,6 +48,9 @@ const char* doubt_of(const match_sketch& earlier, const match_sketch& later, con
   const std::uint8_t cues = later.what.cues;
   if (cues & (cue_new_incident | cue_changed)) return "new_incident";  // "mati lagi", "sudah diperbaiki, tapi …"
   if (cmp.adds_problem || ((cues & cue_followup) && cmp.mentions_other)) return "adds_problem";
+  // Another problem beside the shared one, in a text not much longer: the salty water and the
+  // fee for a new meter at one PDAM unit, the broken planks and the dark lamps of one bridge.
+  if (cmp.mentions_other && later.distinct_words <= t.detail_length_ratio * earlier.distinct_words) return "adds_problem";
   if (cmp.objects_differ) return "object";  // a leaking roof and a broken gate of one school
   if (cmp.household_differs) return "household";
   if (cmp.elsewhere) return "elsewhere";

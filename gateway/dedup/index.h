@@ -52,6 +52,10 @@ struct dedup_thresholds {
   double unknown_problem_score = 0.6; // one side names no known problem: merged from this, the place established
   double same_event_score = 0.1;      // the same problem in the same district or village: from this
   double swap_score = 0.8;            // texts this alike with a word swapped (sketch_swaps_word): a doubt
+  // A later report that names a problem the earlier one does not is detail of the same
+  // complaint only when it is more than this many times as long (a web letter after a short SMS tells
+  // more); otherwise it is perhaps about something else at that place: a doubt.
+  double detail_length_ratio = 2.0;
   std::size_t max_possible = 3;       // hints per complaint
   double related_score = 0.8;         // other identities: word overlap at least this …
   int related_max_hamming = 10;       // … and SimHash distance at most this (0..64)

@@ -278,6 +278,33 @@ TEST_CASE("index: expiry drops entries older than the window, and a sweep trims 
 }
 
 
+TEST_CASE("index: a later report naming another problem beside the shared one is a hint unless it is twice as long") {
+  // One PDAM unit, one house: the water tastes salty; then an officer asks a fee for a new meter.
+  const char* salty = "Air PDAM unit Cikeusik yang masuk ke rumah kami di Desa Cikeusik terasa asin sejak seminggu";
+  const char* fee =
+      "Petugas PDAM unit Cikeusik datang ke rumah kami di Desa Cikeusik, air PDAM kami diperiksa, lalu minta pungli ganti meter air";
+  const auto placed = [](std::string_view text) { return with_event(text, "tel:+6281444444444", "36.01.04.2007"); };
+  const auto earlier = placed(salty), later = placed(fee);
+  REQUIRE((later.what.problems & ~earlier.what.problems) != 0);  // the fee is a problem the first does not name
+  REQUIRE(later.distinct_words <= 2 * earlier.distinct_words);
+  REQUIRE_FALSE(compare(earlier.what, later.what).adds_problem);  // water stays its main problem
+  dedup_index idx;
+  idx.add(31, 31, t0, earlier);
+  idx.commit();
+  const auto d = idx.lookup(later, t0 + day_ms);
+  CHECK(d.what == dedup_decision::kind::possible);
+  REQUIRE(d.doubt != nullptr);
+  CHECK(std::string(d.doubt) == "adds_problem");
+  // A long letter after a short SMS tells more, other problems among it: still detail.
+  dedup_thresholds lenient;
+  lenient.detail_length_ratio = 0.5;  // as if the later one were more than twice as long
+  dedup_index loose(lenient);
+  loose.add(31, 31, t0, earlier);
+  loose.commit();
+  const auto l = loose.lookup(later, t0 + day_ms);
+  CHECK((l.doubt == nullptr || std::string(l.doubt) != "adds_problem"));
+}
+
 TEST_CASE("index: the same problem in the same village is at least a hint, however differently told") {
   // A Javanese SMS and a formal web text about one road share no word; the region resolver
   // puts both in Kelurahan Patehan. Not sure enough to merge, but the verifier must see it.

@@ -121,6 +121,7 @@ TEST_CASE("config: dedup keys, defaults and ranges") {
   CHECK(c.dedup.unplaced_score == doctest::Approx(0.5));
   CHECK(c.dedup.street_containment == doctest::Approx(0.8));
   CHECK(c.dedup.swap_score == doctest::Approx(0.8));
+  CHECK(c.dedup.detail_length_ratio == doctest::Approx(2.0));
   CHECK(c.dedup.related_score == doctest::Approx(0.8));
   CHECK(c.dedup.related_max_hamming == 10);
   CHECK(c.dedup.max_candidates == 64);

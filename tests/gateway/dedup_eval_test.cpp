@@ -1,7 +1,7 @@
-// Evaluation of duplicate detection on the blind corpus tests/data/dedup/cases_{a,b,c,d,e,f,g}.jsonl
-// (2,530 pairs written and labelled by sessions that never saw the detector; each file split
+// Evaluation of duplicate detection on the blind corpus tests/data/dedup/cases_{a,b,c,d,e,f,g,h}.jsonl
+// (2,770 pairs written and labelled by sessions that never saw the detector; each file split
 // into a tune half and a frozen test half: tune/test, c_tune/c_test, d_tune/d_test, e_tune/e_test, f_tune/f_test,
-// g_tune/g_test). Each pair is judged as the daemon would: a fresh
+// g_tune/g_test, h_tune/h_test). Each pair is judged as the daemon would: a fresh
 // index holding report `a` (with the identity links the case states), then report `b` looked
 // up at its own time, both through the pipeline's own normalisation, region resolution and
 // event reading.
@@ -208,8 +208,9 @@ TEST_CASE("dedup blind corpus: merge precision, recall, caught and hints on the 
   const auto& frozen = splits["test"];
   REQUIRE(frozen.dup + frozen.other >= 500);
   // The targets (issue 13): merge precision >= 0.99, merge recall >= 0.85, caught >= 0.97,
-  // hints on distinct pairs <= 25%. Only the last holds yet (last measured 2026-12-02 evening:
-  // precision 0.946, recall 0.667, caught 0.955, hints 0.218; before the swap doubt 0.948,
+  // hints on distinct pairs <= 25%. Only the last holds yet (last measured 2026-12-03:
+  // precision 0.960, recall 0.640, caught 0.955, hints 0.227; 2026-12-02 evening: precision
+  // 0.946, recall 0.667, caught 0.955, hints 0.218; before the swap doubt 0.948,
   // 0.693, 0.955, 0.218; before the positive-agreement
   // rules: precision 0.886, recall 0.708, caught 0.913, hints 0.206). The checks guard the
   // levels reached and the shortfall is printed.
@@ -223,11 +224,13 @@ TEST_CASE("dedup blind corpus: merge precision, recall, caught and hints on the 
                          target{"hints on distinct", frozen.hint_rate(), 0.25, false}})
     if (t.at_least ? t.value < t.goal : t.value > t.goal)
       std::printf("dedup: frozen half %s %.3f misses the %.2f target (not met yet)\n", t.what, t.value, t.goal);
-  CHECK(frozen.precision() >= 0.94);
+  CHECK(frozen.precision() >= 0.955);
   // 0.693 before the swap doubt (2026-12-02 evening), which turned seven merges of `test` into
-  // hints (caught unchanged) and nine false merges of the frozen halves into hints: a hidden
-  // complaint weighs more than a verifier's look.
-  CHECK(frozen.recall() >= 0.66);
+  // hints (caught unchanged) and nine false merges of the frozen halves into hints; 0.667
+  // before the other-problem doubt (2026-12-03: a later report naming another problem, not
+  // twice as long), which turned seven more into hints and eight false merges of the frozen
+  // halves: a hidden complaint weighs more than a verifier's look.
+  CHECK(frozen.recall() >= 0.63);
   CHECK(frozen.caught() >= 0.95);
   CHECK(frozen.hint_rate() <= 0.25);
 }
