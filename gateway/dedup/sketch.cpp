@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "gateway/region/place_words.h"
+#include "gateway/word_map.h"
 
 
 namespace lapor::dedup {
@@ -294,25 +295,28 @@ bool sketch_swaps_word(const match_sketch& a, const match_sketch& b) noexcept {
 
 namespace {
 
-// "dua" is "2" as a citizen writes either ("2x" / "dua kali").
-std::string_view number_as_digits(std::string_view w) noexcept {
-  static constexpr std::array<std::pair<std::string_view, std::string_view>, 10> numbers = {{
-      {"satu", "1"}, {"dua", "2"}, {"tiga", "3"}, {"empat", "4"}, {"lima", "5"},
-      {"enam", "6"}, {"tujuh", "7"}, {"delapan", "8"}, {"sembilan", "9"}, {"sepuluh", "10"}}};
-  for (const auto& [word, digits] : numbers)
-    if (w == word) return digits;
-  return w;
-}
+// What a word as written is to the copy check, from one table lookup per word.
+struct written_word {
+  std::string_view as_digits;  // a number word read as its digits ("dua" -> "2"), else empty
+  bool names_one = false;      // an ordinal or a Roman numeral: names one thing among others
+  bool duration_unit = false;  // after a number, a duration ("3 hari"), which a reminder updates
+};
 
-// The words after a number that make it a duration (as the lexicon spells them).
-bool is_duration_unit(std::string_view w) noexcept {
-  return w == "hari" || w == "minggu" || w == "pekan" || w == "bulan" || w == "tahun" || w == "jam" || w == "menit";
-}
-
-bool is_ordinal(std::string_view w) noexcept {
-  static constexpr std::array<std::string_view, 10> ordinals = {"pertama", "kedua", "ketiga", "keempat", "kelima",
-                                                                "keenam", "ketujuh", "kedelapan", "kesembilan", "kesepuluh"};
-  return std::find(ordinals.begin(), ordinals.end(), w) != ordinals.end();
+const data::word_map<written_word>& written_words() {
+  static const data::word_map<written_word> table = [] {
+    data::word_map<written_word> t;
+    constexpr std::array<std::pair<std::string_view, std::string_view>, 10> numbers = {{
+        {"satu", "1"}, {"dua", "2"}, {"tiga", "3"}, {"empat", "4"}, {"lima", "5"},
+        {"enam", "6"}, {"tujuh", "7"}, {"delapan", "8"}, {"sembilan", "9"}, {"sepuluh", "10"}}};
+    for (const auto& [word, digits] : numbers) t[word].as_digits = digits;
+    for (std::string_view w : {"pertama", "kedua", "ketiga", "keempat", "kelima", "keenam", "ketujuh", "kedelapan",
+                               "kesembilan", "kesepuluh", "i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x",
+                               "xi", "xii", "xiii", "xiv", "xv", "xvi", "xvii", "xviii", "xix", "xx"})
+      t[w].names_one = true;
+    for (std::string_view w : {"hari", "minggu", "pekan", "bulan", "tahun", "jam", "menit"}) t[w].duration_unit = true;
+    return t;
+  }();
+  return table;
 }
 
 }  // namespace
@@ -320,20 +324,19 @@ bool is_ordinal(std::string_view w) noexcept {
 void add_verbatim_words(match_sketch& s, std::string_view text, const lexicon& lex) {
   thread_local std::string kept, buf;
   thread_local std::vector<region::word> words;
+  s.verbatim.clear();
   // A mention ("@lapor1708" in every tweet to the gateway) is no word of the complaint.
   kept.clear();
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '@') {
-      while (i + 1 < text.size() && text[i + 1] != ' ' && text[i + 1] != '\n') ++i;
-      continue;
-    }
-    kept.push_back(text[i]);
+  for (std::size_t at; (at = text.find('@')) != std::string_view::npos;) {
+    kept.append(text.substr(0, at));
+    text.remove_prefix(std::min(text.find_first_of(" \n", at), text.size()));
   }
+  kept.append(text);
   buf.clear();
   words.clear();
   buf.reserve(kept.size());
   region::split_words(kept, buf, words);
-  s.verbatim.clear();
+  if (words.size() > verbatim_max) return;  // a lexicon entry never makes fewer words
   // Names are capitalised only where the text is written in ordinary mixed case.
   std::size_t capitals = 0;
   for (const auto& w : words) capitals += w.capital;
@@ -346,29 +349,42 @@ void add_verbatim_words(match_sketch& s, std::string_view text, const lexicon& l
     const auto& w = words[i];
     const std::string* rep = lex.find(w.text);
     if (rep == nullptr || rep->empty()) {
-      seq.emplace_back(number_as_digits(w.text), mixed_case && w.capital && i > 0 && !w.sentence_before);
+      seq.emplace_back(w.text, mixed_case && w.capital && i > 0 && !w.sentence_before);
       continue;
     }
     std::string_view r(*rep);
     while (!r.empty()) {
       const auto sp = std::min(r.find(' '), r.size());
-      if (sp > 0) seq.emplace_back(number_as_digits(r.substr(0, sp)), false);
+      if (sp > 0) seq.emplace_back(r.substr(0, sp), false);
       r.remove_prefix(std::min(sp + 1, r.size()));
     }
   }
   if (seq.size() > verbatim_max) return;
+  const auto& table = written_words();
+  const auto is_digits = [](std::string_view w) { return w.front() >= '0' && w.front() <= '9'; };
+  s.verbatim.reserve(seq.size());
   for (std::size_t i = 0; i < seq.size(); ++i) {
     auto [w, marked] = seq[i];
-    const bool digits = w.front() >= '0' && w.front() <= '9';
-    if (w == "x" && i > 0 && seq[i - 1].first.front() >= '0' && seq[i - 1].first.front() <= '9') w = "kali";  // "2x"
+    const auto it = table.find(w);
+    const written_word* known = it == table.end() ? nullptr : &it->second;
+    if (known != nullptr && !known->as_digits.empty()) w = known->as_digits;
+    const bool digits = is_digits(w);
+    if (w == "x" && i > 0 && is_digits(seq[i - 1].first)) {  // "2x" is "dua kali"
+      w = "kali";
+      known = nullptr;
+    }
     // What names one thing among others: a number, a letter or Roman numeral, an ordinal, a
     // name. Not a duration, which a reminder updates ("sudah 3 hari" / "sudah 4 hari").
-    const bool duration = digits && i + 1 < seq.size() && is_duration_unit(seq[i + 1].first);
-    marked = marked || (digits ? !duration : w.size() == 1 || is_ordinal(w) || roman_numeral(w) > 0);
+    bool duration = false;
+    if (digits && i + 1 < seq.size()) {
+      const auto next = table.find(seq[i + 1].first);
+      duration = next != table.end() && next->second.duration_unit;
+    }
+    marked = marked || (digits ? !duration : w.size() == 1 || (known != nullptr && known->names_one));
+    const std::uint64_t h = stable_hash64(w);
     // Short words keep themselves as skeleton: "i" and "ii", "b" and "d" are no typos.
-    const std::uint16_t sk = w.size() <= 3 ? static_cast<std::uint16_t>(h16(stable_hash64(w)) ^ 2)
-                                           : h16(skeleton_hash64(w) ^ 0x5bd1e9955bd1e995ULL);
-    s.verbatim.push_back(std::uint32_t{h16(stable_hash64(w))} << 16 | (sk & 0xfffeu) | (marked ? 1u : 0u));
+    const std::uint16_t sk = w.size() <= 3 ? static_cast<std::uint16_t>(h16(h) ^ 2) : h16(skeleton_hash64(w) ^ 0x5bd1e9955bd1e995ULL);
+    s.verbatim.push_back(std::uint32_t{h16(h)} << 16 | (sk & 0xfffeu) | (marked ? 1u : 0u));
   }
 }
 

@@ -183,6 +183,15 @@ std::string collapse_repeats(const std::string& w) {
   return out;
 }
 
+// 1..20 for a Roman numeral written i … xx (lowercase), else 0.
+int roman_numeral(std::string_view w) noexcept {
+  static constexpr std::string_view numerals[] = {"i",  "ii",  "iii",  "iv", "v",  "vi",  "vii",  "viii", "ix", "x",
+                                                  "xi", "xii", "xiii", "xiv", "xv", "xvi", "xvii", "xviii", "xix", "xx"};
+  for (std::size_t i = 0; i < std::size(numerals); ++i)
+    if (w == numerals[i]) return static_cast<int>(i) + 1;
+  return 0;
+}
+
 std::string strip_zeros(const std::string& d) {
   std::size_t i = 0;
   while (i + 1 < d.size() && d[i] == '0') ++i;
@@ -692,15 +701,6 @@ class token_sink {
 };
 
 }  // namespace
-
-int roman_numeral(std::string_view w) noexcept {
-  static constexpr std::string_view numerals[] = {"i",  "ii",  "iii",  "iv", "v",  "vi",  "vii",  "viii", "ix", "x",
-                                                  "xi", "xii", "xiii", "xiv", "xv", "xvi", "xvii", "xviii", "xix", "xx"};
-  for (std::size_t i = 0; i < std::size(numerals); ++i)
-    if (w == numerals[i]) return static_cast<int>(i) + 1;
-  return 0;
-}
-
 
 std::optional<lexicon> lexicon::parse(std::string_view text, std::string& error) {
   lexicon lex;

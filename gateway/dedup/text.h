@@ -82,9 +82,6 @@ struct match_text {
 // abbreviations not in the lexicon are mostly skeletons of the word they stand for.
 [[nodiscard]] std::string consonant_skeleton(std::string_view word);
 
-// 1..20 for a Roman numeral written i … xx (lowercase), else 0 ("Dusun III").
-[[nodiscard]] int roman_numeral(std::string_view w) noexcept;
-
 // The same skeleton a letter at a time, for callers that hash it rather than keep it: calls
 // emit(c) for each of its letters in order.
 template <class Emit>
