@@ -7,6 +7,8 @@
 //   build/bench/text_path_dump | cmp - /tmp/before.txt
 //
 //   text_path_dump [SOURCE_DIR=.]   (reads SOURCE_DIR/tests/data/{dedup,region}/*.jsonl)
+//   text_path_dump --sms-only       only the SMS texts: what bench/instructions_per_message.sh
+//                                   smpp sends, for a callgrind profile of the text path alone
 //
 // The texts: every report (a and b) of tests/data/dedup/cases_*.jsonl, made a submission as
 // tests/gateway/dedup_eval_test.cpp does; every case of tests/data/region/*.jsonl; and the SMS
@@ -30,6 +32,7 @@
 #include "gateway/dedup_engine.h"
 #include "gateway/phone.h"
 #include "gateway/pipeline.h"
+#include "gateway/region/resolver.h"
 #include "gateway/text.h"
 
 using namespace lapor::gateway;
@@ -149,10 +152,8 @@ std::vector<fs::path> sorted_files(const fs::path& dir, std::string_view prefix)
   return out;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-  const fs::path src = argc > 1 ? argv[1] : ".";
+// Each prints its lines and returns how many.
+std::size_t dump_dedup_cases(const fs::path& src) {
   std::size_t texts = 0;
   for (const auto& f : sorted_files(src / "tests/data/dedup", "cases_"))
     for_each_object(f, [&](const boost::json::object& p) {
@@ -162,12 +163,22 @@ int main(int argc, char** argv) {
         ++texts;
       }
     });
+  return texts;
+}
+
+std::size_t dump_region_cases(const fs::path& src) {
+  std::size_t texts = 0;
   for (const auto& f : sorted_files(src / "tests/data/region", "region_cases"))
     for_each_object(f, [&](const boost::json::object& p) {
       std::puts(dump_line(f.stem().string() + ":" + std::string(p.at("id").as_string()), to_submission(p)).c_str());
       ++texts;
     });
-  for (std::uint64_t i = 0; i < 2000; ++i) {
+  return texts;
+}
+
+std::size_t dump_sms_texts() {
+  std::size_t texts = 0;
+  for (std::uint64_t i = 0; i < 2000; ++i)
     for (const auto style : {lapor::bench::text_style::varied, lapor::bench::text_style::templates}) {
       const bool varied = style == lapor::bench::text_style::varied;
       std::puts(dump_line((varied ? "smsv" : "smst") + std::to_string(i),
@@ -175,7 +186,22 @@ int main(int argc, char** argv) {
                     .c_str());
       ++texts;
     }
-  }
+  return texts;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const bool sms_only = argc > 1 && std::string_view(argv[1]) == "--sms-only";
+  const fs::path src = argc > 1 && !sms_only ? argv[1] : ".";
+  // The embedded data loaded first, as the pipeline loads it at start-up: a profile of the
+  // text path (callgrind --toggle-collect on resolve_region, make_dedup_context) counts texts only.
+  (void)lapor::region::resolver::embedded();
+  (void)lapor::dedup::lexicon::embedded();
+  (void)lapor::dedup::event_taxonomy::embedded();
+  std::size_t texts = 0;
+  if (!sms_only) texts += dump_dedup_cases(src) + dump_region_cases(src);
+  texts += dump_sms_texts();
   std::fprintf(stderr, "texts: %zu\n", texts);
   return 0;
 }
