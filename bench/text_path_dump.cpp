@@ -13,7 +13,7 @@
 // The texts: every report (a and b) of tests/data/dedup/cases_*.jsonl, made a submission as
 // tests/gateway/dedup_eval_test.cpp does; every case of tests/data/region/*.jsonl; and the SMS
 // texts bench/smpp_load sends (both styles), titled as the pipeline titles an SMS. Per text:
-//   <id> R <region code/level/source/names> N <named places> E <event of event_taxonomy::read>
+//   <id> R <region code/level/source/names> N <named places> E <event_taxonomy::read's event>
 //   T <tokens> F <facets> P <places> K <identity keys> S <stored sketch as hex>
 #include <algorithm>
 #include <cstdio>
@@ -101,24 +101,27 @@ std::string event_text(const lapor::dedup::event& e) {
   return b;
 }
 
-// The line of one text: everything the text path computes from it.
+// The line of one text: everything the text path computes from it, as the pipeline computes
+// it (pipeline::submit: the words split once for the resolver and the event reader).
 std::string dump_line(const std::string& id, submission s) {
   std::string out = id;
-  s.where.region = resolve_region(s);
+  thread_local lapor::region::input_words words;
+  lapor::region::split_input(s.where.text, own_title(s), s.body, words);
+  s.where.region = resolve_region(s, words);
   out += " R";
   if (const auto& r = s.where.region)
     for (const auto* f : {&r->code, &r->level, &r->source, &r->province, &r->regency, &r->district, &r->village})
       out.append(" ").append(*f);
   list(out, "N", s.where.named_places);
+  out += " E ";
+  out += event_text(lapor::dedup::event_taxonomy::embedded().read(words));
   std::string text;
   text.append(own_title(s)).append("\n").append(s.body).append("\n").append(s.where.text);
-  out += " E ";
-  out += event_text(lapor::dedup::event_taxonomy::embedded().read(text));
   const auto m = lapor::dedup::normalize_for_matching(text);
   list(out, "T", m.tokens);
   list(out, "F", m.facets);
   list(out, "P", m.places);
-  const auto ctx = make_dedup_context(s);
+  const auto ctx = make_dedup_context(s, words);
   list(out, "K", ctx->identity_keys);
   out += " S ";
   hex(out, ctx->stored_sketch);
