@@ -39,14 +39,23 @@ std::vector<std::string> identity_keys_of(const submission& s) {
   return keys;
 }
 
-std::shared_ptr<dedup_context> make_dedup_context(const submission& s) {
-  auto ctx = std::make_shared<dedup_context>();
+namespace {
+
+// What the normaliser reads: the title (when it is the body's first words, read as part of the
+// body), the body and the location field, a line each.
+std::string matching_text(const submission& s) {
   std::string text;
   const auto title = own_title(s);
   text.reserve(title.size() + s.body.size() + s.where.text.size() + 2);
   text.append(title).append("\n").append(s.body).append("\n").append(s.where.text);
+  return text;
+}
+
+// The context of `s`, whose text (matching_text) is `text` and whose event `what`.
+std::shared_ptr<dedup_context> context_of(const submission& s, std::string_view text, const event& what) {
+  auto ctx = std::make_shared<dedup_context>();
   ctx->sketch = make_sketch(normalize_for_matching(text));
-  ctx->sketch.what = event_taxonomy::embedded().read(text);
+  ctx->sketch.what = what;
   // The words as written, of what the citizen wrote (a web form's title restates it in others).
   {
     std::string said;
@@ -74,6 +83,18 @@ std::shared_ptr<dedup_context> make_dedup_context(const submission& s) {
   ctx->anonymous = s.anonymous;
   return ctx;
 }
+
+}  // namespace
+
+std::shared_ptr<dedup_context> make_dedup_context(const submission& s) {
+  const std::string text = matching_text(s);
+  return context_of(s, text, event_taxonomy::embedded().read(text));
+}
+
+std::shared_ptr<dedup_context> make_dedup_context(const submission& s, const region::input_words& words) {
+  return context_of(s, matching_text(s), event_taxonomy::embedded().read(words));
+}
+
 
 std::string with_dedup_evidence(const std::string& meta, const std::string& evidence_json) {
   // The writer's path: the pipeline's own serialised object, no "dedup" member yet. Appending

@@ -35,6 +35,7 @@
 #include "gateway/complaint.h"
 #include "gateway/dedup/index.h"
 #include "gateway/metrics.h"
+#include "gateway/region/place_words.h"
 #include "gateway/tracking_id.h"
 #include "store/store.h"
 
@@ -66,6 +67,10 @@ struct dedup_context final : store::row_context {
 
 // Normalises the title and body and sketches them. Pure; any thread.
 [[nodiscard]] std::shared_ptr<dedup_context> make_dedup_context(const submission& s);
+// The same, reading the words of `s` from `words`: region::split_input of its location field,
+// own_title(s) and body (the pipeline splits them once for the region resolver and this). For
+// a normalised submission (valid UTF-8) the same context.
+[[nodiscard]] std::shared_ptr<dedup_context> make_dedup_context(const submission& s, const region::input_words& words);
 
 class dedup_engine final : public store::insert_decider {
  public:

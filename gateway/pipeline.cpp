@@ -111,10 +111,11 @@ submit_result answer_of(const store::write_result& w) {
 
 }  // namespace
 
-std::optional<region_ref> resolve_region(submission& s) {
-  const auto& r = region::resolver::embedded();
-  const auto found = r.resolve({s.where.text, own_title(s), s.body, s.where.lat, s.where.lon});
-  const auto& t = r.table();
+namespace {
+
+// The region_ref (and s.where.named_places) of what the resolver found.
+std::optional<region_ref> region_of(const region::resolution& found, submission& s) {
+  const auto& t = region::resolver::embedded().table();
   s.where.named_places.clear();
   for (std::uint8_t i = 0; i < found.place_count; ++i) s.where.named_places.push_back(t.at(found.places[i]).code);
   if (!found) return std::nullopt;
@@ -131,6 +132,16 @@ std::optional<region_ref> resolve_region(submission& s) {
     slot = std::string(u.name);
   }
   return out;
+}
+
+}  // namespace
+
+std::optional<region_ref> resolve_region(submission& s) {
+  return region_of(region::resolver::embedded().resolve({s.where.text, own_title(s), s.body, s.where.lat, s.where.lon}), s);
+}
+
+std::optional<region_ref> resolve_region(submission& s, const region::input_words& words) {
+  return region_of(region::resolver::embedded().resolve(words), s);
 }
 
 pipeline::pipeline(pipeline_options opts, const tracking_id_codec& ids, const holiday_calendar& calendar,
@@ -196,8 +207,12 @@ void pipeline::submit(submission s, completion done) {
     return done(std::move(r));
   }
   const tracking_parts parts{opts_.node_id, seq};
+  // The location, title and body split into words once, for the region resolver and the
+  // dedup's event reader (per thread: reused, no allocation once warm).
+  thread_local region::input_words words;
+  if (opts_.resolve_regions || opts_.dedup) region::split_input(s.where.text, own_title(s), s.body, words);
   if (opts_.resolve_regions) {
-    s.where.region = resolve_region(s);
+    s.where.region = resolve_region(s, words);
     std::size_t level = 0;  // none
     for (std::size_t l = 1; s.where.region && l < metrics_.region_resolutions.size(); ++l)
       if (region::to_string(static_cast<region::level>(l)) == s.where.region->level) level = l;
@@ -206,7 +221,7 @@ void pipeline::submit(submission s, completion done) {
 
   // The expensive half of duplicate detection (normalising and sketching the text) runs here,
   // on the submitting thread; the store's writer only looks the sketch up (dedup_engine.h).
-  std::shared_ptr<dedup_context> dedup = opts_.dedup ? make_dedup_context(s) : nullptr;
+  std::shared_ptr<dedup_context> dedup = opts_.dedup ? make_dedup_context(s, words) : nullptr;
 
   complaint c;
   c.tracking_id = ids_.encode(parts);

@@ -9,6 +9,7 @@
 
 #include "gateway/channel.h"
 #include "gateway/metrics.h"
+#include "gateway/region/place_words.h"
 #include "gateway/sla.h"
 #include "gateway/tracking_id.h"
 #include "store/store.h"
@@ -32,6 +33,9 @@ struct pipeline_options {
 // Pure; the embedded dataset is loaded on first use.
 // Also fills s.where.named_places.
 [[nodiscard]] std::optional<region_ref> resolve_region(submission& s);
+// The same, reading the words of `s` from `words` (region::split_input of its location field,
+// own_title(s) and body): the pipeline splits them once for this and make_dedup_context.
+[[nodiscard]] std::optional<region_ref> resolve_region(submission& s, const region::input_words& words);
 
 class pipeline final : public submission_sink {
  public:

@@ -183,19 +183,11 @@ std::string event_taxonomy::problem_names(std::uint64_t mask) const {
   return out;
 }
 
-event event_taxonomy::read(std::string_view text) const {
-  thread_local std::string buf;
-  thread_local std::vector<region::word> words;
-  thread_local std::string joined;
-  thread_local std::string skeleton_buf;
-  buf.clear();
-  words.clear();
-  buf.reserve(text.size());
-  region::split_words(text, buf, words);
-  // SMS shorthand read as the words it stands for ("lmp jln" → lampu jalan), through the
-  // duplicate lexicon; its stop words stay (cues need "sudah", "belum", "tidak").
-  thread_local std::vector<std::pair<std::string_view, std::uint16_t>> seq;  // word, clause
-  seq.clear();
+namespace {
+
+// SMS shorthand read as the words it stands for ("lmp jln" → lampu jalan), through the
+// duplicate lexicon; its stop words stay (cues need "sudah", "belum", "tidak"). Appends to `seq`.
+void expand_shorthand(std::span<const region::word> words, std::vector<std::pair<std::string_view, std::uint16_t>>& seq) {
   const auto& lex = lexicon::embedded();
   for (const auto& w : words) {
     const std::string* rep = lex.find(w.text);
@@ -210,6 +202,37 @@ event event_taxonomy::read(std::string_view text) const {
       r.remove_prefix(std::min(sp + 1, r.size()));
     }
   }
+}
+
+}  // namespace
+
+event event_taxonomy::read(std::string_view text) const {
+  thread_local std::string buf;
+  thread_local std::vector<region::word> words;
+  thread_local std::vector<clause_word> seq;
+  buf.clear();
+  words.clear();
+  buf.reserve(text.size());
+  region::split_words(text, buf, words);
+  seq.clear();
+  expand_shorthand(words, seq);
+  return read_expanded(seq);
+}
+
+event event_taxonomy::read(const region::input_words& words) const {
+  thread_local std::vector<clause_word> seq;
+  seq.clear();
+  // The order of read(title + "\n" + body + "\n" + location). Clause numbers compare only for
+  // equality, and split_input gives no two texts a clause in common.
+  expand_shorthand(words.title(), seq);
+  expand_shorthand(words.body(), seq);
+  expand_shorthand(words.location(), seq);
+  return read_expanded(seq);
+}
+
+event event_taxonomy::read_expanded(const std::vector<clause_word>& seq) const {
+  thread_local std::string joined;
+  thread_local std::string skeleton_buf;
   event e;
   std::array<std::uint8_t, 64> hits{};  // per problem bit: how often the text names it
   const auto add = [&](const meaning& m) {

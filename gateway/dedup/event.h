@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "gateway/data_lines.h"
+#include "gateway/region/place_words.h"
 #include "gateway/word_map.h"
 
 namespace lapor::dedup {
@@ -89,6 +90,10 @@ class event_taxonomy {
 
   // The problems and cues of a text (title, body and location, any UTF-8).
   [[nodiscard]] event read(std::string_view text) const;
+  // The same for a complaint's texts already split (region::split_input), read as the title,
+  // the body and the location in that order: for valid UTF-8 the event read() gives for
+  // "title\nbody\nlocation" (the same words in the same clauses), without splitting again.
+  [[nodiscard]] event read(const region::input_words& words) const;
   // The name of problem bit `i` ("water"), for the admin's evidence.
   [[nodiscard]] std::string_view problem_name(unsigned i) const noexcept {
     return i < names_.size() ? std::string_view(names_[i]) : std::string_view();
@@ -124,6 +129,10 @@ class event_taxonomy {
   };
   data::word_map<skeleton_meaning> skeletons_;
   std::vector<meaning> pairs_;  // "jalan+rusak": both words somewhere in one clause (at most 64)
+
+  // The event of words in order, each with its clause (SMS shorthand already expanded).
+  using clause_word = std::pair<std::string_view, std::uint16_t>;
+  [[nodiscard]] event read_expanded(const std::vector<clause_word>& seq) const;
 };
 
 // How two events compare: what the index's decision needs and the admin's evidence shows.

@@ -135,4 +135,18 @@ void split_words(std::string_view s, std::string& buf, std::vector<word>& out, s
   finish();
 }
 
+void split_input(std::string_view location, std::string_view title, std::string_view body, input_words& out) {
+  out.buf.clear();
+  out.words.clear();
+  out.buf.reserve(location.size() + title.size() + body.size() + 8);
+  const auto next_clause = [&] {
+    return static_cast<std::uint16_t>(out.words.empty() ? 1 : out.words.back().clause + 2);
+  };
+  split_words(location, out.buf, out.words, 0);
+  out.title_begin = out.words.size();
+  split_words(title, out.buf, out.words, next_clause());
+  out.body_begin = out.words.size();
+  split_words(body, out.buf, out.words, next_clause());
+}
+
 }  // namespace lapor::region

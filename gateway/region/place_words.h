@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -27,5 +28,25 @@ struct word {
 // from `first_clause`. `buf` must not be reallocated while the views are used: this reserves
 // what it needs before writing.
 void split_words(std::string_view utf8, std::string& buf, std::vector<word>& out, std::uint16_t first_clause = 0);
+
+// The words of a complaint's three texts, split once for every reader of them (the region
+// resolver, the dedup event reader): the location field's words, then the title's, then the
+// body's. Each text's clauses begin two after the last clause of the words before it, so no
+// two texts share a clause. The words view `buf`.
+struct input_words {
+  std::string buf;
+  std::vector<word> words;
+  std::size_t title_begin = 0, body_begin = 0;  // indexes into `words`
+
+  [[nodiscard]] std::span<const word> location() const noexcept { return std::span(words).first(title_begin); }
+  [[nodiscard]] std::span<const word> title() const noexcept {
+    return std::span(words).subspan(title_begin, body_begin - title_begin);
+  }
+  [[nodiscard]] std::span<const word> body() const noexcept { return std::span(words).subspan(body_begin); }
+};
+
+// Splits the three texts into `out`, replacing what it held (its buffers are reused: no
+// allocation once warm for texts of a size seen before).
+void split_input(std::string_view location, std::string_view title, std::string_view body, input_words& out);
 
 }  // namespace lapor::region

@@ -78,9 +78,8 @@ struct scored {
 };
 
 struct scratch {
-  std::string buf;
+  input_words input;  // resolve(place_input) splits into it
   std::string glue;
-  std::vector<word> words;
   std::vector<token> tokens;
   std::vector<unit_id> cands;
   std::vector<unit_id> merged;
@@ -162,20 +161,15 @@ class reading {
   }
 
   resolution run(const place_input& in) {
-    s_.buf.clear();
-    s_.words.clear();
+    split_input(in.location, in.title, in.body, s_.input);
+    return run(s_.input);
+  }
+
+  resolution run(const input_words& in) {
     s_.tokens.clear();
     s_.cands.clear();
     s_.mentions.clear();
-    s_.buf.reserve(in.location.size() + in.title.size() + in.body.size() + 8);
-    split_words(in.location, s_.buf, s_.words, 0);
-    const auto field_words = s_.words.size();
-    const auto next_clause = [&] {
-      return static_cast<std::uint16_t>(s_.words.empty() ? 1 : s_.words.back().clause + 2);
-    };
-    split_words(in.title, s_.buf, s_.words, next_clause());
-    split_words(in.body, s_.buf, s_.words, next_clause());
-    for (std::size_t i = 0; i < s_.words.size(); ++i) add_token(s_.words[i], i < field_words);
+    for (std::size_t i = 0; i < in.words.size(); ++i) add_token(in.words[i], i < in.title_begin);
     scan();
     return decide();
   }
@@ -690,14 +684,26 @@ resolver::resolver(const region_table& table, const lexicon& words)
         return a && a->size() == 1 ? std::string_view(a->front()) : std::string_view();
       }) {}
 
-std::string resolver::explain(const place_input& in) const {
+namespace {
+
+// Scratch space of the readings on this thread: reused, so a warm reading allocates nothing.
+scratch& thread_scratch() {
   thread_local scratch s;
-  return reading(table_, words_, names_, s).explain(in);
+  return s;
+}
+
+}  // namespace
+
+std::string resolver::explain(const place_input& in) const {
+  return reading(table_, words_, names_, thread_scratch()).explain(in);
 }
 
 resolution resolver::resolve(const place_input& in) const {
-  thread_local scratch s;
-  return reading(table_, words_, names_, s).run(in);
+  return reading(table_, words_, names_, thread_scratch()).run(in);
+}
+
+resolution resolver::resolve(const input_words& in) const {
+  return reading(table_, words_, names_, thread_scratch()).run(in);
 }
 
 }  // namespace lapor::region

@@ -24,6 +24,7 @@
 
 #include "gateway/region/lexicon.h"
 #include "gateway/region/name_index.h"
+#include "gateway/region/place_words.h"
 #include "gateway/region/region_table.h"
 
 namespace lapor::region {
@@ -60,6 +61,9 @@ class resolver {
   // Thread-safe (scratch space is per thread); allocates nothing once warm for inputs of a
   // size seen before.
   [[nodiscard]] resolution resolve(const place_input& in) const;
+  // The same for texts already split (split_input of the location, title and body), for a
+  // caller that reads their words again (the dedup event reader): the same resolution.
+  [[nodiscard]] resolution resolve(const input_words& in) const;
 
   // How the answer came about, for people (the admin view, a failing evaluation case): every
   // mention with its words, weight, whether it counted, and its first candidates.

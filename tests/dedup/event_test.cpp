@@ -181,3 +181,28 @@ TEST_CASE("place codes: containment by level; events compare on problem, place, 
   b.named[1] = batutulis, b.named_count = 2;
   CHECK_FALSE(compare(a, b).named_conflict);
 }
+
+TEST_CASE("event taxonomy: a complaint's texts split once read as their lines joined") {
+  // The pipeline splits the location, title and body once (region::split_input) for the region
+  // resolver and this reader; the event must be the one of "title\nbody\nlocation".
+  const auto& t = event_taxonomy::embedded();
+  const auto same = [&](std::string_view location, std::string_view title, std::string_view body) {
+    lapor::region::input_words words;
+    lapor::region::split_input(location, title, body, words);
+    const event split = t.read(words);
+    const event joined = t.read(std::string(title) + "\n" + std::string(body) + "\n" + std::string(location));
+    CHECK(split.problems == joined.problems);
+    CHECK(split.main == joined.main);
+    CHECK(split.objects == joined.objects);
+    CHECK(split.cues == joined.cues);
+    CHECK(split.weekdays == joined.weekdays);
+    CHECK(split.relative_days == joined.relative_days);
+  };
+  same("", "", "jln rusak parah sdh 3 bln, lampu jalan mati");
+  same("Kel. Sukajadi", "Lampu jalan", "mati sejak hari ini");  // a pair across title and body: none
+  same("jalan", "", "rusak");                                   // nor across body and location
+  same("sudah saya", "", "laporkan kemarin");                   // no phrase across texts
+  same("malam", "Jumat kemarin", "hari ini pemadaman, sudah lapor lagi");
+  same("Desa Suka-", "Air -", "-mati, tidak mengalir");
+  same("", "", "");
+}
