@@ -52,17 +52,13 @@ std::string matching_text(const submission& s) {
 }
 
 // The context of `s`, whose text (matching_text) is `text` and whose event `what`.
-std::shared_ptr<dedup_context> context_of(const submission& s, std::string_view text, const event& what) {
+std::shared_ptr<dedup_context> context_of(const submission& s, std::string_view text, const event& what,
+                                          const region::input_words& words) {
   auto ctx = std::make_shared<dedup_context>();
   ctx->sketch = make_sketch(normalize_for_matching(text));
   ctx->sketch.what = what;
   // The words as written, of what the citizen wrote (a web form's title restates it in others).
-  {
-    std::string said;
-    said.reserve(s.body.size() + s.where.text.size() + 1);
-    said.append(s.body).append("\n").append(s.where.text);
-    add_verbatim_words(ctx->sketch, said, lexicon::embedded());
-  }
+  add_verbatim_words(ctx->sketch, words.body(), words.location(), lexicon::embedded());
   // The day it was sent, in western Indonesia's time (UTC+7, where most reports come from).
   // In central and eastern Indonesia (UTC+8, +9) a report sent in the first hour or two after
   // midnight is dated the day before: a day doubt gained or lost in that rare case.
@@ -88,11 +84,13 @@ std::shared_ptr<dedup_context> context_of(const submission& s, std::string_view 
 
 std::shared_ptr<dedup_context> make_dedup_context(const submission& s) {
   const std::string text = matching_text(s);
-  return context_of(s, text, event_taxonomy::embedded().read(text));
+  thread_local region::input_words words;
+  region::split_input(s.where.text, own_title(s), s.body, words);
+  return context_of(s, text, event_taxonomy::embedded().read(text), words);
 }
 
 std::shared_ptr<dedup_context> make_dedup_context(const submission& s, const region::input_words& words) {
-  return context_of(s, matching_text(s), event_taxonomy::embedded().read(words));
+  return context_of(s, matching_text(s), event_taxonomy::embedded().read(words), words);
 }
 
 

@@ -334,31 +334,35 @@ const data::word_map<written_word>& written_words() {
 }  // namespace
 
 void add_verbatim_words(match_sketch& s, std::string_view text, const lexicon& lex) {
-  thread_local std::string kept, buf;
+  thread_local std::string buf;
   thread_local std::vector<region::word> words;
-  s.verbatim.clear();
-  // A mention ("@lapor1708" in every tweet to the gateway) is no word of the complaint.
-  kept.clear();
-  for (std::size_t at; (at = text.find('@')) != std::string_view::npos;) {
-    kept.append(text.substr(0, at));
-    text.remove_prefix(std::min(text.find_first_of(" \n", at), text.size()));
-  }
-  kept.append(text);
   buf.clear();
   words.clear();
-  buf.reserve(kept.size());
-  region::split_words(kept, buf, words);
+  buf.reserve(text.size());
+  region::split_words(text, buf, words);
+  add_verbatim_words(s, words, {}, lex);
+}
+
+void add_verbatim_words(match_sketch& s, std::span<const region::word> body, std::span<const region::word> location,
+                        const lexicon& lex) {
+  s.verbatim.clear();
+  // A mention ("@lapor1708" in every tweet to the gateway) is no word of the complaint.
+  thread_local std::vector<const region::word*> words;
+  words.clear();
+  for (const auto* part : {&body, &location})
+    for (const auto& w : *part)
+      if (!w.mention) words.push_back(&w);
   if (words.size() > verbatim_max) return;  // a lexicon entry never makes fewer words
   // Names are capitalised only where the text is written in ordinary mixed case.
   std::size_t capitals = 0;
-  for (const auto& w : words) capitals += w.capital;
+  for (const auto* w : words) capitals += w->capital;
   const bool mixed_case = capitals * 5 < words.size() * 3;
   // The words, an SMS form the lexicon knows read as its words, each with whether it was
   // written as a name.
   thread_local std::vector<std::pair<std::string_view, bool>> seq;
   seq.clear();
   for (std::size_t i = 0; i < words.size() && seq.size() <= verbatim_max; ++i) {
-    const auto& w = words[i];
+    const region::word& w = *words[i];
     const std::string* rep = lex.find(w.text);
     if (rep == nullptr || rep->empty()) {
       seq.emplace_back(w.text, mixed_case && w.capital && i > 0 && !w.sentence_before);

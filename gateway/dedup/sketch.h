@@ -16,12 +16,14 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "gateway/dedup/event.h"
 #include "gateway/dedup/text.h"
+#include "gateway/region/place_words.h"
 
 namespace lapor::dedup {
 
@@ -52,7 +54,10 @@ struct match_sketch {
 
 inline constexpr std::size_t verbatim_max = 48;
 
-// Fills s.verbatim from the text the sketch was made of (split as the region resolver splits).
+// Fills s.verbatim from what the citizen wrote: the body's words, then the location field's
+// (region::split_input's; @handles left out), or a text split here.
+void add_verbatim_words(match_sketch& s, std::span<const region::word> body, std::span<const region::word> location,
+                        const lexicon& lex);
 void add_verbatim_words(match_sketch& s, std::string_view text, const lexicon& lex);
 
 // Sketches normalised text (identities are left empty for the caller).

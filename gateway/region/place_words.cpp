@@ -26,13 +26,16 @@ void split_words(std::string_view s, std::string& buf, std::vector<word>& out, s
   std::uint16_t clause = first_clause;
   std::size_t start = std::string::npos;  // start of the current word in buf
   bool hashtag = false, pending_hash = false, capital = false, dash = false, word_dash = false;
+  // Inside an @handle: from the '@' through letters, digits and '_' ("@Pemko_Medan").
+  bool in_mention = false, mention = false;
   bool sentence = false, word_sentence = false, hyphen_pending = false;
   std::size_t last_len = 0;  // letters of the last word
   std::size_t spaces = 0;  // spaces seen since the last word ended
   cls prev = cls::sep;
   const auto finish = [&] {
     if (start != std::string::npos && buf.size() > start)
-      out.push_back({std::string_view(buf).substr(start, buf.size() - start), clause, hashtag, capital, word_dash, word_sentence});
+      out.push_back(
+          {std::string_view(buf).substr(start, buf.size() - start), clause, hashtag, capital, word_dash, word_sentence, mention});
     start = std::string::npos;
   };
   for (std::size_t i = 0; i < s.size();) {
@@ -61,6 +64,7 @@ void split_words(std::string_view s, std::string& buf, std::vector<word>& out, s
                c == '|')
         k = cls::clause_end;
       else if (c == '#') pending_hash = true;
+      else if (c == '@') in_mention = true;
     } else if (c == 0xC3 && i + 1 < s.size()) {  // U+00C0..U+00FF
       const auto d = static_cast<unsigned char>(s[i + 1]);
       len = 2;
@@ -110,6 +114,7 @@ void split_words(std::string_view s, std::string& buf, std::vector<word>& out, s
         capital = k == cls::upper;
         start = buf.size();
         hashtag = pending_hash || (hashtag && prev != cls::sep);
+        mention = in_mention;
       }
       pending_hash = false;
       buf.push_back(letter);
@@ -127,6 +132,7 @@ void split_words(std::string_view s, std::string& buf, std::vector<word>& out, s
     if (wide_dash || (c == '-' && (spaces > 0 || (i < s.size() && s[i] == ' ')))) dash = true;
     if (c == '-' && !dash && last_len > 0 && i < s.size() && s[i] != ' ') hyphen_pending = true;
     if (k != cls::sep || c != '#') pending_hash = false;
+    if (c != '@' && c != '_') in_mention = false;
     hashtag = false;
     // A full stop is not a clause end: "Kel. Sukajadi" and "Jl. Mawar" abbreviate with it.
     if (k == cls::clause_end) ++clause;

@@ -149,6 +149,15 @@ TEST_CASE("place words: folding, apostrophes, camel case, digits, clauses, dashe
   CHECK(ws[6].dash_before);  // "Curup - Kepahiang"
   CHECK_FALSE(ws[8].dash_before);  // "Lang-Lang" is one name
   CHECK(ws[9].capital);
+  for (const auto& w : ws) CHECK_FALSE(w.mention);
+  // An @handle's words, through digits and underscores, are marked; the words after it are not.
+  ws.clear();
+  buf.clear();
+  split_words("@lapor1708 @Pemko_Medan jalan rusak, @x.", buf, ws);
+  texts.clear();
+  for (const auto& w : ws) texts.emplace_back(w.text);
+  CHECK(texts == std::vector<std::string>{"lapor", "1708", "pemko", "medan", "jalan", "rusak", "x"});
+  for (std::size_t i = 0; i < ws.size(); ++i) CHECK(ws[i].mention == (i < 4 || i == 6));
 }
 
 TEST_CASE("name keys: prefixes, slashes and number words") {
