@@ -18,6 +18,17 @@ const char* const embedded_lexicon_text =
     ;
 
 bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
+
+// What normalize_for_matching asks of each byte of a text, from one table: whether it separates
+// words, and whether it may make a word a link or an address (. : / @).
+constexpr std::uint8_t space_byte = 1, link_byte = 2;
+constexpr auto byte_kinds = [] {
+  std::array<std::uint8_t, 256> t{};
+  for (const char c : {' ', '\t', '\n', '\r', '\f', '\v'}) t[static_cast<unsigned char>(c)] = space_byte;
+  for (const char c : {'.', ':', '/', '@'}) t[static_cast<unsigned char>(c)] = link_byte;
+  return t;
+}();
+std::uint8_t byte_kind(char c) { return byte_kinds[static_cast<unsigned char>(c)]; }
 bool is_lower_alnum(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
@@ -63,20 +74,18 @@ void split_runs(std::string_view word, bool camel, std::vector<run>& out) {
     while (b < e && ascii_sep(static_cast<unsigned char>(word[b]))) ++b;
     while (e > b && ascii_sep(static_cast<unsigned char>(word[e - 1]))) --e;
     if (b == e) return;  // punctuation only: no run
+    // Lowercased and checked in one pass; a word that is not letters only is read below.
+    run& r = out.emplace_back();
+    r.capital = word[b] >= 'A' && word[b] <= 'Z';
+    r.text.assign(word.data() + b, e - b);
     bool letters = true;
-    for (std::size_t i = b; i < e && letters; ++i) {
-      const auto c = static_cast<unsigned char>(word[i]);
-      letters = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+    for (char& c : r.text) {
+      const bool upper = c >= 'A' && c <= 'Z';
+      letters &= upper || (c >= 'a' && c <= 'z');
+      if (upper) c = static_cast<char>(c - 'A' + 'a');
     }
-    if (letters) {
-      run r;
-      r.capital = word[b] >= 'A' && word[b] <= 'Z';
-      r.text.assign(word.data() + b, e - b);
-      for (char& c : r.text)
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-      out.push_back(std::move(r));
-      return;
-    }
+    if (letters) return;
+    out.pop_back();
   }
   run cur;
   bool prev_lower = false;
@@ -767,10 +776,12 @@ const std::string* lexicon::find(std::string_view token) const noexcept {
 
 match_text normalize_for_matching(std::string_view text, const lexicon& lex) {
   match_text out;
+  // About a word per five bytes: the tokens' vector is not regrown word by word.
+  out.tokens.reserve(text.size() / 5 + 8);
   std::size_t upper = 0, lower = 0;
-  for (char c : text) {
-    if (c >= 'A' && c <= 'Z') ++upper;
-    else if (c >= 'a' && c <= 'z') ++lower;
+  for (const char c : text) {  // branch-free: a test per byte of every text
+    upper += c >= 'A' && c <= 'Z';
+    lower += c >= 'a' && c <= 'z';
   }
   token_sink sink(out, upper > 0 && lower > 0 && upper * 3 < lower);
   std::vector<run> runs;
@@ -809,15 +820,20 @@ match_text normalize_for_matching(std::string_view text, const lexicon& lex) {
 
   std::size_t i = 0;
   while (i < text.size()) {
-    while (i < text.size() && is_space(text[i])) ++i;
+    while (i < text.size() && byte_kind(text[i]) == space_byte) ++i;
+    // Links and addresses hold one of . : / @; most words none, so the pass that finds the
+    // word's end decides.
     std::size_t j = i;
-    while (j < text.size() && !is_space(text[j])) ++j;
+    std::uint8_t kinds = 0;
+    for (; j < text.size(); ++j) {
+      const std::uint8_t k = byte_kind(text[j]);
+      if (k == space_byte) break;
+      kinds |= k;
+    }
     std::string_view w = text.substr(i, j - i);
     i = j;
     if (w.empty()) continue;
-    // Links and addresses hold one of these; most words none, so one pass decides.
-    bool marked = false;
-    for (const char c : w) marked |= c == '.' || c == ':' || c == '/' || c == '@';
+    const bool marked = kinds != 0;
     if (marked && (w.front() == '@' || is_link(w) || is_email(w))) {
       sink.gap();
       continue;
