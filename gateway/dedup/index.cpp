@@ -60,7 +60,6 @@ const char* doubt_of(const match_sketch& earlier, const match_sketch& later, con
   if (sketch_facets_loosely_differ(earlier, later)) return "name";
   if (sketch_names_document_holder_once(earlier, later)) return "holder";
   if (score >= t.swap_score && sketch_swaps_word(earlier, later)) return "swap";
-  if (sketch_substitutes_word(earlier, later)) return "swap";
   return nullptr;
 }
 
@@ -225,8 +224,15 @@ dedup_decision dedup_index::lookup(const match_sketch& s, std::int64_t at_ms) co
       const double needed = one_unknown ? t_.unknown_problem_score
                             : (cmp.place_agrees_closely && (was.main & s.what.main) != 0) ? t_.same_event_score
                                                                                             : t_.duplicate_score;
-      const bool sure = doubt == nullptr && (problem_sure || one_unknown) && place_sure &&
-                        (score >= needed || (followup && !one_unknown && score >= t_.followup_score));
+      bool sure = doubt == nullptr && (problem_sure || one_unknown) && place_sure &&
+                  (score >= needed || (followup && !one_unknown && score >= t_.followup_score));
+      // A copy with a name changed (sketch_substitutes_word: a longest common subsequence of
+      // the words as written) is asked last, and only of a candidate that would merge: the
+      // same reporter's earlier reports are up to max_candidates per lookup.
+      if (sure && sketch_substitutes_word(e->sketch, s)) {
+        sure = false;
+        doubt = "swap";
+      }
       // Why it is at most a hint (the evidence): the first doubt, else what was not established.
       const char* why = doubt != nullptr ? doubt : !(problem_sure || one_unknown) ? "problem" : !place_sure ? "place" : "score";
       // The candidate `e` becomes the decision's best match of kind `k`.

@@ -408,6 +408,9 @@ bool sketch_substitutes_word(const match_sketch& a, const match_sketch& b) noexc
   const auto& x = a.verbatim;
   const auto& y = b.verbatim;
   if (x.empty() || y.empty()) return false;
+  // At most three words a side outside the common sequence: the lengths differ by three at most.
+  constexpr std::size_t most_swapped = 3, least_shared = 4;
+  if (x.size() > y.size() + most_swapped || y.size() > x.size() + most_swapped) return false;
   const auto word = [](std::uint32_t v) { return v >> 16; };
   // The longest common subsequence of the two word sequences (at most verbatim_max each).
   std::array<std::array<std::uint8_t, verbatim_max + 1>, verbatim_max + 1> lcs{};
@@ -420,7 +423,6 @@ bool sketch_substitutes_word(const match_sketch& a, const match_sketch& b) noexc
   // A copy: one sequence but for a few words, on both sides (words only added are detail).
   // Chosen on the tune halves: up to three words a side turned four of their seven false
   // merges into hints and no duplicate; four cost three duplicates (dialect rewrites).
-  constexpr std::size_t most_swapped = 3, least_shared = 4;
   if (common < least_shared || only_x == 0 || only_y == 0 || only_x > most_swapped || only_y > most_swapped) return false;
   // The words outside the common sequence, walked back from the end of the table.
   std::array<std::uint16_t, verbatim_max> skel_x{}, skel_y{};
