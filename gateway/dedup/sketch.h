@@ -47,8 +47,10 @@ struct match_sketch {
   event what;  // the problem, the place and the cues (event.h)
   // Every word as written, in order, stop words, one-letter words and place words included (an
   // SMS form the lexicon knows read as its words: "yg" as "yang"; number words as digits):
-  // h16(word) << 16 | h16(its skeleton). Empty for a text of more than verbatim_max words, and
-  // for sketches before version 5 (then no verbatim doubt arises against them).
+  // h16(word) << 16 | 15 bits of its skeleton's hash << 1 | whether it names one thing among
+  // others (a capitalised name, a number that is no duration, a letter, a Roman numeral, an
+  // ordinal). Empty for a text of more than verbatim_max words, and for sketches before
+  // version 5 (then no verbatim doubt arises against them).
   std::vector<std::uint32_t> verbatim;
 };
 
@@ -101,9 +103,10 @@ enum class place_agreement : std::uint8_t { none, street, place };
 [[nodiscard]] bool sketch_swaps_word(const match_sketch& a, const match_sketch& b) noexcept;
 
 // The same question asked of the words as written, in order: the two texts are one sequence of
-// words but for one to three on each side, none a typo or an SMS form of one on the other side
-// (a word of three letters or fewer must match exactly). Stop words and one-letter words count here, and carry what the
-// second report is about as often as names do: "Talang Rimbo Baru" / "Lama" ("baru" and
+// words but for one to three on each side, at least one of them on each side naming one thing
+// among others (see `verbatim`), none a typo or an SMS form of one on the other side (a word of
+// three letters or fewer must match exactly). Stop words and one-letter words count here, and
+// carry what the second report is about as often as names do: "Talang Rimbo Baru" / "Lama" ("baru" and
 // "lama" are stop words), "Tomon I" / "II", "trayek B" / "D". A citizen who sends the same
 // complaint again copies it, or rewrites it; a copy with one word changed is another one.
 [[nodiscard]] bool sketch_substitutes_word(const match_sketch& a, const match_sketch& b) noexcept;
