@@ -189,19 +189,8 @@ namespace {
 // duplicate lexicon; its stop words stay (cues need "sudah", "belum", "tidak"). Appends to `seq`.
 void expand_shorthand(std::span<const region::word> words, std::vector<std::pair<std::string_view, std::uint16_t>>& seq) {
   const auto& lex = lexicon::embedded();
-  for (const auto& w : words) {
-    const std::string* rep = lex.find(w.text);
-    if (rep == nullptr || rep->empty()) {
-      seq.emplace_back(w.text, w.clause);
-      continue;
-    }
-    std::string_view r(*rep);
-    while (!r.empty()) {
-      const auto sp = std::min(r.find(' '), r.size());
-      if (sp > 0) seq.emplace_back(r.substr(0, sp), w.clause);
-      r.remove_prefix(std::min(sp + 1, r.size()));
-    }
-  }
+  for (const auto& w : words)
+    lex.for_each_reading(w.text, [&](std::string_view x, bool) { seq.emplace_back(x, w.clause); });
 }
 
 }  // namespace

@@ -363,17 +363,8 @@ void add_verbatim_words(match_sketch& s, std::span<const region::word> body, std
   seq.clear();
   for (std::size_t i = 0; i < words.size() && seq.size() <= verbatim_max; ++i) {
     const region::word& w = *words[i];
-    const std::string* rep = lex.find(w.text);
-    if (rep == nullptr || rep->empty()) {
-      seq.emplace_back(w.text, mixed_case && w.capital && i > 0 && !w.sentence_before);
-      continue;
-    }
-    std::string_view r(*rep);
-    while (!r.empty()) {
-      const auto sp = std::min(r.find(' '), r.size());
-      if (sp > 0) seq.emplace_back(r.substr(0, sp), false);
-      r.remove_prefix(std::min(sp + 1, r.size()));
-    }
+    const bool name = mixed_case && w.capital && i > 0 && !w.sentence_before;
+    lex.for_each_reading(w.text, [&](std::string_view x, bool as_written) { seq.emplace_back(x, name && as_written); });
   }
   if (seq.size() > verbatim_max) return;
   const auto& table = written_words();

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstddef>
+#include <algorithm>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -46,6 +47,21 @@ class lexicon {
   // The replacement of `token` (empty for a stop word), or nullptr when `token` is unknown.
   [[nodiscard]] const std::string* find(std::string_view token) const noexcept;
   [[nodiscard]] std::size_t size() const noexcept { return map_.size(); }
+
+  // `token` read as the words it stands for ("lmp" -> "lampu"), each passed to emit(word,
+  // as_written): the token itself (as_written true) when it is unknown or a stop word (which
+  // readers of cues and of the words as written keep), else its replacement's words.
+  template <class Emit>
+  void for_each_reading(std::string_view token, Emit&& emit) const {
+    const std::string* rep = find(token);
+    if (rep == nullptr || rep->empty()) return emit(token, true);
+    std::string_view r(*rep);
+    while (!r.empty()) {
+      const auto sp = std::min(r.find(' '), r.size());
+      if (sp > 0) emit(r.substr(0, sp), false);
+      r.remove_prefix(std::min(sp + 1, r.size()));
+    }
+  }
 
  private:
   data::word_map<std::string> map_;
