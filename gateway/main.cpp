@@ -302,6 +302,7 @@ int run(const config& cfg, const config_source& source, const command_line& cl, 
   dispatcher_opts.claim_poll = claim_poll;
   outbox_forwarder forwarder(dispatcher_opts, writer, reader, stats);
   writer.set_outbox_listener([&](const std::vector<lapor::store::outbox_item>& created) { forwarder.notify(created); });
+  writer.set_outbox_rescan([&] { forwarder.rescan(); });
   ready.add_note("dispatcher", [&] {
     return forwarder.healthy() ? std::nullopt : std::optional<std::string>("failing repeatedly; the outbox keeps complaints");
   });
@@ -412,6 +413,9 @@ int run(const config& cfg, const config_source& source, const command_line& cl, 
   forwarders.push_back(&sms_replies);
   // Every forwarder hears of every commit's new outbox rows; each takes its destination's.
   auto listen_all = [&writer](std::vector<outbox_forwarder*> all) {
+    writer.set_outbox_rescan([all] {
+      for (auto* f : all) f->rescan();
+    });
     writer.set_outbox_listener([all = std::move(all)](const std::vector<lapor::store::outbox_item>& created) {
       for (auto* f : all) f->notify(created);
     });

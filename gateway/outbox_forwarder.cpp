@@ -617,6 +617,15 @@ void outbox_forwarder::notify(const std::vector<store::outbox_item>& created) {
   impl_->sink->wakeup();
 }
 
+void outbox_forwarder::rescan() {
+  if (impl_->stopped.load(std::memory_order_relaxed)) return;  // the next process scans them
+  {
+    std::lock_guard lock(impl_->box->mutex);
+    impl_->box->overflow = true;  // drain_inbox: request_rescan()
+  }
+  impl_->sink->wakeup();
+}
+
 void outbox_forwarder::set_token(std::string token) {
   {
     std::lock_guard lock(impl_->box->mutex);

@@ -70,6 +70,9 @@ class outbox_forwarder {
   void start();
   // Thread-safe: newly committed rows (the writer's outbox listener calls this).
   void notify(const std::vector<store::outbox_item>& created);
+  // Thread-safe: the store may hold pending rows of ours that notify() never brought (the
+  // writer's outbox rescan: a COMMIT whose outcome was unknown); read them from the store.
+  void rescan();
   // Thread-safe: a reload's new bearer token; transfers begun after the forwarder thread took
   // it carry it, those in flight finish with the old one.
   void set_token(std::string token);

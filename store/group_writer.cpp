@@ -65,10 +65,12 @@ namespace {
 // the WAL can restart (see checkpointer.h).
 constexpr int wal_cap_factor = 4;
 
-// The hooks a group was committed with (set_commit_observer, set_outbox_listener).
+// The hooks a group was committed with (set_commit_observer, set_outbox_listener,
+// set_outbox_rescan).
 struct hooks {
   commit_observer observer;
   outbox_listener listener;
+  outbox_rescan rescan;
 };
 
 // Runs a group's completions in submission order, then tells the outbox listener (only if
@@ -187,7 +189,7 @@ struct group_writer::impl {
         if (queue.size() == head) break;  // stopping and drained
         take_group();
         if (hooks_changed) {
-          with = std::make_shared<const hooks>(hooks{observer_, listener_});
+          with = std::make_shared<const hooks>(hooks{observer_, listener_, rescan_});
           hooks_changed = false;
         }
       }
@@ -244,6 +246,24 @@ struct group_writer::impl {
     }
     answer_group(group, *session, created, outcome, *with);
     group.clear();
+    note_doubt(outcome, *with);
+  }
+
+  // A group in doubt may have left rows in the store that no listener heard of. Once a later
+  // group commits (the database answers again, on a new connection), the rescan hook sends
+  // whoever forwards rows back to the store for them. Not before: a read while the database
+  // is away finds nothing, and one from before the failover could miss the promoted copy.
+  void note_doubt(const session::group_outcome& outcome, const hooks& with) {
+    if (outcome.in_doubt) {
+      in_doubt = true;
+      return;
+    }
+    if (!in_doubt || !outcome.ok || outcome.size == 0) return;
+    in_doubt = false;
+    try {
+      if (with.rescan) with.rescan();
+    } catch (...) {
+    }
   }
 
   // Whether the writer fsyncs this group itself (options::inline_sync_below): the fsync is fast
@@ -425,6 +445,8 @@ struct group_writer::impl {
   bool hooks_changed = false;
   commit_observer observer_;
   outbox_listener listener_;
+  outbox_rescan rescan_;
+  bool in_doubt = false;  // the writer's: a group in doubt, and none committed since
   std::atomic<std::size_t> accepted{0};  // queued or being committed
 
   std::vector<write_request> group;   // the writer thread's
@@ -476,6 +498,12 @@ void group_writer::set_commit_observer(commit_observer o) {
 void group_writer::set_outbox_listener(outbox_listener l) {
   std::lock_guard lk(impl_->mu);
   impl_->listener_ = std::move(l);
+  impl_->hooks_changed = true;
+}
+
+void group_writer::set_outbox_rescan(outbox_rescan r) {
+  std::lock_guard lk(impl_->mu);
+  impl_->rescan_ = std::move(r);
   impl_->hooks_changed = true;
 }
 

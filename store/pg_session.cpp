@@ -234,12 +234,14 @@ session::group_outcome pg_session::apply(std::vector<write_request>& group, std:
     if (!check(results, error) && !lost_ && error.empty()) error = "commit failed";
     if (results.size() <= commit || pg::connection_lost(results[commit])) {
       lost_ = true;
+      out.in_doubt = true;
       return fail("commit outcome unknown: " + (error.empty() ? std::string("connection lost") : error));
     }
     return fail(error.empty() ? results[commit].error() : error);
   }
   if (replication_unconfirmed(conn_.take_notices())) {
     lost_ = true;
+    out.in_doubt = true;  // committed on the primary: visible there, perhaps not on the standby
     return fail("commit not confirmed by the synchronous standby");
   }
   for (std::size_t i = 0; i < commit; ++i)

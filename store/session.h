@@ -23,6 +23,11 @@ class session {
     std::string error;                     // why the group failed
     std::size_t size = 0;                  // requests in the transaction (probes excluded)
     std::chrono::microseconds took{0};     // BEGIN ... COMMIT (or ROLLBACK)
+    // Failed, but the COMMIT may have taken effect (the connection broke while it ran, or the
+    // synchronous standby never confirmed it): rows of this group may be in the store that
+    // nobody was told of. Refused all the same (SPEC §2: not acknowledged); their retries find
+    // the stored rows by key.
+    bool in_doubt = false;
   };
 
   // Applies every request of `group` except probes in one transaction and sets each one's

@@ -278,6 +278,11 @@ using commit_observer = std::function<void(std::size_t group_size, std::chrono::
 // group's completions, on the writer thread (the forwarder's fast path). Not called for a
 // failed group.
 using outbox_listener = std::function<void(const std::vector<outbox_item>& created)>;
+// Told, on the writer thread after the first group that commits after one whose outcome was
+// unknown (session::group_outcome::in_doubt: PostgreSQL lost during COMMIT), that the store
+// may hold outbox rows the listener never heard of: created by that COMMIT, claimed by this
+// node, so no other node takes them while it lives. Whoever sends rows reads the store again.
+using outbox_rescan = std::function<void()>;
 
 class group_writer {
  public:
@@ -304,6 +309,7 @@ class group_writer {
 
   void set_commit_observer(commit_observer o);
   void set_outbox_listener(outbox_listener l);
+  void set_outbox_rescan(outbox_rescan r);
 
   // Thread-safe. Queues the row; `on_done` runs on the writer thread after the group's
   // commit (or with `overloaded` immediately on the caller's thread when the queue is full,
