@@ -364,7 +364,7 @@ const std::vector<key_spec>& key_specs() {
       {"dedup.followup_score", "number", "a follow-up of the same reporter on the same problem: text score that merges (default 0.25)",
        [](const toml::node& n, config& c) { return want_double(n, c.dedup.followup_score, 0.0, 1.0); }},
       {"dedup.unplaced_score", "number",
-       "same reporter and problem, one side names no place: text score 0..1 that merges (default 0.5)",
+       "same reporter and problem, one side names no place: text score 0..1 that merges (default 0.35)",
        [](const toml::node& n, config& c) { return want_double(n, c.dedup.unplaced_score, 0.0, 1.0); }},
       {"dedup.street_containment", "number",
        "same reporter, a shared street, a region on one side only: share 0..1 of its text in the other's that merges (default 0.8)",

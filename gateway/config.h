@@ -150,7 +150,7 @@ struct config {
     double same_event_score = 0.1;    // … the same problem in the same district or village: from this
     double unknown_problem_score = 0.6;  // … one side names no known problem: from this
     double followup_score = 0.25;     // a follow-up ("sudah lapor", "belum ada tanggapan") on the same problem
-    double unplaced_score = 0.5;      // … one side names no place (or a province only): from this
+    double unplaced_score = 0.35;     // … one side names no place (or a province only): from this
     double swap_score = 0.8;  // … texts this alike with a word swapped ("Dusun I" / "Dusun II"): a doubt
     double detail_length_ratio = 2.0;  // … a later report naming another problem too: detail only when this many times longer
     double street_containment = 0.8;  // … a shared street, a region on one side only: its text in the other's

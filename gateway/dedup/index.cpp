@@ -23,7 +23,10 @@ void push_unique(std::vector<std::uint64_t>& v, std::uint64_t x) {
 
 bool has_region(const event& e) noexcept { return e.place || e.named_count; }
 
-bool states_place(const match_sketch& x) noexcept { return has_region(x.what) || !x.facets.empty(); }
+// A region, a named place, or a facet that says where ("pagi", "KK" or "tanggal 5" do not).
+bool states_place(const match_sketch& x) noexcept {
+  return has_region(x.what) || std::any_of(x.facets.begin(), x.facets.end(), [](std::uint32_t f) { return place_facet(static_cast<char>(f >> 24)); });
+}
 
 // The finest level (1 province … 4 village) at which a region or named place of one contains
 // one of the other's; 0 when none does.

@@ -47,7 +47,7 @@ struct dedup_thresholds {
   // duplicate_score: a follow-up adding a problem the taxonomy does not list reads like one
   // adding a photo, so the cue alone does not lower the bar.
   double followup_score = 0.25;
-  double unplaced_score = 0.5;        // one side names no place (or a province only): merged from this
+  double unplaced_score = 0.35;       // one side names no place (or a province only): merged from this
   double street_containment = 0.8;    // a shared street, a region on one side only: its text in the other's from this
   double unknown_problem_score = 0.6; // one side names no known problem: merged from this, the place established
   double same_event_score = 0.1;      // the same problem in the same district or village: from this

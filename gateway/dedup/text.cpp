@@ -243,14 +243,15 @@ const word_class& classify(std::string_view w) {
     for (std::string_view m : {"januari", "februari", "maret", "april", "mei", "juni", "juli", "agustus", "september",
                                "oktober", "november", "desember"})
       t[m].month = true;
-    // What is wrong with it, or how often, rather than its name ("Jalan ambles", "Kota sering").
+    // What is wrong with it, or how often, rather than its name ("Jalan ambles", "Kota sering");
+    // "Dinas Lingkungan Hidup" is the environment office, not a neighbourhood called Hidup.
     for (std::string_view g :
          {"ambles", "amblas", "retak", "mati", "padam", "putus", "bocor", "longsor", "tergenang", "akses", "lain",
           "sering", "selalu", "tinggal", "sepi", "ramai", "hancur", "berdebu", "warga", "sekolah", "setempat", "sebelah",
           "rusak", "berlubang", "lubang", "utama", "nasional", "provinsi", "kabupaten", "kota", "desa", "kampung",
           "menuju", "arah", "depan", "belakang", "dekat", "samping", "tidak", "belum", "jelek", "licin", "gelap",
           "banjir", "macet", "kecil", "besar", "baru", "lama", "umum", "setapak", "kaki", "tol", "kami", "rumah",
-          "sekitar", "tersebut", "tempat", "rawan", "sempit", "becek", "parah"})
+          "sekitar", "tersebut", "tempat", "rawan", "sempit", "becek", "parah", "hidup"})
       t[g].generic = true;
     for (std::string_view x : {"timur", "barat", "utara", "selatan", "tengah", "hulu", "hilir", "baru", "lama", "raya",
                                "jaya", "kulon", "wetan", "kidul", "lor", "atas", "bawah", "besar", "kecil", "indah",

@@ -31,6 +31,13 @@ inline constexpr char spot_facet = 'o';
   return type == 'D' || type == 'V' || type == 'Y' || type == 'F' || type == 'Q';
 }
 
+// Facet types that say where (a street, village, school, km post, RT, a landmark, a spot), as
+// against when or about what (t a date, Y a part of the day, D a document, V a relative, F a
+// numbered facility, Q a kind of health post): only these make a text state a place.
+[[nodiscard]] constexpr bool place_facet(char type) noexcept {
+  return type != 't' && type != 'Y' && type != 'D' && type != 'V' && type != 'F' && type != 'Q';
+}
+
 // Abbreviations, slang and stop words: data/dedup-lexicon-id.txt, embedded at build time.
 //
 //   # comment

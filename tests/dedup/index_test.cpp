@@ -305,6 +305,28 @@ TEST_CASE("index: a later report naming another problem beside the shared one is
   CHECK((l.doubt == nullptr || std::string(l.doubt) != "adds_problem"));
 }
 
+TEST_CASE("index: a part of the day, a date or a document is no place: the short report without one still merges") {
+  // The web text names the village; the SMS only says when the tap was checked ("pagi").
+  const char* web = "Air PDAM di Desa Sukamaju, Kecamatan Cibeber tidak mengalir sudah tiga hari, bak mandi kering";
+  const char* sms = "air pdam tdk ngalir sdh 3 hr, td pagi cek bak msh kering";
+  const auto earlier = with_event(web, "tel:+6281666666666", "36.01.04.2007");
+  match_sketch later = sketch_of(sms, {"tel:+6281666666666"});
+  later.what = event_taxonomy::embedded().read(sms);  // the resolver finds no region in it
+  REQUIRE_FALSE(later.facets.empty());                // "pagi": a part of the day, a facet
+  dedup_index idx;
+  idx.add(41, 41, t0, earlier);
+  idx.commit();
+  const auto d = idx.lookup(later, t0 + day_ms);
+  CHECK(d.what == dedup_decision::kind::duplicate);
+  CHECK(d.of == 41);
+  // A spot along the way is a place: against a village on the other side, not established.
+  const char* spot = "air pdam tdk ngalir sdh 3 hr di depan masjid, bak msh kering";
+  match_sketch there = sketch_of(spot, {"tel:+6281666666666"});
+  there.what = event_taxonomy::embedded().read(spot);
+  const auto s = idx.lookup(there, t0 + day_ms);
+  CHECK(s.what != dedup_decision::kind::duplicate);
+}
+
 TEST_CASE("index: the same problem in the same village is at least a hint, however differently told") {
   // A Javanese SMS and a formal web text about one road share no word; the region resolver
   // puts both in Kelurahan Patehan. Not sure enough to merge, but the verifier must see it.

@@ -118,7 +118,7 @@ TEST_CASE("config: dedup keys, defaults and ranges") {
   CHECK(c.dedup.window_days == 7);
   CHECK(c.dedup.duplicate_score == doctest::Approx(0.25));
   CHECK(c.dedup.possible_score == doctest::Approx(0.12));
-  CHECK(c.dedup.unplaced_score == doctest::Approx(0.5));
+  CHECK(c.dedup.unplaced_score == doctest::Approx(0.35));
   CHECK(c.dedup.street_containment == doctest::Approx(0.8));
   CHECK(c.dedup.swap_score == doctest::Approx(0.8));
   CHECK(c.dedup.detail_length_ratio == doctest::Approx(2.0));
