@@ -244,14 +244,19 @@ const word_class& classify(std::string_view w) {
                                "oktober", "november", "desember"})
       t[m].month = true;
     // What is wrong with it, or how often, rather than its name ("Jalan ambles", "Kota sering");
-    // "Dinas Lingkungan Hidup" is the environment office, not a neighbourhood called Hidup.
+    // "Dinas Lingkungan Hidup" is the environment office, not a neighbourhood called Hidup;
+    // "jalan tertutup timbunan", "kantor desa tutup", "desa. Tambahan: …", "jalanan jadi kolam",
+    // "Poso Kota sampahnya", "balai desa sampek warung" (Javanese: until), "jalan. Yth. …" name
+    // no street, village or town.
     for (std::string_view g :
          {"ambles", "amblas", "retak", "mati", "padam", "putus", "bocor", "longsor", "tergenang", "akses", "lain",
           "sering", "selalu", "tinggal", "sepi", "ramai", "hancur", "berdebu", "warga", "sekolah", "setempat", "sebelah",
           "rusak", "berlubang", "lubang", "utama", "nasional", "provinsi", "kabupaten", "kota", "desa", "kampung",
           "menuju", "arah", "depan", "belakang", "dekat", "samping", "tidak", "belum", "jelek", "licin", "gelap",
           "banjir", "macet", "kecil", "besar", "baru", "lama", "umum", "setapak", "kaki", "tol", "kami", "rumah",
-          "sekitar", "tersebut", "tempat", "rawan", "sempit", "becek", "parah", "hidup"})
+          "sekitar", "tersebut", "tempat", "rawan", "sempit", "becek", "parah", "hidup", "tertutup", "tutup",
+          "ditutup", "terkunci", "tagenang", "terendam", "tertimbun", "pecah", "penuh", "kotor", "sampah", "jadi",
+          "tambahan", "sepanjang", "sampek", "yth"})
       t[g].generic = true;
     for (std::string_view x : {"timur", "barat", "utara", "selatan", "tengah", "hulu", "hilir", "baru", "lama", "raya",
                                "jaya", "kulon", "wetan", "kidul", "lor", "atas", "bawah", "besar", "kecil", "indah",

@@ -80,6 +80,12 @@ TEST_CASE("normaliser: facets name kabupaten, kecamatan, desa, street, school, d
   CHECK(facets("Dalan kampung ning Patehan bolong2") == "");
   CHECK(tokens("Dalan kampung ning Patehan bolong2") == "dalan kampung patehan lubang");
   CHECK(facets("lampu mati ring desa Sibang") == "d:sibang");
+  // A state or a common word after "jalan", "desa", "kota", "lingkungan" names nothing.
+  CHECK(facets("saluran di bawah jalan tertutup timbunan proyek") == "");
+  CHECK(facets("kantor desa tutup saat jam kerja") == "");
+  CHECK(facets("got mampet, hujan dikit jalanan jadi kolam") == "");
+  CHECK(facets("Dinas Lingkungan Hidup belum datang") == "");
+  CHECK(facets("jalan tagenang di Uwuran") == "");
   // Landmarks by kind, each word of the name; the spot along the way; what is wrong is no name.
   CHECK(facets("Sampah menumpuk di Pantai Kuta dekat Pos 2") == "B:kuta o:pos F:pos2");
   CHECK(facets("depan Pasar Sentral Remu banjir") == "o:pasar P:sentral P:remu");
