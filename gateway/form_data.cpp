@@ -38,6 +38,7 @@ class collector final : public multipart_visitor {
     skip_ = false;
     text_.clear();
     upload_.reset();
+    structure_ = image_structure{};
     // A part is a file when it has a filename, is named as a file field, or declares a type
     // that is not text: a photo sent without filename= must not become an ignored text field.
     if (!part_.filename && (is_file_field(part_.name) || !is_text_type(part_.content_type))) part_.filename = "";
@@ -74,6 +75,7 @@ class collector final : public multipart_visitor {
       return true;
     }
     if (!upload_->write(bytes)) return storage("cannot write an upload to its temp file");
+    structure_.feed(bytes);
     if (upload_->head().size() >= image_sniff_bytes && !sniff_image_type(upload_->head(), false)) {
       refuse_type();
       upload_.reset();
@@ -96,7 +98,7 @@ class collector final : public multipart_visitor {
       return true;
     }
     auto mime = sniff_image_type(upload_->head(), upload_->head().size() == upload_->size());
-    if (!mime) {
+    if (!mime || !structure_.sound()) {
       refuse_type();
       upload_.reset();
       return true;
@@ -145,6 +147,7 @@ class collector final : public multipart_visitor {
   bool skip_ = false;
   std::string text_;
   std::optional<attachment_store::upload> upload_;
+  image_structure structure_;  // the whole upload's, as it streams
 };
 
 }  // namespace

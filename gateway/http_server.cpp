@@ -33,6 +33,9 @@ namespace {
 class session;
 
 constexpr std::size_t max_refusals = 1024;
+// Room in a session's read buffer beyond the header limit: one read (Beast reads 64 KiB at a
+// time) and a chunk-size line or trailer section up to the header limit.
+constexpr std::size_t max_unparsed_beyond_head = 64 * 1024 + 4096;
 
 struct shared_state {
   std::string name;
@@ -132,6 +135,11 @@ class session : public std::enable_shared_from_this<session> {
  public:
   session(tcp::socket&& socket, std::shared_ptr<shared_state> state)
       : stream_(std::move(socket)), state_(std::move(state)) {
+    // Bytes waiting to be parsed: a head, then a chunk-size line with its extensions, or a
+    // trailer section, which Beast keeps until their line ends, without a limit of its own (a
+    // chunk header that never ends grew the process by a gigabyte). Bounded here: past it the
+    // read fails with buffer_overflow, a 400. Chunk data never waits here (the body takes it).
+    buffer_.max_size(limits().header_limit + max_unparsed_beyond_head);
     beast::error_code ec;
     auto ep = stream_.socket().remote_endpoint(ec);
     if (!ec) remote_ = ep.address().to_string();
@@ -376,6 +384,9 @@ class session : public std::enable_shared_from_this<session> {
     if (ec == http::error::body_limit)
       return write(http_response::problem(413, "Content Too Large",
                                           "the body exceeds " + std::to_string(body_limit_) + " bytes"),
+                   true);
+    if (ec == http::error::buffer_overflow)
+      return write(http_response::problem(400, "Bad Request", "a chunk-size line or the trailer section is too long"),
                    true);
     if (ec == http::error::header_limit) {
       // A request line that alone fills the header limit is a target too long (414), not a

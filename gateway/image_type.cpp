@@ -1,5 +1,6 @@
 #include "gateway/image_type.h"
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 
@@ -19,7 +20,7 @@ std::uint32_t le32(std::string_view b, std::size_t at) {
   return v;
 }
 
-std::uint32_t crc32(std::string_view data) {
+const std::array<std::uint32_t, 256>& crc_table() {
   static const auto table = [] {
     std::array<std::uint32_t, 256> t{};
     for (std::uint32_t i = 0; i < 256; ++i) {
@@ -29,9 +30,28 @@ std::uint32_t crc32(std::string_view data) {
     }
     return t;
   }();
-  std::uint32_t c = 0xFFFFFFFFu;
+  return table;
+}
+
+// CRC-32 (PNG's) continued over `data`: start from 0xFFFFFFFF, finish by inverting.
+std::uint32_t crc32_update(std::uint32_t c, std::string_view data) {
+  const auto& table = crc_table();
   for (unsigned char ch : data) c = table[(c ^ ch) & 0xFF] ^ (c >> 8);
-  return c ^ 0xFFFFFFFFu;
+  return c;
+}
+
+std::uint32_t crc32(std::string_view data) { return crc32_update(0xFFFFFFFFu, data) ^ 0xFFFFFFFFu; }
+
+bool letters(std::string_view t) {
+  for (char c : t)
+    if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'))) return false;
+  return true;
+}
+
+bool printable(std::string_view t) {
+  for (char c : t)
+    if (c < 0x20 || c > 0x7e) return false;
+  return true;
 }
 
 bool jpeg(std::string_view b, bool whole) {
@@ -130,6 +150,137 @@ std::optional<std::string_view> heif(std::string_view b, bool whole) {
 }
 
 }  // namespace
+
+void image_structure::feed(std::string_view bytes) noexcept {
+  if (broken_ || bytes.empty()) return;
+  total_ += bytes.size();
+  if (kind_ == kind::unknown) {
+    // The first 12 bytes say what it is meant to be.
+    const std::size_t take = std::min<std::size_t>(12 - head_.size(), bytes.size());
+    head_.append(bytes.substr(0, take));
+    bytes.remove_prefix(take);
+    if (head_.size() < 12) return;
+    const std::string_view h = head_;
+    if (h.substr(0, 8) == "\x89PNG\r\n\x1A\n"sv) {
+      kind_ = kind::png;
+      const std::string rest(h.substr(8));
+      head_.clear();
+      std::string_view r = rest;
+      step_png(r);
+    } else if (h.substr(4, 4) == "ftyp"sv) {
+      kind_ = kind::heif;
+      const std::string rest(h);
+      head_.clear();
+      std::string_view r = rest;
+      step_heif(r);
+    } else if (h.substr(0, 4) == "RIFF"sv) {
+      kind_ = kind::riff;
+      riff_size_ = le32(h, 4);
+      head_.clear();
+      return;
+    } else {
+      kind_ = kind::other;
+      head_.clear();
+      return;
+    }
+  }
+  if (kind_ == kind::png) step_png(bytes);
+  else if (kind_ == kind::heif) step_heif(bytes);
+}
+
+void image_structure::step_png(std::string_view& bytes) noexcept {
+  while (!bytes.empty() && !broken_) {
+    if (saw_end_) {
+      broken_ = true;  // bytes after IEND: an appended page
+      return;
+    }
+    if (skip_ > 0) {  // chunk data (and its type) into the CRC
+      const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(skip_, bytes.size()));
+      crc_ = crc32_update(crc_, bytes.substr(0, n));
+      skip_ -= n;
+      bytes.remove_prefix(n);
+      if (skip_ == 0) in_crc_ = true;
+      continue;
+    }
+    const std::size_t want = in_crc_ ? 4 : 8;
+    const std::size_t take = std::min(want - head_.size(), bytes.size());
+    head_.append(bytes.substr(0, take));
+    bytes.remove_prefix(take);
+    if (head_.size() < want) return;
+    if (in_crc_) {
+      if ((crc_ ^ 0xFFFFFFFFu) != be32(head_, 0)) broken_ = true;
+      if (type_ == 0x49454E44u) saw_end_ = true;  // IEND
+      in_crc_ = false;
+    } else {
+      const auto len = be32(head_, 0);
+      const std::string_view type = std::string_view(head_).substr(4, 4);
+      if (len > 0x7FFFFFFFu || !letters(type)) {
+        broken_ = true;
+        return;
+      }
+      type_ = be32(head_, 4);
+      crc_ = crc32_update(0xFFFFFFFFu, type);
+      skip_ = len;
+      if (len == 0) in_crc_ = true;
+    }
+    head_.clear();
+  }
+}
+
+void image_structure::step_heif(std::string_view& bytes) noexcept {
+  while (!bytes.empty() && !broken_) {
+    if (to_end_) return;  // the last box takes whatever comes
+    if (skip_ > 0) {
+      const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(skip_, bytes.size()));
+      skip_ -= n;
+      bytes.remove_prefix(n);
+      continue;
+    }
+    std::size_t want = 8;
+    if (head_.size() >= 8 && be32(head_, 0) == 1) want = 16;  // a 64-bit size follows
+    const std::size_t take = std::min(want - head_.size(), bytes.size());
+    head_.append(bytes.substr(0, take));
+    bytes.remove_prefix(take);
+    if (head_.size() < 8) return;
+    if (be32(head_, 0) == 1 && head_.size() < 16) continue;
+    const std::string_view h = head_;
+    if (!printable(h.substr(4, 4))) {
+      broken_ = true;
+      return;
+    }
+    if (h.substr(4, 4) == "meta"sv) saw_meta_ = true;
+    const std::uint64_t size32 = be32(h, 0);
+    if (size32 == 0) {
+      to_end_ = true;
+    } else {
+      const std::uint64_t size = size32 == 1 ? (std::uint64_t{be32(h, 8)} << 32) | be32(h, 12) : size32;
+      if (size < h.size()) {
+        broken_ = true;
+        return;
+      }
+      skip_ = size - h.size();
+    }
+    head_.clear();
+  }
+}
+
+bool image_structure::sound() const noexcept {
+  if (broken_) return false;
+  switch (kind_) {
+    case kind::png: return saw_end_ && skip_ == 0 && head_.empty() && !in_crc_;
+    case kind::heif: return saw_meta_ && (to_end_ || (skip_ == 0 && head_.empty()));
+    case kind::riff: return total_ == riff_size_ + 8 || total_ == riff_size_ + 9;
+    case kind::unknown:
+    case kind::other: return true;
+  }
+  return true;
+}
+
+bool image_structure_sound(std::string_view whole) noexcept {
+  image_structure s;
+  s.feed(whole);
+  return s.sound();
+}
 
 std::optional<std::string_view> sniff_image_type(std::string_view b, bool whole) noexcept {
   if (b.size() >= 2 && b.substr(0, 2) == "\xFF\xD8"sv) return jpeg(b, whole) ? std::optional("image/jpeg"sv) : std::nullopt;

@@ -81,6 +81,9 @@ void mobile_api::set_keys(const std::vector<g::mobile_api_key>& keys) {
 
 void mobile_api::start(g::submission_sink& sink) {
   stopping_ = false;
+  // The previous process's signatures are gone with it: one made before now may have been
+  // stored by it under another key.
+  replays_.remember_from(now());
   sink_ = &sink;
 }
 
@@ -169,10 +172,16 @@ bool mobile_api::admit(posted& p, http_request& req) {
   for (char c : *key)
     if (static_cast<unsigned char>(c) < 0x21 || static_cast<unsigned char>(c) > 0x7e)
       return refuse(400, "Bad Request", "Idempotency-Key must be printable ASCII without spaces", "Idempotency-Key");
-  if (!replays_.admit(auth.sig, auth.ts, *key, now())) {
-    p.respond(unauthorized("this signed request was already sent with another Idempotency-Key (a replay): "
-                           "sign each request anew"));
-    return false;
+  switch (replays_.admit(auth.sig, auth.ts, *key, now())) {
+    case replay_verdict::admitted: break;
+    case replay_verdict::replayed:
+      p.respond(unauthorized("this signed request was already sent with another Idempotency-Key (a replay): "
+                             "sign each request anew"));
+      return false;
+    case replay_verdict::before_memory:
+      p.respond(unauthorized("this request was signed before the gateway restarted, which cannot tell whether it "
+                             "was sent then: sign it anew (a retry with the same Idempotency-Key gets the stored answer)"));
+      return false;
   }
   p.idempotency_key = std::string(*key);
 
@@ -236,7 +245,7 @@ void mobile_api::process(std::shared_ptr<posted> p) {
   }
   std::string().swap(p->body);
   for (std::size_t i = 0; i < report->attachments.size(); ++i) {
-    if (!g::sniff_image_type(report->attachments[i].data)) {
+    if (!g::sniff_image_type(report->attachments[i].data) || !g::image_structure_sound(report->attachments[i].data)) {
       auto field = "attachments[" + std::to_string(i) + "].data_base64";
       return p->respond(problem(422, "Unprocessable Content", field + " is not a JPEG, PNG, WebP or HEIC photo", field));
     }

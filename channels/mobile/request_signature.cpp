@@ -147,20 +147,33 @@ replay_guard::replay_guard(int max_skew_s, std::size_t capacity) : max_skew_s_(m
   std::memcpy(&k1_, k + 8, 8);
 }
 
-bool replay_guard::admit(std::string_view sig_hex, std::int64_t ts, std::string_view idempotency_key, std::int64_t now_s) {
+void replay_guard::remember_from(std::int64_t ts) {
+  std::lock_guard lock(mutex_);
+  remembers_from_ = std::max(remembers_from_, ts);
+}
+
+replay_verdict replay_guard::admit(std::string_view sig_hex, std::int64_t ts, std::string_view idempotency_key,
+                                   std::int64_t now_s) {
   const auto sig = prefix64(sig_hex);
   const auto key = g::siphash24(k0_, k1_, idempotency_key.data(), idempotency_key.size());
   std::lock_guard lock(mutex_);
+  // Beyond the capacity the oldest are forgotten early, which only shortens how long they are
+  // guarded (refusing every signature as old as them instead would turn a flood into 401s
+  // for everyone).
   while (!order_.empty() && (order_.front().first < now_s || by_sig_.size() > capacity_)) {
     by_sig_.erase(order_.front().second);
     order_.pop_front();
   }
   auto [it, fresh] = by_sig_.try_emplace(sig, seen{key, ts + max_skew_s_});
   if (fresh) {
+    if (ts < remembers_from_) {
+      by_sig_.erase(it);
+      return replay_verdict::before_memory;
+    }
     order_.emplace_back(ts + max_skew_s_, sig);
-    return true;
+    return replay_verdict::admitted;
   }
-  return it->second.key_hash == key;
+  return it->second.key_hash == key ? replay_verdict::admitted : replay_verdict::replayed;
 }
 
 std::size_t replay_guard::remembered() const {

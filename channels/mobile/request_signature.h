@@ -14,6 +14,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <limits>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -67,12 +68,25 @@ class request_verifier {
 // twice. The same signature with the same key (a client resending the very same request) goes
 // ahead: the store answers it like any retry. A signature is remembered until its timestamp
 // leaves the window; at most `capacity` are (beyond it the oldest are forgotten first, which
-// only shortens how long the oldest are guarded). Thread-safe.
+// only shortens how long the oldest are guarded). What it never knew it does not guess at: a
+// signature made before this process started (the previous one may have stored it under
+// another key) is refused, and the client signs again (a retry signed anew gets the stored
+// answer). Thread-safe.
+enum class replay_verdict {
+  admitted,       // go ahead (a new signature, or the same one with the same key)
+  replayed,       // this signature was used with another Idempotency-Key
+  before_memory,  // signed before what the guard remembers: it cannot tell, so sign anew
+};
+
 class replay_guard {
  public:
   explicit replay_guard(int max_skew_s = 300, std::size_t capacity = 1u << 18);
-  // True when this request may go ahead. `sig_hex`: the 64 hex digits of the signature.
-  [[nodiscard]] bool admit(std::string_view sig_hex, std::int64_t ts, std::string_view idempotency_key, std::int64_t now_s);
+  // Signatures made before `ts` are not remembered (this process starts: the previous one's
+  // are gone with it).
+  void remember_from(std::int64_t ts);
+  // `sig_hex`: the 64 hex digits of the signature.
+  [[nodiscard]] replay_verdict admit(std::string_view sig_hex, std::int64_t ts, std::string_view idempotency_key,
+                                     std::int64_t now_s);
   [[nodiscard]] std::size_t remembered() const;
 
  private:
@@ -86,6 +100,7 @@ class replay_guard {
   mutable std::mutex mutex_;
   std::unordered_map<std::uint64_t, seen> by_sig_;                 // first 64 bits of the signature
   std::deque<std::pair<std::int64_t, std::uint64_t>> order_;       // (forget_at, signature) as first seen
+  std::int64_t remembers_from_ = std::numeric_limits<std::int64_t>::min();  // signed before: unknown
 };
 
 }  // namespace lapor::mobile

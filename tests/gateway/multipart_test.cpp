@@ -192,6 +192,39 @@ TEST_CASE("image types by structure, not three magic bytes") {
   CHECK_FALSE(sniff_image_type(jpeg(200).substr(0, 40), true));
 }
 
+TEST_CASE("image structure: a PNG or HEIF header followed by a page, or a picture with one appended, is no photo") {
+  using lapor::testing::heic;
+  using lapor::testing::png;
+  using lapor::testing::webp;
+  const std::string html = "<html><script>alert(1)</script></html>";
+  CHECK(image_structure_sound(png()));
+  CHECK(image_structure_sound(png(5000)));
+  CHECK(image_structure_sound(heic()));
+  CHECK(image_structure_sound(webp()));
+  CHECK(image_structure_sound(jpeg(200) + "trailing data a camera appends"));  // a motion photo's video, say
+  // The outside probe's cases: each passes the sniffer's look at the first bytes.
+  const std::string png_head = png().substr(0, 33);  // signature + IHDR with a valid CRC
+  CHECK(sniff_image_type(png_head + html, false) == "image/png");
+  CHECK_FALSE(image_structure_sound(png_head + html));
+  CHECK_FALSE(image_structure_sound(png().substr(0, 40)));  // cut short: no IEND
+  CHECK_FALSE(image_structure_sound(png() + html));          // a page after IEND
+  std::string bad_crc = png(100);
+  bad_crc[50] ^= 1;  // inside IDAT
+  CHECK_FALSE(image_structure_sound(bad_crc));
+  const std::string ftyp = std::string("\0\0\0\x18" "ftypheic\0\0\0\0mif1heic", 24);
+  CHECK_FALSE(image_structure_sound(ftyp + html));
+  CHECK_FALSE(image_structure_sound(ftyp + "hello world this is plain text, not a box"));
+  CHECK_FALSE(image_structure_sound(ftyp));                          // no meta box
+  CHECK_FALSE(image_structure_sound(heic() + html));                 // bytes after the last box
+  CHECK(image_structure_sound(heic() + std::string("\0\0\0\0mdat", 8) + html));  // mdat to the end: data
+  CHECK_FALSE(image_structure_sound(webp() + html));
+  // Fed in pieces (an upload streaming in) as whole.
+  image_structure s;
+  const std::string p = png(3000);
+  for (std::size_t at = 0; at < p.size(); at += 7) s.feed(std::string_view(p).substr(at, 7));
+  CHECK(s.sound());
+}
+
 TEST_CASE("form data: fields, photos on disk, refusals per field") {
   const auto dir = temp_dir();
   attachment_store store(dir);

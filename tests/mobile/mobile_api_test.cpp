@@ -117,15 +117,28 @@ TEST_CASE("replay guard: the same signature with another Idempotency-Key is refu
   replay_guard guard(300, 4);
   const std::string a(64, 'a'), b(64, 'b');
   const std::int64_t t = 1764000000;
-  CHECK(guard.admit(a, t, "k1", t));
-  CHECK(guard.admit(a, t, "k1", t + 10));        // the very same request again: the store answers it
-  CHECK_FALSE(guard.admit(a, t, "k2", t + 10));  // replayed under a new key
-  CHECK(guard.admit(b, t, "k2", t + 10));        // another signature may use any key
+  constexpr auto ok = replay_verdict::admitted;
+  CHECK(guard.admit(a, t, "k1", t) == ok);
+  CHECK(guard.admit(a, t, "k1", t + 10) == ok);                         // the very same request again: the store answers it
+  CHECK(guard.admit(a, t, "k2", t + 10) == replay_verdict::replayed);  // replayed under a new key
+  CHECK(guard.admit(b, t, "k2", t + 10) == ok);                         // another signature may use any key
   // Forgotten once the signed time has left the window (the verifier refuses it by then).
-  CHECK(guard.admit(a, t, "k3", t + 301));
+  CHECK(guard.admit(a, t, "k3", t + 301) == ok);
   // Bounded: beyond the capacity the oldest signatures are forgotten first.
-  for (char c = 'c'; c < 'k'; ++c) CHECK(guard.admit(std::string(64, c), t + 400, "k", t + 400));
+  for (char c = 'c'; c < 'k'; ++c) CHECK(guard.admit(std::string(64, c), t + 400, "k", t + 400) == ok);
   CHECK(guard.remembered() <= 5);
+}
+
+TEST_CASE("replay guard: a signature made before the process started is refused, not guessed at") {
+  // A restart forgets every signature; one made before it may have been stored by the
+  // previous process under another key (the outside probe: three complaints from one request).
+  replay_guard guard(300, 16);
+  const std::int64_t started = 1764000000;
+  guard.remember_from(started);
+  CHECK(guard.admit(std::string(64, 'a'), started - 20, "k1", started + 5) == replay_verdict::before_memory);
+  CHECK(guard.admit(std::string(64, 'a'), started - 20, "k1", started + 6) == replay_verdict::before_memory);
+  CHECK(guard.admit(std::string(64, 'b'), started, "k1", started + 6) == replay_verdict::admitted);
+  CHECK(guard.admit(std::string(64, 'b'), started, "k2", started + 7) == replay_verdict::replayed);
 }
 
 TEST_CASE("report JSON: fields, wrong types named, depth bounded") {

@@ -31,10 +31,13 @@ inline std::string be32(std::uint32_t v) {
   return {static_cast<char>(v >> 24), static_cast<char>(v >> 16), static_cast<char>(v >> 8), static_cast<char>(v)};
 }
 
-// Signature and an IHDR (1×1, 8-bit RGB) with its CRC, then `extra` bytes.
+// Signature, an IHDR (1×1, 8-bit RGB), an IDAT of `extra` bytes and IEND, each with its CRC.
 inline std::string png(std::size_t extra = 16) {
-  std::string ihdr = "IHDR" + be32(1) + be32(1) + std::string("\x08\x02\x00\x00\x00", 5);
-  return std::string("\x89PNG\r\n\x1A\n", 8) + be32(13) + ihdr + be32(crc32(ihdr)) + std::string(extra, 'p');
+  const auto chunk = [](std::string type_and_data) {
+    return be32(static_cast<std::uint32_t>(type_and_data.size() - 4)) + type_and_data + be32(crc32(type_and_data));
+  };
+  return std::string("\x89PNG\r\n\x1A\n", 8) + chunk("IHDR" + be32(1) + be32(1) + std::string("\x08\x02\x00\x00\x00", 5)) +
+         chunk("IDAT" + std::string(extra, 'p')) + chunk("IEND");
 }
 
 // RIFF/WEBP with a VP8 key frame header.
