@@ -24,6 +24,24 @@ bool host_allowed(std::string_view authority, const admin_access_options& o) {
   return false;
 }
 
+// An authority as compared for an origin: lowercase, without the default port of http.
+std::string origin_authority(std::string_view a) {
+  std::string s = lower(a);
+  if (s.ends_with(":80")) s.resize(s.size() - 3);
+  if (!s.empty() && s.back() == '.') s.pop_back();
+  return s;
+}
+
+// RFC 6454: an origin is scheme, host and port. The admin listener speaks plain HTTP, so a
+// page of its own has Origin "http://" + the Host it was fetched from; another port or https
+// is another origin (another local service's page), however loopback its host.
+bool same_origin(std::string_view origin, std::string_view authority) {
+  if (origin.size() <= 7 || lower(origin.substr(0, 7)) != "http://") return false;
+  const std::string_view rest = origin.substr(7);
+  if (rest.find_first_of("/?#@") != std::string_view::npos) return false;
+  return origin_authority(rest) == origin_authority(authority);
+}
+
 bool safe_method(std::string_view m) { return m == "GET" || m == "HEAD" || m == "OPTIONS"; }
 
 // "Bearer <token>" with the scheme in any case (RFC 9110 §11.1).
@@ -57,8 +75,7 @@ std::optional<http_response> check_admin_access(const http_request& req, const a
   }
   if (safe_method(req.method)) return std::nullopt;
   if (auto origin = req.header("origin")) {
-    auto split = split_request_target(*origin);
-    if (!split || !host_allowed(split->authority, o))
+    if (!same_origin(*origin, req.authority) || !host_allowed(req.authority, o))
       return http_response::problem(403, "Forbidden", "cross-origin requests may not change anything on the admin listener",
                                     {{"Origin", "foreign origin"}});
   }

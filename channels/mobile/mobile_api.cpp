@@ -1,5 +1,7 @@
 #include "channels/mobile/mobile_api.h"
 
+#include <algorithm>
+
 #include <chrono>
 
 #include "gateway/attachment_name.h"
@@ -230,6 +232,9 @@ void mobile_api::process(std::shared_ptr<posted> p) {
       return p->respond(std::move(r));
     }
     const std::string* report = data.field("report");
+    const auto reports = std::count_if(data.fields.begin(), data.fields.end(), [](const auto& f) { return f.first == "report"; });
+    if (reports > 1)
+      return p->respond(problem(400, "Bad Request", "the multipart body has more than one part named \"report\"", "report"));
     if (!report) return p->respond(problem(422, "Unprocessable Content", "the multipart body needs a part named \"report\" with the JSON report", "report"));
     json_holder = *report;
     json = json_holder;

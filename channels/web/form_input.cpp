@@ -1,5 +1,9 @@
 #include "channels/web/form_input.h"
 
+#include <optional>
+#include <string>
+
+#include "gateway/data_lines.h"
 #include "gateway/text.h"
 
 namespace lapor::web {
@@ -27,14 +31,40 @@ std::string scrub_utf8(std::string_view s) {
 
 namespace {
 
-bool checkbox(std::string_view v) { return v == "1" || v == "on" || v == "true" || v == "yes" || v == "ya"; }
+// A checkbox's value: a browser sends one only when it is ticked ("on" unless the page says
+// otherwise), a hand-made client may send 0/1. What is neither is not guessed at (a tick read
+// as "no" would publish an Anonim report's identity): nullopt, an error for the form.
+std::optional<bool> checkbox(std::string_view raw) {
+  std::string v;
+  for (char c : lapor::data::trim(raw)) v.push_back(c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c);
+  for (std::string_view t : {"1", "on", "true", "yes", "ya", "y"})
+    if (v == t) return true;
+  for (std::string_view f : {"0", "off", "false", "no", "tidak", "n", ""})
+    if (v == f) return false;
+  return std::nullopt;
+}
 
 }  // namespace
 
 void read_form_fields(const std::vector<std::pair<std::string, std::string>>& pairs, form_values& out,
                       std::vector<field_error>& errors) {
   std::vector<std::string_view> seen;
+  bool anonymous_seen = false, confidential_seen = false;
   for (const auto& [k, raw] : pairs) {
+    if (k == "anonymous" || k == "confidential") {
+      // Given twice (a hidden "0" before the box, as some pages do): ticked if either is.
+      auto& flag = k == "anonymous" ? out.anonymous : out.confidential;
+      auto& was = k == "anonymous" ? anonymous_seen : confidential_seen;
+      const auto v = checkbox(raw);
+      if (!v) errors.push_back({k, "Nilai kotak centang ini tidak dikenal; centang atau kosongkan lagi."});
+      flag = (was && flag) || v.value_or(false);
+      was = true;
+      continue;
+    }
+    if (k == "photos") {
+      errors.push_back({k, "Foto harus dikirim sebagai berkas (formulir multipart/form-data), bukan sebagai teks."});
+      continue;
+    }
     std::string* target = nullptr;
     if (k == "title") target = &out.title;
     else if (k == "body") target = &out.body;
@@ -44,13 +74,16 @@ void read_form_fields(const std::vector<std::pair<std::string, std::string>>& pa
     else if (k == "email") target = &out.email;
     else if (k == "location") target = &out.location;
     else if (k == "nonce") target = &out.nonce;
-    else if (k == "anonymous") out.anonymous = checkbox(raw);
-    else if (k == "confidential") out.confidential = checkbox(raw);
     if (!target) continue;
     bool first = true;
     for (auto s : seen)
       if (s == k) first = false;
-    if (!first) continue;
+    if (!first) {
+      // Which one did the citizen mean? Neither is dropped silently (first wins would store
+      // one text and acknowledge both): the form comes back.
+      errors.push_back({k, "Kolom ini terkirim dua kali; isi sekali saja lalu kirim lagi."});
+      continue;
+    }
     seen.push_back(k);
     if (!g::is_valid_utf8(raw)) {
       errors.push_back({k, "Teks ini berisi karakter yang tidak sah (bukan UTF-8). Periksa dan ketik ulang."});

@@ -55,6 +55,12 @@ TEST_CASE("admin access: state-changing requests need JSON and no foreign Origin
   CHECK(status_of(req("POST", "/admin/outbox/1/retry", "127.0.0.1:9090", {json, {"origin", "https://evil.example"}}), o) == 403);
   CHECK(status_of(req("POST", "/admin/outbox/1/retry", "127.0.0.1:9090", {json, {"origin", "null"}}), o) == 403);
   CHECK(status_of(req("POST", "/admin/outbox/1/retry", "127.0.0.1:9090", {json, {"origin", "http://127.0.0.1:9090"}}), o) == 0);
+  // An origin is scheme, host and port (RFC 6454): another local service's page is foreign.
+  CHECK(status_of(req("POST", "/admin/outbox/1/retry", "127.0.0.1:9090", {json, {"origin", "http://127.0.0.1:1"}}), o) == 403);
+  CHECK(status_of(req("POST", "/admin/outbox/1/retry", "127.0.0.1:9090", {json, {"origin", "https://127.0.0.1:9090"}}), o) == 403);
+  CHECK(status_of(req("POST", "/admin/outbox/1/retry", "127.0.0.1:9090", {json, {"origin", "http://localhost"}}), o) == 403);
+  CHECK(status_of(req("POST", "/admin/outbox/1/retry", "127.0.0.1:9090", {json, {"origin", "HTTP://127.0.0.1:9090"}}), o) == 0);
+  CHECK(status_of(req("POST", "/admin/outbox/1/retry", "localhost", {json, {"origin", "http://localhost:80"}}), o) == 0);
   CHECK(status_of(req("POST", "/admin/outbox/1/retry", "127.0.0.1:9090", {json, {"sec-fetch-site", "cross-site"}}), o) == 403);
   CHECK(status_of(req("DELETE", "/admin/outbox/1", "127.0.0.1:9090", {{"content-type", "text/plain"}}), o) == 415);
   CHECK(status_of(req("GET", "/admin/outbox", "127.0.0.1:9090", {{"origin", "https://evil.example"}}), o) == 0);
