@@ -138,6 +138,10 @@ std::optional<framing_refusal> check_request_head(const request_head_view& head)
     return refuse(400, "the request-target must be origin-form (/path) or absolute-form (http://host/path)");
   if (head.target.find('#') != std::string_view::npos)
     return refuse(400, "a request-target has no fragment (#)");
+  // RFC 3986 / RFC 9112 §3.2: a target is ASCII; anything else is percent-encoded by the client.
+  for (const char c : head.target)
+    if (static_cast<unsigned char>(c) >= 0x7F || static_cast<unsigned char>(c) <= 0x20)
+      return refuse(400, "the request-target holds a byte that must be percent-encoded");
 
   static const std::vector<std::pair<std::string, std::string>> none;
   const auto& fields = head.fields ? *head.fields : none;
@@ -165,6 +169,10 @@ std::optional<framing_refusal> check_request_head(const request_head_view& head)
     } else if (iequals(name, "host")) {
       ++hosts;
       host_value = value;
+    } else if (iequals(name, "content-encoding") && !iequals(trim(value), "identity")) {
+      // No route decodes a compressed request body; read as it stands it would be stored as
+      // garbage or refused with a misleading reason (RFC 9110 §8.4.1: 415).
+      return refuse(415, "request bodies with a Content-Encoding are not accepted; send it uncompressed");
     }
   }
 
@@ -186,7 +194,8 @@ std::optional<framing_refusal> check_request_head(const request_head_view& head)
   if (content_lengths > 1) return refuse(400, "Content-Length is sent more than once");
   if (content_lengths == 1 && !all_digits(trim(content_length)))
     return refuse(400, "Content-Length must be one decimal number");
-  if (content_lengths == 1 && trim(content_length).size() > 18) return refuse(400, "Content-Length is too large");
+  // More digits than a 64-bit length holds: certainly beyond any body limit (413, not a bad request).
+  if (content_lengths == 1 && trim(content_length).size() > 18) return refuse(413, "Content-Length is larger than any body accepted here");
 
   if (hosts > 1) return refuse(400, "the Host field is sent more than once");
   if (head.version >= 11 && hosts == 0) return refuse(400, "HTTP/1.1 requires a Host field (RFC 9112 §3.2)");

@@ -126,9 +126,32 @@ bool is_multipart(std::string_view content_type) {
   return true;
 }
 
+// RFC 9110 §10.1.1: an HTTP/1.0 client's 100-continue is ignored (it cannot read a 1xx).
 bool expects_continue(const http::request_header<>& h) {
   auto e = h[http::field::expect];
-  return e.size() == 12 && beast::iequals(e, "100-continue");
+  return h.version() >= 11 && e.size() == 12 && beast::iequals(e, "100-continue");
+}
+
+// Whether the connection stays open after this request, from every Connection field line
+// (Beast reads the first only: "Connection: keep-alive" then "Connection: close" kept it
+// open, and RFC 9112 §9.6 says a "close" anywhere ends it).
+bool keeps_alive(const http::request_header<>& h) {
+  bool close = false, keep = false;
+  for (const auto& f : h) {
+    if (f.name() != http::field::connection) continue;
+    std::string_view v = f.value();
+    while (!v.empty()) {
+      const auto comma = std::min(v.find(','), v.size());
+      std::string_view t = v.substr(0, comma);
+      v.remove_prefix(std::min(comma + 1, v.size()));
+      while (!t.empty() && (t.front() == ' ' || t.front() == '\t')) t.remove_prefix(1);
+      while (!t.empty() && (t.back() == ' ' || t.back() == '\t')) t.remove_suffix(1);
+      if (beast::iequals(t, "close")) close = true;
+      if (beast::iequals(t, "keep-alive")) keep = true;
+    }
+  }
+  if (close) return false;
+  return h.version() >= 11 || keep;
 }
 
 class session : public std::enable_shared_from_this<session> {
@@ -240,7 +263,11 @@ class session : public std::enable_shared_from_this<session> {
   void refuse_framing(const framing_refusal& bad) {
     keep_alive_ = false;
     log::debug("http_bad_framing", {{"listener", state_->name}, {"status", std::to_string(bad.status)}});
-    const char* title = bad.status == 414 ? "URI Too Long" : bad.status == 501 ? "Not Implemented" : "Bad Request";
+    const char* title = bad.status == 414   ? "URI Too Long"
+                        : bad.status == 501 ? "Not Implemented"
+                        : bad.status == 413 ? "Content Too Large"
+                        : bad.status == 415 ? "Unsupported Media Type"
+                                            : "Bad Request";
     write(http_response::problem(bad.status, title, bad.reason), true);
   }
 
@@ -252,13 +279,13 @@ class session : public std::enable_shared_from_this<session> {
       version_ = h.version();
       // Parsed once: checked here, handed to the handler in on_read (a chunked body's trailer
       // fields are deliberately not added: nothing may change the head after it was checked).
-      request_head_ = head_of(h, remote_, header_parser_->keep_alive());
+      request_head_ = head_of(h, remote_, keeps_alive(h));
       const request_head_view view{h.method_string(), h.target(), h.version(), &request_head_.headers};
       if (auto bad = check_request_head(view)) return refuse_framing(*bad);
     }
     head_ = h.method() == http::verb::head;
     version_ = h.version();
-    keep_alive_ = h.keep_alive();
+    keep_alive_ = keeps_alive(h);
     const bool expect_continue = expects_continue(h);
     const auto length = header_parser_->content_length();
     const std::size_t memory_limit = std::min(limits().memory_body_limit, limits().body_limit);
@@ -331,13 +358,13 @@ class session : public std::enable_shared_from_this<session> {
       std::error_code fec;
       const auto size = std::filesystem::file_size(spool_path_, fec);
       request = std::move(request_head_);
-      request.keep_alive = req.keep_alive();
+      request.keep_alive = request.keep_alive && keeps_alive(req);
       request.spooled = std::make_shared<spooled_body>(std::move(spool_path_), fec ? 0 : size);
       spool_path_.clear();
     } else {
       auto req = string_parser_->release();
       request = std::move(request_head_);
-      request.keep_alive = req.keep_alive();
+      request.keep_alive = request.keep_alive && keeps_alive(req);
       request.body = std::move(req.body());
     }
     file_parser_.reset();

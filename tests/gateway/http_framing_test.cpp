@@ -61,8 +61,15 @@ TEST_CASE("framing: Transfer-Encoding other than chunked-last is refused (reques
       {with({{"Content-Length", "-1"}}), 400},
       {with({{"Content-Length", "0x10"}}), 400},
       {with({{"Content-Length", ""}}), 400},
-      {with({{"Content-Length", "99999999999999999999999"}}), 400},
+      {with({{"Content-Length", "99999999999999999999999"}}), 413},  // beyond any body limit
+      {with({{"Content-Length", "9223372036854775807"}}), 413},
+      {with({{"Content-Encoding", "gzip"}, {"Content-Length", "5"}}), 415},
+      {with({{"Content-Encoding", "identity"}, {"Content-Length", "5"}}), 0},
   };
+  // A raw byte beyond ASCII (or a control) in the target is the client's to percent-encode.
+  CHECK(status_of({{"Host", "x"}}, "/\xff\xfe") == 400);
+  CHECK(status_of({{"Host", "x"}}, "/lapor\x01") == 400);
+  CHECK(status_of({{"Host", "x"}}, "/lapor?q=%C3%A9") == 0);
   for (const auto& r : rows) {
     std::string shown;
     for (const auto& [k, v] : r.f) shown += k + ": " + v + " | ";
