@@ -81,8 +81,10 @@ enum class replay_verdict {
 class replay_guard {
  public:
   explicit replay_guard(int max_skew_s = 300, std::size_t capacity = 1u << 18);
-  // Signatures made before `ts` are not remembered (this process starts: the previous one's
-  // are gone with it).
+  // Signatures made before `ts` (whole seconds) are not remembered: this process starts and the
+  // previous one's are gone with it. (One signed in the very second of the start is taken: a
+  // client's first request after a restart must not be refused; the previous process would
+  // have had to die in that same second with it.)
   void remember_from(std::int64_t ts);
   // `sig_hex`: the 64 hex digits of the signature.
   [[nodiscard]] replay_verdict admit(std::string_view sig_hex, std::int64_t ts, std::string_view idempotency_key,
