@@ -153,6 +153,13 @@ pipeline::pipeline(pipeline_options opts, const tracking_id_codec& ids, const ho
 }
 
 std::optional<submit_result> pipeline::normalise(submission& s) const {
+  // A long SMS whose parts were each acknowledged when stored (SPEC §2) cannot be refused now:
+  // too long a text is cut, marked and flagged like one with a gap, never dropped (131 parts
+  // of 153 characters were acknowledged, then refused here, and the citizen told "empty").
+  if (!s.completes_parts.empty() && utf8_length(s.body) > opts_.max_body_chars) {
+    s.body = utf8_prefix_chars(s.body, opts_.max_body_chars - 8) + " […]";
+    s.incomplete = true;
+  }
   if (auto e = clean_text(s.body, "body", opts_.max_body_chars)) return e;
   if (s.body.empty()) return reject("body", "isi laporan wajib diisi (body is required)");
   if (auto e = clean_text(s.title, "title", opts_.max_title_chars)) return e;

@@ -183,6 +183,16 @@ std::size_t utf8_length(std::string_view s) noexcept {
   return count;
 }
 
+std::string utf8_prefix_chars(std::string_view s, std::size_t max_chars) {
+  std::size_t at = 0, n = 0;
+  while (at < s.size() && n < max_chars) {
+    ++at;
+    while (at < s.size() && (static_cast<unsigned char>(s[at]) & 0xC0) == 0x80) ++at;  // continuation bytes
+    ++n;
+  }
+  return std::string(s.substr(0, at));
+}
+
 std::string utf8_prefix_words(std::string_view s, std::size_t max_chars) {
   const auto* p = reinterpret_cast<const unsigned char*>(s.data());
   const std::size_t n = s.size();

@@ -22,5 +22,7 @@ namespace lapor::gateway {
 // The first `max_chars` code points of valid UTF-8, cut at a word boundary when one is near,
 // used to derive a title from a body. Never splits a code point.
 [[nodiscard]] std::string utf8_prefix_words(std::string_view s, std::size_t max_chars);
+// The first `max_chars` code points of valid UTF-8 `s` (all of it when shorter).
+[[nodiscard]] std::string utf8_prefix_chars(std::string_view s, std::size_t max_chars);
 
 }  // namespace lapor::gateway

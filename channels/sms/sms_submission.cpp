@@ -14,6 +14,25 @@ std::optional<std::string> sender_phone(std::string_view source_addr, std::uint8
   return gateway::normalize_phone(raw);
 }
 
+std::string storable_sms_text(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c == '\f' || c == '\v') {
+      out.push_back('\n');  // GSM's page break (ESC 0x0A) and a vertical tab: a line break
+    } else if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7F) {
+      continue;  // other C0 controls and DEL carry nothing a reader sees
+    } else if (c == 0xC2 && i + 1 < text.size() && static_cast<unsigned char>(text[i + 1]) >= 0x80 &&
+               static_cast<unsigned char>(text[i + 1]) <= 0x9F) {
+      ++i;  // C1 controls (U+0080–U+009F, from Latin-1 0x80–0x9F) likewise
+    } else {
+      out.push_back(static_cast<char>(c));
+    }
+  }
+  return out;
+}
+
 gateway::submission make_submission(const inbound_sms& in, const sms_command& command, std::string idempotency_key,
                                     gateway::clock::time_point received_at) {
   gateway::submission s;
@@ -29,7 +48,7 @@ gateway::submission make_submission(const inbound_sms& in, const sms_command& co
   s.idempotency_key = std::move(idempotency_key);
   s.who.phone = phone;
   s.kind = command.kind;
-  s.body = command.text;
+  s.body = storable_sms_text(command.text);
   s.incomplete = in.incomplete;
   s.received_at = received_at;
   return s;

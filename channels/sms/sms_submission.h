@@ -38,6 +38,12 @@ struct inbound_sms {
 
 // The submission for a report (`command.intent` must be report). `idempotency_key` may be
 // empty (no redelivery detection).
+// The text of an MO as it is stored: a handset's control characters are not the citizen's
+// words, and refusing a message for one (a GSM page break, ESC 0x0A) after its parts were
+// acknowledged lost it. Form feed and vertical tab become line breaks; other C0 controls, DEL
+// and C1 controls are dropped; TAB, LF and CR stay. `text` is valid UTF-8.
+[[nodiscard]] std::string storable_sms_text(std::string_view text);
+
 [[nodiscard]] gateway::submission make_submission(const inbound_sms& in, const sms_command& command,
                                                   std::string idempotency_key,
                                                   gateway::clock::time_point received_at);

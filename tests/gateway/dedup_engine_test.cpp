@@ -342,3 +342,17 @@ TEST_CASE("engine: a merge needs the problem and the place established; a doubt 
   CHECK(row->status_meta.find(R"("decision":"duplicate")") == std::string::npos);
   reader.stop();
 }
+
+TEST_CASE("pipeline: a long SMS whose parts were acknowledged is cut and flagged when too long, never refused") {
+  temp_dir dir;
+  rig r((dir.path / "t.db").string());
+  std::string text;
+  while (text.size() < 20'100) text += "Jalan rusak berlubang di desa kami. ";
+  auto plain = report(channel_kind::web, "081234567891", text);
+  CHECK(r.submit_sync(std::move(plain)).code == submit_result::status::rejected);  // a form gets an error
+  auto sms = report(channel_kind::sms, "081234567892", text);
+  sms.completes_parts = "telkomsel:6281234567892:7:131";  // its 131 parts were each acknowledged
+  const auto got = r.submit_sync(std::move(sms));
+  CHECK(got.code == submit_result::status::received);
+  CHECK_FALSE(got.tracking_id.empty());
+}

@@ -72,3 +72,13 @@ TEST_CASE("redelivery_keys: same operator, sender and text within the window sha
   CHECK(two.key_for("o", "a", "x", t0 + 2h + 30min) == a_again);
   CHECK(two.size() == 2);
 }
+
+TEST_CASE("storable_sms_text: a handset's control characters never make a message unstorable") {
+  // The outside probe: GSM ESC 0x0A (page break) in part 2 of a long SMS made the whole
+  // message "empty" after both parts were acknowledged.
+  CHECK(storable_sms_text("Lampu jalan mati di Jl. Kenanga\fsejak seminggu") == "Lampu jalan mati di Jl. Kenanga\nsejak seminggu");
+  CHECK(storable_sms_text(std::string("a\x00" "b\x01\x1b" "c\x7f" "d", 8)) == "abcd");
+  CHECK(storable_sms_text("tab\tlf\ncr\r") == "tab\tlf\ncr\r");
+  CHECK(storable_sms_text("c1 \xC2\x85 gone, \xC2\xA0 and \xC3\xA9 kept") == "c1  gone, \xC2\xA0 and \xC3\xA9 kept");
+  CHECK(storable_sms_text("") == "");
+}
