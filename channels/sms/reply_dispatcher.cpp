@@ -92,11 +92,16 @@ std::vector<reply_send> reply_dispatcher::take(const std::string& operator_name,
   auto qit = queues_.find(operator_name);
   if (qit == queues_.end()) return out;
   auto& q = qit->second;
-  while (!q.empty()) {
-    outgoing_sms& m = q.front();
+  auto at = q.begin();
+  while (at != q.end()) {
+    outgoing_sms& m = *at;
     if (now >= m.expires_at) {
       finished.push_back({m.tag, false, "expired before a bind of the operator could take it"});
-      q.pop_front();
+      at = q.erase(at);
+      continue;
+    }
+    if (now < m.not_before) {  // backing off after a failed send; those behind it may go
+      ++at;
       continue;
     }
     // The reference of a long reply's UDH: any byte, distinct for consecutive replies. At
@@ -109,7 +114,7 @@ std::vector<reply_send> reply_dispatcher::take(const std::string& operator_name,
     };
     const auto drop = [&] {
       finished.push_back({m.tag, false, "reply text cannot be encoded"});
-      q.pop_front();
+      at = q.erase(at);
     };
     std::optional<sms_parts> parts;
     if (m.part_count == 0) {
@@ -137,7 +142,7 @@ std::vector<reply_send> reply_dispatcher::take(const std::string& operator_name,
     const std::uint64_t token = next_token_++;
     sending_.emplace(token, sending{m, *id, parts->parts.size(), part_result::ok, now});
     out.push_back(reply_send{*id, token, std::move(m), std::move(*parts)});
-    q.pop_front();
+    at = q.erase(at);
   }
   if (q.empty()) queues_.erase(qit);
   return out;
@@ -190,6 +195,13 @@ std::optional<std::string> reply_dispatcher::part_done(std::uint64_t token, part
       } else if (now >= m.expires_at) {
         finished.push_back({m.tag, false, "expired"});
       } else {
+        // A transient error waits (the same SMSC, a moment later); a bind that never answered
+        // already took its response timer, and the reply goes to another bind at once.
+        if (worst == part_result::transient) {
+          auto wait = options_.retry_backoff_initial;
+          for (int i = 1; i < m.attempts && wait < options_.retry_backoff_max; ++i) wait *= 2;
+          m.not_before = now + std::min(wait, options_.retry_backoff_max);
+        }
         requeue(std::move(m));
       }
       break;
@@ -223,9 +235,11 @@ std::optional<reply_dispatcher::clock::time_point> reply_dispatcher::next_wakeup
   std::optional<clock::time_point> at;
   for (const auto& [op, q] : queues_) {
     if (q.empty()) continue;
+    clock::time_point due = clock::time_point::max();  // the first reply not backing off
+    for (const auto& m : q) due = std::min(due, m.not_before);
     for (const auto& [id, l] : links_) {
       if (!l.can_push || l.operator_name != op || l.in_flight >= options_.max_in_flight) continue;
-      clock::time_point t = l.paused_until;
+      clock::time_point t = std::max(l.paused_until, due);
       if (l.rate > 0 && l.tokens < 1) {
         const auto need = std::chrono::duration<double>((1 - l.tokens) / l.rate);
         t = std::max(t, l.refilled + std::chrono::duration_cast<clock::duration>(need));

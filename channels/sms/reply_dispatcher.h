@@ -42,6 +42,7 @@ struct outgoing_sms {
   std::string text;                  // UTF-8
   reply_clock::time_point expires_at = reply_clock::time_point::max();
   int attempts = 0;                  // failed sends so far (throttling not counted)
+  reply_clock::time_point not_before{};  // after a failed send: not again before this (back-off)
   std::uint64_t avoid_link = 0;      // a bind that never answered this reply
   std::uint64_t order = 0;           // set by queue(): a requeued reply goes back to its place
   std::size_t part_count = 0;        // SMS parts its text needs, once take() has encoded it (0: not yet)
@@ -56,6 +57,11 @@ struct reply_outcome {
 struct reply_dispatcher_options {
   std::size_t max_in_flight = 50;    // our PDUs per bind waiting for their resp
   int max_attempts = 5;              // failed sends (not throttling) before giving up
+  // After a failed send (a transient error, no answer), the next waits this long, doubling up
+  // to the max: five attempts within a millisecond gave an operator's SMSC that had a hiccup
+  // no time to recover, and the citizen no tracking ID.
+  std::chrono::milliseconds retry_backoff_initial{1000};
+  std::chrono::milliseconds retry_backoff_max{60000};
   std::chrono::milliseconds throttle_pause_initial{1000};
   std::chrono::milliseconds throttle_pause_max{30000};
 };
