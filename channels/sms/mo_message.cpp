@@ -1,5 +1,7 @@
 #include "channels/sms/mo_message.h"
 
+#include <algorithm>
+
 #include <boost/throw_exception.hpp>
 
 #include <stdexcept>
@@ -91,7 +93,16 @@ boost::system::result<mo_message, message_error> extract_message(const pdu& p) {
   } else {
     return message_error{status::esme_rinvcmdid, "not a message PDU"};
   }
+  // Each TLV the text or its place in a long message is read from, once: which of two would
+  // be the citizen's (the first won, the other was dropped with an ack)?
+  for (const std::uint16_t tag : {tlv_tag::message_payload, tlv_tag::sar_msg_ref_num, tlv_tag::sar_total_segments,
+                                  tlv_tag::sar_segment_seqnum, tlv_tag::receipted_message_id, tlv_tag::message_state}) {
+    const auto n = std::count_if(tlvs->items().begin(), tlvs->items().end(), [tag](const tlv& t) { return t.tag == tag; });
+    if (n > 1) return message_error{status::esme_rinvtlvstream, "a TLV the message is read from is sent twice"};
+  }
   if (auto payload = tlvs->message_payload()) {
+    // SMPP 3.4 §5.3.2.32: with message_payload, sm_length is 0; text in both is ambiguous.
+    if (!ud.empty()) return message_error{status::esme_rinvmsglen, "short_message and message_payload are both set"};
     ud = *payload;
     m.from_message_payload = true;
   }

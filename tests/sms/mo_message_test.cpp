@@ -67,13 +67,27 @@ TEST_CASE("extract_message: where the text and the part number come from") {
     REQUIRE(m.has_value());
     CHECK(m->concat == concat_info{7, 2, 2, concat_source::udh8});
   }
-  SUBCASE("message_payload in submit_sm, and preferred over short_message") {
-    sm_body b = mo_body("ignored");
+  SUBCASE("message_payload in submit_sm (sm_length 0)") {
+    sm_body b = mo_body("");
     b.tlvs.set_message_payload(str(std::string(300, 'z')));
     auto m = extract_message(make_submit_sm(1, b));
     REQUIRE(m.has_value());
     CHECK(m->from_message_payload);
     CHECK(m->payload.size() == 300);
+  }
+  SUBCASE("text in both short_message and message_payload, or a payload twice: refused, never half kept") {
+    // The outside probe: both were acknowledged and only the payload's text stored.
+    sm_body b = mo_body("Jalan rusak di Jl. Kenari");
+    b.tlvs.set_message_payload(str("sudah tiga bulan"));
+    auto both = extract_message(make_submit_sm(1, b));
+    REQUIRE_FALSE(both.has_value());
+    CHECK(both.error().status == status::esme_rinvmsglen);
+    sm_body twice = mo_body("");
+    twice.tlvs.add(tlv_tag::message_payload, str("Jalan rusak"));
+    twice.tlvs.add(tlv_tag::message_payload, str("sudah tiga bulan"));
+    auto t = extract_message(make_submit_sm(1, twice));
+    REQUIRE_FALSE(t.has_value());
+    CHECK(t.error().status == status::esme_rinvtlvstream);
   }
   SUBCASE("data_sm") {
     data_sm_body d;
