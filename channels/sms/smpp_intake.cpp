@@ -454,6 +454,13 @@ void smpp_channel::impl::process(inbound_sms in, std::vector<waiter> waiters, st
                                  std::string group) {
   const auto command =
       parse_keywords(in.text, [this](std::string_view s) { return deps.ids.canonical(s).has_value(); });
+  const auto now = gateway::clock::now();
+  const auto phone = sender_phone(in.source_addr, in.source_addr_ton);
+  bool first_sighting = true;
+  auto key = redelivery.key_for(in.operator_name, phone ? *phone : in.source_addr, in.text, now, &first_sighting);
+  // A redelivery of a status query or an empty MO asks nothing new: it was answered once (the
+  // outside probe: three copies, three identical status SMS).
+  if (!first_sighting && (command.intent == sms_intent::status_query || command.text.empty())) reply_to.reset();
   if (command.intent == sms_intent::status_query) {
     answer_all(waiters, core_answer{status::esme_rok, {}});  // nothing to store
     if (!group.empty()) {
@@ -478,9 +485,6 @@ void smpp_channel::impl::process(inbound_sms in, std::vector<waiter> waiters, st
     if (reply_to && !recently_replied(reply_to->to)) queue_reply(*reply_to, usage_reply(opts.short_code));
     return;
   }
-  const auto now = gateway::clock::now();
-  const auto phone = sender_phone(in.source_addr, in.source_addr_ton);
-  auto key = redelivery.key_for(in.operator_name, phone ? *phone : in.source_addr, in.text, now);
   auto submission = make_submission(in, command, std::move(key), now);
   submission.completes_parts = group;
   const bool auto_reply = reply_to && recently_replied(reply_to->to);

@@ -58,7 +58,7 @@ redelivery_keys::redelivery_keys(std::chrono::seconds window, std::size_t max_en
     : window_(window.count() > 0 ? window : std::chrono::seconds(1)), max_entries_(max_entries ? max_entries : 1) {}
 
 std::string redelivery_keys::key_for(std::string_view operator_name, std::string_view sender, std::string_view text,
-                                     clock::time_point now) {
+                                     clock::time_point now, bool* first) {
   std::string id;
   id.reserve(operator_name.size() + sender.size() + 88);
   id.append(operator_name).append(":").append(sender).append(":").append(gateway::sha256_hex(text));
@@ -76,7 +76,9 @@ std::string redelivery_keys::key_for(std::string_view operator_name, std::string
       if (auto o = seen_.find(old); o != seen_.end() && o->second.first == at) seen_.erase(o);
     };
     auto it = seen_.find(h);
-    if (it == seen_.end() || now - it->second.first > window_ || now < it->second.first) {
+    const bool fresh = it == seen_.end() || now - it->second.first > window_ || now < it->second.first;
+    if (first != nullptr) *first = fresh;
+    if (fresh) {
       // A first sighting (or the first after the window): forget the oldest while full.
       while (seen_.size() >= max_entries_ && !arrivals_.empty()) forget_oldest();
       it = seen_.insert_or_assign(h, seen{now, bucket}).first;

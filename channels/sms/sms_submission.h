@@ -62,8 +62,10 @@ class redelivery_keys {
   using clock = std::chrono::system_clock;
   redelivery_keys(std::chrono::seconds window, std::size_t max_entries = 200'000);
 
+  // `first`, when given, is set to whether this is the first sighting within the window (a
+  // redelivery is not: what it asks was answered already).
   [[nodiscard]] std::string key_for(std::string_view operator_name, std::string_view sender,
-                                    std::string_view text, clock::time_point now);
+                                    std::string_view text, clock::time_point now, bool* first = nullptr);
   [[nodiscard]] std::size_t size() const;
 
  private:
