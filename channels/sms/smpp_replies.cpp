@@ -177,6 +177,10 @@ void smpp_channel::impl::hand_on_unsendable(std::chrono::steady_clock::time_poin
   mailbox->cv.notify_all();
 }
 
+namespace {
+constexpr std::string_view over_limit_reason = "reply limit per number and hour reached";
+}  // namespace
+
 void smpp_channel::impl::report(std::vector<reply_outcome>& finished) {
   if (finished.empty()) return;
   {
@@ -186,9 +190,10 @@ void smpp_channel::impl::report(std::vector<reply_outcome>& finished) {
       d.tag = f.tag;
       d.outcome = f.delivered ? gateway::delivery_outcome::delivered : gateway::delivery_outcome::dead;
       d.error = std::move(f.reason);
+      // One outcome per reply (over_limit is counted where it is decided, not again as refused).
       if (f.delivered) ++reply_counts[0];
       else if (d.error.starts_with("expired")) ++reply_counts[1];
-      else ++reply_counts[2];
+      else if (d.error != over_limit_reason) ++reply_counts[2];
       mailbox->done.push_back(std::move(d));
     }
   }
@@ -219,7 +224,7 @@ void smpp_channel::impl::send_reply_row(std::uint64_t tag, const std::string& pa
     while (!sent.empty() && sent.front() < now - std::chrono::hours(1)) sent.pop_front();
     if (sent.size() >= static_cast<std::size_t>(opts.reply_limit_per_hour)) {
       ++reply_counts[3];
-      finished.push_back({tag, false, "reply limit per number and hour reached"});
+      finished.push_back({tag, false, std::string(over_limit_reason)});
       report(finished);
       return;
     }
