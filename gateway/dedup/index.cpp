@@ -170,6 +170,7 @@ dedup_decision dedup_index::lookup(const match_sketch& s, std::int64_t at_ms) co
   // or another problem; the verifier decides (a hint, never a merge).
   const bool new_incident = (s.what.cues & (cue_new_incident | cue_changed)) != 0;
   double best_conflict_score = 0;
+  std::vector<dedup_decision::hint> sure_of;  // originals a merge would be sure of, best score each
   for (std::size_t i = 0; i < roots.size(); ++i) {
     auto g = groups_.find(roots[i]);
     if (g == groups_.end()) continue;
@@ -248,6 +249,10 @@ dedup_decision dedup_index::lookup(const match_sketch& s, std::int64_t at_ms) co
         d.events = cmp;
       };
       if (sure) {
+        bool known = false;
+        for (auto& x : sure_of)
+          if (x.of == e->original) known = true, x.score = std::max(x.score, score);
+        if (!known) sure_of.push_back({e->original, score});
         if (d.what == dedup_decision::kind::duplicate && score <= d.score) continue;
         take(dedup_decision::kind::duplicate);
         d.followup = followup && score < t_.duplicate_score;
@@ -272,6 +277,18 @@ dedup_decision dedup_index::lookup(const match_sketch& s, std::int64_t at_ms) co
     }
   }
   if (d.what == dedup_decision::kind::duplicate) {
+    // Sure of two different complaints of this reporter about as much ("Jalan rusak di
+    // Baamang" after one about the road at SD 3 and one at SMP 3): which one it belongs to is a
+    // guess, so neither is merged; the verifier sees both.
+    std::sort(sure_of.begin(), sure_of.end(), [](const auto& a, const auto& b) { return a.score > b.score; });
+    if (sure_of.size() > 1 && sure_of[1].score >= sure_of[0].score - t_.ambiguity_margin) {
+      d.what = dedup_decision::kind::possible;
+      d.doubt = "ambiguous";
+      d.possible.clear();
+      for (const auto& x : sure_of)
+        if (d.possible.size() < t_.max_possible) d.possible.push_back(x);
+      return d;
+    }
     d.possible.clear();
     return d;
   }

@@ -56,6 +56,9 @@ struct dedup_thresholds {
   // complaint only when it is more than this many times as long (a web letter after a short SMS tells
   // more); otherwise it is perhaps about something else at that place: a doubt.
   double detail_length_ratio = 2.0;
+  // Two different complaints of the reporter a report would merge into, scores this close:
+  // which one is a guess, so a hint naming both instead.
+  double ambiguity_margin = 0.1;
   std::size_t max_possible = 3;       // hints per complaint
   double related_score = 0.8;         // other identities: word overlap at least this …
   int related_max_hamming = 10;       // … and SimHash distance at most this (0..64)
@@ -86,8 +89,8 @@ struct dedup_decision {
   // Same reporter, text alike, but the events disagree: what was decisive (for the evidence).
   std::string conflict;               // "problem", "place", "fact" (km, date, RT…), or ""
   // kind::possible: why it was not merged: a doubt ("new_incident", "adds_problem", "object",
-  // "household", "elsewhere", "day", "number", "spot", "name", "holder", "swap") or what was not
-  // established ("problem", "place", "score").
+  // "household", "elsewhere", "day", "number", "spot", "name", "holder", "swap", "ambiguous": sure
+  // of two complaints alike) or what was not established ("problem", "place", "score").
   const char* doubt = nullptr;
 };
 

@@ -487,3 +487,26 @@ TEST_CASE("index: a document and whose it is named on one side only is a doubt, 
   CHECK(d.what == dedup_decision::kind::possible);
   CHECK(std::string(d.doubt) == "holder");
 }
+
+TEST_CASE("index: sure of two different complaints of one reporter is a hint naming both, never a guess") {
+  // The outside probe: the road at SD Negeri 3 and at SMP Negeri 3 of one village, then
+  // "Jalan rusak berlubang di Baamang", merged with certainty into one of the two.
+  const auto placed = [](std::string_view text) { return with_event(text, "tel:+6281777777777", "62.02.05.1001"); };
+  const auto sd = placed("Jalan rusak berlubang di depan SD Negeri 3 Baamang, mohon diperbaiki");
+  const auto smp = placed("Jalan rusak berlubang di depan SMP Negeri 3 Baamang, mohon diperbaiki");
+  const auto later = placed("Jalan rusak berlubang di Baamang, mohon diperbaiki");
+  dedup_index one;
+  one.add(51, 51, t0, sd);
+  one.commit();
+  REQUIRE(one.lookup(later, t0 + day_ms).what == dedup_decision::kind::duplicate);  // alone: sure
+  dedup_index both;
+  both.add(51, 51, t0, sd);
+  both.add(52, 52, t0 + 1000, smp);
+  both.commit();
+  const auto d = both.lookup(later, t0 + day_ms);
+  CHECK(d.what == dedup_decision::kind::possible);
+  REQUIRE(d.doubt != nullptr);
+  CHECK(std::string(d.doubt) == "ambiguous");
+  REQUIRE(d.possible.size() == 2);
+  CHECK(((d.possible[0].of == 51 && d.possible[1].of == 52) || (d.possible[0].of == 52 && d.possible[1].of == 51)));
+}
