@@ -62,6 +62,9 @@ const char* doubt_of(const match_sketch& earlier, const match_sketch& later, con
   if (sketch_spots_differ(earlier, later)) return "spot";
   if (sketch_facets_loosely_differ(earlier, later)) return "name";
   if (sketch_names_document_holder_once(earlier, later)) return "holder";
+  // The same words about a relative on one side only: "Kartu BPJS PBI sy … nonaktif" and
+  // "Kartu BPJS PBI istri sy … nonaktif" are two cards, two complaints.
+  if (score >= t.kin_copy_score && sketch_names_kin_once(earlier, later)) return "holder";
   if (score >= t.swap_score && sketch_swaps_word(earlier, later)) return "swap";
   return nullptr;
 }

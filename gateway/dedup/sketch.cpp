@@ -451,6 +451,15 @@ bool sketch_names_document_holder_once(const match_sketch& a, const match_sketch
   return (has(a, 'D') || has(b, 'D')) && has(a, 'V') != has(b, 'V');
 }
 
+bool sketch_names_kin_once(const match_sketch& a, const match_sketch& b) noexcept {
+  const auto has = [](const match_sketch& x) {
+    for (const std::uint32_t f : x.facets)
+      if ((f >> 24) == static_cast<std::uint32_t>('V')) return true;
+    return false;
+  };
+  return has(a) != has(b);
+}
+
 bool sketch_spots_differ(const match_sketch& a, const match_sketch& b) noexcept {
   bool a_has = false, b_has = false;
   for (const std::uint32_t f : a.facets)

@@ -92,6 +92,8 @@ enum class place_agreement : std::uint8_t { none, street, place };
 // common: perhaps two places on one street, perhaps one described twice.
 // A civil-registry document, and one names whose it is ("KTP ibu saya") where the other names
 // no one: perhaps the reporter's own KTP and a relative's, two applications.
+// True when one names a relative ("istri saya", "anak saya") and the other none.
+[[nodiscard]] bool sketch_names_kin_once(const match_sketch& a, const match_sketch& b) noexcept;
 [[nodiscard]] bool sketch_names_document_holder_once(const match_sketch& a, const match_sketch& b) noexcept;
 [[nodiscard]] bool sketch_spots_differ(const match_sketch& a, const match_sketch& b) noexcept;
 // Each text holds one or two words (or place words) the other lacks, not all of them a typo or

@@ -510,3 +510,14 @@ TEST_CASE("index: sure of two different complaints of one reporter is a hint nam
   REQUIRE(d.possible.size() == 2);
   CHECK(((d.possible[0].of == 51 && d.possible[1].of == 52) || (d.possible[0].of == 52 && d.possible[1].of == 51)));
 }
+
+TEST_CASE("index: the same words about a relative on one side only are two people's complaints") {
+  const auto placed = [](std::string_view text) { return with_event(text, "tel:+6281888888888", "91.20.01.2003"); };
+  dedup_index idx;
+  idx.add(61, 61, t0, placed("Kartu BPJS PBI saya di kampung Kasonaweja nonaktif, tidak bisa berobat"));
+  idx.commit();
+  const auto d = idx.lookup(placed("Kartu BPJS PBI istri saya di kampung Kasonaweja nonaktif, tidak bisa berobat"), t0 + day_ms);
+  CHECK(d.what != dedup_decision::kind::duplicate);
+  const auto again = idx.lookup(placed("Kartu BPJS PBI saya di kampung Kasonaweja nonaktif, tidak bisa berobat"), t0 + day_ms);
+  CHECK(again.what == dedup_decision::kind::duplicate);
+}
