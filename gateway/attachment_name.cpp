@@ -1,5 +1,7 @@
 #include "gateway/attachment_name.h"
 
+#include <utf8proc.h>
+
 #include "gateway/image_type.h"
 #include "gateway/text.h"
 
@@ -17,21 +19,26 @@ std::size_t utf8_seq(std::string_view s, std::size_t i) {
   return n;
 }
 
-// Code points that must not be in a file name shown to people or written to disk.
+// Code points that must not be in a file name shown to people or written to disk: controls
+// (C0, DEL, C1), format characters (Cf: direction marks and overrides that show "gpj.exe" as
+// "exe.jpg", U+061C, zero-width spaces and joiners, U+FEFF), line and paragraph separators
+// (U+2028/9, which break a line in a log or a listing), surrogates and private-use characters.
 bool unwanted(std::string_view seq) {
-  const auto c = static_cast<unsigned char>(seq[0]);
-  if (seq.size() == 1) return c < 0x20 || c == 0x7f;
-  if (seq.size() == 2 && c == 0xC2 && static_cast<unsigned char>(seq[1]) < 0xA0) return true;  // C1 controls
-  // U+200E/F, U+202A–U+202E, U+2066–U+2069: direction marks and overrides ("gpj.exe" shown as "exe.jpg")
-  if (seq.size() == 3 && c == 0xE2 && static_cast<unsigned char>(seq[1]) == 0x80) {
-    const auto d = static_cast<unsigned char>(seq[2]);
-    return d == 0x8E || d == 0x8F || (d >= 0xAA && d <= 0xAE);
+  utf8proc_int32_t cp = 0;
+  if (utf8proc_iterate(reinterpret_cast<const utf8proc_uint8_t*>(seq.data()), static_cast<utf8proc_ssize_t>(seq.size()),
+                       &cp) <= 0)
+    return true;
+  switch (utf8proc_category(cp)) {
+    case UTF8PROC_CATEGORY_CC:
+    case UTF8PROC_CATEGORY_CF:
+    case UTF8PROC_CATEGORY_ZL:
+    case UTF8PROC_CATEGORY_ZP:
+    case UTF8PROC_CATEGORY_CS:
+    case UTF8PROC_CATEGORY_CO:
+      return true;
+    default:
+      return false;
   }
-  if (seq.size() == 3 && c == 0xE2 && static_cast<unsigned char>(seq[1]) == 0x81) {
-    const auto d = static_cast<unsigned char>(seq[2]);
-    return d >= 0xA6 && d <= 0xA9;
-  }
-  return false;
 }
 
 }  // namespace

@@ -11,6 +11,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "gateway/complaint.h"
 
@@ -30,6 +32,9 @@ struct submit_result {
   std::string duplicate_of;  // set for cross-channel duplicates
   std::string field;         // for rejections, e.g. "body", "reporter.phone"
   std::string message;       // human-readable reason (Bahasa Indonesia for citizen-facing fields)
+  // For rejections: the other fields found wrong in the same submission, (field, message), so
+  // that one answer names everything to correct.
+  std::vector<std::pair<std::string, std::string>> more_errors{};
   std::uint32_t promises_written = 0;  // reply_promise rows written with this answer
   std::uint32_t promises_skipped = 0;  // already promised to that recipient: not again
   // A retry of a submission already committed (same idempotency key and request): `code` is

@@ -8,6 +8,7 @@
 
 #include "gateway/image_type.h"
 #include "gateway/multipart.h"
+#include "gateway/text.h"
 
 namespace lapor::gateway {
 
@@ -18,9 +19,14 @@ const std::string* form_data::field(std::string_view name) const {
 }
 
 std::string human_size(std::size_t bytes) {
-  if (bytes >= 1024 * 1024 && bytes % (1024 * 1024) == 0) return std::to_string(bytes / (1024 * 1024)) + " MB";
-  if (bytes >= 1024 * 1024) return std::to_string(bytes / (1024 * 1024)) + "," + std::to_string(bytes % (1024 * 1024) * 10 / (1024 * 1024)) + " MB";
-  if (bytes >= 1024) return std::to_string(bytes / 1024) + " KB";
+  // One decimal, cut rather than rounded: a limit is never shown larger than it is (a photo
+  // of "1,9 MB" by the phone's count must not be refused under a limit shown as "2 MB").
+  const auto with_unit = [](std::size_t n, std::size_t unit, const char* name) {
+    const std::size_t whole = n / unit, tenth = n % unit * 10 / unit;
+    return std::to_string(whole) + (tenth ? "," + std::to_string(tenth) : std::string()) + " " + name;
+  };
+  if (bytes >= 1024 * 1024) return with_unit(bytes, 1024 * 1024, "MB");
+  if (bytes >= 1024) return with_unit(bytes, 1024, "KB");
   return std::to_string(bytes) + " byte";
 }
 
@@ -42,6 +48,12 @@ class collector final : public multipart_visitor {
     // A part is a file when it has a filename, is named as a file field, or declares a type
     // that is not text: a photo sent without filename= must not become an ignored text field.
     if (!part_.filename && (is_file_field(part_.name) || !is_text_type(part_.content_type))) part_.filename = "";
+    // Every client this serves sends UTF-8 names (browsers, the apps, curl); other bytes are a
+    // different charset or garbage, and a name made up for them would not be the citizen's.
+    if (part_.filename && !is_valid_utf8(*part_.filename)) {
+      refuse(part_.name, "nama berkas bukan teks UTF-8; ganti nama fotonya lalu kirim lagi (file name is not valid UTF-8)");
+      return true;
+    }
     if (is_multipart_type(part_.content_type)) {
       refuse(part_.name, "kirim setiap foto sebagai bagian tersendiri (nested multipart/mixed is not supported)");
       return true;

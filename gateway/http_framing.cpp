@@ -235,6 +235,28 @@ std::optional<framing_refusal> check_raw_head(std::string_view head) {
   return std::nullopt;
 }
 
+version_check check_request_version(std::string_view head) {
+  std::size_t skipped = 0;  // empty lines before the request line (RFC 9112 §2.2)
+  while (head.substr(skipped).starts_with("\r\n")) skipped += 2;
+  head.remove_prefix(skipped);
+  const auto eol = head.find("\r\n");
+  if (eol == std::string_view::npos) return {};
+  const auto line = head.substr(0, eol);
+  const auto last_space = line.rfind(' ');
+  if (last_space == std::string_view::npos) return {};  // Beast refuses a line without a version
+  const auto version = line.substr(last_space + 1);
+  const auto digit = [](char c) { return c >= '0' && c <= '9'; };
+  if (version.size() != 8 || !version.starts_with("HTTP/") || !digit(version[5]) || version[6] != '.' ||
+      !digit(version[7]))
+    return {refuse(400, "the request line's version is not HTTP/<digit>.<digit> (RFC 9112 §2.3)"), {}};
+  if (version[5] >= '2')
+    return {refuse(505, "this listener speaks HTTP/1.1 (and 1.0); HTTP/" + std::string(version.substr(5)) +
+                            " is not supported on it"),
+            {}};
+  if (version[5] == '1' && version[7] > '1') return {{}, skipped + last_space + 1 + 7};
+  return {};
+}
+
 std::optional<framing_refusal> check_request_line_length(std::string_view bytes) {
   while (bytes.starts_with("\r\n")) bytes.remove_prefix(2);
   auto eol = bytes.find_first_of("\r\n");

@@ -69,6 +69,17 @@ struct split_target {
 // The length of the head (through "\r\n\r\n") in `bytes`, or 0 when it has not all arrived;
 // leading empty lines (allowed before a request line) are part of it.
 [[nodiscard]] std::size_t find_head_end(std::string_view bytes) noexcept;
+// What to do with the request line's HTTP-version before Beast, which knows only 1.0 and 1.1,
+// reads it. RFC 9110 §2.5: a later minor version of a major version we implement ("HTTP/1.2")
+// is read as the highest minor we know (1.1), not refused; another major version over this
+// framing ("HTTP/2.0", "HTTP/3.0": a client that means h2c or h3 sent text) is 505; a version
+// that is not "HTTP/" DIGIT "." DIGIT is 400 (RFC 9112 §2.3). `head` is the whole head.
+struct version_check {
+  std::optional<framing_refusal> refusal;
+  // The offset in `head` of a minor digit above 1 of HTTP/1.x: set it to '1' before parsing.
+  std::optional<std::size_t> downgrade_minor_at;
+};
+[[nodiscard]] version_check check_request_version(std::string_view head);
 // A 414 when the request line (up to its first CR or LF) is already longer than a request line
 // with a max_request_target target can be; for a client still sending it.
 [[nodiscard]] std::optional<framing_refusal> check_request_line_length(std::string_view bytes);

@@ -39,6 +39,17 @@ bool http_router::match(const route& r, const std::vector<std::string_view>& pat
   return true;
 }
 
+std::string http_router::all_methods() const {
+  std::string out;
+  for (const auto& r : routes_) {
+    if (out.find(r.method) != std::string::npos) continue;
+    if (!out.empty()) out += ", ";
+    out += r.method;
+    if (r.method == "GET") out += ", HEAD";
+  }
+  return out;
+}
+
 void http_router::handle(http_request&& req, http_responder respond) const {
   const auto path = split_path(req.path);
   const bool head = req.method == "HEAD";
@@ -62,6 +73,15 @@ void http_router::handle(http_request&& req, http_responder respond) const {
       allow += r.method;
       if (r.method == "GET") allow += ", HEAD";
     }
+  }
+  // RFC 9110 §9.3.7: OPTIONS asks which methods a resource (or, for "*", the server) allows.
+  if (req.method == "OPTIONS" && (req.path == "*" || !allow.empty())) {
+    if (req.path == "*") allow = all_methods();
+    http_response res;
+    res.status = 204;
+    res.content_type.clear();  // no content, so no type
+    res.headers.emplace_back("Allow", allow.empty() ? std::string("OPTIONS") : allow + ", OPTIONS");
+    return respond(std::move(res));
   }
   if (!allow.empty()) {
     auto res = http_response::problem(405, "Method Not Allowed", req.method + " is not allowed on " + req.path);

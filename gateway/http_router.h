@@ -21,6 +21,8 @@ class http_router {
   void handle(http_request&& req, http_responder respond) const;
 
  private:
+  // Every method some route answers ("GET, HEAD, POST"), for OPTIONS *.
+  [[nodiscard]] std::string all_methods() const;
   struct route {
     std::string method;
     std::vector<std::string> segments;

@@ -229,6 +229,12 @@ class session : public std::enable_shared_from_this<session> {
         request_head_ = rough_head(have.substr(0, end), remote_);
         return refuse_framing(*bad);
       }
+      const auto version = check_request_version(have.substr(0, end));
+      if (version.refusal) {
+        request_head_ = rough_head(have.substr(0, end), remote_);
+        return refuse_framing(*version.refusal);
+      }
+      if (version.downgrade_minor_at) static_cast<char*>(buffer_.data().data())[*version.downgrade_minor_at] = '1';
       beast::error_code ec;
       const auto used = header_parser_->put(buffer_.data(), ec);
       if (!ec && !header_parser_->is_header_done()) ec = http::error::partial_message;
@@ -267,6 +273,7 @@ class session : public std::enable_shared_from_this<session> {
                         : bad.status == 501 ? "Not Implemented"
                         : bad.status == 413 ? "Content Too Large"
                         : bad.status == 415 ? "Unsupported Media Type"
+                        : bad.status == 505 ? "HTTP Version Not Supported"
                                             : "Bad Request";
     write(http_response::problem(bad.status, title, bad.reason), true);
   }
@@ -420,6 +427,8 @@ class session : public std::enable_shared_from_this<session> {
       // header too large (431).
       const std::string_view have(static_cast<const char*>(buffer_.data().data()), buffer_.size());
       if (auto long_line = check_request_line_length(have)) return refuse_framing(*long_line);
+      // What of the head has arrived names the route and Accept: a browser gets a page.
+      request_head_ = rough_head(have, remote_);
       return write(http_response::problem(431, "Request Header Fields Too Large", "the header is too large"), true);
     }
     log::debug("http_bad_request", {{"listener", state_->name}, {"error", ec.message()}});
@@ -442,7 +451,7 @@ class session : public std::enable_shared_from_this<session> {
     }
     auto res = std::make_shared<http::response<http::string_body>>(static_cast<http::status>(r.status), version_ ? version_ : 11);
     res->set(http::field::server, "lapor-gateway");
-    res->set(http::field::content_type, r.content_type);
+    if (!r.content_type.empty()) res->set(http::field::content_type, r.content_type);
     for (auto& [k, v] : r.headers) res->set(k, v);
     res->keep_alive(keep_alive_ && !state_->stopping);
     if (head_ || r.head_only) {

@@ -1,5 +1,7 @@
 #include "gateway/json_out.h"
 
+#include <charconv>
+
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -11,7 +13,13 @@ namespace lapor::gateway {
 
 json_out& json_out::number(double v) {
   if (!std::isfinite(v)) return null();
-  return raw(boost::json::serialize(boost::json::value(v)));
+  // The shortest text that reads back as the same double, in plain notation where that is
+  // the shortest ("-2.2", "106.8456", "0.5"), as people and most JSON readers expect; Boost's
+  // serializer writes "-2.2E0".
+  char buf[32];
+  const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  if (ec != std::errc{}) return raw(boost::json::serialize(boost::json::value(v)));
+  return raw(std::string_view(buf, static_cast<std::size_t>(end - buf)));
 }
 
 namespace {

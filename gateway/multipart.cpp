@@ -26,8 +26,10 @@ bool is_token_char(char c) noexcept {
 }
 
 // Parameters after the first ';' of a header value: name=token or name="quoted string".
-// A backslash is an ordinary character: browsers send `"` as %22 in form-data names and
-// file names and never escape, and old ones send Windows paths ("C:\foto\a.jpg").
+// A backslash is an ordinary character except before `"`: browsers send `"` as %22 in
+// form-data names and file names and never escape, and old ones send Windows paths
+// ("C:\foto\a.jpg"), whose backslashes must stay; other clients (curl, HTTP libraries)
+// escape a quote as `\"` (RFC 9110 §5.6.4 quoted-pair), and no Windows path holds a quote.
 // Calls f(lowercase name, value) for each; false on a syntax error.
 template <class F>
 bool for_each_param(std::string_view s, F&& f) {
@@ -56,6 +58,9 @@ bool for_each_param(std::string_view s, F&& f) {
           closed = true;
           ++j;
           break;
+        } else if (c == '\\' && j + 1 < s.size() && s[j + 1] == '"') {
+          value.push_back('"');
+          j += 2;
         } else {
           value.push_back(c);
           ++j;
@@ -81,10 +86,13 @@ std::optional<std::string> multipart_boundary(std::string_view content_type) {
   if (!iequals(trim(content_type.substr(0, semi)), "multipart/form-data")) return std::nullopt;
   if (semi == std::string_view::npos) return std::nullopt;
   std::optional<std::string> boundary;
+  bool twice = false;  // two boundaries: which one the sender meant is a guess (RFC 2045 §5.1)
   bool ok = for_each_param(content_type.substr(semi), [&](const std::string& name, std::string value) {
-    if (name == "boundary" && !boundary) boundary = std::move(value);
+    if (name != "boundary") return;
+    twice = twice || boundary.has_value();
+    boundary = std::move(value);
   });
-  if (!ok || !boundary || boundary->empty() || boundary->size() > 70) return std::nullopt;
+  if (!ok || twice || !boundary || boundary->empty() || boundary->size() > 70) return std::nullopt;
   // RFC 2046 bchars; a boundary may not end with a space.
   for (char c : *boundary)
     if (!(std::isalnum(static_cast<unsigned char>(c)) || std::string_view("'()+_,-./:=? ").find(c) != std::string_view::npos))
@@ -122,16 +130,21 @@ std::optional<multipart_error> multipart_parser::parse_headers(std::string_view 
       auto semi = value.find(';');
       if (!iequals(trim(value.substr(0, semi)), "form-data"))
         return fail(multipart_error::kind::malformed, "Content-Disposition of a part must be form-data");
-      bool has_name = false;
+      bool has_name = false, twice = false;
       bool ok = semi != std::string_view::npos &&
                 for_each_param(value.substr(semi), [&](const std::string& p, std::string v) {
                   if (p == "name") {
+                    twice = twice || has_name;
                     out.name = std::move(v);
                     has_name = true;
                   } else if (p == "filename") {
+                    twice = twice || out.filename.has_value();
                     out.filename = std::move(v);
                   }
                 });
+      // A parameter given twice (RFC 6266 §4.1): which field or file the sender meant is a guess.
+      if (ok && twice)
+        return fail(multipart_error::kind::malformed, "Content-Disposition of a part gives name or filename twice");
       if (!ok || !has_name)
         return fail(multipart_error::kind::malformed, "Content-Disposition of a part needs name=\"…\"");
       disposition = true;

@@ -160,37 +160,46 @@ std::optional<submit_result> pipeline::normalise(submission& s) const {
     s.body = utf8_prefix_chars(s.body, opts_.max_body_chars - 8) + " […]";
     s.incomplete = true;
   }
-  if (auto e = clean_text(s.body, "body", opts_.max_body_chars)) return e;
-  if (s.body.empty()) return reject("body", "isi laporan wajib diisi (body is required)");
-  if (auto e = clean_text(s.title, "title", opts_.max_title_chars)) return e;
-  if (s.title.empty()) s.title = utf8_prefix_words(s.body, 80);
-  if (auto e = clean_optional(s.who.name, "reporter.name", opts_.max_name_chars)) return e;
-  if (auto e = clean_optional(s.who.twitter, "reporter.twitter", 64)) return e;
-  if (auto e = clean_optional(s.who.email, "reporter.email", 254)) return e;
-  if (s.who.email) {
-    auto e = normalize_email(*s.who.email);
-    if (!e) return reject("reporter.email", "alamat email tidak valid (invalid email address)");
-    s.who.email = std::move(*e);
+  // Every field is checked, so that one answer names everything to correct (a citizen who
+  // fixes the phone number should not then learn that the e-mail was wrong too).
+  std::optional<submit_result> first;
+  const auto note = [&first](std::optional<submit_result> e) {
+    if (!e) return true;
+    if (!first) first = std::move(e);
+    else first->more_errors.emplace_back(std::move(e->field), std::move(e->message));
+    return false;
+  };
+  if (note(clean_text(s.body, "body", opts_.max_body_chars)) && s.body.empty())
+    note(reject("body", "isi laporan wajib diisi (body is required)"));
+  if (note(clean_text(s.title, "title", opts_.max_title_chars)) && s.title.empty())
+    s.title = utf8_prefix_words(s.body, 80);
+  note(clean_optional(s.who.name, "reporter.name", opts_.max_name_chars));
+  note(clean_optional(s.who.twitter, "reporter.twitter", 64));
+  if (note(clean_optional(s.who.email, "reporter.email", 254)) && s.who.email) {
+    if (auto e = normalize_email(*s.who.email)) s.who.email = std::move(*e);
+    else note(reject("reporter.email", "alamat email tidak valid (invalid email address)"));
   }
-  if (auto e = clean_optional(s.who.phone, "reporter.phone", 32)) return e;
-  if (s.who.phone) {
-    auto p = normalize_phone(*s.who.phone);
-    if (!p) return reject("reporter.phone", "nomor telepon tidak valid (invalid phone number)");
-    s.who.phone = std::move(*p);
+  if (note(clean_optional(s.who.phone, "reporter.phone", 32)) && s.who.phone) {
+    if (auto p = normalize_phone(*s.who.phone)) s.who.phone = std::move(*p);
+    else note(reject("reporter.phone", "nomor telepon tidak valid (invalid phone number)"));
   }
-  if (auto e = clean_text(s.where.text, "location.text", opts_.max_location_chars)) return e;
+  note(clean_text(s.where.text, "location.text", opts_.max_location_chars));
   if (s.where.lat && (*s.where.lat < -90 || *s.where.lat > 90 || *s.where.lat != *s.where.lat))
-    return reject("location.lat", "lintang harus di antara -90 dan 90 (latitude out of range)");
+    note(reject("location.lat", "lintang harus di antara -90 dan 90 (latitude out of range)"));
   if (s.where.lon && (*s.where.lon < -180 || *s.where.lon > 180 || *s.where.lon != *s.where.lon))
-    return reject("location.lon", "bujur harus di antara -180 dan 180 (longitude out of range)");
+    note(reject("location.lon", "bujur harus di antara -180 dan 180 (longitude out of range)"));
   if (s.attachments.size() > opts_.max_attachments)
-    return reject("attachments", "terlalu banyak lampiran, maksimal " + std::to_string(opts_.max_attachments));
+    note(reject("attachments", "terlalu banyak lampiran, maksimal " + std::to_string(opts_.max_attachments)));
   for (auto& a : s.attachments)
-    if (auto e = clean_text(a.name, "attachments.name", 255)) return e;
+    if (!note(clean_text(a.name, "attachments.name", 255))) break;
   for (auto& [k, v] : s.channel_ref)
-    if (!is_valid_utf8(k) || !is_valid_utf8(v)) return reject("channel_ref", "invalid UTF-8 in channel reference");
+    if (!is_valid_utf8(k) || !is_valid_utf8(v)) {
+      note(reject("channel_ref", "invalid UTF-8 in channel reference"));
+      break;
+    }
   if (!is_valid_utf8(s.idempotency_key) || s.idempotency_key.size() > 512)
-    return reject("idempotency_key", "invalid or too long idempotency key");
+    note(reject("idempotency_key", "invalid or too long idempotency key"));
+  if (first) return first;
   if (s.received_at == clock::time_point{}) s.received_at = now_();
   return std::nullopt;
 }

@@ -51,6 +51,21 @@ rate_limiter::decision rate_limiter::take(std::string_view key, time_point now) 
   return {false, std::chrono::seconds(std::max<long long>(1, static_cast<long long>(std::ceil(wait_s))))};
 }
 
+void rate_limiter::give_back(std::string_view key) {
+  std::lock_guard lock(mutex_);
+  if (per_minute_ == 0) return;
+  auto it = buckets_.find(std::string(key));
+  if (it == buckets_.end()) return;
+  it->second.tokens = std::min(it->second.tokens + 1.0, static_cast<double>(per_minute_));
+}
+
+http_responder giving_back_on_422(http_responder inner, rate_limiter& limiter, std::string key) {
+  return [inner = std::move(inner), &limiter, key = std::move(key)](http_response r) {
+    if (r.status == 422) limiter.give_back(key);
+    inner(std::move(r));
+  };
+}
+
 bool rate_limiter::enabled() const {
   std::lock_guard lock(mutex_);
   return per_minute_ > 0;

@@ -14,6 +14,8 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "gateway/http_types.h"
+
 namespace lapor::gateway {
 
 class rate_limiter {
@@ -30,6 +32,10 @@ class rate_limiter {
 
   [[nodiscard]] decision take(std::string_view key, time_point now);
   [[nodiscard]] decision take(std::string_view key) { return take(key, std::chrono::steady_clock::now()); }
+  // Gives back the token a take() for `key` used (at most up to the burst): for a submission
+  // that was refused for a field to correct (nothing stored), so that a citizen fixing a typo
+  // in the form is not locked out of sending it (a shared NAT address makes that likely).
+  void give_back(std::string_view key);
   [[nodiscard]] std::size_t tracked() const;
   [[nodiscard]] bool enabled() const;
   // A reload: from the next take() on, buckets fill up to and earn at the new rate (a bucket
@@ -49,5 +55,8 @@ class rate_limiter {
   mutable std::mutex mutex_;
   std::unordered_map<std::string, bucket> buckets_;
 };
+
+// `inner`, giving `key`'s token back to `limiter` when the answer is 422 (see give_back()).
+[[nodiscard]] http_responder giving_back_on_422(http_responder inner, rate_limiter& limiter, std::string key);
 
 }  // namespace lapor::gateway

@@ -20,8 +20,11 @@ http_response submit_answer(const submit_result& r) {
       else o["duplicate_of"] = r.duplicate_of;
       return http_response::json(201, boost::json::serialize(o));
     }
-    case st::rejected:
-      return http_response::problem(422, "Unprocessable Content", r.message, {{r.field, r.message}});
+    case st::rejected: {
+      std::vector<std::pair<std::string, std::string>> errors{{r.field, r.message}};
+      errors.insert(errors.end(), r.more_errors.begin(), r.more_errors.end());
+      return http_response::problem(422, "Unprocessable Content", r.message, errors);
+    }
     case st::conflict:
       return http_response::problem(422, "Idempotency-Key reused", r.message, {{r.field, r.message}});
     case st::overloaded:

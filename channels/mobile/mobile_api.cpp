@@ -113,10 +113,15 @@ void mobile_api::add_routes(g::http_router& router) {
 
 void mobile_api::post_report(http_request&& req, http_responder plain_respond) {
   // Every refusal below, whichever door it leaves by, is counted once (counted_responder).
-  g::counted_responder respond(std::move(plain_respond), deps_.stats, g::channel_kind::mobile);
   if (!sink_.load() || stopping_)
-    return respond(retry_later(503, "Service Unavailable", "the gateway is not taking reports right now", 5));
-  if (auto d = deps_.limiter.take(req.remote_ip); !d.allowed)
+    return g::counted_responder(std::move(plain_respond), deps_.stats, g::channel_kind::mobile)(
+        retry_later(503, "Service Unavailable", "the gateway is not taking reports right now", 5));
+  const auto d = deps_.limiter.take(req.remote_ip);
+  // A report refused for a field to correct (422) gives its token back: nothing was stored.
+  g::counted_responder respond(d.allowed ? g::giving_back_on_422(std::move(plain_respond), deps_.limiter, req.remote_ip)
+                                         : std::move(plain_respond),
+                               deps_.stats, g::channel_kind::mobile);
+  if (!d.allowed)
     return respond(retry_later(429, "Too Many Requests",
                                "too many reports from this address; retry after " + std::to_string(d.retry_after.count()) + " s",
                                static_cast<int>(d.retry_after.count())));

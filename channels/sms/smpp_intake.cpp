@@ -53,6 +53,14 @@ void smpp_channel::impl::on_message(const std::shared_ptr<smpp_link>& link, subm
     link->answer(m.token, core_answer{status::esme_rinvdstadr, {}});
     return;
   }
+  if (addressed_to_us(m.message.source_addr)) {
+    // From the short code itself: one of our own replies looped back by a misrouting SMSC.
+    // Stored, it would be a complaint by nobody, answered to ourselves (SMPP 3.4 §5.1.3).
+    log::info("smpp_message_from_short_code", {{"operator", m.operator_name}});
+    deps.stats.add(gateway::counter::rejected, gateway::channel_kind::sms);
+    link->answer(m.token, core_answer{status::esme_rinvsrcadr, {}});
+    return;
+  }
   if (m.message.concat) return on_part(link, std::move(m));
   auto text = render_text(m.message, opts.text);
   if (!text) {

@@ -10,7 +10,9 @@ std::optional<std::string> sender_phone(std::string_view source_addr, std::uint8
   std::string raw(source_addr);
   // TON 1 (international) numbers come without '+'; "62812…" without TON is read the same way
   // by normalize_phone(), but "6…" numbers of other countries need the '+' to be read right.
-  if (ton == 1 && raw.front() != '+') raw.insert(raw.begin(), '+');
+  // No country code starts with 0: "0812…" (or "00 62 812…") under TON 1 is an SMSC that
+  // labels every number international, and is read as it is written.
+  if (ton == 1 && raw.front() != '+' && raw.front() != '0') raw.insert(raw.begin(), '+');
   return gateway::normalize_phone(raw);
 }
 

@@ -21,6 +21,12 @@ std::string form_nonce::mac(std::string_view ts, std::string_view id) const {
   return g::hmac_sha256_hex(key_, msg).substr(0, 32);
 }
 
+std::string form_nonce::result_tag(std::string_view facts) const {
+  std::string msg = "lapor-result\n";
+  msg.append(facts);
+  return g::hmac_sha256_hex(key_, msg).substr(0, 32);
+}
+
 std::string form_nonce::issue(std::int64_t now_s) const {
   unsigned char r[16];
   g::random_bytes(r, sizeof r);

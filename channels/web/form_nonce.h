@@ -30,6 +30,11 @@ class form_nonce {
   // Accepts nonces issued at most `max_age_s` ago (and at most 300 s in the future).
   [[nodiscard]] checked verify(std::string_view nonce, std::int64_t now_s, std::int64_t max_age_s) const;
 
+  // A tag for what the result page's link states ("3 foto ikut tersimpan", "sudah diterima"),
+  // so that the page repeats what the POST's answer said and not what someone typed into
+  // the address bar (?foto=9). 128 bits of HMAC-SHA256(key, "lapor-result\n" facts), hex.
+  [[nodiscard]] std::string result_tag(std::string_view facts) const;
+
  private:
   [[nodiscard]] std::string mac(std::string_view ts, std::string_view id) const;
   std::string key_;

@@ -178,10 +178,22 @@ void web_form::add_routes(g::http_router& router) {
   });
 }
 
-std::string result_location(std::string_view tracking_id, bool already_received, std::size_t photos) {
+namespace {
+std::string result_facts(std::string_view tracking_id, std::size_t photos, bool already_received) {
+  std::string f(tracking_id);
+  f += '\n';
+  f += std::to_string(photos);
+  f += already_received ? "\nsama" : "\nbaru";
+  return f;
+}
+}  // namespace
+
+std::string result_location(const form_nonce& keys, std::string_view tracking_id, bool already_received,
+                            std::size_t photos) {
   std::string l = "/lapor/diterima/" + percent_encode_path(tracking_id);
   l += "?foto=" + std::to_string(photos);
   if (already_received) l += "&sama=1";
+  l += "&t=" + keys.result_tag(result_facts(tracking_id, photos, already_received));
   return l;
 }
 
@@ -190,7 +202,14 @@ void web_form::get_result(const http_request& req, std::string_view typed_id, ht
   if (auto f = req.query_param("foto"); f && f->size() <= 2 && !f->empty() &&
                                         f->find_first_not_of("0123456789") == std::string::npos)
     photos = std::min<std::size_t>(std::stoul(*f), opts_.max_photos);
-  const bool same = req.query_param("sama") == std::optional<std::string>("1");
+  bool same = req.query_param("sama") == std::optional<std::string>("1");
+  // The photo count and "already received" come from the link the POST made; a link edited
+  // by hand (or a tracking ID typed in) shows the complaint without them.
+  const auto tag = req.query_param("t");
+  if (!tag || *tag != nonces_.result_tag(result_facts(typed_id, photos, same))) {
+    photos = 0;
+    same = false;
+  }
   std::string typed(typed_id);
   deps_.statuses.find(typed_id, [respond = std::move(respond), typed, photos, same](g::status_lookup r) {
     if (r.result == g::status_lookup::outcome::found)
@@ -243,11 +262,19 @@ void web_form::show_form(const posted& p, const form_values& v, std::vector<fiel
 }
 
 void web_form::post_report(http_request&& req, http_responder respond) {
-  auto p = std::make_shared<posted>(g::counted_responder(std::move(respond), deps_.stats, g::channel_kind::web));
+  if (!sink_.load() || stopping_) {
+    posted closed(g::counted_responder(std::move(respond), deps_.stats, g::channel_kind::web));
+    closed.json = wants_json(req);
+    return refuse(closed, 503, "Layanan sedang tidak tersedia", "Silakan coba lagi sebentar lagi.", {{"Retry-After", "5"}});
+  }
+  const auto d = deps_.limiter.take(req.remote_ip);
+  // A form refused for a field to correct (422: the form again) gives its token back, so a
+  // citizen fixing a typo is not locked out; nothing was stored.
+  auto p = std::make_shared<posted>(g::counted_responder(
+      d.allowed ? g::giving_back_on_422(std::move(respond), deps_.limiter, req.remote_ip) : std::move(respond), deps_.stats,
+      g::channel_kind::web));
   p->json = wants_json(req);
-  if (!sink_.load() || stopping_)
-    return refuse(*p, 503, "Layanan sedang tidak tersedia", "Silakan coba lagi sebentar lagi.", {{"Retry-After", "5"}});
-  if (auto d = deps_.limiter.take(req.remote_ip); !d.allowed) {
+  if (!d.allowed) {
     const auto wait = d.retry_after.count();
     // An app wants the answer at once; a citizen in a browser gets the form back with what they
     // typed (read below, nothing stored), so the text survives the wait (carrier-grade NAT
@@ -352,7 +379,10 @@ void web_form::finish(std::shared_ptr<posted> p, const std::vector<std::pair<std
       s.channel_ref.emplace_back("form", key);
       s.idempotency_key = key + "." + s.request_fingerprint.substr(0, 32);
     }
-    if (auto rejection = sink->check(s)) errors.push_back({form_field_of(rejection->field), without_gloss(rejection->message)});
+    if (auto rejection = sink->check(s)) {
+      errors.push_back({form_field_of(rejection->field), without_gloss(rejection->message)});
+      for (const auto& [field, message] : rejection->more_errors) errors.push_back({form_field_of(field), without_gloss(message)});
+    }
   }
   if (!errors.empty()) {
     g::log::debug("web_form_invalid", {{"field", errors.front().field}});
@@ -379,14 +409,17 @@ void web_form::finish(std::shared_ptr<posted> p, const std::vector<std::pair<std
         // Post/Redirect/Get: the result page has its own URL, so a reload does not post again.
         // A retry (same nonce, same content) is redirected to the very same place.
         const bool already = r.code == st::duplicate && !(r.retry && r.duplicate_of.empty());
-        const auto location = result_location(r.tracking_id, already, photos);
+        const auto location = result_location(nonces_, r.tracking_id, already, photos);
         // The body is the result page itself, for a client that does not follow redirects.
         auto res = html_page(303, success_page(r.tracking_id, already, photos));
         res.headers.emplace_back("Location", location);
         return p->respond(std::move(res));
       }
-      case st::rejected:
-        return show_form(*p, v, {{form_field_of(r.field), without_gloss(r.message)}}, photos > 0);
+      case st::rejected: {
+        std::vector<field_error> refused{{form_field_of(r.field), without_gloss(r.message)}};
+        for (const auto& [field, message] : r.more_errors) refused.push_back({form_field_of(field), without_gloss(message)});
+        return show_form(*p, v, std::move(refused), photos > 0);
+      }
       case st::conflict:
         // Cannot happen with a content-keyed nonce, but if it does: the text back, a fresh form.
         v.nonce = nonces_.issue(now());

@@ -85,8 +85,10 @@ class web_form final : public gateway::channel {
 // An HTML response with the headers every page carries (no-store, CSP without scripts, …).
 [[nodiscard]] gateway::http_response html_page(int status, std::string body);
 
-// The result page a successful POST /lapor redirects to (Post/Redirect/Get).
-[[nodiscard]] std::string result_location(std::string_view tracking_id, bool already_received, std::size_t photos);
+// The result page a successful POST /lapor redirects to (Post/Redirect/Get):
+// /lapor/diterima/<id>?foto=<n>[&sama=1]&t=<tag>, the facts sealed by the form key's tag.
+[[nodiscard]] std::string result_location(const form_nonce& keys, std::string_view tracking_id, bool already_received,
+                                          std::size_t photos);
 
 // True for a browser that wants a page: Accept names text/html and not application/json.
 [[nodiscard]] bool wants_page(const gateway::http_request& req);

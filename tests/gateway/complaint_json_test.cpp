@@ -266,8 +266,16 @@ TEST_CASE("json_out writes what Boost.JSON writes") {
   j.begin_object().key("a").begin_array().integer(1).integer(-2).string("x").begin_object().end_object().end_array();
   j.key("b").begin_object().key("c").null().key("d").boolean(false).key("e").number(0.5).key("f").number(1e300 * 1e300).end_object();
   j.key("g").begin_array().end_array().end_object();
-  CHECK(out == json::serialize(json::parse(out)));
-  CHECK(out == R"({"a":[1,-2,"x",{}],"b":{"c":null,"d":false,"e":5E-1,"f":null},"g":[]})");
+  CHECK_NOTHROW((void)json::parse(out));
+  CHECK(out == R"({"a":[1,-2,"x",{}],"b":{"c":null,"d":false,"e":0.5,"f":null},"g":[]})");
   const std::string doc = to_canonical_json(spec_example());
-  CHECK(doc == json::serialize(json::parse(doc)));
+  CHECK_NOTHROW((void)json::parse(doc));
+  // Numbers as people write them (Boost's serializer would write -2.53E0), read back exactly.
+  for (const auto& [v, text] : std::vector<std::pair<double, std::string>>{
+           {-2.53, "-2.53"}, {112.95, "112.95"}, {110.0, "110"}, {0.1 + 0.2, "0.30000000000000004"}, {1e-7, "1e-07"}}) {
+    std::string n;
+    json_out(n).number(v);
+    CHECK(n == text);
+    CHECK(json::parse(n).to_number<double>() == v);
+  }
 }

@@ -68,6 +68,15 @@ TEST_CASE("attachment names: one safe base name for every channel") {
       {"c1\xC2\x85x.jpg", "c1x.jpg"},
       {"gpj\xE2\x80\xAE.exe", "gpj.exe"},
       {"bad\xff.jpg", "bad\xEF\xBF\xBD.jpg"},
+      {"a\xD8\x9C.jpg", "a.jpg"},            // U+061C ARABIC LETTER MARK (bidi)
+      {"zero\xE2\x80\x8Bwidth.jpg", "zerowidth.jpg"},  // U+200B
+      {"line\xE2\x80\xA8sep.jpg", "linesep.jpg"},     // U+2028
+      {"para\xE2\x80\xA9sep.jpg", "parasep.jpg"},     // U+2029
+      {"\xEF\xBB\xBF" "bom.jpg", "bom.jpg"},             // U+FEFF
+      {"lrm\xE2\x80\x8E.jpg", "lrm.jpg"},
+      {"iso\xE2\x81\xA6x.jpg", "isox.jpg"},           // U+2066
+      {"priv\xEE\x80\x80.jpg", "priv.jpg"},           // U+E000 private use
+      {"k\xC3\xA9" "c\xC3\xA0m\xC3\xA1tan.jpg", "k\xC3\xA9" "c\xC3\xA0m\xC3\xA1tan.jpg"},
       {"jalan rusak \xF0\x9F\x9A\xA7.jpg", "jalan rusak \xF0\x9F\x9A\xA7.jpg"},
       {"\x01\x02", "foto-3.jpg"},
   };

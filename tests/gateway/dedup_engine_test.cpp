@@ -356,3 +356,23 @@ TEST_CASE("pipeline: a long SMS whose parts were acknowledged is cut and flagged
   CHECK(got.code == submit_result::status::received);
   CHECK_FALSE(got.tracking_id.empty());
 }
+
+TEST_CASE("pipeline: a refusal names every field that is wrong, not only the first") {
+  temp_dir dir;
+  rig r((dir.path / "t.db").string());
+  auto s = report(channel_kind::mobile, "TELKOMSEL", "Lampu jalan mati di Jl. Merdeka");
+  s.who.email = "x@example..com";
+  s.where.lat = 91;
+  const auto got = r.submit_sync(std::move(s));
+  REQUIRE(got.code == submit_result::status::rejected);
+  CHECK(got.field == "reporter.email");
+  REQUIRE(got.more_errors.size() == 2);
+  CHECK(got.more_errors[0].first == "reporter.phone");
+  CHECK(got.more_errors[1].first == "location.lat");
+  // One wrong field: nothing more.
+  auto one = report(channel_kind::mobile, "081234567893", "");
+  const auto empty = r.submit_sync(std::move(one));
+  REQUIRE(empty.code == submit_result::status::rejected);
+  CHECK(empty.field == "body");
+  CHECK(empty.more_errors.empty());
+}

@@ -139,3 +139,30 @@ TEST_CASE("framing: the raw head — bare LF, bare CR, obs-fold, NUL; the reques
   REQUIRE(long_line);
   CHECK(long_line->status == 414);
 }
+
+TEST_CASE("framing: the request line's version — 1.x read as 1.1, other majors 505, malformed 400") {
+  CHECK_FALSE(check_request_version("GET / HTTP/1.1\r\nHost: a\r\n\r\n").refusal);
+  CHECK_FALSE(check_request_version("GET / HTTP/1.1\r\nHost: a\r\n\r\n").downgrade_minor_at);
+  CHECK_FALSE(check_request_version("GET / HTTP/1.0\r\n\r\n").downgrade_minor_at);
+  // RFC 9110 §2.5: a later minor version is answered as the highest one implemented.
+  const std::string later = "GET /x HTTP/1.2\r\nHost: a\r\n\r\n";
+  auto v = check_request_version(later);
+  CHECK_FALSE(v.refusal);
+  REQUIRE(v.downgrade_minor_at);
+  CHECK(*v.downgrade_minor_at == later.find("1.2") + 2);
+  v = check_request_version("\r\nGET / HTTP/1.9\r\nHost: a\r\n\r\n");
+  REQUIRE(v.downgrade_minor_at);
+  CHECK(*v.downgrade_minor_at == 2 + std::string("GET / HTTP/1.").size());
+  for (const char* major : {"GET / HTTP/2.0\r\nHost: a\r\n\r\n", "GET / HTTP/3.0\r\nHost: a\r\n\r\n",
+                            "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"}) {
+    auto r = check_request_version(major).refusal;
+    REQUIRE(r);
+    CHECK(r->status == 505);
+  }
+  for (const char* bad : {"GET / HTTP/1.10\r\n\r\n", "GET / HTTP/x.1\r\n\r\n", "GET / http/1.1\r\n\r\n",
+                          "GET / HTTP/11\r\n\r\n"}) {
+    auto r = check_request_version(bad).refusal;
+    REQUIRE(r);
+    CHECK(r->status == 400);
+  }
+}

@@ -38,6 +38,17 @@ TEST_CASE("router: routes, captures, 404, 405 with Allow, HEAD") {
   CHECK(h.head_only);
   CHECK(call(r, "POST", "/admin/outbox/12/retry").status == 200);
   CHECK(call(r, "GET", "/admin/outbox/12/retry").status == 405);
+  // OPTIONS (RFC 9110 §9.3.7): a resource's methods, or the server's for "*"; 404 stays 404.
+  auto o = call(r, "OPTIONS", "/status/x");
+  CHECK(o.status == 204);
+  CHECK(o.body.empty());
+  REQUIRE(o.headers.size() == 1);
+  CHECK(o.headers[0].second == "GET, HEAD, OPTIONS");
+  auto star = call(r, "OPTIONS", "*");
+  CHECK(star.status == 204);
+  REQUIRE(star.headers.size() == 1);
+  CHECK(star.headers[0].second == "GET, HEAD, POST, OPTIONS");
+  CHECK(call(r, "OPTIONS", "/nowhere").status == 404);
 }
 
 TEST_CASE("urlencoded forms and percent-decoding") {

@@ -12,6 +12,7 @@
 #include "gateway/image_type.h"
 #include "gateway/multipart.h"
 #include "gateway/rate_limiter.h"
+#include "gateway/text.h"
 
 using namespace lapor::gateway;
 
@@ -80,6 +81,31 @@ TEST_CASE("multipart: boundary from Content-Type") {
   CHECK_FALSE(multipart_boundary("application/json"));
   CHECK_FALSE(multipart_boundary("multipart/form-data; boundary=" + std::string(71, 'a')));
   CHECK_FALSE(multipart_boundary("multipart/form-data; boundary=\"unterminated"));
+  // Two boundaries: which one frames the body is a guess, so neither.
+  CHECK_FALSE(multipart_boundary("multipart/form-data; boundary=a; boundary=b"));
+  CHECK_FALSE(multipart_boundary("multipart/form-data; boundary=a; BOUNDARY=a"));
+}
+
+TEST_CASE("multipart: quoted parameters — an escaped quote, a Windows path, a parameter twice") {
+  auto one_part = [](const std::string& disposition) {
+    return "--XyZ\r\nContent-Disposition: " + disposition + "\r\n\r\nv\r\n--XyZ--\r\n";
+  };
+  recorder r;
+  REQUIRE_FALSE(parse_in_chunks(one_part(R"(form-data; name="photos"; filename="a\"b.jpg")"), 5, r));
+  REQUIRE(r.parts.size() == 1);
+  CHECK(r.parts[0].filename == "a\"b.jpg");
+  recorder w;
+  REQUIRE_FALSE(parse_in_chunks(one_part(R"(form-data; name="photos"; filename="C:\foto\a.jpg")"), 5, w));
+  CHECK(w.parts[0].filename == "C:\\foto\\a.jpg");
+  for (const char* twice : {R"(form-data; name="photos"; filename="a.jpg"; filename="b.jpg")",
+                            R"(form-data; name="title"; name="body")", R"(form-data; name="photos"; FILENAME="a.jpg"; filename="a.jpg")"}) {
+    CAPTURE(twice);
+    recorder t;
+    auto e = parse_in_chunks(one_part(twice), 5, t);
+    REQUIRE(e);
+    CHECK(e->what == multipart_error::kind::malformed);
+    CHECK(e->message.find("twice") != std::string::npos);
+  }
 }
 
 TEST_CASE("multipart: the same events whatever the chunking") {
@@ -270,6 +296,16 @@ TEST_CASE("form data: fields, photos on disk, refusals per field") {
     CHECK(out.field_errors[2].first == "docs");
     CHECK(out.field_errors[2].second.find("cv.pdf") != std::string::npos);
   }
+  SUBCASE("a file name that is not UTF-8 is refused on its field, not stored under a guessed name") {
+    std::string body = part("title", "Judul") + part("photos", jpeg(100), "foto\xff\xfe.jpg") + "--B--\r\n";
+    form_data out;
+    REQUIRE_FALSE(read_form_data(body, "B", store, limits, out));
+    CHECK(out.files.empty());
+    REQUIRE(out.field_errors.size() == 1);
+    CHECK(out.field_errors[0].first == "photos");
+    CHECK(out.field_errors[0].second.find("UTF-8") != std::string::npos);
+    CHECK(is_valid_utf8(out.field_errors[0].second));
+  }
   SUBCASE("a broken body is malformed and leaves no temp file") {
     form_data out;
     auto e = read_form_data(part("photos", jpeg(500), "a.jpg"), "B", store, limits, out);
@@ -347,4 +383,35 @@ TEST_CASE("rate limiter: burst, refill, Retry-After, off, bounded") {
   rate_limiter small(2, 4);
   for (int i = 0; i < 10; ++i) (void)small.take("ip" + std::to_string(i), t0 + seconds(i));
   CHECK(small.tracked() <= 4);
+
+  // A refusal for a field to correct gives the token back, never beyond the burst.
+  rate_limiter form(2);
+  CHECK(form.take("9.9.9.9", t0).allowed);
+  CHECK(form.take("9.9.9.9", t0).allowed);
+  CHECK_FALSE(form.take("9.9.9.9", t0).allowed);
+  form.give_back("9.9.9.9");
+  CHECK(form.take("9.9.9.9", t0).allowed);
+  for (int i = 0; i < 5; ++i) form.give_back("9.9.9.9");
+  CHECK(form.take("9.9.9.9", t0).allowed);
+  CHECK(form.take("9.9.9.9", t0).allowed);
+  CHECK_FALSE(form.take("9.9.9.9", t0).allowed);
+  form.give_back("unknown");  // nothing to give back to
+  CHECK(form.tracked() == 1);
+  int answered = 0;
+  auto refunding = giving_back_on_422([&](http_response) { ++answered; }, form, "9.9.9.9");
+  refunding(http_response::text(201, "ok"));
+  CHECK_FALSE(form.take("9.9.9.9", t0).allowed);
+  refunding(http_response::text(422, "fix the phone"));
+  CHECK(form.take("9.9.9.9", t0).allowed);
+  CHECK(answered == 2);
+}
+
+TEST_CASE("form data: sizes in messages — one decimal, never shown larger than they are") {
+  CHECK(human_size(1000) == "1000 byte");
+  CHECK(human_size(1024) == "1 KB");
+  CHECK(human_size(1536) == "1,5 KB");
+  CHECK(human_size(1023 * 1024 + 1023) == "1023,9 KB");
+  CHECK(human_size(10 * 1024 * 1024) == "10 MB");
+  CHECK(human_size(3 * 512 * 1024) == "1,5 MB");
+  CHECK(human_size(2 * 1024 * 1024 - 1) == "1,9 MB");
 }

@@ -21,6 +21,7 @@ from smpp_support import (BIND_TRANSCEIVER, BIND_TRANSMITTER, DELIVER_SM, ESME_R
                           RESP, SUBMIT_SM, RawSmpp, dispatched, pdu, sm_body, write_config)
 
 ESME_RINVDSTADR = 0x0B
+ESME_RINVSRCADR = 0x0A
 
 
 def parts_of(text, ref, size=150):
@@ -157,6 +158,10 @@ def test_not_for_short_code(d, port):
     c.expect(SUBMIT_SM | RESP, c.send(SUBMIT_SM, sm_body("1708", "6281200000003", b"balasan")), ESME_RINVDSTADR)
     # A part of a long message to another number.
     c.expect(SUBMIT_SM | RESP, send_part(c, "6281200000003", parts_of("x" * 300, 9)[0], dst="999"), ESME_RINVDSTADR)
+    # From the short code to the short code: our own reply looped back by a misrouting SMSC.
+    for src in ("1708", "+1708"):
+        c.expect(SUBMIT_SM | RESP, c.send(SUBMIT_SM, sm_body(src, "1708", b"Laporan LPR-AAAA-BBBB-C diterima")),
+                 ESME_RINVSRCADR)
     for dst in ("+1708", "001708"):
         c.expect(SUBMIT_SM | RESP, c.send(SUBMIT_SM, sm_body("6281200000003", dst, b"sampah menumpuk " + dst.encode())),
                  ESME_ROK)

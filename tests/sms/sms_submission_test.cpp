@@ -9,6 +9,9 @@ TEST_CASE("sender_phone: SMSC source addresses to E.164") {
   CHECK(sender_phone("6281234567890", 1) == "+6281234567890");
   CHECK(sender_phone("+6281234567890", 1) == "+6281234567890");
   CHECK(sender_phone("081234567890", 2) == "+6281234567890");
+  // TON 1 on a national number (no country code starts with 0): read as written.
+  CHECK(sender_phone("081234567890", 1) == "+6281234567890");
+  CHECK(sender_phone("006281234567890", 1) == "+6281234567890");
   CHECK(sender_phone("6281234567890", 0) == "+6281234567890");
   CHECK_FALSE(sender_phone("TELKOMSEL", 5));
   CHECK_FALSE(sender_phone("", 1));

@@ -190,7 +190,7 @@ TEST_CASE("POST /lapor: success after the sink, double submit, re-render with te
   auto res = r.post("application/x-www-form-urlencoded", form);
   // Post/Redirect/Get: 303 to the result page, so a reload does not post again.
   CHECK(res.status == 303);
-  CHECK(header_of(res, "Location") == "/lapor/diterima/LPR-TEST-1?foto=0");
+  CHECK(header_of(res, "Location").starts_with("/lapor/diterima/LPR-TEST-1?foto=0&t="));
   REQUIRE(r.sink.stored.size() == 1);
   CHECK(r.sink.stored[0].channel == g::channel_kind::web);
   CHECK(r.sink.stored[0].anonymous);
@@ -245,8 +245,35 @@ TEST_CASE("POST /lapor multipart: photos kept and referenced; bad photos and bod
               "--BND--\r\n";
   auto res = r.post(multipart, body);
   CHECK(res.status == 303);
-  CHECK(header_of(res, "Location") == "/lapor/diterima/LPR-TEST-1?foto=1");
+  const auto location = header_of(res, "Location");
+  CHECK(location.starts_with("/lapor/diterima/LPR-TEST-1?foto=1&t="));
   REQUIRE(r.sink.stored.size() == 1);
+  {
+    // The result page repeats what the answer said, and only that: an edited link loses the count.
+    g::complaint_status known;
+    known.tracking_id = "LPR-TEST-1";
+    r.statuses.known[known.tracking_id] = known;
+    auto result_page = [&](std::string query) {
+      g::http_request get;
+      get.method = "GET";
+      get.target = "/lapor/diterima/LPR-TEST-1?" + query;
+      get.query = std::move(query);
+      g::http_response page;
+      r.web->get_result(get, "LPR-TEST-1", [&](g::http_response p) { page = std::move(p); });
+      return page;
+    };
+    const auto query = location.substr(location.find('?') + 1);
+    auto honest = result_page(query);
+    CHECK(honest.status == 200);
+    CHECK(contains(honest.body, "1 foto ikut tersimpan"));
+    std::string edited = query;
+    edited.replace(edited.find("foto=1"), 6, "foto=4");
+    auto forged = result_page(edited);
+    CHECK(forged.status == 200);
+    CHECK(contains(forged.body, "id=\"tracking-id\">LPR-TEST-1<"));
+    CHECK_FALSE(contains(forged.body, "foto ikut tersimpan"));
+    CHECK_FALSE(contains(result_page("foto=4").body, "foto ikut tersimpan"));
+  }
   REQUIRE(r.sink.stored[0].attachments.size() == 1);
   const auto& a = r.sink.stored[0].attachments[0];
   CHECK(a.mime == "image/jpeg");
