@@ -32,6 +32,8 @@ int twitter_json(const std::uint8_t* data, std::size_t size);
 int region_text(const std::uint8_t* data, std::size_t size);
 // A long SMS's part: UDH / sar_* -> part -> its store row and back (decode_part) -> reassembly.
 int sms_part(const std::uint8_t* data, std::size_t size);
+// An HTTP request head: raw-byte, request-line, version, target and framing checks.
+int http_head(const std::uint8_t* data, std::size_t size);
 
 struct target {
   std::string_view name;  // also the corpus folder: tests/fuzz/corpus/<name>/
@@ -41,7 +43,7 @@ struct target {
 inline constexpr target all_targets[] = {
     {"smpp_decoder", smpp_decoder}, {"sms_text", sms_text}, {"multipart", multipart},
     {"report_json", report_json},   {"config_toml", config_toml}, {"twitter_json", twitter_json},
-    {"region_text", region_text},   {"sms_part", sms_part},
+    {"region_text", region_text},   {"sms_part", sms_part},       {"http_head", http_head},
 };
 
 // A property of the code under test does not hold: stop here (libFuzzer saves the input).

@@ -138,3 +138,19 @@ write("sms_part", "pdu_udh_and_sar", b"\x07" + b"\x00\x09\x02\x02" + b"\x05\x00\
 write("sms_part", "pdu_udh_total0", b"\x03" + b"\x05\x00\x03\x2d\x00\x01" + gsm("x"))
 write("sms_part", "pdu_sar_seq_over_total", b"\x05" + b"\x00\x01\x02\x03" + gsm("x"))
 write("sms_part", "pdu_single", b"\x01" + gsm("Bukan pesan panjang"))
+
+# http_head: request heads as sent (gateway/http_framing.h).
+for name, head in [
+        ("get", b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"),
+        ("post_form", b"POST /lapor HTTP/1.1\r\nHost: a\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+                      b"Content-Length: 10\r\n\r\n"),
+        ("chunked", b"POST /api/v1/reports HTTP/1.1\r\nHost: a:8080\r\nTransfer-Encoding: chunked\r\n\r\n"),
+        ("smuggle", b"POST /lapor HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked, identity\r\nContent-Length: 5\r\n\r\n"),
+        ("absolute", b"GET http://[::1]:9090/status/x?y=1 HTTP/1.1\r\nHost: b\r\n\r\n"),
+        ("options_star", b"OPTIONS * HTTP/1.1\r\nHost: a\r\n\r\n"),
+        ("http12", b"\r\nGET / HTTP/1.2\r\nHost: a\r\n\r\n"),
+        ("h2_preface", b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"),
+        ("obs_fold", b"GET / HTTP/1.1\r\nX: a\r\n b\r\nHost: a\r\n\r\n"),
+        ("http10_te", b"POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n"),
+        ("two_hosts", b"GET / HTTP/1.1\r\nHost: a\r\nhost: b\r\n\r\n")]:
+    write("http_head", name, head)

@@ -5,7 +5,7 @@
 #   tests/fuzz/run_fuzzers.sh [--ctest] [SECONDS_EACH] [TARGET...]
 #
 #   SECONDS_EACH   -max_total_time of each fuzzer (default 300)
-#   TARGET         smpp_decoder sms_text multipart report_json config_toml twitter_json region_text sms_part
+#   TARGET         smpp_decoder sms_text multipart report_json config_toml twitter_json region_text sms_part http_head
 #                  (default: all)
 #   --ctest        exit 77 (skipped) when clang or libFuzzer is not installed
 #
@@ -22,7 +22,7 @@ skip=1
 if [[ "${1:-}" == "--ctest" ]]; then skip=77; shift; fi
 seconds="${1:-300}"
 [[ $# -gt 0 ]] && shift
-all=(smpp_decoder sms_text multipart report_json config_toml twitter_json region_text sms_part)
+all=(smpp_decoder sms_text multipart report_json config_toml twitter_json region_text sms_part http_head)
 targets=("$@")
 [[ ${#targets[@]} -eq 0 ]] && targets=("${all[@]}")
 if ! [[ "$seconds" =~ ^[0-9]+$ ]] || (( seconds < 1 )); then
@@ -66,7 +66,7 @@ for t in "${targets[@]}"; do
         -artifact_prefix="$art/")
   case "$t" in
     smpp_decoder) opts+=(-dict="$here/smpp.dict" -max_len=8192) ;;
-    multipart|report_json|config_toml|twitter_json|region_text) opts+=(-dict="$here/$t.dict" -max_len=16384) ;;
+    multipart|report_json|config_toml|twitter_json|region_text|http_head) opts+=(-dict="$here/$t.dict" -max_len=16384) ;;
     sms_text) opts+=(-max_len=1024) ;;
     sms_part) opts+=(-dict="$here/sms_part.dict" -max_len=1024) ;;
   esac
