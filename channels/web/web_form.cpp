@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include "gateway/accept_header.h"
 #include "gateway/attachment_name.h"
 #include "gateway/counted_responder.h"
 #include "gateway/digest.h"
@@ -42,9 +43,13 @@ bool starts_with_ci(std::string_view s, std::string_view prefix) {
   return true;
 }
 
+// JSON when the client weighs it above a page (RFC 9110 §12.5.1 q-values); named as highly as
+// text/html, JSON too (an app that lists both). "*/*" alone (curl) gets the page.
 bool wants_json(const http_request& req) {
-  auto a = req.header("accept");
-  return a && a->find("application/json") != std::string_view::npos;
+  const auto a = req.header("accept");
+  if (!a) return false;
+  const auto json = g::accepts(*a, "application/json"), html = g::accepts(*a, "text/html");
+  return json.q > 0 && (json.q > html.q || (json.q == html.q && json.specificity == 2));
 }
 
 struct page_words {
@@ -108,8 +113,10 @@ constexpr std::string_view known_fields[] = {"title", "body", "kind", "name", "p
 }  // namespace
 
 bool wants_page(const http_request& req) {
-  auto a = req.header("accept");
-  return a && a->find("text/html") != std::string_view::npos && !wants_json(req);
+  const auto a = req.header("accept");
+  if (!a) return false;
+  const auto html = g::accepts(*a, "text/html");
+  return html.q > 0 && html.specificity >= 1 && !wants_json(req);
 }
 
 http_response browser_page_for(const http_response& problem) {

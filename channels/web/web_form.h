@@ -90,7 +90,8 @@ class web_form final : public gateway::channel {
 [[nodiscard]] std::string result_location(const form_nonce& keys, std::string_view tracking_id, bool already_received,
                                           std::size_t photos);
 
-// True for a browser that wants a page: Accept names text/html and not application/json.
+// True for a browser that wants a page: Accept weighs text/html (or text/*) above zero and not
+// below application/json (RFC 9110 §12.5.1).
 [[nodiscard]] bool wants_page(const gateway::http_request& req);
 // A problem-JSON refusal made outside the form's own handler (the listener's 413/400/431, the
 // router's 404/405) as the HTML page a browser should see, in Bahasa Indonesia, keeping the

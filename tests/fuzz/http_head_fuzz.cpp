@@ -1,7 +1,8 @@
 // libFuzzer target for the checks the public and admin listeners make on a request head before
 // Beast reads it and before anything is stored (gateway/http_framing.h): the raw bytes (bare LF,
 // bare CR, obs-fold, NUL), the request line's length and HTTP-version, the request-target's
-// forms, and the field-level framing rules (Transfer-Encoding, Content-Length, Host, singletons).
+// forms, the field-level framing rules (Transfer-Encoding, Content-Length, Host, singletons), and
+// content negotiation on Accept (gateway/accept_header.h).
 //
 // Input: the head as sent, e.g.
 //   POST /lapor HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip, chunked\r\n\r\n
@@ -10,7 +11,7 @@
 // listener knows (400, 413, 414, 415, 501, 505) with a reason; a version downgrade points at
 // the minor digit of "HTTP/1.x" with x > 1; an accepted target has an origin-form starting
 // with '/'; an accepted head never has both Content-Length and Transfer-Encoding, two Hosts or
-// two Content-Lengths (the smuggling rules hold for any bytes).
+// two Content-Lengths (the smuggling rules hold for any bytes); an Accept weight is within 0…1.
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -18,6 +19,7 @@
 #include <utility>
 #include <vector>
 
+#include "gateway/accept_header.h"
 #include "gateway/http_framing.h"
 #include "tests/fuzz/fuzz_targets.h"
 
@@ -88,6 +90,13 @@ int http_head(const std::uint8_t* data, std::size_t size) {
   }
   view.fields = &fields;
 
+  for (const auto& [name, value] : fields)
+    if (lowered(name) == "accept")
+      for (const char* type : {"text/html", "application/json"}) {
+        const auto a = accepts(value, type);
+        require(a.q >= 0 && a.q <= 1 && a.specificity >= -1 && a.specificity <= 2);
+        require(a.specificity >= 0 || a.q == 0);
+      }
   if (auto target = split_request_target(view.target)) {
     require(!target->origin_form.empty() && target->origin_form.front() == '/');
     if (!target->authority.empty()) require(valid_host_value(target->authority));

@@ -152,5 +152,6 @@ for name, head in [
         ("h2_preface", b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"),
         ("obs_fold", b"GET / HTTP/1.1\r\nX: a\r\n b\r\nHost: a\r\n\r\n"),
         ("http10_te", b"POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n"),
-        ("two_hosts", b"GET / HTTP/1.1\r\nHost: a\r\nhost: b\r\n\r\n")]:
+        ("two_hosts", b"GET / HTTP/1.1\r\nHost: a\r\nhost: b\r\n\r\n"),
+        ("accept_browser", b"GET / HTTP/1.1\r\nHost: a\r\nAccept: text/html,application/xhtml+xml,*/*;q=0.8\r\n\r\n")]:
     write("http_head", name, head)

@@ -1,5 +1,6 @@
 #include <doctest/doctest.h>
 
+#include "gateway/accept_header.h"
 #include "gateway/http_router.h"
 
 using namespace lapor::gateway;
@@ -63,4 +64,21 @@ TEST_CASE("urlencoded forms and percent-decoding") {
   CHECK_FALSE(parse_urlencoded("a=%4"));
   CHECK_FALSE(percent_decode("%", false));
   CHECK(*percent_decode("a+b", false) == "a+b");
+}
+
+TEST_CASE("accept: q-values, case and the most specific range (RFC 9110 §12.5.1)") {
+  const char* browser = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
+  CHECK(accepts(browser, "text/html").q == 1);
+  CHECK(accepts(browser, "text/html").specificity == 2);
+  CHECK(accepts(browser, "application/json").q == doctest::Approx(0.8));
+  CHECK(accepts(browser, "application/json").specificity == 0);
+  CHECK(accepts("Application/JSON", "application/json").q == 1);
+  CHECK(accepts("application/json;q=0", "application/json").q == 0);
+  CHECK(accepts("text/*;q=0.5, text/html;q=0", "text/html").q == 0);  // the most specific decides
+  CHECK(accepts("text/*;q=0.5, text/html;q=0", "text/plain").q == doctest::Approx(0.5));
+  CHECK(accepts("application/json; Q=0.3", "application/json").q == doctest::Approx(0.3));
+  CHECK(accepts("application/json;q=2, text/html", "application/json").specificity == -1);  // a bad q: skipped
+  CHECK(accepts("", "text/html").specificity == -1);
+  CHECK(accepts("garbage, ;;, /", "text/html").specificity == -1);
+  CHECK(accepts("*/*", "text/html").q == 1);
 }

@@ -468,6 +468,26 @@ TEST_CASE("POST /lapor: a browser's refusals are pages that keep the typed repor
   CHECK(wants_page(browser));
   browser.headers = {{"accept", "application/json"}};
   CHECK_FALSE(wants_page(browser));
+  // q-values and case (RFC 9110 §12.5.1), not substrings.
+  for (const auto& [accept, page] : std::vector<std::pair<const char*, bool>>{
+           {"TEXT/HTML", true},
+           {"text/html;q=0.9, application/json;q=0.1", true},
+           {"application/json;q=0, text/html", true},
+           {"text/html;q=0, application/json", false},
+           {"text/html, application/json", false},  // both named as highly: the app's JSON
+           {"text/*", true},
+           {"*/*", false},  // curl: problem JSON for refusals
+           {"text/html;q=0", false}}) {
+    CAPTURE(accept);
+    browser.headers = {{"accept", accept}};
+    CHECK(wants_page(browser) == page);
+  }
+  // The form's own answer: JSON only when weighed above the page.
+  rig q;
+  auto weighed = q.post("application/x-www-form-urlencoded", "body=isi+laporan+jalan", "text/html;q=0.9, application/json;q=0.1");
+  CHECK(weighed.status == 303);
+  auto app = q.post("application/x-www-form-urlencoded", "body=isi+laporan+lampu", "Application/JSON");
+  CHECK(app.status == 201);
 }
 
 TEST_CASE("POST /lapor: every refusal is counted in lapor_rejected_total{channel=\"web\"}") {
