@@ -5,6 +5,8 @@
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
+#include "gateway/text.h"
+
 namespace lapor::gateway {
 
 spooled_body::~spooled_body() { ::unlink(path_.c_str()); }
@@ -46,14 +48,17 @@ http_response http_response::json(int status, std::string body) {
 
 http_response http_response::problem(int status, std::string_view title, std::string_view detail,
                                      const std::vector<std::pair<std::string, std::string>>& errors) {
+  // Details may echo what a client sent (a path, a field or file name): Boost.JSON writes
+  // strings as they are, so bytes that are not UTF-8 would make the answer invalid JSON.
   boost::json::object o;
   o["type"] = "about:blank";
-  o["title"] = title;
+  o["title"] = scrub_utf8(title);
   o["status"] = status;
-  o["detail"] = detail;
+  o["detail"] = scrub_utf8(detail);
   if (!errors.empty()) {
     boost::json::array a;
-    for (const auto& [field, message] : errors) a.push_back(boost::json::object{{"field", field}, {"message", message}});
+    for (const auto& [field, message] : errors)
+      a.push_back(boost::json::object{{"field", scrub_utf8(field)}, {"message", scrub_utf8(message)}});
     o["errors"] = std::move(a);
   }
   http_response r;

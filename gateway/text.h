@@ -10,6 +10,8 @@ namespace lapor::gateway {
 // True when `s` is well-formed UTF-8: no overlong forms, no surrogates (U+D800..DFFF),
 // nothing above U+10FFFF, no truncated sequence.
 [[nodiscard]] bool is_valid_utf8(std::string_view s) noexcept;
+// `s` with every invalid UTF-8 sequence replaced by U+FFFD (for echoing input in an answer).
+[[nodiscard]] std::string scrub_utf8(std::string_view s);
 
 // Validates and NFC-normalises (utf8proc). nullopt when `s` is not valid UTF-8: invalid
 // input is a rejection, never repaired into mojibake. NUL and other C0 controls except

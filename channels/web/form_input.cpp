@@ -10,25 +10,6 @@ namespace lapor::web {
 
 namespace g = lapor::gateway;
 
-std::string scrub_utf8(std::string_view s) {
-  if (g::is_valid_utf8(s)) return std::string(s);
-  std::string out;
-  out.reserve(s.size() + 8);
-  std::size_t i = 0;
-  while (i < s.size()) {
-    auto c = static_cast<unsigned char>(s[i]);
-    std::size_t n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
-    if (n > 0 && i + n <= s.size() && g::is_valid_utf8(s.substr(i, n))) {
-      out.append(s.substr(i, n));
-      i += n;
-    } else {
-      out.append("\xEF\xBF\xBD");
-      ++i;
-    }
-  }
-  return out;
-}
-
 namespace {
 
 // A checkbox's value: a browser sends one only when it is ticked ("on" unless the page says

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "gateway/complaint.h"
+#include "gateway/text.h"
 
 namespace lapor::web {
 
@@ -41,7 +42,6 @@ void read_form_fields(const std::vector<std::pair<std::string, std::string>>& pa
 // A core message without its English gloss: "… wajib diisi (body is required)" -> "… wajib diisi".
 [[nodiscard]] std::string without_gloss(std::string_view message);
 
-// `s` with every invalid UTF-8 sequence replaced by U+FFFD.
-[[nodiscard]] std::string scrub_utf8(std::string_view s);
+using gateway::scrub_utf8;
 
 }  // namespace lapor::web

@@ -2,6 +2,7 @@
 
 #include "gateway/accept_header.h"
 #include "gateway/http_router.h"
+#include "gateway/text.h"
 
 using namespace lapor::gateway;
 
@@ -81,4 +82,10 @@ TEST_CASE("accept: q-values, case and the most specific range (RFC 9110 §12.5.1
   CHECK(accepts("", "text/html").specificity == -1);
   CHECK(accepts("garbage, ;;, /", "text/html").specificity == -1);
   CHECK(accepts("*/*", "text/html").q == 1);
+}
+
+TEST_CASE("problem JSON stays valid JSON whatever the client sent") {
+  auto p = http_response::problem(404, "Not Found", "no resource at /\xff\xfe", {{"na\xc3me", "pesan \xe2\x28\xa1"}});
+  CHECK(is_valid_utf8(p.body));
+  CHECK(p.body.find("\xEF\xBF\xBD") != std::string::npos);
 }

@@ -167,3 +167,11 @@ TEST_CASE("text: utf8_prefix_words table") {
     CHECK(is_valid_utf8(got));
   }
 }
+
+TEST_CASE("scrub_utf8: invalid sequences become U+FFFD, valid text is kept") {
+  CHECK(scrub_utf8("jalan rusak") == "jalan rusak");
+  CHECK(scrub_utf8("caf\xC3\xA9") == "caf\xC3\xA9");
+  CHECK(scrub_utf8("a\xff" "b") == "a\xEF\xBF\xBD" "b");
+  CHECK(scrub_utf8("\xC3") == "\xEF\xBF\xBD");
+  CHECK(is_valid_utf8(scrub_utf8("\xED\xA0\x80 surrogate")));
+}
