@@ -81,15 +81,19 @@ page_words words_for(int status) {
 }
 
 // What identifies a report's content for its idempotency: the same form posted again (a
-// double click, a reload) has the same fingerprint; the same nonce with other text does not.
-// Length-prefixed, so no two different forms serialise alike.
+// double click, a reload) has the same fingerprint; the same nonce with other text, or with a
+// photo under another name (the name is stored with it), does not. Length-prefixed, so no two
+// different forms serialise alike.
 std::string content_fingerprint(const form_values& v, const std::vector<g::form_file>& files) {
   std::string s;
   auto add = [&s](std::string_view x) { s.append(std::to_string(x.size())).append(":").append(x); };
   for (const auto* f : {&v.title, &v.body, &v.kind, &v.name, &v.phone, &v.email, &v.location}) add(*f);
   add(v.anonymous ? "1" : "0");
   add(v.confidential ? "1" : "0");
-  for (const auto& f : files) add(f.data.sha256());
+  for (std::size_t i = 0; i < files.size(); ++i) {
+    add(files[i].data.sha256());
+    add(g::safe_attachment_name(files[i].filename, i, files[i].mime));
+  }
   return g::sha256_hex(s);
 }
 

@@ -382,6 +382,23 @@ TEST_CASE("POST /lapor: a replayed nonce with other content is a report of its o
   CHECK(j2.status == 201);
   CHECK(j1.body == j2.body);
   CHECK(contains(j2.body, "\"status\":\"received\""));
+  // The same photo under another name is other content (the name is stored with it); under
+  // the same name, a retry.
+  const auto n3 = r.nonce();
+  const auto photo = jpeg(900);
+  auto with_photo = [&](const char* name) {
+    return r.post(multipart, part("body", "Sampah menumpuk di TPS") + part("nonce", n3) + part("photos", photo, name) +
+                                 "--BND--\r\n");
+  };
+  const auto before = r.sink.stored.size();
+  auto p1 = with_photo("tps.jpg");
+  auto p2 = with_photo("tps.jpg");
+  CHECK(header_of(p1, "Location") == header_of(p2, "Location"));
+  CHECK(r.sink.stored.size() == before + 1);
+  auto renamed = with_photo("tps-pagi.jpg");
+  CHECK(renamed.status == 303);
+  REQUIRE(r.sink.stored.size() == before + 2);
+  CHECK(r.sink.stored.back().attachments.at(0).name == "tps-pagi.jpg");
 }
 
 TEST_CASE("POST /lapor multipart: no photo is dropped while the report is acknowledged") {
