@@ -23,7 +23,9 @@ from cluster_harness import LEASE_TTL_S, Cluster, PgCluster, cluster_main, stop_
 from lapor_harness import FakeDispatcher, TempDir, wait_until  # noqa: E402
 from smpp_support import ESME_ROK, RESP, SUBMIT_SM, RawSmpp, long_sms_parts, sm_body  # noqa: E402
 
-REASSEMBLY_S = 20
+# Long enough that a loaded CI machine (two tests per core, PostgreSQL beside them) finishes the
+# takeover well before it; a message completed after it would carry a gap marker (checked).
+REASSEMBLY_S = 30
 
 
 def send_parts(daemon, src, parts):
