@@ -235,8 +235,14 @@ std::optional<reply_dispatcher::clock::time_point> reply_dispatcher::next_wakeup
   std::optional<clock::time_point> at;
   for (const auto& [op, q] : queues_) {
     if (q.empty()) continue;
-    clock::time_point due = clock::time_point::max();  // the first reply not backing off
-    for (const auto& m : q) due = std::min(due, m.not_before);
+    // The first reply not backing off. Most have never failed (not_before unset): the scan
+    // stops at the first of those, so a long queue behind the pacer costs one look, not one
+    // per queued reply on every MO (that was a tenth of an MO's instructions under load).
+    clock::time_point due = clock::time_point::max();
+    for (const auto& m : q) {
+      due = std::min(due, m.not_before);
+      if (m.not_before == clock::time_point{}) break;
+    }
     for (const auto& [id, l] : links_) {
       if (!l.can_push || l.operator_name != op || l.in_flight >= options_.max_in_flight) continue;
       clock::time_point t = std::max(l.paused_until, due);
