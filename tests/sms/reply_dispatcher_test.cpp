@@ -179,6 +179,26 @@ TEST_CASE("reply_dispatcher: permanent refusals, attempts and expiry end a reply
   CHECK(out[0].reason.find("gave up") != std::string::npos);
   out.clear();
 
+  // A reply backing off does not hold back one behind it that never failed: due at once.
+  d.queue(reply("tsel", "flaky again", 4));
+  s = d.take("tsel", t0 + 2s, out);
+  REQUIRE(s.size() == 1);
+  finish(d, s[0], part_result::transient, out, t0 + 2s);  // backs off until t0 + 3 s
+  d.queue(reply("tsel", "fresh", 5));
+  REQUIRE(d.next_wakeup());
+  CHECK(*d.next_wakeup() < t0 + 2s);
+  s = d.take("tsel", t0 + 2s, out);
+  REQUIRE(s.size() == 1);
+  CHECK(s[0].sms.tag == 5);
+  finish(d, s[0], part_result::ok, out, t0 + 2s);
+  REQUIRE(d.next_wakeup());
+  CHECK(*d.next_wakeup() >= t0 + 3s);  // only the one backing off is left
+  s = d.take("tsel", t0 + 3s, out);
+  REQUIRE(s.size() == 1);
+  CHECK(s[0].sms.tag == 4);
+  finish(d, s[0], part_result::ok, out, t0 + 3s);
+  out.clear();
+
   d.link_down(1);
   d.queue(reply("tsel", "late", 3));
   d.expire(t0 + 2h, out);
