@@ -1,5 +1,6 @@
 #include "gateway/json_out.h"
 
+#include <array>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -16,38 +17,55 @@ json_out& json_out::number(double v) {
 
 namespace {
 
-bool needs_escape(std::string_view s) noexcept {
-  std::size_t i = 0;
+// Whether any of the eight bytes at `p` needs an escape (below 0x20, '"' or '\\').
+bool escape_in_8(const char* p) noexcept {
   constexpr std::uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
-  for (; i + 8 <= s.size(); i += 8) {
-    std::uint64_t x;
-    std::memcpy(&x, s.data() + i, 8);
-    const auto zero_in = [&](std::uint64_t v) { return (v - ones) & ~v & highs; };
-    if (((x - 0x20 * ones) & ~x & highs) | zero_in(x ^ ('"' * ones)) | zero_in(x ^ ('\\' * ones))) return true;
+  std::uint64_t x;
+  std::memcpy(&x, p, 8);
+  const auto zero_in = [&](std::uint64_t v) { return (v - ones) & ~v & highs; };
+  return (((x - 0x20 * ones) & ~x & highs) | zero_in(x ^ ('"' * ones)) | zero_in(x ^ ('\\' * ones))) != 0;
+}
+
+constexpr std::array<bool, 256> escaped_bytes = [] {
+  std::array<bool, 256> t{};
+  for (std::size_t c = 0; c < 0x20; ++c) t[c] = true;
+  t['"'] = t['\\'] = true;
+  return t;
+}();
+
+bool needs_escape(std::string_view s) noexcept {
+  if (s.size() < 8) {  // keys and short values: a table read per byte
+    for (const char c : s)
+      if (escaped_bytes[static_cast<unsigned char>(c)]) return true;
+    return false;
   }
-  for (; i < s.size(); ++i) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    if (c < 0x20 || c == '"' || c == '\\') return true;
-  }
-  return false;
+  // Eight bytes at a time; the last eight (overlapping what was read) instead of a byte loop.
+  std::size_t i = 0;
+  for (; i + 8 <= s.size(); i += 8)
+    if (escape_in_8(s.data() + i)) return true;
+  return i < s.size() && escape_in_8(s.data() + s.size() - 8);
 }
 
 }  // namespace
 
-void json_out::quoted(std::string_view s) {
+void json_out::quoted(std::string_view s, bool comma, char after) {
   // Boost.JSON's escapes: \" \\ \b \t \n \f \r, any other byte below 0x20 as \u00XX; all else
   // (UTF-8 included) as it is. Runs without an escape are appended at once.
   static constexpr char hex[] = "0123456789abcdef";
-  // Most strings need no escape at all: one check, one append.
+  // Most strings need no escape at all: one check, one append (with the comma and colon).
   if (!needs_escape(s)) {
     const std::size_t at = out_.size();
-    out_.resize(at + s.size() + 2);
+    const std::size_t n = (comma ? 1 : 0) + s.size() + 2 + (after != '\0' ? 1 : 0);
+    out_.resize(at + n);
     char* p = out_.data() + at;
+    if (comma) *p++ = ',';
     *p = '"';
     if (!s.empty()) std::memcpy(p + 1, s.data(), s.size());
     p[s.size() + 1] = '"';
+    if (after != '\0') p[s.size() + 2] = after;
     return;
   }
+  if (comma) out_.push_back(',');
   out_.push_back('"');
   std::size_t run = 0;
   for (std::size_t i = 0; i < s.size(); ++i) {
@@ -82,6 +100,7 @@ void json_out::quoted(std::string_view s) {
   }
   out_.append(s.data() + run, s.size() - run);
   out_.push_back('"');
+  if (after != '\0') out_.push_back(after);
 }
 
 }  // namespace lapor::gateway
