@@ -5,6 +5,10 @@
 #include <cstdint>
 #include <cstring>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
@@ -33,38 +37,62 @@ constexpr std::array<bool, 256> escaped_bytes = [] {
   return t;
 }();
 
+#if defined(__SSE2__)
+// Whether any of the sixteen bytes at `p` needs an escape: a byte at most 0x1F (unsigned), '"'
+// or '\\'.
+bool escape_in_16(const char* p) noexcept {
+  const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+  const __m128i control = _mm_cmpeq_epi8(_mm_max_epu8(x, _mm_set1_epi8(0x1F)), _mm_set1_epi8(0x1F));
+  const __m128i quote = _mm_cmpeq_epi8(x, _mm_set1_epi8('"'));
+  const __m128i backslash = _mm_cmpeq_epi8(x, _mm_set1_epi8('\\'));
+  return _mm_movemask_epi8(_mm_or_si128(control, _mm_or_si128(quote, backslash))) != 0;
+}
+#endif
+
 bool needs_escape(std::string_view s) noexcept {
   if (s.size() < 8) {  // keys and short values: a table read per byte
     for (const char c : s)
       if (escaped_bytes[static_cast<unsigned char>(c)]) return true;
     return false;
   }
+  const char* const p = s.data();
+  const std::size_t n = s.size();
+#if defined(__SSE2__)
+  // Sixteen bytes at a time (texts, addresses); the last sixteen overlap what was read.
+  if (n >= 16) {
+    for (std::size_t i = 0; i + 16 <= n; i += 16)
+      if (escape_in_16(p + i)) return true;
+    return n % 16 != 0 && escape_in_16(p + n - 16);
+  }
+#endif
   // Eight bytes at a time; the last eight (overlapping what was read) instead of a byte loop.
   std::size_t i = 0;
-  for (; i + 8 <= s.size(); i += 8)
-    if (escape_in_8(s.data() + i)) return true;
-  return i < s.size() && escape_in_8(s.data() + s.size() - 8);
+  for (; i + 8 <= n; i += 8)
+    if (escape_in_8(p + i)) return true;
+  return i < n && escape_in_8(p + n - 8);
 }
 
 }  // namespace
 
 void json_out::quoted(std::string_view s, bool comma, char after) {
+  // Most strings need no escape at all: one check, one append (with the comma and colon).
+  // The escaping is a function of its own, so that this common path saves few registers.
+  if (needs_escape(s)) return quoted_escaped(s, comma, after);
+  const std::size_t at = out_.size();
+  const std::size_t n = (comma ? 1 : 0) + s.size() + 2 + (after != '\0' ? 1 : 0);
+  out_.resize(at + n);
+  char* p = out_.data() + at;
+  if (comma) *p++ = ',';
+  *p = '"';
+  if (!s.empty()) std::memcpy(p + 1, s.data(), s.size());
+  p[s.size() + 1] = '"';
+  if (after != '\0') p[s.size() + 2] = after;
+}
+
+void json_out::quoted_escaped(std::string_view s, bool comma, char after) {
   // Boost.JSON's escapes: \" \\ \b \t \n \f \r, any other byte below 0x20 as \u00XX; all else
   // (UTF-8 included) as it is. Runs without an escape are appended at once.
   static constexpr char hex[] = "0123456789abcdef";
-  // Most strings need no escape at all: one check, one append (with the comma and colon).
-  if (!needs_escape(s)) {
-    const std::size_t at = out_.size();
-    const std::size_t n = (comma ? 1 : 0) + s.size() + 2 + (after != '\0' ? 1 : 0);
-    out_.resize(at + n);
-    char* p = out_.data() + at;
-    if (comma) *p++ = ',';
-    *p = '"';
-    if (!s.empty()) std::memcpy(p + 1, s.data(), s.size());
-    p[s.size() + 1] = '"';
-    if (after != '\0') p[s.size() + 2] = after;
-    return;
-  }
   if (comma) out_.push_back(',');
   out_.push_back('"');
   std::size_t run = 0;

@@ -78,6 +78,7 @@ class json_out {
   // written with them in one append (a push_back each, out of line in libstdc++, cost more
   // than the bytes).
   void quoted(std::string_view s, bool comma, char after);
+  [[gnu::noinline]] void quoted_escaped(std::string_view s, bool comma, char after);
 
   std::string& out_;
   bool first_ = true;

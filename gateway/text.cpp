@@ -177,9 +177,19 @@ std::optional<std::string> normalize_text(std::string_view s) {
 }
 
 std::size_t utf8_length(std::string_view s) noexcept {
-  std::size_t count = 0;
-  for (char c : s)
-    if ((static_cast<unsigned char>(c) & 0xC0) != 0x80) ++count;
+  // Every byte but a continuation byte (10xxxxxx) begins a character. Eight bytes at a time:
+  // a continuation byte has bit 7 set and bit 6 clear; those flags, one per byte, are summed
+  // by a multiply.
+  constexpr std::uint64_t ones = 0x0101010101010101ull;
+  std::size_t count = 0, i = 0;
+  for (; i + 8 <= s.size(); i += 8) {
+    std::uint64_t x;
+    std::memcpy(&x, s.data() + i, 8);
+    const std::uint64_t continuation = (x & ~(x << 1) & high_bits) >> 7;
+    count += 8 - static_cast<std::size_t>((continuation * ones) >> 56);
+  }
+  for (; i < s.size(); ++i)
+    if ((static_cast<unsigned char>(s[i]) & 0xC0) != 0x80) ++count;
   return count;
 }
 
@@ -201,7 +211,15 @@ std::string utf8_prefix_words(std::string_view s, std::size_t max_chars) {
   std::size_t last_break = std::string_view::npos;  // byte offset of the last break
   std::size_t last_break_chars = 0;                 // code points before it
   while (i < n && chars < max_chars) {
-    if (is_word_break(decode_at(p, i, n, len))) {
+    // ASCII (most of a text) without decoding: its breaks are the space and \t \n \v \f \r.
+    bool word_break;
+    if (p[i] < 0x80) {
+      len = 1;
+      word_break = p[i] == ' ' || (p[i] >= '\t' && p[i] <= '\r');
+    } else {
+      word_break = is_word_break(decode_at(p, i, n, len));
+    }
+    if (word_break) {
       last_break = i;
       last_break_chars = chars;
     }
