@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cctype>
 #include <cstdint>
 #include <cstring>
@@ -288,10 +289,14 @@ std::optional<framing_refusal> check_raw_head(std::string_view head) {
   while (i + 1 < head.size() && head[i] == '\r' && head[i + 1] == '\n') i += 2;
   bool first_line = true;
   for (; i < head.size(); ++i) {
-    // Eight bytes at a time past the bytes this looks at no further (all but NUL, CR and LF).
+    // Eight bytes at a time past the bytes this looks at no further (all but NUL, CR and LF),
+    // then straight to the first it does: the lowest flag of such a mask is always a true one.
     while (i + 8 <= head.size()) {
       const std::uint64_t x = load8(head.data() + i);
-      if (bytes_equal(x, '\r') | bytes_equal(x, '\n') | bytes_below(x, 1)) break;
+      if (const std::uint64_t m = bytes_equal(x, '\r') | bytes_equal(x, '\n') | bytes_below(x, 1)) {
+        if constexpr (std::endian::native == std::endian::little) i += static_cast<std::size_t>(std::countr_zero(m)) / 8;
+        break;
+      }
       i += 8;
     }
     if (i >= head.size()) break;
