@@ -1,6 +1,5 @@
 #include "gateway/json_out.h"
 
-#include <array>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -30,12 +29,7 @@ bool escape_in_8(const char* p) noexcept {
   return (((x - 0x20 * ones) & ~x & highs) | zero_in(x ^ ('"' * ones)) | zero_in(x ^ ('\\' * ones))) != 0;
 }
 
-constexpr std::array<bool, 256> escaped_bytes = [] {
-  std::array<bool, 256> t{};
-  for (std::size_t c = 0; c < 0x20; ++c) t[c] = true;
-  t['"'] = t['\\'] = true;
-  return t;
-}();
+constexpr bool escaped(unsigned char c) noexcept { return c < 0x20 || c == '"' || c == '\\'; }
 
 #if defined(__SSE2__)
 // Whether any of the sixteen bytes at `p` needs an escape: a byte at most 0x1F (unsigned), '"'
@@ -50,9 +44,9 @@ bool escape_in_16(const char* p) noexcept {
 #endif
 
 bool needs_escape(std::string_view s) noexcept {
-  if (s.size() < 8) {  // keys and short values: a table read per byte
+  if (s.size() < 8) {  // keys and short values: byte by byte
     for (const char c : s)
-      if (escaped_bytes[static_cast<unsigned char>(c)]) return true;
+      if (escaped(static_cast<unsigned char>(c))) return true;
     return false;
   }
   const char* const p = s.data();
