@@ -221,14 +221,21 @@ std::optional<framing_refusal> check_request_head(const request_head_view& head)
   bool have_te = false;
   int content_lengths = 0, hosts = 0;
   std::string_view host_value, content_length;
-  // How often each singleton is sent, counted before the checks below run in field order.
+  // How often each singleton is sent, counted before the checks below run in field order;
+  // the kinds of the first fields kept for those checks, not found again.
   std::array<int, singleton_count> sent{};
-  for (const auto& f : fields)
-    if (const auto k = kind_of(f.first); singleton_index(k) < singleton_count) ++sent[singleton_index(k)];
-  for (const auto& [name, value] : fields) {
+  constexpr std::size_t kept_kinds = 32;
+  std::array<field_kind, kept_kinds> kinds{};
+  for (std::size_t i = 0; i < fields.size(); ++i) {
+    const field_kind k = kind_of(fields[i].first);
+    if (i < kept_kinds) kinds[i] = k;
+    if (singleton_index(k) < singleton_count) ++sent[singleton_index(k)];
+  }
+  for (std::size_t i = 0; i < fields.size(); ++i) {
+    const auto& [name, value] = fields[i];
     if (has_cr_lf_or_nul(value)) return refuse(400, "a field value contains CR, LF or NUL");
     if (!is_token(name)) return refuse(400, "a field name is not a token");
-    const field_kind kind = kind_of(name);
+    const field_kind kind = i < kept_kinds ? kinds[i] : kind_of(name);
     if (const auto s = singleton_index(kind); s < singleton_count && sent[s] > 1)
       return refuse(400, "the " + std::string(singletons[s]) + " field is sent more than once");
     if (kind == field_kind::transfer_encoding) {

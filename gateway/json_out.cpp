@@ -29,7 +29,16 @@ bool escape_in_8(const char* p) noexcept {
   return (((x - 0x20 * ones) & ~x & highs) | zero_in(x ^ ('"' * ones)) | zero_in(x ^ ('\\' * ones))) != 0;
 }
 
-constexpr bool escaped(unsigned char c) noexcept { return c < 0x20 || c == '"' || c == '\\'; }
+// The bytes that need an escape, one table read per byte for keys and short values.
+struct escape_table {
+  bool needs[256] = {};
+};
+constexpr escape_table escaped_bytes = [] {
+  escape_table t;
+  for (std::size_t c = 0; c < 0x20; ++c) t.needs[c] = true;
+  t.needs[static_cast<unsigned char>('"')] = t.needs[static_cast<unsigned char>('\\')] = true;
+  return t;
+}();
 
 #if defined(__SSE2__)
 // Whether any of the sixteen bytes at `p` needs an escape: a byte at most 0x1F (unsigned), '"'
@@ -46,7 +55,7 @@ bool escape_in_16(const char* p) noexcept {
 bool needs_escape(std::string_view s) noexcept {
   if (s.size() < 8) {  // keys and short values: byte by byte
     for (const char c : s)
-      if (escaped(static_cast<unsigned char>(c))) return true;
+      if (escaped_bytes.needs[static_cast<unsigned char>(c)]) return true;
     return false;
   }
   const char* const p = s.data();
