@@ -65,7 +65,7 @@ sleep 1
 dump="$(ls "$tmp"/cg.out.* | head -1)"
 total="$(sed -n 's/^summary: *\([0-9][0-9]*\).*/\1/p' "$dump")"
 echo "$result"
-awk -v t="$total" -v n="$accepted" -v c="$channel" 'BEGIN { printf "daemon (%s): %d instructions for %d messages = %.0f instructions per message\n", c, t, n, t / n }'
+awk -v t="$total" -v n="$accepted" -v c="$channel" 'BEGIN { printf "daemon (%s): %.0f instructions for %d messages = %.0f instructions per message\n", c, t, n, t / n }'
 echo "top functions, inclusive instructions per message:"
 callgrind_annotate --inclusive=yes "$dump" 2>/dev/null | grep -E '^ *[0-9,]+ +\(' | sed 1d |
   sed -E 's/^ *([0-9,]+) +\( *[0-9.]+%\) +/\1 /; s/ \[[^]]*\]$//; s/^([0-9,]+) [^ :]+:([^:])/\1 \2/' |

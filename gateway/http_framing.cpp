@@ -1,7 +1,11 @@
 #include "gateway/http_framing.h"
 
 #include <algorithm>
+#include <array>
+#include <bit>
 #include <cctype>
+#include <cstdint>
+#include <cstring>
 
 namespace lapor::gateway {
 
@@ -22,10 +26,53 @@ std::string_view trim(std::string_view s) noexcept {
   return s;
 }
 
-// RFC 9110 §5.6.2 tchar.
-bool is_tchar(char c) noexcept {
-  if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) return true;
-  return std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
+// RFC 9110 §5.6.2 tchar, one table read per byte (every field name of every request is checked).
+constexpr std::array<bool, 256> tchar_table = [] {
+  std::array<bool, 256> t{};
+  for (int c = '0'; c <= '9'; ++c) t[c] = true;
+  for (int c = 'a'; c <= 'z'; ++c) t[c] = true;
+  for (int c = 'A'; c <= 'Z'; ++c) t[c] = true;
+  for (const char c : std::string_view("!#$%&'*+-.^_`|~")) t[static_cast<unsigned char>(c)] = true;
+  return t;
+}();
+
+bool is_tchar(char c) noexcept { return tchar_table[static_cast<unsigned char>(c)]; }
+
+// Eight bytes at a time (SWAR): the bytes of `x` below `n` / above `n` (n <= 0x80 / 0x7F), as
+// their high bits; exact as a yes/no, which is all these scans ask.
+constexpr std::uint64_t ones8 = 0x0101010101010101ull, highs8 = 0x8080808080808080ull;
+constexpr std::uint64_t bytes_below(std::uint64_t x, std::uint64_t n) noexcept { return (x - n * ones8) & ~x & highs8; }
+constexpr std::uint64_t bytes_above(std::uint64_t x, std::uint64_t n) noexcept { return ((x + (127 - n) * ones8) | x) & highs8; }
+constexpr std::uint64_t bytes_equal(std::uint64_t x, unsigned char c) noexcept { return bytes_below(x ^ (c * ones8), 1); }
+
+std::uint64_t load8(const char* p) noexcept {
+  std::uint64_t x;
+  std::memcpy(&x, p, 8);
+  return x;
+}
+
+// Whether a field value holds CR, LF or NUL (was find_first_of, one memchr per byte).
+bool has_cr_lf_or_nul(std::string_view v) noexcept {
+  std::size_t i = 0;
+  for (; i + 8 <= v.size(); i += 8) {
+    const std::uint64_t x = load8(v.data() + i);
+    if (bytes_equal(x, '\r') | bytes_equal(x, '\n') | bytes_below(x, 1)) return true;
+  }
+  for (; i < v.size(); ++i)
+    if (v[i] == '\r' || v[i] == '\n' || v[i] == '\0') return true;
+  return false;
+}
+
+// Whether a request-target holds a byte outside 0x21..0x7E (one that must be percent-encoded).
+bool has_unencoded_byte(std::string_view t) noexcept {
+  std::size_t i = 0;
+  for (; i + 8 <= t.size(); i += 8) {
+    const std::uint64_t x = load8(t.data() + i);
+    if (bytes_below(x, 0x21) | bytes_above(x, 0x7E)) return true;
+  }
+  for (; i < t.size(); ++i)
+    if (static_cast<unsigned char>(t[i]) >= 0x7F || static_cast<unsigned char>(t[i]) <= 0x20) return true;
+  return false;
 }
 
 bool is_token(std::string_view s) noexcept { return !s.empty() && std::all_of(s.begin(), s.end(), is_tchar); }
@@ -66,6 +113,33 @@ bool all_digits(std::string_view s) noexcept {
 // the signature, the proxy, the handler read?).
 constexpr std::string_view singletons[] = {"host", "content-length", "content-type", "authorization",
                                            "idempotency-key", "origin"};
+constexpr std::size_t singleton_count = std::size(singletons);
+
+// The fields the framing checks read, told apart by one length switch and one comparison (the
+// names have different lengths) instead of comparing every name with each of them. The first
+// six are the singletons, in their order.
+enum class field_kind : std::uint8_t {
+  host, content_length, content_type, authorization, idempotency_key, origin,
+  transfer_encoding, content_encoding, other
+};
+
+field_kind kind_of(std::string_view name) noexcept {
+  const auto is = [&](std::string_view known, field_kind k) { return iequals(name, known) ? k : field_kind::other; };
+  switch (name.size()) {
+    case 4: return is("host", field_kind::host);
+    case 6: return is("origin", field_kind::origin);
+    case 12: return is("content-type", field_kind::content_type);
+    case 13: return is("authorization", field_kind::authorization);
+    case 14: return is("content-length", field_kind::content_length);
+    case 15: return is("idempotency-key", field_kind::idempotency_key);
+    case 16: return is("content-encoding", field_kind::content_encoding);
+    case 17: return is("transfer-encoding", field_kind::transfer_encoding);
+    default: return field_kind::other;
+  }
+}
+
+constexpr std::size_t singleton_index(field_kind k) noexcept { return static_cast<std::size_t>(k); }
+static_assert(singleton_index(field_kind::origin) + 1 == singleton_count);
 
 }  // namespace
 
@@ -139,9 +213,7 @@ std::optional<framing_refusal> check_request_head(const request_head_view& head)
   if (head.target.find('#') != std::string_view::npos)
     return refuse(400, "a request-target has no fragment (#)");
   // RFC 3986 / RFC 9112 §3.2: a target is ASCII; anything else is percent-encoded by the client.
-  for (const char c : head.target)
-    if (static_cast<unsigned char>(c) >= 0x7F || static_cast<unsigned char>(c) <= 0x20)
-      return refuse(400, "the request-target holds a byte that must be percent-encoded");
+  if (has_unencoded_byte(head.target)) return refuse(400, "the request-target holds a byte that must be percent-encoded");
 
   static const std::vector<std::pair<std::string, std::string>> none;
   const auto& fields = head.fields ? *head.fields : none;
@@ -149,27 +221,34 @@ std::optional<framing_refusal> check_request_head(const request_head_view& head)
   bool have_te = false;
   int content_lengths = 0, hosts = 0;
   std::string_view host_value, content_length;
-  for (const auto& [name, value] : fields) {
-    if (value.find_first_of(std::string_view("\r\n\0", 3)) != std::string::npos)
-      return refuse(400, "a field value contains CR, LF or NUL");
+  // How often each singleton is sent, counted before the checks below run in field order;
+  // the kinds of the first fields kept for those checks, not found again.
+  std::array<int, singleton_count> sent{};
+  constexpr std::size_t kept_kinds = 32;
+  std::array<field_kind, kept_kinds> kinds{};
+  for (std::size_t i = 0; i < fields.size(); ++i) {
+    const field_kind k = kind_of(fields[i].first);
+    if (i < kept_kinds) kinds[i] = k;
+    if (singleton_index(k) < singleton_count) ++sent[singleton_index(k)];
+  }
+  for (std::size_t i = 0; i < fields.size(); ++i) {
+    const auto& [name, value] = fields[i];
+    if (has_cr_lf_or_nul(value)) return refuse(400, "a field value contains CR, LF or NUL");
     if (!is_token(name)) return refuse(400, "a field name is not a token");
-    for (auto s : singletons) {
-      if (!iequals(name, s)) continue;
-      int n = 0;
-      for (const auto& [other, _] : fields) n += iequals(other, s) ? 1 : 0;
-      if (n > 1) return refuse(400, "the " + std::string(s) + " field is sent more than once");
-    }
-    if (iequals(name, "transfer-encoding")) {
+    const field_kind kind = i < kept_kinds ? kinds[i] : kind_of(name);
+    if (const auto s = singleton_index(kind); s < singleton_count && sent[s] > 1)
+      return refuse(400, "the " + std::string(singletons[s]) + " field is sent more than once");
+    if (kind == field_kind::transfer_encoding) {
       if (have_te) te_list += ",";
       te_list += value;
       have_te = true;
-    } else if (iequals(name, "content-length")) {
+    } else if (kind == field_kind::content_length) {
       ++content_lengths;
       content_length = value;
-    } else if (iequals(name, "host")) {
+    } else if (kind == field_kind::host) {
       ++hosts;
       host_value = value;
-    } else if (iequals(name, "content-encoding") && !iequals(trim(value), "identity")) {
+    } else if (kind == field_kind::content_encoding && !iequals(trim(value), "identity")) {
       // No route decodes a compressed request body; read as it stands it would be stored as
       // garbage or refused with a misleading reason (RFC 9110 §8.4.1: 415).
       return refuse(415, "request bodies with a Content-Encoding are not accepted; send it uncompressed");
@@ -217,6 +296,17 @@ std::optional<framing_refusal> check_raw_head(std::string_view head) {
   while (i + 1 < head.size() && head[i] == '\r' && head[i + 1] == '\n') i += 2;
   bool first_line = true;
   for (; i < head.size(); ++i) {
+    // Eight bytes at a time past the bytes this looks at no further (all but NUL, CR and LF),
+    // then straight to the first it does: the lowest flag of such a mask is always a true one.
+    while (i + 8 <= head.size()) {
+      const std::uint64_t x = load8(head.data() + i);
+      if (const std::uint64_t m = bytes_equal(x, '\r') | bytes_equal(x, '\n') | bytes_below(x, 1)) {
+        if constexpr (std::endian::native == std::endian::little) i += static_cast<std::size_t>(std::countr_zero(m)) / 8;
+        break;
+      }
+      i += 8;
+    }
+    if (i >= head.size()) break;
     const char c = head[i];
     if (c == '\0') return refuse(400, "the request head contains a NUL byte");
     if (c == '\n' && (i == 0 || head[i - 1] != '\r'))

@@ -32,6 +32,13 @@ namespace {
 
 class session;
 
+// Field names lowercased for lookup: ASCII case folding, what std::tolower does in the "C"
+// locale the daemon runs in (it never calls setlocale), without a call per byte.
+void ascii_lowercase(std::string& s) noexcept {
+  for (auto& c : s)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+}
+
 constexpr std::size_t max_refusals = 1024;
 // Room in a session's read buffer beyond the header limit: one read (Beast reads 64 KiB at a
 // time) and a chunk-size line or trailer section up to the header limit.
@@ -68,7 +75,7 @@ http_request head_of(const http::header<true, Fields>& req, const std::string& r
   r.headers.reserve(16);
   for (const auto& f : req) {
     std::string name(f.name_string());
-    for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    ascii_lowercase(name);
     r.headers.emplace_back(std::move(name), std::string(f.value()));
   }
   if (!absolute_authority.empty()) r.authority = std::move(absolute_authority);
@@ -110,7 +117,7 @@ http_request rough_head(std::string_view raw, const std::string& remote) {
     auto colon = line.find(':');
     if (colon == std::string_view::npos) continue;
     std::string name(line.substr(0, colon));
-    for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    ascii_lowercase(name);
     auto value = line.substr(colon + 1);
     while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
     r.headers.emplace_back(std::move(name), std::string(value));

@@ -25,15 +25,12 @@ class json_out {
 
   // "key": — the value follows with one of the calls below.
   json_out& key(std::string_view k) {
-    comma();
-    quoted(k);
-    out_.push_back(':');
+    quoted(k, comma_due(), ':');
     after_key_ = true;
     return *this;
   }
   json_out& string(std::string_view v) {
-    comma();
-    quoted(v);
+    quoted(v, comma_due(), '\0');
     return *this;
   }
   json_out& string_or_null(const std::optional<std::string>& v) { return v ? string(*v) : null(); }
@@ -49,14 +46,14 @@ class json_out {
   json_out& number(double v);
   // Already serialised JSON, spliced as one value.
   json_out& raw(std::string_view json) {
-    comma();
+    if (comma_due()) out_.push_back(',');
     out_.append(json);
     return *this;
   }
 
  private:
   json_out& open(char c) {
-    comma();
+    if (comma_due()) out_.push_back(',');
     out_.push_back(c);
     first_ = true;
     return *this;
@@ -66,16 +63,22 @@ class json_out {
     first_ = false;
     return *this;
   }
-  // A comma before every value but the first of its object or array, and none after a key.
-  void comma() {
+  // A comma before every value but the first of its object or array, and none after a key:
+  // whether this value needs one. Written with the value, in one append.
+  bool comma_due() {
     if (after_key_) {
       after_key_ = false;
-      return;
+      return false;
     }
-    if (!first_) out_.push_back(',');
+    const bool due = !first_;
     first_ = false;
+    return due;
   }
-  void quoted(std::string_view s);
+  // `s` as a JSON string, after a comma when `comma` and before `after` unless it is '\0':
+  // written with them in one append (a push_back each, out of line in libstdc++, cost more
+  // than the bytes).
+  void quoted(std::string_view s, bool comma, char after);
+  [[gnu::noinline]] void quoted_escaped(std::string_view s, bool comma, char after);
 
   std::string& out_;
   bool first_ = true;

@@ -156,7 +156,15 @@ std::optional<std::string> normalize_text(std::string_view s) {
   bool ascii = true;
   for (std::size_t i = 0; i < s.size(); ++i) {
     // Printable ASCII, tabs and newlines (nearly all of a text) are copied a run at a time.
+    // Eight bytes at a time while all are printable ASCII (SWAR: none below 0x20, none above
+    // 0x7E), then byte by byte.
     std::size_t plain = i;
+    for (; plain + 8 <= s.size(); plain += 8) {
+      std::uint64_t w;
+      std::memcpy(&w, s.data() + plain, 8);
+      constexpr std::uint64_t ones = 0x0101010101010101ull;
+      if (((w - 0x20 * ones) & ~w & high_bits) | (((w + ones) | w) & high_bits)) break;
+    }
     while (plain < s.size() && ((s[plain] >= 0x20 && s[plain] < 0x7F) || s[plain] == '\t' || s[plain] == '\n')) ++plain;
     if (plain > i) {
       lines.append(s.data() + i, plain - i);
@@ -196,9 +204,19 @@ std::optional<std::string> normalize_text(std::string_view s) {
 }
 
 std::size_t utf8_length(std::string_view s) noexcept {
-  std::size_t count = 0;
-  for (char c : s)
-    if ((static_cast<unsigned char>(c) & 0xC0) != 0x80) ++count;
+  // Every byte but a continuation byte (10xxxxxx) begins a character. Eight bytes at a time:
+  // a continuation byte has bit 7 set and bit 6 clear; those flags, one per byte, are summed
+  // by a multiply.
+  constexpr std::uint64_t ones = 0x0101010101010101ull;
+  std::size_t count = 0, i = 0;
+  for (; i + 8 <= s.size(); i += 8) {
+    std::uint64_t x;
+    std::memcpy(&x, s.data() + i, 8);
+    const std::uint64_t continuation = (x & ~(x << 1) & high_bits) >> 7;
+    count += 8 - static_cast<std::size_t>((continuation * ones) >> 56);
+  }
+  for (; i < s.size(); ++i)
+    if ((static_cast<unsigned char>(s[i]) & 0xC0) != 0x80) ++count;
   return count;
 }
 
@@ -220,7 +238,15 @@ std::string utf8_prefix_words(std::string_view s, std::size_t max_chars) {
   std::size_t last_break = std::string_view::npos;  // byte offset of the last break
   std::size_t last_break_chars = 0;                 // code points before it
   while (i < n && chars < max_chars) {
-    if (is_word_break(decode_at(p, i, n, len))) {
+    // ASCII (most of a text) without decoding: its breaks are the space and \t \n \v \f \r.
+    bool word_break;
+    if (p[i] < 0x80) {
+      len = 1;
+      word_break = p[i] == ' ' || (p[i] >= '\t' && p[i] <= '\r');
+    } else {
+      word_break = is_word_break(decode_at(p, i, n, len));
+    }
+    if (word_break) {
       last_break = i;
       last_break_chars = chars;
     }

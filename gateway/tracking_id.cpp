@@ -142,14 +142,17 @@ std::string tracking_id_codec::encode(tracking_parts parts) const {
   for (std::size_t i = 0; i < data_symbols; ++i)  // most significant symbol first
     d[i] = static_cast<std::uint8_t>((v >> (5 * (data_symbols - 1 - i))) & 31);
 
-  std::string out = "LPR-";  // 15 chars: fits the small-string buffer, no allocation
-  for (std::size_t i = 0; i < data_symbols; ++i) {
-    if (i == 4) out += '-';
-    out += crockford_symbol(d[i]);
+  // "LPR-XXXX-XXXX-C", 15 chars, laid out in a buffer and copied once (fits the small-string
+  // buffer: no allocation); appending char by char cost a length check and write per char.
+  std::array<char, 15> id{'L', 'P', 'R', '-'};
+  for (std::size_t i = 0; i < 4; ++i) {
+    id[4 + i] = crockford_symbol(d[i]);
+    id[9 + i] = crockford_symbol(d[4 + i]);
   }
-  out += '-';
-  out += crockford_symbol(crockford_check(d.data(), d.size()));
-  return out;
+  id[8] = '-';
+  id[13] = '-';
+  id[14] = crockford_symbol(crockford_check(d.data(), d.size()));
+  return std::string(id.data(), id.size());
 }
 
 std::optional<tracking_parts> tracking_id_codec::decode(std::string_view text) const {
@@ -183,11 +186,19 @@ std::optional<std::string> tracking_id_codec::canonical(std::string_view text) c
 // c = sum_i alpha^(i+1) * d_i. The check symbol itself carries weight alpha^0 = 1, so
 // "weighted sum of all nine symbols is zero" holds for a valid ID (characteristic 2).
 std::uint8_t crockford_check(const std::uint8_t* data, std::size_t n) noexcept {
+  // Products read from a table of all 32 x 32 (gf32_mul's loop per product cost more than the
+  // rest of encoding an ID).
+  static constexpr auto product = [] {
+    std::array<std::array<std::uint8_t, 32>, 32> t{};
+    for (std::uint8_t a = 0; a < 32; ++a)
+      for (std::uint8_t b = 0; b < 32; ++b) t[a][b] = gf32_mul(a, b);
+    return t;
+  }();
   std::uint8_t sum = 0;
   std::uint8_t weight = gf32_alpha;
   for (std::size_t i = 0; i < n; ++i) {
-    sum ^= gf32_mul(weight, data[i] & 31);
-    weight = gf32_mul(weight, gf32_alpha);
+    sum ^= product[weight][data[i] & 31];
+    weight = product[weight][gf32_alpha];
   }
   return sum;
 }

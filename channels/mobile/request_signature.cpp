@@ -20,11 +20,19 @@ std::string_view trim(std::string_view s) {
 constexpr std::string_view scheme = "LAPOR-HMAC-SHA256";
 }  // namespace
 
+// ASCII case folding: what std::tolower does in the "C" locale the daemon runs in (it never
+// calls setlocale), without a call per byte.
+static char ascii_lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+
 static bool iequals(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   for (std::size_t i = 0; i < a.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) return false;
+    if (ascii_lower(a[i]) != ascii_lower(b[i])) return false;
   return true;
+}
+
+static bool all_lower_hex(std::string_view s) {
+  return std::all_of(s.begin(), s.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
 }
 
 // Scheme and parameter names are case-insensitive (RFC 9110 §11.1, §11.2); a parameter given
@@ -71,8 +79,8 @@ std::optional<signature_header> parse_authorization(std::string_view v, std::str
       }
       have_ts = true;
     } else if (iequals(name, "sig")) {
-      h.sig.clear();
-      for (char c : value) h.sig.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+      h.sig.assign(value);
+      for (char& c : h.sig) c = ascii_lower(c);
       have_sig = true;
     }
   }
@@ -80,7 +88,7 @@ std::optional<signature_header> parse_authorization(std::string_view v, std::str
     error = !have_key ? "key_id is missing" : !have_ts ? "ts is missing" : "sig is missing";
     return std::nullopt;
   }
-  if (h.sig.size() != 64 || h.sig.find_first_not_of("0123456789abcdef") != std::string::npos) {
+  if (h.sig.size() != 64 || !all_lower_hex(h.sig)) {
     error = "sig must be 64 hex digits";
     return std::nullopt;
   }

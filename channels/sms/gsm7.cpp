@@ -1,6 +1,7 @@
 #include "channels/sms/gsm7.h"
 
 #include <array>
+#include <cstring>
 
 #include "channels/sms/utf8.h"
 
@@ -62,6 +63,51 @@ constexpr std::array<std::int16_t, reverse_size> build_reverse() {
 }
 constexpr std::array<std::int16_t, reverse_size> reverse_table = build_reverse();
 
+// A character's UTF-8 form (1 to 3 bytes: every character here is below U+10000), so that a
+// septet's is copied whole rather than pushed back byte by byte.
+struct utf8_char {
+  std::uint8_t size = 0;
+  std::array<char, 3> bytes{};
+};
+constexpr utf8_char utf8_of(char32_t cp) {
+  utf8_char u;
+  if (cp < 0x80) {
+    u.size = 1;
+    u.bytes[0] = static_cast<char>(cp);
+  } else if (cp < 0x800) {
+    u.size = 2;
+    u.bytes[0] = static_cast<char>(0xC0 | (cp >> 6));
+    u.bytes[1] = static_cast<char>(0x80 | (cp & 0x3F));
+  } else {
+    u.size = 3;
+    u.bytes[0] = static_cast<char>(0xE0 | (cp >> 12));
+    u.bytes[1] = static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    u.bytes[2] = static_cast<char>(0x80 | (cp & 0x3F));
+  }
+  return u;
+}
+constexpr std::array<utf8_char, 128> basic_utf8 = [] {
+  std::array<utf8_char, 128> t{};
+  for (std::size_t code = 0; code < basic_table.size(); ++code) t[code] = utf8_of(basic_table[code]);
+  return t;
+}();
+constexpr utf8_char replacement_utf8 = utf8_of(detail::replacement_char);
+// A septet's output is at most this long (U+FFFD, €; ESC + a non-septet: a space and U+FFFD).
+constexpr std::size_t max_utf8_per_septet = 3;
+
+// Writes `u` at `p` (room for three bytes) and returns the end of what it wrote.
+char* put(char* p, const utf8_char& u) noexcept {
+  std::memcpy(p, u.bytes.data(), u.bytes.size());
+  return p + u.size;
+}
+
+// The basic code of an ASCII character, ESC (128 +) an extension code, or -1 (no septet).
+constexpr std::array<std::int16_t, 128> ascii_codes = [] {
+  std::array<std::int16_t, 128> t{};
+  for (std::size_t c = 0; c < t.size(); ++c) t[c] = reverse_table[c];
+  return t;
+}();
+
 }  // namespace
 
 char32_t basic_char(std::uint8_t code) noexcept { return basic_table[code & 0x7F]; }
@@ -84,55 +130,77 @@ std::optional<septet_code> find(char32_t c) noexcept {
 // Sample (Kannel/node-smpp, dc=0, captured): "a@b$c_d€{}é" =
 //   61 00 62 02 63 11 64 1B65 1B28 1B29 05
 std::optional<std::size_t> decode_unpacked(bytes_view septets, bool lossy, std::string& out) {
-  out.reserve(out.size() + septets.size());
+  // Sized once for the longest output, written through a pointer, cut to what was written
+  // (also when a bad octet stops it: `out` then ends with the text before that octet).
+  const std::size_t at = out.size();
+  out.resize(at + septets.size() * max_utf8_per_septet);
+  char* const begin = out.data() + at;
+  char* p = begin;
+  const auto written = [&] { out.resize(at + static_cast<std::size_t>(p - begin)); };
   for (std::size_t i = 0; i < septets.size(); ++i) {
     const std::uint8_t s = septets[i];
     if (s >= 0x80) {
-      if (!lossy) return i;
-      detail::append_utf8(out, detail::replacement_char);
+      if (!lossy) {
+        written();
+        return i;
+      }
+      p = put(p, replacement_utf8);
       continue;
     }
     if (s != escape) {
-      detail::append_utf8(out, basic_table[s]);
+      p = put(p, basic_utf8[s]);
       continue;
     }
     if (i + 1 == septets.size()) {  // lone ESC at the end
-      out.push_back(' ');
+      *p++ = ' ';
       continue;
     }
     const std::uint8_t next = septets[++i];
     if (next >= 0x80) {
-      if (!lossy) return i;
-      out.push_back(' ');
-      detail::append_utf8(out, detail::replacement_char);
+      if (!lossy) {
+        written();
+        return i;
+      }
+      *p++ = ' ';
+      p = put(p, replacement_utf8);
       continue;
     }
     if (auto ext = extension_char(next)) {
-      detail::append_utf8(out, *ext);
+      p = put(p, utf8_of(*ext));
     } else {
       // ESC ESC: a space; ESC + unknown: the basic character (basic_table[0x1B] is ' ').
-      detail::append_utf8(out, basic_table[next]);
+      p = put(p, basic_utf8[next]);
     }
   }
+  written();
   return std::nullopt;
 }
 
 std::optional<bytes> encode_unpacked(std::string_view utf8) {
-  bytes out;
-  out.reserve(utf8.size());
+  // At most two septets per input byte (ESC + code, for an ASCII character of the extension
+  // table): sized once, written through a pointer, cut to what was written.
+  bytes out(utf8.size() * 2);
+  std::uint8_t* p = out.data();
   std::size_t pos = 0;
   while (pos < utf8.size()) {
-    // ASCII, most of every reply, is its own code point: no UTF-8 decoding.
+    // ASCII, most of every reply, is its own code point: one table read, no UTF-8 decoding.
     const auto byte = static_cast<unsigned char>(utf8[pos]);
-    std::optional<char32_t> cp = byte;
-    if (byte < 0x80) ++pos;
-    else cp = detail::next_code_point(utf8, pos);
+    if (byte < 0x80) {
+      const std::int16_t v = ascii_codes[byte];
+      if (v < 0) return std::nullopt;
+      if (v >= 128) *p++ = escape;
+      *p++ = static_cast<std::uint8_t>(v & 0x7F);
+      ++pos;
+      continue;
+    }
+    const std::optional<char32_t> cp = detail::next_code_point(utf8, pos);
     if (!cp) return std::nullopt;
     auto code = find(*cp);
     if (!code) return std::nullopt;
-    if (code->extended) out.push_back(escape);
-    out.push_back(code->code);
+    if (code->extended) *p++ = escape;
+    *p++ = code->code;
   }
+  out.resize(static_cast<std::size_t>(p - out.data()));
   return out;
 }
 
@@ -163,15 +231,14 @@ bytes unpack(bytes_view packed, unsigned fill_bits) {
   if (total_bits < fill_bits) return {};
   const std::size_t usable = total_bits - fill_bits;
   const std::size_t count = usable / 7;
-  bytes out;
-  out.reserve(count);
+  bytes out(count);  // sized once, each septet written in place
   for (std::size_t i = 0; i < count; ++i) {
     const std::size_t bit = fill_bits + i * 7;
     const std::size_t byte = bit / 8;
     const unsigned shift = bit % 8;
     unsigned v = packed[byte] >> shift;
     if (shift > 1 && byte + 1 < packed.size()) v |= static_cast<unsigned>(packed[byte + 1]) << (8 - shift);
-    out.push_back(static_cast<std::uint8_t>(v & 0x7F));
+    out[i] = static_cast<std::uint8_t>(v & 0x7F);
   }
   // When the septets end exactly on an octet boundary, the last one may be the 7 spare
   // padding bits of a message one septet shorter (see the header).

@@ -117,7 +117,9 @@ std::uint64_t skeleton_hash64(std::string_view word) noexcept {
 
 match_sketch make_sketch(const match_text& t) {
   match_sketch s;
-  std::vector<std::uint64_t> word_hashes;
+  // Scratch of the submitting thread, reused: no allocation per text once warm.
+  thread_local std::vector<std::uint64_t> word_hashes;
+  word_hashes.clear();
   word_hashes.reserve(t.tokens.size());
   s.words.reserve(t.tokens.size());
   s.skeletons.reserve(t.tokens.size());
