@@ -47,7 +47,9 @@ class collector final : public multipart_visitor {
     structure_ = image_structure{};
     // A part is a file when it has a filename, is named as a file field, or declares a type
     // that is not text: a photo sent without filename= must not become an ignored text field.
-    if (!part_.filename && (is_file_field(part_.name) || !is_text_type(part_.content_type))) part_.filename = "";
+    if (!part_.filename && (is_file_field(part_.name) || !is_text_type(part_.content_type) ||
+                            (!limits_.text_fields.empty() && !is_text_field(part_.name))))
+      part_.filename = "";
     // Every client this serves sends UTF-8 names (browsers, the apps, curl); other bytes are a
     // different charset or garbage, and a name made up for them would not be the citizen's.
     if (part_.filename && !is_valid_utf8(*part_.filename)) {
@@ -131,6 +133,11 @@ class collector final : public multipart_visitor {
   void refuse_type() {
     refuse(part_.name, "berkas \"" + part_.filename.value_or("") +
                            "\" bukan foto JPEG, PNG, WebP atau HEIC (unsupported file type)");
+  }
+  bool is_text_field(std::string_view name) const {
+    for (const auto& f : limits_.text_fields)
+      if (f == name) return true;
+    return false;
   }
   bool is_file_field(std::string_view name) const {
     for (const auto& f : limits_.file_fields)

@@ -47,6 +47,10 @@ struct form_data_limits {
   std::size_t max_field_bytes = 128 * 1024;  // per text part
   std::size_t max_parts = 64;
   std::vector<std::string> file_fields;  // parts that are files even without filename= (web: "photos")
+  // When not empty, the only parts that are text: every other part is a file, with or without
+  // filename= or a Content-Type (the mobile API: only `report` is text, so a photo under any
+  // other part name is stored or refused, never dropped as an unknown field).
+  std::vector<std::string> text_fields;
 };
 
 struct form_data_error {

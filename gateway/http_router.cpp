@@ -15,6 +15,35 @@ std::vector<std::string_view> split_path(std::string_view p) {
   }
   return out;
 }
+// RFC 3986 §6.2.2.2: a percent-encoded unreserved character (ALPHA / DIGIT / "-" / "." / "_"
+// / "~") is the character itself; "/api/v1/%72eports" is "/api/v1/reports". Other escapes
+// (%2F, %20, …) stay as they are.
+std::string without_unreserved_escapes(std::string_view p) {
+  const auto hex = [](char c) { return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1; };
+  std::string out;
+  out.reserve(p.size());
+  for (std::size_t i = 0; i < p.size(); ++i) {
+    if (p[i] == '%' && i + 2 < p.size() && hex(p[i + 1]) >= 0 && hex(p[i + 2]) >= 0) {
+      const char c = static_cast<char>(hex(p[i + 1]) * 16 + hex(p[i + 2]));
+      if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' ||
+          c == '~') {
+        out.push_back(c);
+        i += 2;
+        continue;
+      }
+    }
+    out.push_back(p[i]);
+  }
+  return out;
+}
+
+// The methods of RFC 9110 §9 (and PATCH): another token is a method this server does not know.
+bool known_method(std::string_view m) {
+  for (const char* k : {"GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"})
+    if (m == k) return true;
+  return false;
+}
+
 }  // namespace
 
 void http_router::add(std::string method, std::string pattern, route_handler h) {
@@ -51,6 +80,11 @@ std::string http_router::all_methods() const {
 }
 
 void http_router::handle(http_request&& req, http_responder respond) const {
+  // Methods are case-sensitive (RFC 9110 §9.1): "Get" or "FOO" is not implemented here (501),
+  // where a known method on the wrong resource is 405.
+  if (!known_method(req.method))
+    return respond(http_response::problem(501, "Not Implemented", "the method is not implemented by this server"));
+  if (req.path.find('%') != std::string::npos) req.path = without_unreserved_escapes(req.path);
   const auto path = split_path(req.path);
   const bool head = req.method == "HEAD";
   std::string allow;
@@ -85,7 +119,7 @@ void http_router::handle(http_request&& req, http_responder respond) const {
   }
   if (!allow.empty()) {
     auto res = http_response::problem(405, "Method Not Allowed", req.method + " is not allowed on " + req.path);
-    res.headers.emplace_back("Allow", allow);
+    res.headers.emplace_back("Allow", allow + ", OPTIONS");
     return respond(std::move(res));
   }
   respond(http_response::problem(404, "Not Found", "no resource at " + req.path));

@@ -349,10 +349,13 @@ int run(const config& cfg, const config_source& source, const command_line& cl, 
   public_limits.body_timeout_ms = cfg.web.body_timeout_ms;
   public_limits.idle_timeout_ms = cfg.web.idle_timeout_ms;
   // A browser gets pages, not problem JSON, for the router's 404/405 too (the API keeps JSON).
+  // Outside /api/ the answer's form depends on Accept (a page or JSON): every such answer says
+  // so (Vary: Accept, RFC 9110 §12.5.5), so a shared cache never serves one to the other.
   http_server web(io, "web", cfg.web.listen, public_limits, [&public_routes](http_request&& r, http_responder s) {
-    if (!r.path.starts_with("/api/") && lapor::web::wants_page(r)) {
-      s = [inner = std::move(s)](http_response res) {
-        if (res.content_type == "application/problem+json") res = lapor::web::browser_page_for(res);
+    if (!r.path.starts_with("/api/")) {
+      s = [inner = std::move(s), page = lapor::web::wants_page(r)](http_response res) {
+        if (page && res.content_type == "application/problem+json") res = lapor::web::browser_page_for(res);
+        res.headers.emplace_back("Vary", "Accept");
         inner(std::move(res));
       };
     }
@@ -366,6 +369,7 @@ int run(const config& cfg, const config_source& source, const command_line& cl, 
     if (head.method == "POST" && head.path == "/api/v1/reports") stats.add(counted, channel_kind::mobile);
     if (head.method == "POST" && head.path == "/lapor") stats.add(counted, channel_kind::web);
     if (!head.path.starts_with("/api/") && lapor::web::wants_page(head)) answer = lapor::web::browser_page_for(answer);
+    if (!head.path.starts_with("/api/")) answer.headers.emplace_back("Vary", "Accept");
   });
 
   // --- channels: web form and mobile API (routes on the public listener) ---

@@ -79,6 +79,28 @@ bool for_each_param(std::string_view s, F&& f) {
   }
 }
 
+// An RFC 8187 ext-value: charset'language'pct-encoded. UTF-8 (and ASCII) names are decoded;
+// anything else is kept as sent (then refused if it is not UTF-8).
+std::string decode_ext_value(std::string_view v) {
+  const auto q1 = v.find('\'');
+  const auto q2 = q1 == std::string_view::npos ? q1 : v.find('\'', q1 + 1);
+  if (q2 == std::string_view::npos) return std::string(v);
+  const auto charset = v.substr(0, q1);
+  if (!iequals(charset, "utf-8") && !iequals(charset, "us-ascii")) return std::string(v);
+  const auto hex = [](char c) { return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1; };
+  std::string out;
+  const auto encoded = v.substr(q2 + 1);
+  for (std::size_t i = 0; i < encoded.size(); ++i) {
+    if (encoded[i] == '%' && i + 2 < encoded.size() && hex(encoded[i + 1]) >= 0 && hex(encoded[i + 2]) >= 0) {
+      out.push_back(static_cast<char>(hex(encoded[i + 1]) * 16 + hex(encoded[i + 2])));
+      i += 2;
+    } else {
+      out.push_back(encoded[i]);
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 std::optional<std::string> multipart_boundary(std::string_view content_type) {
@@ -131,6 +153,7 @@ std::optional<multipart_error> multipart_parser::parse_headers(std::string_view 
       if (!iequals(trim(value.substr(0, semi)), "form-data"))
         return fail(multipart_error::kind::malformed, "Content-Disposition of a part must be form-data");
       bool has_name = false, twice = false;
+      std::optional<std::string> extended_name;
       bool ok = semi != std::string_view::npos &&
                 for_each_param(value.substr(semi), [&](const std::string& p, std::string v) {
                   if (p == "name") {
@@ -140,8 +163,13 @@ std::optional<multipart_error> multipart_parser::parse_headers(std::string_view 
                   } else if (p == "filename") {
                     twice = twice || out.filename.has_value();
                     out.filename = std::move(v);
+                  } else if (p == "filename*") {
+                    extended_name = std::move(v);
                   }
                 });
+      // RFC 6266 §4.3 / RFC 8187: filename*=UTF-8''foto%20jalan.jpg, used when no plain
+      // filename= is given (a client that sends both means them to be the same name).
+      if (ok && !out.filename && extended_name) out.filename = decode_ext_value(*extended_name);
       // A parameter given twice (RFC 6266 §4.1): which field or file the sender meant is a guess.
       if (ok && twice)
         return fail(multipart_error::kind::malformed, "Content-Disposition of a part gives name or filename twice");

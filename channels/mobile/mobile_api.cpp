@@ -221,6 +221,7 @@ void mobile_api::process(std::shared_ptr<posted> p) {
     limits.max_file_bytes = opts_.max_photo_bytes;
     limits.max_field_bytes = std::min<std::size_t>(opts_.max_json_bytes, 1024 * 1024);
     limits.file_fields = {"photos"};
+    limits.text_fields = {"report"};
     g::form_data data;
     auto err = p->spooled ? g::read_form_data_file(p->spooled->path(), *p->boundary, deps_.files, limits, data)
                           : g::read_form_data(p->body, *p->boundary, deps_.files, limits, data);
@@ -232,15 +233,18 @@ void mobile_api::process(std::shared_ptr<posted> p) {
       }
       return p->respond(problem(400, "Bad Request", err->message, "$"));
     }
-    if (!data.field_errors.empty()) {
-      auto r = http_response::problem(422, "Unprocessable Content", data.field_errors.front().second, data.field_errors);
-      return p->respond(std::move(r));
-    }
     const std::string* report = data.field("report");
     const auto reports = std::count_if(data.fields.begin(), data.fields.end(), [](const auto& f) { return f.first == "report"; });
     if (reports > 1)
       return p->respond(problem(400, "Bad Request", "the multipart body has more than one part named \"report\"", "report"));
-    if (!report) return p->respond(problem(422, "Unprocessable Content", "the multipart body needs a part named \"report\" with the JSON report", "report"));
+    // A missing report comes first; a refused photo is named beside it.
+    if (!report)
+      data.field_errors.insert(data.field_errors.begin(),
+                               {"report", "the multipart body needs a part named \"report\" with the JSON report"});
+    if (!data.field_errors.empty()) {
+      auto r = http_response::problem(422, "Unprocessable Content", data.field_errors.front().second, data.field_errors);
+      return p->respond(std::move(r));
+    }
     json_holder = *report;
     json = json_holder;
     p->files = std::move(data.files);

@@ -297,7 +297,12 @@ std::optional<report_error> parse_report(std::string_view json, const report_lim
     if (err == simdjson::NUMBER_ERROR) {
       auto path = number_finder(json).find();
       if (!path.empty() && path != "$")
-        return wrong(path, path + " is a number out of range (it does not fit a 64-bit float)");
+        // simdjson cannot read it: an integer past 64 bits (written without a fraction) or a
+        // value past a double's range; either way no coordinate or field takes it.
+        return wrong(path, path + " is a number out of range" +
+                               (path == "location.lat"   ? std::string(" (a latitude is between -90 and 90)")
+                                : path == "location.lon" ? std::string(" (a longitude is between -180 and 180)")
+                                                         : std::string()));
     }
     return report_error{400, "$", std::string("malformed JSON: ") + simdjson::error_message(err)};
   }

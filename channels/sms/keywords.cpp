@@ -2,13 +2,16 @@
 
 #include <array>
 #include <optional>
+#include <string>
+#include <vector>
 
 namespace lapor::sms {
 
 namespace {
 
 bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
-bool is_separator(char c) { return is_space(c) || c == '#' || c == ':'; }
+// After a keyword: "INFO jadwal", "INFO: jadwal", "INFO, jadwal", "Aspirasi. …", "INFO#jadwal".
+bool is_separator(char c) { return is_space(c) || c == '#' || c == ':' || c == ',' || c == '.' || c == ';'; }
 bool is_alnum(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
@@ -54,6 +57,68 @@ bool looks_like_id(std::string_view s) {
   return digit && alnum >= 6 && alnum <= 13;
 }
 
+// A typed tracking ID as phones write it: smart punctuation's dashes (U+2010 hyphen, U+2011
+// non-breaking hyphen, U+2012 figure dash, U+2013 en dash, U+2014 em dash, U+2212 minus) as
+// '-', and the quotes and sentence marks around it ("LPR-….", “LPR-…”, 'LPR-…'?) dropped.
+std::string plain_id_text(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c == 0xE2 && i + 2 < s.size()) {
+      const auto b1 = static_cast<unsigned char>(s[i + 1]), b2 = static_cast<unsigned char>(s[i + 2]);
+      if (b1 == 0x80 && b2 >= 0x90 && b2 <= 0x94) {  // U+2010 … U+2014
+        out.push_back('-');
+        i += 2;
+        continue;
+      }
+      if (b1 == 0x88 && b2 == 0x92) {  // U+2212
+        out.push_back('-');
+        i += 2;
+        continue;
+      }
+      if (b1 == 0x80 && b2 >= 0x98 && b2 <= 0x9F) {  // U+2018 … U+201F: curly quotes
+        out.push_back(' ');
+        i += 2;
+        continue;
+      }
+    }
+    out.push_back(std::string_view("\"'`.,!?;()[]<>").find(static_cast<char>(c)) == std::string_view::npos
+                      ? static_cast<char>(c)
+                      : ' ');
+  }
+  return out;
+}
+
+// The tracking ID a status query names, or nullopt when what follows the keyword is not one
+// ("Cek jalan rusak"). The ID may be followed by other words ("CEK LPR-… terima kasih") and
+// written in up to four space-separated groups ("LPR 7K3D 9QX2 M"): the longest run of leading
+// words that is a valid ID wins; else the first word if it looks like one (then the reply says
+// the ID is not valid rather than filing the query as a complaint).
+std::optional<std::string> queried_id(std::string_view rest, const std::function<bool(std::string_view)>& is_tracking_id) {
+  std::string plain = plain_id_text(rest);
+  std::string_view t = trim(plain);
+  if (starts_with_ci(t, "status") && (t.size() == 6 || is_separator(t[6]))) t = trim(t.substr(6));  // "Cek status LPR-…"
+  if (t.empty()) return std::string();
+  std::vector<std::string_view> words;
+  for (std::size_t at = 0; at < t.size() && words.size() < 5;) {
+    while (at < t.size() && is_space(t[at])) ++at;
+    std::size_t end = at;
+    while (end < t.size() && !is_space(t[end])) ++end;
+    if (end > at) words.push_back(t.substr(at, end - at));
+    at = end;
+  }
+  const auto joined = [&](std::size_t n) { return t.substr(0, static_cast<std::size_t>(words[n - 1].data() + words[n - 1].size() - t.data())); };
+  if (is_tracking_id)
+    for (std::size_t n = words.size(); n >= 1; --n)
+      if (is_tracking_id(joined(n))) return std::string(joined(n));
+  if (words.size() == 1 || !is_tracking_id) {
+    if (looks_like_id(t)) return std::string(t);
+  }
+  if (!words.empty() && looks_like_id(words[0])) return std::string(words[0]);
+  return std::nullopt;
+}
+
 struct keyword_entry {
   std::string_view lower;
   std::string_view name;
@@ -72,12 +137,15 @@ constexpr std::array<keyword_entry, 4> keywords = {{
 
 sms_command parse_keywords(std::string_view utf8, const std::function<bool(std::string_view)>& is_tracking_id) {
   const std::string_view text = trim(utf8);
+  // "#INFO …", "#cek LPR-…": a hashtag habit.
+  const std::string_view bare = text.starts_with('#') ? trim(text.substr(1)) : text;
   for (const auto& k : keywords) {
-    auto rest = after_keyword(text, k.lower);
+    auto rest = after_keyword(bare, k.lower);
     if (!rest) continue;
     if (k.intent == sms_intent::status_query) {
-      const bool query = rest->empty() || (is_tracking_id && is_tracking_id(*rest)) || looks_like_id(*rest);
-      if (!query) break;  // "Cek jalan rusak": a complaint
+      auto id = queried_id(*rest, is_tracking_id);
+      if (!id) break;  // "Cek jalan rusak": a complaint
+      return sms_command{k.intent, k.kind, std::move(*id), k.name};
     }
     return sms_command{k.intent, k.kind, std::string(*rest), k.name};
   }

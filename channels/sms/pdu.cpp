@@ -252,8 +252,14 @@ decode_result decode_message_id_resp(body_reader& br, pdu&& p) {
 //   00000010 00000015 00000000 00000003         enquire_link seq 3
 //   00000010 00000006 00000000 00000007         unbind (Kannel on SIGINT, captured)
 //   00000010 80000000 00000003 0000002A         generic_nack ESME_RINVCMDID for seq 42
-// Trailing octets are ignored (php-smpp sent enquire_link_resp with a NUL, #49).
-decode_result decode_header_only(body_reader&, pdu&& p) { return std::move(p); }
+// A request with a body is malformed (SMPP 3.4 §4.2.1, §4.11.1: command_length 16), answered
+// generic_nack ESME_RINVCMDLEN like any other length error; a response's trailing octets are
+// ignored (php-smpp sent enquire_link_resp with a NUL, #49: answering a response is no use).
+decode_result decode_header_only(body_reader& br, pdu&& p) {
+  if (p.id == command_id::enquire_link || p.id == command_id::unbind)
+    br.expect_end("enquire_link and unbind carry no body (command_length is 16)");
+  return finish(br, std::move(p));
+}
 
 std::uint32_t load_u32(bytes_view b, std::size_t at) {
   return (std::uint32_t{b[at]} << 24) | (std::uint32_t{b[at + 1]} << 16) |

@@ -19,9 +19,11 @@ std::string_view noun(gateway::complaint_kind kind) {
   return "Laporan";
 }
 
-// "2026-11-22" from a stored millisecond time (UTC date; enough for an SMS).
+// "2026-11-22" from a stored millisecond time: the date in Jakarta (UTC+7, no DST), as the
+// status page and the SLA count days; a UTC date is a day early for reports after 17:00 UTC.
 std::string date_of(std::int64_t ms) {
-  return gateway::utc_timestamp(ms).substr(0, 10);
+  constexpr std::int64_t jakarta_offset_ms = 7 * 3600 * 1000;
+  return gateway::utc_timestamp(ms + jakarta_offset_ms).substr(0, 10);
 }
 
 // "LPR-7K3D-9QX2-?" with the check symbol that makes it a valid ID (the SPEC's example has

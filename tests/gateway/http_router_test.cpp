@@ -34,7 +34,7 @@ TEST_CASE("router: routes, captures, 404, 405 with Allow, HEAD") {
   auto m = call(r, "DELETE", "/status/x");
   CHECK(m.status == 405);
   REQUIRE(m.headers.size() == 1);
-  CHECK(m.headers[0].second == "GET, HEAD");
+  CHECK(m.headers[0].second == "GET, HEAD, OPTIONS");
   auto h = call(r, "HEAD", "/status/x");
   CHECK(h.status == 200);
   CHECK(h.head_only);
@@ -51,6 +51,17 @@ TEST_CASE("router: routes, captures, 404, 405 with Allow, HEAD") {
   REQUIRE(star.headers.size() == 1);
   CHECK(star.headers[0].second == "GET, HEAD, POST, OPTIONS");
   CHECK(call(r, "OPTIONS", "/nowhere").status == 404);
+  // A method nobody defined, or one in the wrong case (methods are case-sensitive): 501.
+  CHECK(call(r, "FOO", "/status/x").status == 501);
+  CHECK(call(r, "Get", "/status/x").status == 501);
+  CHECK(call(r, "head", "/status/x").status == 501);
+  // An escaped unreserved character is that character (RFC 3986 §6.2.2.2); other escapes stay.
+  CHECK(call(r, "GET", "/st%61tus/LPR-1").status == 200);
+  CHECK(captured == "LPR-1");
+  CHECK(call(r, "GET", "/status/LPR%2D2").status == 200);
+  CHECK(captured == "LPR-2");
+  CHECK(call(r, "GET", "/status/a%2Fb").status == 200);  // %2F is not "/": one segment
+  CHECK(captured == "a/b");
 }
 
 TEST_CASE("urlencoded forms and percent-decoding") {

@@ -97,6 +97,13 @@ TEST_CASE("multipart: quoted parameters — an escaped quote, a Windows path, a 
   recorder w;
   REQUIRE_FALSE(parse_in_chunks(one_part(R"(form-data; name="photos"; filename="C:\foto\a.jpg")"), 5, w));
   CHECK(w.parts[0].filename == "C:\\foto\\a.jpg");
+  // RFC 8187 filename* when no filename= is given.
+  recorder x;
+  REQUIRE_FALSE(parse_in_chunks(one_part(R"(form-data; name="photo"; filename*=UTF-8''foto%20jalan%C3%A9.png)"), 5, x));
+  CHECK(x.parts[0].filename == "foto jalan\xC3\xA9.png");
+  recorder both;
+  REQUIRE_FALSE(parse_in_chunks(one_part(R"(form-data; name="photo"; filename="a.png"; filename*=UTF-8''b.png)"), 5, both));
+  CHECK(both.parts[0].filename == "a.png");
   for (const char* twice : {R"(form-data; name="photos"; filename="a.jpg"; filename="b.jpg")",
                             R"(form-data; name="title"; name="body")", R"(form-data; name="photos"; FILENAME="a.jpg"; filename="a.jpg")"}) {
     CAPTURE(twice);
@@ -305,6 +312,18 @@ TEST_CASE("form data: fields, photos on disk, refusals per field") {
     CHECK(out.field_errors[0].first == "photos");
     CHECK(out.field_errors[0].second.find("UTF-8") != std::string::npos);
     CHECK(is_valid_utf8(out.field_errors[0].second));
+  }
+  SUBCASE("with text_fields, every other part is a file: a photo under any name is kept, never dropped") {
+    form_data_limits only_report = limits;
+    only_report.text_fields = {"title"};
+    std::string body = part("title", "Judul") + "--B\r\nContent-Disposition: form-data; name=\"photo\"\r\n\r\n" + jpeg(100) +
+                       "\r\n" + "--B\r\nContent-Disposition: form-data; name=\"note\"\r\n\r\nbukan foto\r\n--B--\r\n";
+    form_data out;
+    REQUIRE_FALSE(read_form_data(body, "B", store, only_report, out));
+    REQUIRE(out.files.size() == 1);
+    CHECK(out.files[0].field == "photo");
+    REQUIRE(out.field_errors.size() == 1);  // a text part under another name: not a photo, refused
+    CHECK(out.field_errors[0].first == "note");
   }
   SUBCASE("a broken body is malformed and leaves no temp file") {
     form_data out;

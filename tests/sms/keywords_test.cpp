@@ -44,6 +44,20 @@ TEST_CASE("keywords table") {
       {"  lampu mati  ", report, complaint, "lampu mati", ""},
       {"", report, complaint, "", ""},
       {"Ínfo accented is not the keyword", report, complaint, "Ínfo accented is not the keyword", ""},
+      // Punctuation people type (the third outside probe): after the keyword, around the ID.
+      {"INFO, jadwal posyandu", report, info, "jadwal posyandu", "INFO"},
+      {"Aspirasi. taman kota", report, aspiration, "taman kota", "ASPIRASI"},
+      {"INFO.jadwal", report, info, "jadwal", "INFO"},
+      {"#INFO jadwal", report, info, "jadwal", "INFO"},
+      {"CEK LPR-7K3D-9QX2-M.", query, complaint, "LPR-7K3D-9QX2-M", "CEK"},
+      {"cek LPR-7K3D-9QX2-M?", query, complaint, "LPR-7K3D-9QX2-M", "CEK"},
+      {"CEK \"LPR-7K3D-9QX2-M\"", query, complaint, "LPR-7K3D-9QX2-M", "CEK"},
+      {"CEK \xE2\x80\x9CLPR-7K3D-9QX2-M\xE2\x80\x9D", query, complaint, "LPR-7K3D-9QX2-M", "CEK"},
+      {"CEK LPR\xE2\x80\x93" "7K3D\xE2\x80\x93" "9QX2\xE2\x80\x93" "M", query, complaint, "LPR-7K3D-9QX2-M", "CEK"},
+      {"STATUS LPR-7K3D-9QX2-M!", query, complaint, "LPR-7K3D-9QX2-M", "STATUS"},
+      {"Cek status LPR-7K3D-9QX2-M", query, complaint, "LPR-7K3D-9QX2-M", "CEK"},
+      {"#cek LPR-7K3D-9QX2-M", query, complaint, "LPR-7K3D-9QX2-M", "CEK"},
+      {"Cek, jalan rusak di km 5", report, complaint, "Cek, jalan rusak di km 5", ""},
   };
   for (const auto& c : cases) {
     INFO(std::string(c.sms));
@@ -61,4 +75,21 @@ TEST_CASE("keywords: a tracking-ID recogniser widens what STATUS / CEK accept") 
   const sms_command cmd = parse_keywords("cek KMXPQRSTV", is_id);
   CHECK(cmd.intent == sms_intent::status_query);
   CHECK(cmd.text == "KMXPQRSTV");
+}
+
+TEST_CASE("keywords: a status query with words after a valid ID asks for that ID") {
+  auto is_id = [](std::string_view s) { return s == "LPR-7K3D-9QX2-M" || s == "LPR 7K3D 9QX2 M"; };
+  auto cmd = parse_keywords("CEK LPR-7K3D-9QX2-M terima kasih", is_id);
+  CHECK(cmd.intent == sms_intent::status_query);
+  CHECK(cmd.text == "LPR-7K3D-9QX2-M");
+  cmd = parse_keywords("cek LPR 7K3D 9QX2 M, makasih ya", is_id);
+  CHECK(cmd.intent == sms_intent::status_query);
+  CHECK(cmd.text == "LPR 7K3D 9QX2 M");
+  // An ID-shaped first word that is not valid: still a query (the reply says "tidak valid").
+  cmd = parse_keywords("CEK LPR-7K3D-9QX2-X tolong", is_id);
+  CHECK(cmd.intent == sms_intent::status_query);
+  CHECK(cmd.text == "LPR-7K3D-9QX2-X");
+  // Not an ID at all: a complaint that starts with "cek".
+  cmd = parse_keywords("Cek jalan rusak di km 5", is_id);
+  CHECK(cmd.intent == sms_intent::report);
 }

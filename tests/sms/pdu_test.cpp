@@ -164,6 +164,8 @@ TEST_CASE("malformed PDUs: each gets its status and answer") {
        status::esme_rinvsysid, command_id::generic_nack, false},
       {"outbind with trailing octets", frame(0x0B, 1, cat({cstr("a"), cstr("b"), hex("FF")})),
        status::esme_rinvcmdlen, command_id::generic_nack, false},
+      {"enquire_link with a body", frame(0x15, 1, hex("0000")), status::esme_rinvcmdlen, command_id::generic_nack, false},
+      {"unbind with a body", frame(0x06, 1, hex("00000000")), status::esme_rinvcmdlen, command_id::generic_nack, false},
       {"submit_sm service_type of 6 octets", frame(0x04, 1, sm("ABCDEF", "1", "1708", "", "", ok_msg)),
        status::esme_rinvsertyp, command_id::submit_sm_resp, false},
       {"submit_sm source_addr of 21 octets", frame(0x04, 1, sm("", repeat('6', 21), "1708", "", "", ok_msg)),

@@ -58,6 +58,12 @@ TEST_CASE("reply texts: Bahasa Indonesia, GSM 7-bit, one SMS, carry the ID") {
   s.status.current = gw::complaint_status::state::duplicate;
   s.status.duplicate_of = "LPR-AAAA-BBBB-C";
   CHECK(status_reply(s, "1708").find("LPR-AAAA-BBBB-C") != std::string::npos);
+  // Dates are Jakarta's, as on the status page: 2026-11-18 20:11 UTC is 19 November 03:11 WIB.
+  s.status.current = gw::complaint_status::state::forwarded;
+  s.status.forwarded_at_ms = 1'795'032'660'000;
+  t = status_reply(s, "1708");
+  CHECK(t.find("2026-11-19") != std::string::npos);
+  CHECK(t.find("2026-11-18") == std::string::npos);
 }
 
 TEST_CASE("reconnect_delay: capped exponential with equal jitter, never zero") {
