@@ -19,7 +19,7 @@ std::vector<std::string_view> split_path(std::string_view p) {
 // / "~") is the character itself; "/api/v1/%72eports" is "/api/v1/reports". Other escapes
 // (%2F, %20, …) stay as they are.
 std::string without_unreserved_escapes(std::string_view p) {
-  const auto hex = [](char c) { return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1; };
+  const auto hex = hex_value;
   std::string out;
   out.reserve(p.size());
   for (std::size_t i = 0; i < p.size(); ++i) {

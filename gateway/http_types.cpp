@@ -68,13 +68,14 @@ http_response http_response::problem(int status, std::string_view title, std::st
   return r;
 }
 
-namespace {
-int hex_value(char c) {
+int hex_value(char c) noexcept {
   if (c >= '0' && c <= '9') return c - '0';
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
   if (c >= 'A' && c <= 'F') return c - 'A' + 10;
   return -1;
 }
+
+namespace {
 }  // namespace
 
 std::optional<std::string> percent_decode(std::string_view s, bool plus_is_space) {

@@ -71,6 +71,8 @@ using http_handler = std::function<void(http_request&&, http_responder)>;
 
 // Percent-decoding of URL components; '+' as space when `plus_is_space` (forms).
 [[nodiscard]] std::optional<std::string> percent_decode(std::string_view s, bool plus_is_space);
+// The value of a hex digit (0-9, a-f, A-F), or -1.
+[[nodiscard]] int hex_value(char c) noexcept;
 // Parses "a=1&b=2" into decoded pairs; nullopt on bad escapes.
 [[nodiscard]] std::optional<std::vector<std::pair<std::string, std::string>>> parse_urlencoded(std::string_view s);
 

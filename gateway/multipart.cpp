@@ -87,7 +87,13 @@ std::string decode_ext_value(std::string_view v) {
   if (q2 == std::string_view::npos) return std::string(v);
   const auto charset = v.substr(0, q1);
   if (!iequals(charset, "utf-8") && !iequals(charset, "us-ascii")) return std::string(v);
-  const auto hex = [](char c) { return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1; };
+  // Local, not http_types' hex_value: the multipart fuzz target compiles this file alone.
+  const auto hex = [](char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
   std::string out;
   const auto encoded = v.substr(q2 + 1);
   for (std::size_t i = 0; i < encoded.size(); ++i) {

@@ -108,7 +108,10 @@ std::optional<std::string> queried_id(std::string_view rest, const std::function
     if (end > at) words.push_back(t.substr(at, end - at));
     at = end;
   }
-  const auto joined = [&](std::size_t n) { return t.substr(0, static_cast<std::size_t>(words[n - 1].data() + words[n - 1].size() - t.data())); };
+  // The first n words with what lies between them, as typed.
+  const auto joined = [&](std::size_t n) {
+    return t.substr(0, static_cast<std::size_t>(words[n - 1].data() + words[n - 1].size() - t.data()));
+  };
   if (is_tracking_id)
     for (std::size_t n = words.size(); n >= 1; --n)
       if (is_tracking_id(joined(n))) return std::string(joined(n));
