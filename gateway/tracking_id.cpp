@@ -78,15 +78,28 @@ char ascii_upper(char c) noexcept { return (c >= 'a' && c <= 'z') ? static_cast<
 // Collects at most `max` non-separator characters (upper-cased) into `out`; false if more.
 bool compact(std::string_view text, std::array<char, 12>& out, std::size_t& n) noexcept {
   n = 0;
-  for (char c : text) {
-    if (is_separator(c)) continue;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (const auto dash = id_dash_length(text, i)) {
+      i += dash - 1;
+      continue;
+    }
+    if (is_separator(text[i])) continue;
     if (n == out.size()) return false;
-    out[n++] = ascii_upper(c);
+    out[n++] = ascii_upper(text[i]);
   }
   return true;
 }
 
 }  // namespace
+
+std::size_t id_dash_length(std::string_view text, std::size_t at) noexcept {
+  if (at >= text.size()) return 0;
+  if (text[at] == '-') return 1;
+  if (static_cast<unsigned char>(text[at]) != 0xE2 || at + 2 >= text.size()) return 0;
+  const auto b1 = static_cast<unsigned char>(text[at + 1]), b2 = static_cast<unsigned char>(text[at + 2]);
+  if ((b1 == 0x80 && b2 >= 0x90 && b2 <= 0x94) || (b1 == 0x88 && b2 == 0x92)) return 3;
+  return 0;
+}
 
 std::uint64_t siphash24(std::uint64_t k0, std::uint64_t k1, const void* data, std::size_t len) noexcept {
   const auto* p = static_cast<const unsigned char*>(data);

@@ -54,6 +54,11 @@ class tracking_id_codec {
   std::uint64_t k0_, k1_;
 };
 
+// The length in bytes of a dash at `text[at]` as phones and word processors type one in an ID:
+// '-' (1), or in UTF-8 U+2010 hyphen, U+2011 non-breaking hyphen, U+2012 figure dash, U+2013 en
+// dash, U+2014 em dash, U+2212 minus (3); 0 when there is none. decode() skips them all.
+[[nodiscard]] std::size_t id_dash_length(std::string_view text, std::size_t at) noexcept;
+
 // The row key stored in SQLite for a complaint: node << 32 | sequence.
 [[nodiscard]] constexpr std::int64_t row_id(tracking_parts p) noexcept {
   return (static_cast<std::int64_t>(p.node) << 32) | p.sequence;

@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "gateway/tracking_id.h"
+
 namespace lapor::sms {
 
 namespace {
@@ -57,31 +59,23 @@ bool looks_like_id(std::string_view s) {
   return digit && alnum >= 6 && alnum <= 13;
 }
 
-// A typed tracking ID as phones write it: smart punctuation's dashes (U+2010 hyphen, U+2011
-// non-breaking hyphen, U+2012 figure dash, U+2013 en dash, U+2014 em dash, U+2212 minus) as
-// '-', and the quotes and sentence marks around it ("LPR-….", “LPR-…”, 'LPR-…'?) dropped.
+// A typed tracking ID as phones write it: smart dashes (gateway::id_dash_length) as '-', and the
+// quotes and sentence marks around it ("LPR-….", “LPR-…”, 'LPR-…'?) dropped.
 std::string plain_id_text(std::string_view s) {
   std::string out;
   out.reserve(s.size());
   for (std::size_t i = 0; i < s.size(); ++i) {
     const auto c = static_cast<unsigned char>(s[i]);
-    if (c == 0xE2 && i + 2 < s.size()) {
-      const auto b1 = static_cast<unsigned char>(s[i + 1]), b2 = static_cast<unsigned char>(s[i + 2]);
-      if (b1 == 0x80 && b2 >= 0x90 && b2 <= 0x94) {  // U+2010 … U+2014
-        out.push_back('-');
-        i += 2;
-        continue;
-      }
-      if (b1 == 0x88 && b2 == 0x92) {  // U+2212
-        out.push_back('-');
-        i += 2;
-        continue;
-      }
-      if (b1 == 0x80 && b2 >= 0x98 && b2 <= 0x9F) {  // U+2018 … U+201F: curly quotes
-        out.push_back(' ');
-        i += 2;
-        continue;
-      }
+    if (const auto dash = gateway::id_dash_length(s, i)) {
+      out.push_back('-');
+      i += dash - 1;
+      continue;
+    }
+    if (c == 0xE2 && i + 2 < s.size() && static_cast<unsigned char>(s[i + 1]) == 0x80 &&
+        static_cast<unsigned char>(s[i + 2]) >= 0x98 && static_cast<unsigned char>(s[i + 2]) <= 0x9F) {
+      out.push_back(' ');  // U+2018 … U+201F: curly quotes
+      i += 2;
+      continue;
     }
     out.push_back(std::string_view("\"'`.,!?;()[]<>").find(static_cast<char>(c)) == std::string_view::npos
                       ? static_cast<char>(c)

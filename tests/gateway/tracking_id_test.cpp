@@ -237,6 +237,19 @@ TEST_CASE("tracking: typed spellings are accepted") {
     CHECK(codec.decode(typed) == std::optional<tracking_parts>(p));
     CHECK(codec.canonical(typed) == id);
   }
+  // Dashes as phones and word processors type them (en dash, em dash, non-breaking hyphen,
+  // minus): the status page, the app and the SMS all read them as '-'.
+  for (const char* dash : {"\xE2\x80\x93", "\xE2\x80\x94", "\xE2\x80\x91", "\xE2\x88\x92", "\xE2\x80\x90"}) {
+    std::string typed = id;
+    for (std::size_t at = typed.find('-'); at != std::string::npos; at = typed.find('-', at)) typed.replace(at, 1, dash);
+    CAPTURE(typed);
+    CHECK(codec.canonical(typed) == id);
+  }
+  CHECK(id_dash_length("a\xE2\x80\x93" "b", 1) == 3);
+  CHECK(id_dash_length("-", 0) == 1);
+  CHECK(id_dash_length("\xE2\x80\x9C", 0) == 0);  // a curly quote is no dash
+  CHECK(id_dash_length("\xE2\x80", 0) == 0);      // cut short
+  CHECK_FALSE(codec.decode(id.substr(0, 4) + "\xE2\x80\x9C" + id.substr(4)));
 }
 
 TEST_CASE("tracking: Crockford aliases O->0 and I/L->1") {
