@@ -2,24 +2,11 @@
 
 #include <charconv>
 
+#include "gateway/ascii.h"
+
 namespace lapor::gateway {
 
 namespace {
-
-std::string_view trim(std::string_view s) noexcept {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
-bool iequals(std::string_view a, std::string_view b) noexcept {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    const char x = a[i] >= 'A' && a[i] <= 'Z' ? static_cast<char>(a[i] - 'A' + 'a') : a[i];
-    if (x != b[i]) return false;
-  }
-  return true;
-}
 
 // qvalue = ( "0" [ "." 0*3DIGIT ] ) / ( "1" [ "." 0*3("0") ] ); anything else: nullopt-like -1.
 double qvalue(std::string_view v) noexcept {
@@ -44,26 +31,26 @@ acceptance accepts(std::string_view field, std::string_view media_type) noexcept
     auto element = field.substr(0, comma);
     field = comma == std::string_view::npos ? std::string_view{} : field.substr(comma + 1);
     const auto semi = element.find(';');
-    const auto range = trim(element.substr(0, semi));
+    const auto range = trim_ows(element.substr(0, semi));
     const auto rs = range.find('/');
     if (rs == std::string_view::npos) continue;
     const auto rtype = range.substr(0, rs), rsub = range.substr(rs + 1);
     int specificity = -1;
     if (rtype == "*" && rsub == "*") specificity = 0;
-    else if (iequals(rtype, type) && rsub == "*") specificity = 1;
-    else if (iequals(rtype, type) && iequals(rsub, subtype)) specificity = 2;
+    else if (ascii_iequals(rtype, type) && rsub == "*") specificity = 1;
+    else if (ascii_iequals(rtype, type) && ascii_iequals(rsub, subtype)) specificity = 2;
     if (specificity < best.specificity || specificity < 0) continue;
     double q = 1;
     auto params = semi == std::string_view::npos ? std::string_view{} : element.substr(semi + 1);
     bool bad = false;
     while (!params.empty()) {
       const auto next = params.find(';');
-      const auto param = trim(params.substr(0, next));
+      const auto param = trim_ows(params.substr(0, next));
       params = next == std::string_view::npos ? std::string_view{} : params.substr(next + 1);
       const auto eq = param.find('=');
       if (eq == std::string_view::npos) continue;
-      if (iequals(trim(param.substr(0, eq)), "q")) {
-        q = qvalue(trim(param.substr(eq + 1)));
+      if (ascii_iequals(trim_ows(param.substr(0, eq)), "q")) {
+        q = qvalue(trim_ows(param.substr(eq + 1)));
         bad = q < 0;
         break;  // parameters after q are accept-ext, not the media type's
       }

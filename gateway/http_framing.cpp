@@ -7,24 +7,11 @@
 #include <cstdint>
 #include <cstring>
 
+#include "gateway/ascii.h"
+
 namespace lapor::gateway {
 
 namespace {
-
-char lower(char c) noexcept { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
-
-bool iequals(std::string_view a, std::string_view b) noexcept {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i)
-    if (lower(a[i]) != lower(b[i])) return false;
-  return true;
-}
-
-std::string_view trim(std::string_view s) noexcept {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
 
 // RFC 9110 §5.6.2 tchar, one table read per byte (every field name of every request is checked).
 constexpr std::array<bool, 256> tchar_table = [] {
@@ -85,12 +72,12 @@ std::optional<std::vector<std::string>> coding_names(std::string_view list) {
   std::vector<std::string> out;
   while (true) {
     auto comma = list.find(',');
-    auto item = trim(list.substr(0, comma));
+    auto item = trim_ows(list.substr(0, comma));
     if (!item.empty()) {
-      auto name = trim(item.substr(0, item.find(';')));
+      auto name = trim_ows(item.substr(0, item.find(';')));
       if (!is_token(name)) return std::nullopt;
       std::string n(name);
-      for (auto& c : n) c = lower(c);
+      for (auto& c : n) c = ascii_lower(c);
       out.push_back(std::move(n));
     }
     if (comma == std::string_view::npos) break;
@@ -124,7 +111,7 @@ enum class field_kind : std::uint8_t {
 };
 
 field_kind kind_of(std::string_view name) noexcept {
-  const auto is = [&](std::string_view known, field_kind k) { return iequals(name, known) ? k : field_kind::other; };
+  const auto is = [&](std::string_view known, field_kind k) { return ascii_iequals(name, known) ? k : field_kind::other; };
   switch (name.size()) {
     case 4: return is("host", field_kind::host);
     case 6: return is("origin", field_kind::origin);
@@ -180,7 +167,7 @@ std::string host_without_port(std::string_view a) {
     host = a.substr(0, colon);
   }
   std::string out(host);
-  for (auto& c : out) c = lower(c);
+  for (auto& c : out) c = ascii_lower(c);
   if (!out.empty() && out.back() == '.') out.pop_back();
   return out;
 }
@@ -192,7 +179,7 @@ std::optional<split_target> split_request_target(std::string_view t) {
   std::size_t scheme_end = t.find("://");
   if (scheme_end == std::string_view::npos) return std::nullopt;
   auto scheme = t.substr(0, scheme_end);
-  if (!iequals(scheme, "http") && !iequals(scheme, "https")) return std::nullopt;
+  if (!ascii_iequals(scheme, "http") && !ascii_iequals(scheme, "https")) return std::nullopt;
   auto rest = t.substr(scheme_end + 3);
   auto path_at = rest.find_first_of("/?#");
   auto authority = rest.substr(0, path_at);
@@ -248,7 +235,7 @@ std::optional<framing_refusal> check_request_head(const request_head_view& head)
     } else if (kind == field_kind::host) {
       ++hosts;
       host_value = value;
-    } else if (kind == field_kind::content_encoding && !iequals(trim(value), "identity")) {
+    } else if (kind == field_kind::content_encoding && !ascii_iequals(trim_ows(value), "identity")) {
       // No route decodes a compressed request body; read as it stands it would be stored as
       // garbage or refused with a misleading reason (RFC 9110 §8.4.1: 415).
       return refuse(415, "request bodies with a Content-Encoding are not accepted; send it uncompressed");
@@ -271,14 +258,14 @@ std::optional<framing_refusal> check_request_head(const request_head_view& head)
     if (codings->size() > 1) return refuse(501, "transfer codings other than chunked are not implemented");
   }
   if (content_lengths > 1) return refuse(400, "Content-Length is sent more than once");
-  if (content_lengths == 1 && !all_digits(trim(content_length)))
+  if (content_lengths == 1 && !all_digits(trim_ows(content_length)))
     return refuse(400, "Content-Length must be one decimal number");
   // More digits than a 64-bit length holds: certainly beyond any body limit (413, not a bad request).
-  if (content_lengths == 1 && trim(content_length).size() > 18) return refuse(413, "Content-Length is larger than any body accepted here");
+  if (content_lengths == 1 && trim_ows(content_length).size() > 18) return refuse(413, "Content-Length is larger than any body accepted here");
 
   if (hosts > 1) return refuse(400, "the Host field is sent more than once");
   if (head.version >= 11 && hosts == 0) return refuse(400, "HTTP/1.1 requires a Host field (RFC 9112 §3.2)");
-  if (hosts == 1 && !valid_host_value(trim(host_value))) {
+  if (hosts == 1 && !valid_host_value(trim_ows(host_value))) {
     // An empty Host is allowed only when the target has no authority; ours always has one.
     return refuse(400, "the Host field is not a valid host[:port]");
   }

@@ -3,21 +3,11 @@
 #include <algorithm>
 #include <cctype>
 
+#include "gateway/ascii.h"
+
 namespace lapor::gateway {
 
 namespace {
-
-bool iequals(std::string_view a, std::string_view b) noexcept {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-         });
-}
-
-std::string_view trim(std::string_view s) noexcept {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
 
 bool is_token_char(char c) noexcept {
   auto u = static_cast<unsigned char>(c);
@@ -34,20 +24,20 @@ bool is_token_char(char c) noexcept {
 template <class F>
 bool for_each_param(std::string_view s, F&& f) {
   while (true) {
-    s = trim(s);
+    s = trim_ows(s);
     if (s.empty()) return true;
     if (s.front() != ';') return false;
     s.remove_prefix(1);
-    s = trim(s);
+    s = trim_ows(s);
     if (s.empty()) return true;  // a trailing ';' is tolerated
     std::size_t i = 0;
     while (i < s.size() && is_token_char(s[i])) ++i;
     if (i == 0) return false;
     std::string name(s.substr(0, i));
     for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    s = trim(s.substr(i));
+    s = trim_ows(s.substr(i));
     if (s.empty() || s.front() != '=') return false;
-    s = trim(s.substr(1));
+    s = trim_ows(s.substr(1));
     std::string value;
     if (!s.empty() && s.front() == '"') {
       std::size_t j = 1;
@@ -86,7 +76,7 @@ std::string decode_ext_value(std::string_view v) {
   const auto q2 = q1 == std::string_view::npos ? q1 : v.find('\'', q1 + 1);
   if (q2 == std::string_view::npos) return std::string(v);
   const auto charset = v.substr(0, q1);
-  if (!iequals(charset, "utf-8") && !iequals(charset, "us-ascii")) return std::string(v);
+  if (!ascii_iequals(charset, "utf-8") && !ascii_iequals(charset, "us-ascii")) return std::string(v);
   // Local, not http_types' hex_value: the multipart fuzz target compiles this file alone.
   const auto hex = [](char c) {
     if (c >= '0' && c <= '9') return c - '0';
@@ -111,7 +101,7 @@ std::string decode_ext_value(std::string_view v) {
 
 std::optional<std::string> multipart_boundary(std::string_view content_type) {
   auto semi = content_type.find(';');
-  if (!iequals(trim(content_type.substr(0, semi)), "multipart/form-data")) return std::nullopt;
+  if (!ascii_iequals(trim_ows(content_type.substr(0, semi)), "multipart/form-data")) return std::nullopt;
   if (semi == std::string_view::npos) return std::nullopt;
   std::optional<std::string> boundary;
   bool twice = false;  // two boundaries: which one the sender meant is a guess (RFC 2045 §5.1)
@@ -153,10 +143,10 @@ std::optional<multipart_error> multipart_parser::parse_headers(std::string_view 
     if (colon == std::string_view::npos || colon == 0)
       return fail(multipart_error::kind::malformed, "a part header line has no name");
     auto name = line.substr(0, colon);
-    auto value = trim(line.substr(colon + 1));
-    if (iequals(name, "content-disposition")) {
+    auto value = trim_ows(line.substr(colon + 1));
+    if (ascii_iequals(name, "content-disposition")) {
       auto semi = value.find(';');
-      if (!iequals(trim(value.substr(0, semi)), "form-data"))
+      if (!ascii_iequals(trim_ows(value.substr(0, semi)), "form-data"))
         return fail(multipart_error::kind::malformed, "Content-Disposition of a part must be form-data");
       bool has_name = false, twice = false;
       std::optional<std::string> extended_name;
@@ -182,7 +172,7 @@ std::optional<multipart_error> multipart_parser::parse_headers(std::string_view 
       if (!ok || !has_name)
         return fail(multipart_error::kind::malformed, "Content-Disposition of a part needs name=\"…\"");
       disposition = true;
-    } else if (iequals(name, "content-type")) {
+    } else if (ascii_iequals(name, "content-type")) {
       out.content_type = std::string(value);
     }
   }

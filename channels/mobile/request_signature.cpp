@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "gateway/digest.h"
+#include "gateway/ascii.h"
 #include "gateway/tracking_id.h"
 
 namespace lapor::mobile {
@@ -12,24 +13,8 @@ namespace lapor::mobile {
 namespace g = lapor::gateway;
 
 namespace {
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
 constexpr std::string_view scheme = "LAPOR-HMAC-SHA256";
 }  // namespace
-
-// ASCII case folding: what std::tolower does in the "C" locale the daemon runs in (it never
-// calls setlocale), without a call per byte.
-static char ascii_lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
-
-static bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i)
-    if (ascii_lower(a[i]) != ascii_lower(b[i])) return false;
-  return true;
-}
 
 static bool all_lower_hex(std::string_view s) {
   return std::all_of(s.begin(), s.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
@@ -39,8 +24,8 @@ static bool all_lower_hex(std::string_view s) {
 // twice is an error, never "first wins": a proxy or log that reads the other one must not
 // disagree with what was verified.
 std::optional<signature_header> parse_authorization(std::string_view v, std::string& error) {
-  v = trim(v);
-  if (v.size() <= scheme.size() || !iequals(v.substr(0, scheme.size()), scheme) ||
+  v = g::trim_ows(v);
+  if (v.size() <= scheme.size() || !g::ascii_iequals(v.substr(0, scheme.size()), scheme) ||
       (v[scheme.size()] != ' ' && v[scheme.size()] != '\t')) {
     error = "expected the LAPOR-HMAC-SHA256 scheme";
     return std::nullopt;
@@ -50,7 +35,7 @@ std::optional<signature_header> parse_authorization(std::string_view v, std::str
   bool have_key = false, have_key_seen = false, have_ts = false, have_sig = false;
   while (!v.empty()) {
     auto comma = v.find(',');
-    auto item = trim(v.substr(0, comma));
+    auto item = g::trim_ows(v.substr(0, comma));
     v = comma == std::string_view::npos ? std::string_view{} : v.substr(comma + 1);
     if (item.empty()) continue;
     auto eq = item.find('=');
@@ -58,29 +43,29 @@ std::optional<signature_header> parse_authorization(std::string_view v, std::str
       error = "expected key_id=…, ts=…, sig=…";
       return std::nullopt;
     }
-    auto name = trim(item.substr(0, eq));
-    auto value = trim(item.substr(eq + 1));
+    auto name = g::trim_ows(item.substr(0, eq));
+    auto value = g::trim_ows(item.substr(eq + 1));
     if (value.size() >= 2 && value.front() == '"' && value.back() == '"') value = value.substr(1, value.size() - 2);
-    const bool twice = (iequals(name, "key_id") && have_key_seen) || (iequals(name, "ts") && have_ts) ||
-                       (iequals(name, "sig") && have_sig);
+    const bool twice = (g::ascii_iequals(name, "key_id") && have_key_seen) || (g::ascii_iequals(name, "ts") && have_ts) ||
+                       (g::ascii_iequals(name, "sig") && have_sig);
     if (twice) {
       error = std::string(name) + " is given more than once";
       return std::nullopt;
     }
-    if (iequals(name, "key_id")) {
+    if (g::ascii_iequals(name, "key_id")) {
       have_key_seen = true;
       h.key_id = std::string(value);
       have_key = !value.empty();
-    } else if (iequals(name, "ts")) {
+    } else if (g::ascii_iequals(name, "ts")) {
       auto [p, ec] = std::from_chars(value.data(), value.data() + value.size(), h.ts);
       if (ec != std::errc{} || p != value.data() + value.size()) {
         error = "ts must be unix seconds";
         return std::nullopt;
       }
       have_ts = true;
-    } else if (iequals(name, "sig")) {
+    } else if (g::ascii_iequals(name, "sig")) {
       h.sig.assign(value);
-      for (char& c : h.sig) c = ascii_lower(c);
+      for (char& c : h.sig) c = g::ascii_lower(c);
       have_sig = true;
     }
   }

@@ -2,7 +2,11 @@
 
 #include <algorithm>
 
+#include "gateway/ascii.h"
+
 namespace lapor::twitter {
+
+namespace g = lapor::gateway;
 
 namespace {
 
@@ -13,11 +17,6 @@ bool ascii_word(char c) {
 // scripts; UTF-8 sequences are never split since all their bytes qualify).
 bool tag_char(char c) { return ascii_word(c) || static_cast<unsigned char>(c) >= 0x80; }
 bool space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
-char lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
-
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return lower(x) == lower(y); });
-}
 
 // Link to the post's own photo or video, as the API expands attached media:
 // https://x.com/<user>/status/<id>/photo/1 (also twitter.com, video/N).
@@ -87,7 +86,7 @@ std::string strip_our_handle(std::string_view s, std::string_view handle) {
   out.reserve(s.size());
   for (std::size_t i = 0; i < s.size();) {
     const std::size_t n = mention_at(s, i);
-    if (n > 0 && iequals(s.substr(i + 1, n - 1), handle)) {
+    if (n > 0 && g::ascii_iequals(s.substr(i + 1, n - 1), handle)) {
       i += n;
       if (i < s.size() && (s[i] == ':' || s[i] == ',')) ++i;
       continue;
@@ -100,13 +99,13 @@ std::string strip_our_handle(std::string_view s, std::string_view handle) {
 
 void add_tag(std::vector<std::string>& tags, std::string_view tag) {
   for (const auto& t : tags)
-    if (iequals(t, tag)) return;
+    if (g::ascii_iequals(t, tag)) return;
   tags.emplace_back(tag);
 }
 
 bool is_known_tag(const text_entities& e, std::string_view tag) {
   if (e.hashtags.empty()) return true;  // no entities sent: trust the syntax
-  return std::any_of(e.hashtags.begin(), e.hashtags.end(), [tag](const std::string& t) { return iequals(t, tag); });
+  return std::any_of(e.hashtags.begin(), e.hashtags.end(), [tag](const std::string& t) { return g::ascii_iequals(t, tag); });
 }
 
 // Removes the closing run of hashtags and unwraps the others.
