@@ -11,14 +11,6 @@ namespace {
 
 constexpr std::size_t max_name_bytes = 200;
 
-// Length of the valid UTF-8 sequence at s[i], or 0.
-std::size_t utf8_seq(std::string_view s, std::size_t i) {
-  const auto c = static_cast<unsigned char>(s[i]);
-  const std::size_t n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
-  if (n == 0 || i + n > s.size() || !is_valid_utf8(s.substr(i, n))) return 0;
-  return n;
-}
-
 // Code points that must not be in a file name shown to people or written to disk: controls
 // (C0, DEL, C1), format characters (Cf: direction marks and overrides that show "gpj.exe" as
 // "exe.jpg", U+061C, zero-width spaces and joiners, U+FEFF), line and paragraph separators
@@ -47,7 +39,7 @@ std::string safe_attachment_name(std::string_view sent, std::size_t index, std::
   if (auto slash = sent.find_last_of("/\\"); slash != std::string_view::npos) sent = sent.substr(slash + 1);
   std::string clean;
   for (std::size_t i = 0; i < sent.size();) {
-    const auto n = utf8_seq(sent, i);
+    const auto n = utf8_sequence_at(sent, i);
     if (n == 0) {
       if (clean.size() + 3 > max_name_bytes) break;
       clean += "\xEF\xBF\xBD";

@@ -128,15 +128,19 @@ bool is_valid_utf8(std::string_view s) noexcept {
   return true;
 }
 
+std::size_t utf8_sequence_at(std::string_view s, std::size_t i) noexcept {
+  const auto c = static_cast<unsigned char>(s[i]);
+  const std::size_t n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+  return n > 0 && i + n <= s.size() && is_valid_utf8(s.substr(i, n)) ? n : 0;
+}
+
 std::string scrub_utf8(std::string_view s) {
   if (is_valid_utf8(s)) return std::string(s);
   std::string out;
   out.reserve(s.size() + 8);
   std::size_t i = 0;
   while (i < s.size()) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    const std::size_t n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
-    if (n > 0 && i + n <= s.size() && is_valid_utf8(s.substr(i, n))) {
+    if (const std::size_t n = utf8_sequence_at(s, i)) {
       out.append(s.substr(i, n));
       i += n;
     } else {

@@ -10,6 +10,8 @@ namespace lapor::gateway {
 // True when `s` is well-formed UTF-8: no overlong forms, no surrogates (U+D800..DFFF),
 // nothing above U+10FFFF, no truncated sequence.
 [[nodiscard]] bool is_valid_utf8(std::string_view s) noexcept;
+// The length of the valid UTF-8 sequence that starts at s[i], or 0 when none does.
+[[nodiscard]] std::size_t utf8_sequence_at(std::string_view s, std::size_t i) noexcept;
 // `s` with every invalid UTF-8 sequence replaced by U+FFFD (for echoing input in an answer).
 [[nodiscard]] std::string scrub_utf8(std::string_view s);
 

@@ -95,6 +95,11 @@ g::submission to_submission(const form_values& v) {
   return s;
 }
 
+void add_rejection(const g::submit_result& rejection, std::vector<field_error>& errors) {
+  errors.push_back({form_field_of(rejection.field), without_gloss(rejection.message)});
+  for (const auto& [field, message] : rejection.more_errors) errors.push_back({form_field_of(field), without_gloss(message)});
+}
+
 std::string form_field_of(std::string_view f) {
   if (f == "title" || f == "body" || f == "kind") return std::string(f);
   if (f == "reporter.name") return "name";

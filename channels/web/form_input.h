@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "gateway/channel.h"
 #include "gateway/complaint.h"
 #include "gateway/text.h"
 
@@ -41,6 +42,10 @@ void read_form_fields(const std::vector<std::pair<std::string, std::string>>& pa
 
 // A core message without its English gloss: "… wajib diisi (body is required)" -> "… wajib diisi".
 [[nodiscard]] std::string without_gloss(std::string_view message);
+
+// Every field a core rejection names (its first and its more_errors), as the form's fields with
+// the messages without their gloss, appended to `errors`.
+void add_rejection(const gateway::submit_result& rejection, std::vector<field_error>& errors);
 
 using gateway::scrub_utf8;
 

@@ -390,10 +390,7 @@ void web_form::finish(std::shared_ptr<posted> p, const std::vector<std::pair<std
       s.channel_ref.emplace_back("form", key);
       s.idempotency_key = key + "." + s.request_fingerprint.substr(0, 32);
     }
-    if (auto rejection = sink->check(s)) {
-      errors.push_back({form_field_of(rejection->field), without_gloss(rejection->message)});
-      for (const auto& [field, message] : rejection->more_errors) errors.push_back({form_field_of(field), without_gloss(message)});
-    }
+    if (auto rejection = sink->check(s)) add_rejection(*rejection, errors);
   }
   if (!errors.empty()) {
     g::log::debug("web_form_invalid", {{"field", errors.front().field}});
@@ -427,8 +424,8 @@ void web_form::finish(std::shared_ptr<posted> p, const std::vector<std::pair<std
         return p->respond(std::move(res));
       }
       case st::rejected: {
-        std::vector<field_error> refused{{form_field_of(r.field), without_gloss(r.message)}};
-        for (const auto& [field, message] : r.more_errors) refused.push_back({form_field_of(field), without_gloss(message)});
+        std::vector<field_error> refused;
+        add_rejection(r, refused);
         return show_form(*p, v, std::move(refused), photos > 0);
       }
       case st::conflict:

@@ -22,18 +22,12 @@ from lapor_harness import Daemon, TempDir, wait_until  # noqa: E402
 from smpp_support import (BIND_TRANSCEIVER, ENQUIRE_LINK, ESME_ROK, GENERIC_NACK, RESP, SUBMIT_SM, RawSmpp,  # noqa: E402
                           dispatched, pdu, sm_body, write_config)
 from test_http_probe import exchange  # noqa: E402
+from test_http_probe_2 import PASSED, check  # noqa: E402
 from test_smpp_long_and_replies import collect_replies  # noqa: E402
 from web_client import api, png_bytes  # noqa: E402
 
-PASSED = []
 ESME_RINVCMDLEN = 0x02
 UNBIND = 0x06
-
-
-def check(name, fn, *a):
-    fn(*a)
-    PASSED.append(name)
-    print(f"ok - {name}", flush=True)
 
 
 def submit(c, phone, text, data_coding=0):
