@@ -67,7 +67,12 @@ std::shared_ptr<dedup_context> context_of(const submission& s, std::string_view 
     const std::chrono::weekday wd{std::chrono::sys_days{days_since_epoch.time_since_epoch()}};
     with_sent_day(ctx->sketch.what, static_cast<int>(wd.iso_encoding()) - 1);  // 0 Senin … 6 Minggu
   }
-  if (s.where.region) ctx->sketch.what.place = place_code::parse(s.where.region->code);
+  if (s.where.region) {
+    const region_ref& r = *s.where.region;
+    ctx->sketch.what.place = place_code::parse(r.code);
+    if (r.level == "village") set_region_name(ctx->sketch, r.village);
+    else if (r.level == "district") set_region_name(ctx->sketch, r.district);
+  }
   for (const auto& code : s.where.named_places)
     if (ctx->sketch.what.named_count < ctx->sketch.what.named.size())
       if (const auto p = place_code::parse(code)) ctx->sketch.what.named[ctx->sketch.what.named_count++] = p;

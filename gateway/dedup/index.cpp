@@ -221,7 +221,11 @@ dedup_decision dedup_index::lookup(const match_sketch& s, std::int64_t at_ms) co
         else if (!has_region(s.what)) street_sure = text_containment(s, e->sketch) >= t_.street_containment;
         else if (!has_region(was)) street_sure = text_containment(e->sketch, s) >= t_.street_containment;
       }
-      const bool place_established = shared == place_agreement::place || level >= 2 || street_sure;
+      // One placed in a village or district, the other naming it in words where the resolver
+      // found no place ("Token PLN gak masuk, Karang Anyar Pantai").
+      const bool region_named = (!has_region(s.what) && sketch_names_region_of(s, e->sketch)) ||
+                                (!has_region(was) && sketch_names_region_of(e->sketch, s));
+      const bool place_established = shared == place_agreement::place || level >= 2 || street_sure || region_named;
       const bool place_unstated = !states_place(s) || !states_place(e->sketch) || level == 1;
       // Without a place on one side only the problem's description can tie them: the problem
       // must be known, and the text agree from unplaced_score.

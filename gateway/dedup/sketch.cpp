@@ -14,8 +14,9 @@ namespace {
 
 // 1: text only; 2: + the event (problems, place, cues); 3: + the main problems and the loose
 // facets; 4: + the objects. Version 1 rows still load (no event), version 2 rows with their
-// problems as the main ones and no loose facets, version 3 rows with no objects.
-constexpr std::uint8_t sketch_version = 5;
+// problems as the main ones and no loose facets, version 3 rows with no objects; 5: + the words
+// as written; 6: + the region's name.
+constexpr std::uint8_t sketch_version = 6;
 
 std::uint64_t mix64(std::uint64_t x) noexcept {  // the SplitMix64 / Murmur3 finaliser
   x ^= x >> 30;
@@ -333,6 +334,14 @@ const data::word_map<written_word>& written_words() {
   return table;
 }
 
+// A word coded for `verbatim`: its hash, and its consonant skeleton's (without the low bit).
+// Short words keep themselves as skeleton: "i" and "ii", "b" and "d" are no typos.
+std::uint32_t verbatim_code(std::string_view w) noexcept {
+  const std::uint64_t h = stable_hash64(w);
+  const std::uint16_t sk = w.size() <= 3 ? static_cast<std::uint16_t>(h16(h) ^ 2) : h16(skeleton_hash64(w) ^ 0x5bd1e9955bd1e995ULL);
+  return std::uint32_t{h16(h)} << 16 | (sk & 0xfffeu);
+}
+
 }  // namespace
 
 void add_verbatim_words(match_sketch& s, std::string_view text, const lexicon& lex) {
@@ -390,11 +399,39 @@ void add_verbatim_words(match_sketch& s, std::span<const region::word> body, std
       duration = next != table.end() && next->second.duration_unit;
     }
     marked = marked || (digits ? !duration : w.size() == 1 || (known != nullptr && known->names_one));
-    const std::uint64_t h = stable_hash64(w);
-    // Short words keep themselves as skeleton: "i" and "ii", "b" and "d" are no typos.
-    const std::uint16_t sk = w.size() <= 3 ? static_cast<std::uint16_t>(h16(h) ^ 2) : h16(skeleton_hash64(w) ^ 0x5bd1e9955bd1e995ULL);
-    s.verbatim.push_back(std::uint32_t{h16(h)} << 16 | (sk & 0xfffeu) | (marked ? 1u : 0u));
+    s.verbatim.push_back(verbatim_code(w) | (marked ? 1u : 0u));
   }
+}
+
+void set_region_name(match_sketch& s, std::string_view name) {
+  s.region_name.clear();
+  thread_local std::string buf;
+  thread_local std::vector<region::word> words;
+  buf.clear();
+  words.clear();
+  region::split_words(name, buf, words);
+  // A name of short words only ("Air", "Ie") is no evidence in another text.
+  if (words.size() > verbatim_max ||
+      std::none_of(words.begin(), words.end(), [](const region::word& w) { return w.text.size() >= 4; }))
+    return;
+  // The low bit: a word long enough for its skeleton to tell a typo of it (a shorter one shares
+  // its consonants with common words: "karang" / "kurang").
+  for (const auto& w : words) s.region_name.push_back(verbatim_code(w.text) | (w.text.size() >= 7 ? 1u : 0u));
+}
+
+bool sketch_names_region_of(const match_sketch& naming, const match_sketch& placed) noexcept {
+  if (placed.region_name.empty() || naming.verbatim.empty()) return false;
+  for (const std::uint32_t n : placed.region_name) {
+    const bool typo_allowed = (n & 1u) != 0;
+    bool found = false;
+    for (const std::uint32_t v : naming.verbatim)
+      if ((v >> 16) == (n >> 16) || (typo_allowed && (v & 0xfffeu) == (n & 0xfffeu))) {
+        found = true;
+        break;
+      }
+    if (!found) return false;
+  }
+  return true;
 }
 
 bool sketch_substitutes_word(const match_sketch& a, const match_sketch& b) noexcept {
@@ -552,7 +589,7 @@ std::size_t serialized_size(const match_sketch& s, std::size_t identities) noexc
   const auto array = [](const auto& v) { return 1 + sizeof(v.front()) * v.size(); };
   return 1 + 8 + 2 + array(s.words) + array(s.skeletons) + array(s.facets) + array(s.places) +
          array(s.place_skeletons) + 1 + 8 * identities + 8 + 8 + 1 + 1 + 1 + 1 + 9 * std::size_t{s.what.named_count} +
-         8 + array(s.loose_facets) + 8 + array(s.verbatim);
+         8 + array(s.loose_facets) + 8 + array(s.verbatim) + array(s.region_name);
 }
 
 }  // namespace
@@ -585,6 +622,7 @@ std::string serialize_sketch(const match_sketch& s) {
   out.array(s.loose_facets);
   out.put<std::uint64_t>(s.what.objects);
   out.array(s.verbatim);
+  out.array(s.region_name);
   return bytes;
 }
 
@@ -610,6 +648,8 @@ std::optional<match_sketch> parse_sketch(std::string_view bytes) {
     if (version >= 4 && !r.get(s.what.objects)) return std::nullopt;
     // Version 4 kept no words as written: no verbatim doubt against it.
     if (version >= 5 && !r.array(s.verbatim, verbatim_max)) return std::nullopt;
+    // Version 5 kept no region name: a place named in words is not established against it.
+    if (version >= 6 && !r.array(s.region_name, verbatim_max)) return std::nullopt;
   }
   if (!r.done()) return std::nullopt;
   return s;

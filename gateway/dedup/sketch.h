@@ -52,6 +52,10 @@ struct match_sketch {
   // ordinal). Empty for a text of more than verbatim_max words, and for sketches before
   // version 5 (then no verbatim doubt arises against them).
   std::vector<std::uint32_t> verbatim;
+  // The name of the district or village it was placed in, coded as `verbatim` is ("Karang Anyar
+  // Pantai": karang, anyar, pantai; the low bit: a word long enough to be matched as a typo);
+  // empty when placed coarser or not at all, and for sketches before version 6.
+  std::vector<std::uint32_t> region_name;
 };
 
 inline constexpr std::size_t verbatim_max = 48;
@@ -61,6 +65,18 @@ inline constexpr std::size_t verbatim_max = 48;
 void add_verbatim_words(match_sketch& s, std::span<const region::word> body, std::span<const region::word> location,
                         const lexicon& lex);
 void add_verbatim_words(match_sketch& s, std::string_view text, const lexicon& lex);
+
+// Fills s.region_name from the name of the unit the complaint was placed in (a district or a
+// village; leave it empty for a coarser one).
+void set_region_name(match_sketch& s, std::string_view name);
+
+// True when `naming`'s words as written hold every word of `placed`'s region name, each as
+// written or, from seven letters, as a typo of it (the same consonant skeleton: "Sumpang
+// Binange" for Sumpang Binangae); a name of short words only is never found. A short
+// SMS names its village without a marker ("Token PLN gak masuk, Karang Anyar Pantai"), which
+// the resolver does not read as a place on its own; the other report, placed in that village,
+// tells that it is one.
+[[nodiscard]] bool sketch_names_region_of(const match_sketch& naming, const match_sketch& placed) noexcept;
 
 // Sketches normalised text (identities are left empty for the caller).
 [[nodiscard]] match_sketch make_sketch(const match_text& t);

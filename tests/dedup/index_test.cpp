@@ -140,16 +140,27 @@ TEST_CASE("sketch: serialisation round-trips and refuses other versions") {
   add_verbatim_words(s, web_text, lexicon::embedded());
   REQUIRE_FALSE(s.verbatim.empty());
   CHECK(parse_sketch(serialize_sketch(s))->verbatim == s.verbatim);
+  set_region_name(s, "Karang Anyar Pantai");
+  REQUIRE(s.region_name.size() == 3);
+  CHECK(parse_sketch(serialize_sketch(s))->region_name == s.region_name);
+  // A version-5 row (before the region's name) still loads, naming none.
+  std::string v5 = serialize_sketch(s);
+  v5.resize(v5.size() - 1 - 4 * s.region_name.size());
+  v5[0] = 5;
+  REQUIRE(parse_sketch(v5));
+  CHECK(parse_sketch(v5)->region_name.empty());
+  CHECK(parse_sketch(v5)->verbatim == s.verbatim);
+  s.region_name.clear();
   // A version-4 row (before the words as written) still loads, keeping none.
   std::string v4 = serialize_sketch(s);
-  v4.resize(v4.size() - 1 - 4 * s.verbatim.size());
+  v4.resize(v4.size() - 1 - 1 - 4 * s.verbatim.size());
   v4[0] = 4;
   REQUIRE(parse_sketch(v4));
   CHECK(parse_sketch(v4)->verbatim.empty());
   s.verbatim.clear();
   // A version-3 row (before the objects) still loads, naming none.
   std::string v3 = serialize_sketch(s);
-  v3.resize(v3.size() - 1 - 8);
+  v3.resize(v3.size() - 1 - 1 - 8);
   v3[0] = 3;
   REQUIRE(parse_sketch(v3));
   CHECK(parse_sketch(v3)->what.objects == 0);
@@ -157,7 +168,7 @@ TEST_CASE("sketch: serialisation round-trips and refuses other versions") {
   // count as its main ones, and without loose facets every difference of facts is a conflict.
   s.what.problems = 5, s.what.main = 4;
   std::string v2 = serialize_sketch(s);
-  v2.resize(v2.size() - 1 - 8 - 8 - 1 - 4 * s.loose_facets.size());
+  v2.resize(v2.size() - 1 - 1 - 8 - 8 - 1 - 4 * s.loose_facets.size());
   v2[0] = 2;
   auto old = parse_sketch(v2);
   REQUIRE(old);
@@ -520,4 +531,68 @@ TEST_CASE("index: the same words about a relative on one side only are two peopl
   CHECK(d.what != dedup_decision::kind::duplicate);
   const auto again = idx.lookup(placed("Kartu BPJS PBI saya di kampung Kasonaweja nonaktif, tidak bisa berobat"), t0 + day_ms);
   CHECK(again.what == dedup_decision::kind::duplicate);
+}
+
+TEST_CASE("sketch: a region's name found in the other report's words, as written or as a typo of a long word") {
+  const auto naming = [](std::string_view text) {
+    match_sketch s = sketch_of(text, {});
+    add_verbatim_words(s, text, lexicon::embedded());
+    return s;
+  };
+  const auto placed_in = [](std::string_view name) {
+    match_sketch s;
+    set_region_name(s, name);
+    return s;
+  };
+  CHECK(sketch_names_region_of(naming("Token PLN 200rb gak masuk2, Karang Anyar Pantai"), placed_in("Karang Anyar Pantai")));
+  // Every word of the name: "Karang Anyar" is another kelurahan.
+  CHECK_FALSE(sketch_names_region_of(naming("Token PLN gak masuk, Karang Anyar"), placed_in("Karang Anyar Pantai")));
+  // A typo of a long word keeps its consonants; a short word must be written as it is
+  // ("kurang" has the consonants of "karang").
+  CHECK(sketch_names_region_of(naming("sumpang binange msh padam tiap malam"), placed_in("Sumpang Binangae")));
+  CHECK_FALSE(sketch_names_region_of(naming("listrik kurang stabil tiap malam"), placed_in("Karang")));
+  // A name of short words only is no evidence; neither is a text too long to keep as written.
+  CHECK(placed_in("Air").region_name.empty());
+  CHECK_FALSE(sketch_names_region_of(naming("air mati di rumah"), placed_in("Air")));
+  std::string longer;
+  for (int i = 0; i < 60; ++i) longer += "kata" + std::to_string(i) + " ";
+  CHECK_FALSE(sketch_names_region_of(naming(longer + "Karang Anyar Pantai"), placed_in("Karang Anyar Pantai")));
+}
+
+TEST_CASE("index: a short SMS naming the village another report was placed in shares its place") {
+  // The SMS names no problem the taxonomy knows ("token … gak masuk"): its text must agree
+  // from unknown_problem_score and its place be established, which the village's name does.
+  const char* web =
+      "Token PLN gagal masuk di rumah saya di Kelurahan Karang Anyar Pantai, Tarakan Barat. Meteran listrik "
+      "menolak kode token 200rb yang baru dibeli.";
+  const auto placed = [&](const char* village) {
+    match_sketch s = with_event(web, "tel:+6281344444444", "65.71.01.1003");
+    set_region_name(s, village);
+    return s;
+  };
+  const auto sms = [](std::string_view text) {
+    match_sketch s = with_event(text, "tel:+6281344444444", "");
+    add_verbatim_words(s, text, lexicon::embedded());
+    return s;
+  };
+  const char* named = "Token PLN 200rb gak masuk2, Karang Anyar Pantai";
+  const char* other = "Token PLN 200rb gak masuk2, Karang Rejo";
+  REQUIRE(sms(named).what.problems == 0);
+  {
+    dedup_index idx;
+    idx.add(9, 9, t0, placed("Karang Anyar Pantai"));
+    idx.commit();
+    const auto d = idx.lookup(sms(named), t0 + day_ms);
+    REQUIRE(d.score >= idx.thresholds().unknown_problem_score);
+    CHECK(d.what == dedup_decision::kind::duplicate);
+    // Another village named: not established; a hint.
+    CHECK(idx.lookup(sms(other), t0 + day_ms).what == dedup_decision::kind::possible);
+  }
+  {
+    // A row of version 5 kept no region name: the same SMS is a hint, as before.
+    dedup_index idx;
+    idx.add(9, 9, t0, placed(""));
+    idx.commit();
+    CHECK(idx.lookup(sms(named), t0 + day_ms).what == dedup_decision::kind::possible);
+  }
 }
