@@ -90,7 +90,7 @@ bool place_code::contains(const place_code& o) const noexcept {
 std::optional<event_taxonomy> event_taxonomy::parse(std::string_view text, std::string& error) {
   event_taxonomy t;
   error = data::for_each_entry(text, "event taxonomy", [&](const data::entry_line& e) -> std::string {
-    if (!e.has_colon) return "expected 'problem NAME: words', 'object NAME: words', 'followup: …', 'incident: …', 'changed: …' or 'household: …'";
+    if (!e.has_colon) return "expected 'problem NAME: words', 'fallback NAME: words', 'object NAME: words', 'followup: …', 'incident: …', 'changed: …' or 'household: …'";
     const auto head = e.head;
     meaning m;
     // The head is trimmed: "problem" or "object" alone is the one way to give no name.
@@ -99,6 +99,11 @@ std::optional<event_taxonomy> event_taxonomy::parse(std::string_view text, std::
       if (t.names_.size() >= 64) return "more than 64 problems";
       m.problems = std::uint64_t{1} << t.names_.size();
       t.names_.emplace_back(data::trim(head.substr(8)));
+    } else if (head.starts_with("fallback ")) {
+      const auto name = data::trim(head.substr(9));
+      const auto it = std::find(t.names_.begin(), t.names_.end(), name);
+      if (it == t.names_.end()) return "fallback of a problem not listed before it: '" + std::string(name) + "'";
+      m.fallback = std::uint64_t{1} << (it - t.names_.begin());
     } else if (head.starts_with("object ")) {
       if (t.objects_ >= 64) return "more than 64 objects";
       m.objects = std::uint64_t{1} << t.objects_++;
@@ -137,6 +142,7 @@ std::optional<event_taxonomy> event_taxonomy::parse(std::string_view text, std::
       }
       auto& entry = t.words_[std::string(w)];
       entry.m.problems |= m.problems;
+      entry.m.fallback |= m.fallback;
       entry.m.objects |= m.objects;
       entry.m.cues |= m.cues;
       entry.listed = true;
@@ -224,8 +230,10 @@ event event_taxonomy::read_expanded(const std::vector<clause_word>& seq) const {
   thread_local std::string skeleton_buf;
   event e;
   std::array<std::uint8_t, 64> hits{};  // per problem bit: how often the text names it
+  std::uint64_t fallback = 0;
   const auto add = [&](const meaning& m) {
     e.problems |= m.problems;
+    fallback |= m.fallback;
     e.objects |= m.objects;
     e.cues |= m.cues;
     for (std::uint64_t bits = m.problems; bits; bits &= bits - 1) {
@@ -341,6 +349,12 @@ event event_taxonomy::read_expanded(const std::vector<clause_word>& seq) const {
     }
   }
   end_clause();
+  // "utk laporan padam di Tompotikka": a word that says something is out tells what is out only
+  // when nothing else does ("PJU padam" is a street light).
+  if (e.problems == 0 && fallback != 0) {
+    e.problems = e.main = fallback;
+    return e;
+  }
   std::uint8_t most = 0;
   for (const auto h : hits) most = std::max(most, h);
   if (most > 0)

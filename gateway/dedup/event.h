@@ -104,6 +104,7 @@ class event_taxonomy {
  private:
   struct meaning {
     std::uint64_t problems = 0;
+    std::uint64_t fallback = 0;  // problems named only when the text names no other ("padam")
     std::uint64_t objects = 0;
     std::uint8_t cues = 0;
     [[nodiscard]] bool operator==(const meaning&) const = default;

@@ -134,6 +134,23 @@ TEST_CASE("event taxonomy: malformed entries are refused, naming the line") {
   CHECK(ok->read("jalan itu rusak").problems == 1);
   CHECK(ok->read("ada lubang").problems == 1);
   CHECK(ok->read("sudah lapor").cues == cue_followup);
+  CHECK_FALSE(event_taxonomy::parse("fallback power: padam\nproblem power: listrik\n", error));  // listed after
+  CHECK(error.find("fallback of a problem not listed") != std::string::npos);
+}
+
+TEST_CASE("event taxonomy: a fallback word names its problem only when the text names no other") {
+  std::string error;
+  auto t = event_taxonomy::parse("problem power: listrik_mati\nproblem light: lampu_jalan\nfallback power: padam\n", error);
+  REQUIRE(t);
+  CHECK(t->read("utk laporan padam di Tompotikka").problems == 1);
+  CHECK(t->read("utk laporan padam di Tompotikka").main == 1);
+  CHECK(t->read("lampu jalan padam semua").problems == 2);  // a street light, not an outage
+  CHECK(t->read("lampu jalan padam semua").main == 2);
+  CHECK(t->read("tidak ada apa apa").problems == 0);
+  // In the embedded taxonomy: "PJU padam" against "lampu jalan mati" adds no problem.
+  const auto& e = event_taxonomy::embedded();
+  CHECK(e.problem_names(e.read("pju jln cendrawasih padam kurleb satu kilo").problems) == "street_light");
+  CHECK(e.problem_names(e.read("utk laporan padam di tompotikka").problems) == "electricity");
 }
 
 TEST_CASE("place codes: containment by level; events compare on problem, place, days, households") {
