@@ -343,7 +343,7 @@ class session : public std::enable_shared_from_this<session> {
     header_parser_.reset();
     if (!expect_continue) return read_body();
     // The client waits for this before it sends the body (curl does for large uploads).
-    auto cont = std::make_shared<http::response<http::empty_body>>(http::status::continue_, version_);
+    auto cont = std::make_shared<http::response<http::empty_body>>(http::status::continue_, 11);
     stream_.expires_after(std::chrono::milliseconds(limits().write_timeout_ms));
     http::async_write(stream_, *cont, [self = shared_from_this(), cont](beast::error_code wec, std::size_t) {
       if (wec) return self->close();
@@ -456,11 +456,15 @@ class session : public std::enable_shared_from_this<session> {
         }
       }
     }
-    auto res = std::make_shared<http::response<http::string_body>>(static_cast<http::status>(r.status), version_ ? version_ : 11);
+    // HTTP/1.1 also to an HTTP/1.0 request: the highest version we conform to with the
+    // request's major version (RFC 9110 §2.5). Such a client reads a persistent connection only
+    // from "Connection: keep-alive", which Beast leaves out of a 1.1 answer.
+    auto res = std::make_shared<http::response<http::string_body>>(static_cast<http::status>(r.status), 11);
     res->set(http::field::server, "lapor-gateway");
     if (!r.content_type.empty()) res->set(http::field::content_type, r.content_type);
     for (auto& [k, v] : r.headers) res->set(k, v);
     res->keep_alive(keep_alive_ && !state_->stopping);
+    if (version_ == 10 && res->keep_alive()) res->set(http::field::connection, "keep-alive");
     if (head_ || r.head_only) {
       res->content_length(r.body.size());
     } else {

@@ -1,7 +1,7 @@
 """The public listener against what the second outside probe (2026-12-03) also noted, over raw
 sockets: each item failed before its fix.
 
-  * HTTP-version: HTTP/1.2 is served as 1.1 (RFC 9110 §2.5), HTTP/2.0 and 3.0 (and the h2
+  * HTTP-version: HTTP/1.0 and 1.2 are answered as 1.1 (RFC 9110 §2.5), HTTP/2.0 and 3.0 (and the h2
     preface sent as text) are 505, a malformed version is 400;
   * OPTIONS (RFC 9110 §9.3.7): 204 with Allow for a resource and for "*";
   * a head too large for a browser is a page, not problem JSON;
@@ -36,6 +36,14 @@ def test_versions(d):
     port = d.ports["web"]
     statuses, data, _ = exchange(port, b"GET / HTTP/1.2\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
     assert statuses == [200] and status_line(data).startswith(b"HTTP/1.1 200"), data[:200]
+    # An HTTP/1.0 request is answered as HTTP/1.1 too (RFC 9110 §2.5: the highest version of
+    # its major one); a persistent connection it asked for is said in words.
+    statuses, data, closed = exchange(port, b"GET / HTTP/1.0\r\n\r\n")
+    assert statuses == [200] and status_line(data).startswith(b"HTTP/1.1 200") and closed, data[:200]
+    statuses, data, _ = exchange(port, b"GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n"
+                                       b"GET / HTTP/1.0\r\n\r\n")
+    assert statuses == [200, 200] and status_line(data).startswith(b"HTTP/1.1 200"), data[:200]
+    assert re.search(rb"\r\nConnection: keep-alive\r\n", data.split(b"\r\n\r\n", 1)[0], re.I), data[:400]
     for raw in (b"GET / HTTP/2.0\r\nHost: 127.0.0.1\r\n\r\n", b"GET / HTTP/3.0\r\nHost: 127.0.0.1\r\n\r\n",
                 b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"):
         statuses, data, closed = exchange(port, raw)
@@ -146,7 +154,7 @@ def main():
     d = None
     try:
         d = Daemon(os.path.join(tmp.path, "data"), sets=MOBILE + ["web.rate_limit_per_minute=0"]).start()
-        check("HTTP/1.2 served as 1.1; 2.0, 3.0 and the h2 preface 505; a malformed version 400", test_versions, d)
+        check("HTTP/1.0 and 1.2 answered as 1.1; 2.0, 3.0 and the h2 preface 505; a malformed version 400", test_versions, d)
         check("OPTIONS: 204 with Allow for a resource and for *", test_options, d)
         check("a head too large for a browser is a page", test_header_too_large_page, d)
         check("multipart names: not UTF-8, given twice, two boundaries, an escaped quote", test_multipart_names, d)
