@@ -22,7 +22,8 @@ from collections import Counter
 
 LABELS = {"duplicate", "distinct", "related"}
 SPLITS = {"test", "tune", "c_test", "c_tune", "d_test", "d_tune", "e_test", "e_tune", "f_test", "f_tune",
-          "g_test", "g_tune", "h_test", "h_tune", "i_test", "i_tune"}  # c_..i_: cases_c..i.jsonl (README-c.md .. README-i.md)
+          "g_test", "g_tune", "h_test", "h_tune", "i_test", "i_tune",
+          "j_test", "j_tune"}  # c_..j_: cases_c..j.jsonl (README-c.md .. README-j.md)
 CHANNELS = {"sms", "twitter", "web", "mobile"}
 TOP_FIELDS = {"id": str, "split": str, "case": str, "label": str,
               "a": dict, "b": dict, "links": list, "why": str}
