@@ -661,6 +661,23 @@ class reading {
       for (auto bits = (u.own | u.up) & counted; bits; bits &= bits - 1) from_field |= ms[std::countr_zero(bits)].field;
       if (answer == no_unit) return res;
     }
+    // The location field is what the citizen states on purpose. When it contradicts itself —
+    // the answer rests on one of its places and it names another, one unit of district level or
+    // coarser, that lies neither inside nor around the answer ("Pasar Kliwon, Kudus": the
+    // market, read as the district of Surakarta, against the regency Kudus) — only what both
+    // agree on is without doubt.
+    bool answer_from_field = false;
+    for (const auto& u : s_.units)
+      if (t_.contains(u.unit, answer))
+        for (auto bits = u.own & counted; bits; bits &= bits - 1) answer_from_field |= ms[std::countr_zero(bits)].field;
+    for (std::size_t k = 0; k < ms.size() && answer != no_unit && answer_from_field; ++k) {
+      const auto& m = ms[k];
+      if (!m.field || !(counted >> k & 1) || m.reporter || m.size() != 1) continue;
+      const unit_id c = s_.cands[m.begin];
+      if (t_.at(c).lvl == level::village || t_.contains(c, answer) || t_.contains(answer, c)) continue;
+      answer = t_.common_ancestor(answer, c);
+    }
+    if (answer == no_unit) return res;
     res.unit = answer;
     res.from = from_field ? source::location : source::text;
     return res;

@@ -64,6 +64,12 @@ TEST_CASE("resolver: what citizens write, one rule per row") {
       {"a hero's street names no place (Bonjol is a district); the town after it does", "", "Jln Imam Bonjol Bukittinggi got meluap", "13.75"},
       {"a regency seat that is no unit by that name", "", "Jl. Cendrawasih Timika depan sekolah lampu jalan mati",
        "94.04"},
+      {"a field that contradicts itself is only what its places agree on (a market, not Surakarta's district)",
+       "Pasar Kliwon, Kudus", "sampah di belakang Pasar Kliwon belum diangkut", "33", "location"},
+      {"...and nothing when they share no province (Utan, Sumbawa, against Matraman, Jakarta)", "Utan Kayu, Matraman",
+       "trotoar dekat halte Utan Kayu dipakai parkir", ""},
+      {"...while a field the body corrects keeps the body's place", "Kota Bekasi",
+       "Yang saya laporkan jalan rusak di Kecamatan Cikarang Selatan, Kabupaten Bekasi.", "32.16.19", "text"},
   };
   const auto& r = resolver::embedded();
   for (const auto& x : rows) {
