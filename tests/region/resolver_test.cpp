@@ -64,6 +64,8 @@ TEST_CASE("resolver: what citizens write, one rule per row") {
       {"a hero's street names no place (Bonjol is a district); the town after it does", "", "Jln Imam Bonjol Bukittinggi got meluap", "13.75"},
       {"a regency seat that is no unit by that name", "", "Jl. Cendrawasih Timika depan sekolah lampu jalan mati",
        "94.04"},
+      {"a river is no place (tukad: Balinese)", "", "kawat PLN gelantungan di tukad badung renon", ""},
+      {"a street's extension is no place", "", "banjir sabtu mlm di terusan jakarta, blm ada bantuan", ""},
       {"a field that contradicts itself is only what its places agree on (a market, not Surakarta's district)",
        "Pasar Kliwon, Kudus", "sampah di belakang Pasar Kliwon belum diangkut", "33", "location"},
       {"...and nothing when they share no province (Utan, Sumbawa, against Matraman, Jakarta)", "Utan Kayu, Matraman",
