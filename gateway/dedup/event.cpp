@@ -90,7 +90,7 @@ bool place_code::contains(const place_code& o) const noexcept {
 std::optional<event_taxonomy> event_taxonomy::parse(std::string_view text, std::string& error) {
   event_taxonomy t;
   error = data::for_each_entry(text, "event taxonomy", [&](const data::entry_line& e) -> std::string {
-    if (!e.has_colon) return "expected 'problem NAME: words', 'fallback NAME: words', 'object NAME: words', 'followup: …', 'incident: …', 'changed: …' or 'household: …'";
+    if (!e.has_colon) return "expected 'problem NAME: words', 'fallback NAME: words', 'object NAME: words', 'followup: …', 'incident: …', 'changed: …', 'household: …' or 'plain: …'";
     const auto head = e.head;
     meaning m;
     // The head is trimmed: "problem" or "object" alone is the one way to give no name.
@@ -117,6 +117,9 @@ std::optional<event_taxonomy> event_taxonomy::parse(std::string_view text, std::
       m.cues = cue_other_household;
     } else if (head == "elsewhere") {
       m.cues = cue_elsewhere;
+    } else if (head == "plain") {
+      // Read as themselves: no meaning, and never as a listed word's affixed or vowel-dropped
+      // form ("gang" is an alley, not "genang"; "mengular" a queue, not "ular").
     } else {
       return "unknown entry '" + std::string(head) + "'";
     }
@@ -195,8 +198,11 @@ namespace {
 // duplicate lexicon; its stop words stay (cues need "sudah", "belum", "tidak"). Appends to `seq`.
 void expand_shorthand(std::span<const region::word> words, std::vector<std::pair<std::string_view, std::uint16_t>>& seq) {
   const auto& lex = lexicon::embedded();
-  for (const auto& w : words)
+  for (const auto& w : words) {
+    // "anjing2 liar", "papan patah2": the 2 of a reduplication would part a phrase's words.
+    if (w.glued && w.text == "2") continue;
     lex.for_each_reading(w.text, [&](std::string_view x, bool) { seq.emplace_back(x, w.clause); });
+  }
 }
 
 }  // namespace

@@ -28,14 +28,15 @@ void split_words(std::string_view s, std::string& buf, std::vector<word>& out, s
   bool hashtag = false, pending_hash = false, capital = false, dash = false, word_dash = false;
   // Inside an @handle: from the '@' through letters, digits and '_' ("@Pemko_Medan").
   bool in_mention = false, mention = false;
-  bool sentence = false, word_sentence = false, hyphen_pending = false;
+  bool sentence = false, word_sentence = false, hyphen_pending = false, glued = false;
   std::size_t last_len = 0;  // letters of the last word
   std::size_t spaces = 0;  // spaces seen since the last word ended
   cls prev = cls::sep;
   const auto finish = [&] {
     if (start != std::string::npos && buf.size() > start)
       out.push_back(
-          {std::string_view(buf).substr(start, buf.size() - start), clause, hashtag, capital, word_dash, word_sentence, mention});
+          {std::string_view(buf).substr(start, buf.size() - start), clause, hashtag, capital, word_dash, word_sentence, mention,
+           glued});
     start = std::string::npos;
   };
   for (std::size_t i = 0; i < s.size();) {
@@ -96,7 +97,9 @@ void split_words(std::string_view s, std::string& buf, std::vector<word>& out, s
                             (digit != (prev == cls::digit));
       if (new_word) {
         const bool separated = start == std::string::npos;
+        const bool onto_letters = !separated && digit && prev != cls::digit;
         finish();
+        glued = onto_letters;
         word_dash = separated && dash;
         if (separated && hyphen_pending && !out.empty()) {
           // Different words on both sides: two ends. The same word twice: reduplication.

@@ -20,6 +20,7 @@ struct word {
   bool dash_before = false;   // a spaced dash before it: "Curup - Kepahiang", "Bogor – Puncak"
   bool sentence_before = false;  // a full stop after a word (not an abbreviation: "Kel.", "Jl.")
   bool mention = false;       // part of an @handle ("@lapor1708": "lapor", "1708")
+  bool glued = false;         // digits written onto the word before ("anjing2", "RT03")
 };
 
 // Appends the words of `utf8` to `out`, their text to `buf`. Letters with diacritics fold to

@@ -138,6 +138,20 @@ TEST_CASE("event taxonomy: malformed entries are refused, naming the line") {
   CHECK(error.find("fallback of a problem not listed") != std::string::npos);
 }
 
+TEST_CASE("event taxonomy: plain words are no vowel-dropped form; a reduplication's 2 parts no phrase") {
+  const auto& t = event_taxonomy::embedded();
+  const auto names = [&](std::string_view text) { return t.problem_names(t.read(text).problems); };
+  CHECK(names("gang sempit di belakang pasar").empty());  // an alley, not "genang"
+  CHECK(names("antrean mengular sampai jalan") == "queue");  // not "ular", a snake
+  CHECK(names("anjing2 liar di pasar Ranai") == "animal");    // "anjing_liar" across the 2
+  CHECK(names("anjing 2 ekor liar").empty());                 // a count written apart is a word
+  std::string error;
+  auto plain = event_taxonomy::parse("problem flood: genang\nplain: gang\n", error);
+  REQUIRE(plain);
+  CHECK(plain->read("gng").problems == 1);  // the SMS form still reads
+  CHECK(plain->read("gang").problems == 0);
+}
+
 TEST_CASE("event taxonomy: a fallback word names its problem only when the text names no other") {
   std::string error;
   auto t = event_taxonomy::parse("problem power: listrik_mati\nproblem light: lampu_jalan\nfallback power: padam\n", error);

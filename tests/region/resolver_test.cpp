@@ -158,6 +158,12 @@ TEST_CASE("place words: folding, apostrophes, camel case, digits, clauses, dashe
   CHECK_FALSE(ws[8].dash_before);  // "Lang-Lang" is one name
   CHECK(ws[9].capital);
   for (const auto& w : ws) CHECK_FALSE(w.mention);
+  for (std::size_t i = 0; i < ws.size(); ++i) CHECK(ws[i].glued == (i == 4));  // "03" of RT03
+  ws.clear();
+  split_words("patah2 rt 2", buf, ws);
+  REQUIRE(ws.size() == 4);
+  CHECK(ws[1].glued);
+  CHECK_FALSE(ws[3].glued);
   // An @handle's words, through digits and underscores, are marked; the words after it are not.
   ws.clear();
   buf.clear();
