@@ -359,6 +359,7 @@ event event_taxonomy::read_expanded(const std::vector<clause_word>& seq) const {
   // when nothing else does ("PJU padam" is a street light).
   if (e.problems == 0 && fallback != 0) {
     e.problems = e.main = fallback;
+    e.cues |= cue_vague_problem;
     return e;
   }
   std::uint8_t most = 0;
@@ -387,8 +388,11 @@ event_comparison compare(const event& a, const event& b) noexcept {
   if (a.problems && b.problems) {
     c.problem_agrees = (a.problems & b.problems) != 0;
     c.problem_conflict = !c.problem_agrees;
-    c.mentions_other = (b.problems & ~a.problems) != 0;
-    c.adds_problem = (b.main & ~a.problems) != 0;
+    // Problems read from a fallback word ("padam": electricity or a street light) are what the
+    // earlier one names, or a conflict; never one added.
+    const bool vague = b.cues & cue_vague_problem;
+    c.mentions_other = !vague && (b.problems & ~a.problems) != 0;
+    c.adds_problem = !vague && (b.main & ~a.problems) != 0;
   }
   c.objects_differ = a.objects && b.objects && !(a.objects & b.objects);
   c.elsewhere = (b.cues & ~a.cues & cue_elsewhere) != 0;

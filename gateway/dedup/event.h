@@ -40,12 +40,15 @@ struct place_code {
 
 // cue_elsewhere: the report compares with another place ("sama seperti di SDI Oepura", "lebih
 // parah dari Kuta", "jg sama"): the same problem somewhere else.
+// cue_vague_problem: the problems were read from fallback words only ("padam": electricity or a
+// street light); they conflict with others but add nothing to an earlier report's.
 enum cue : std::uint8_t {
   cue_followup = 1,
   cue_new_incident = 2,
   cue_changed = 4,
   cue_other_household = 8,
-  cue_elsewhere = 16
+  cue_elsewhere = 16,
+  cue_vague_problem = 32
 };
 
 struct event {

@@ -164,7 +164,15 @@ TEST_CASE("event taxonomy: a fallback word names its problem only when the text 
   // In the embedded taxonomy: "PJU padam" against "lampu jalan mati" adds no problem.
   const auto& e = event_taxonomy::embedded();
   CHECK(e.problem_names(e.read("pju jln cendrawasih padam kurleb satu kilo").problems) == "street_light");
-  CHECK(e.problem_names(e.read("utk laporan padam di tompotikka").problems) == "electricity");
+  const event vague = e.read("utk laporan padam di tompotikka");
+  CHECK(e.problem_names(vague.problems) == "electricity,street_light");  // either went out
+  CHECK((vague.cues & cue_vague_problem) != 0);
+  // It agrees with either, adds neither, and conflicts with a road.
+  const auto with = [&](const char* earlier) { return compare(e.read(earlier), vague); };
+  CHECK(with("Listrik PLN di Tompotikka mati tiap malam").problem_agrees);
+  CHECK_FALSE(with("Listrik PLN di Tompotikka mati tiap malam").adds_problem);
+  CHECK(with("lampu jalan di Tompotikka mati").problem_agrees);
+  CHECK(with("jalan rusak berlubang di Tompotikka").problem_conflict);
 }
 
 TEST_CASE("place codes: containment by level; events compare on problem, place, days, households") {
