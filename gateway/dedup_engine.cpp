@@ -78,6 +78,12 @@ std::shared_ptr<dedup_context> context_of(const submission& s, std::string_view 
       if (const auto p = place_code::parse(code)) ctx->sketch.what.named[ctx->sketch.what.named_count++] = p;
   ctx->identity_keys = identity_keys_of(s);
   for (const auto& k : ctx->identity_keys) ctx->sketch.identities.push_back(stable_hash64(k));
+  ctx->sketch.confidential = s.anonymous || s.confidential;
+  // What the channel proves: the operator's network the SMS's sender, X the tweet's author. A
+  // form's or an app's phone and e-mail, and a phone a tweet states, are only stated.
+  if (s.channel == channel_kind::sms && s.who.phone) ctx->sketch.proven.push_back(stable_hash64(phone_identity(*s.who.phone)));
+  if (s.channel == channel_kind::twitter && s.who.twitter)
+    ctx->sketch.proven.push_back(stable_hash64(twitter_identity(*s.who.twitter)));
   ctx->stored_sketch = serialize_sketch(ctx->sketch);
   ctx->channel = s.channel;
   ctx->received_at = s.received_at;
@@ -272,6 +278,7 @@ void dedup_engine::decide(store::complaint_row& row) noexcept {
       row.status_meta = with_dedup_evidence(row.status_meta, evidence);
     }
     row.match_sketch = std::move(ctx->stored_sketch);
+    ctx->sketch.proven = {};  // asked of the incoming report only; not kept per entry
     index_.add(row.id, original, at, std::move(ctx->sketch));
   } catch (...) {
     // Out of memory while deciding: the row is stored as an original, unindexed.

@@ -244,6 +244,19 @@ dedup_decision dedup_index::lookup(const match_sketch& s, std::int64_t at_ms) co
         sure = false;
         doubt = "swap";
       }
+      // An Anonim or Rahasia original: a merge would tell the new report's sender its tracking
+      // ID. Anyone can type another's phone number into a form, an app or a tweet; only an
+      // identity the new report's channel proves (the SMS's sender, the tweet's author), one
+      // of the matched report's own, shows it is the same citizen.
+      if (sure && confidential(*e)) {
+        bool proven = false;
+        for (const std::uint64_t p : s.proven)
+          proven = proven || std::find(e->sketch.identities.begin(), e->sketch.identities.end(), p) != e->sketch.identities.end();
+        if (!proven) {
+          sure = false;
+          doubt = "unproven";
+        }
+      }
       // Why it is at most a hint (the evidence): the first doubt, else what was not established.
       const char* why = doubt != nullptr ? doubt : !(problem_sure || one_unknown) ? "problem" : !place_sure ? "place" : "score";
       // The candidate `e` becomes the decision's best match of kind `k`.
@@ -347,8 +360,13 @@ void dedup_index::add(std::int64_t id, std::int64_t original, std::int64_t at_ms
   for (const std::uint64_t identity : s.identities) push_unique(roots, find(identity));
   for (const std::uint64_t r : roots) groups_[r].push_back(seq);
   for (std::size_t table = 0; table < tables; ++table) buckets_[bucket_of(table, s.simhash)].push_back(slot{seq, s.simhash});
+  if (s.confidential) confidential_.insert(id);
   entries_.push_back(entry{id, original, at_ms, std::move(s)});
   ++staged_;
+}
+
+bool dedup_index::confidential(const entry& e) const noexcept {
+  return e.sketch.confidential || (e.original != e.id && confidential_.contains(e.original));
 }
 
 void dedup_index::rollback_last(std::size_t links) {
@@ -369,6 +387,7 @@ void dedup_index::rollback_last(std::size_t links) {
     auto& b = buckets_[bucket_of(table, e.sketch.simhash)];
     if (!b.empty() && b.back().seq == seq) b.pop_back();
   }
+  if (e.sketch.confidential) confidential_.erase(e.id);
   entries_.pop_back();
   --staged_;
 }
@@ -396,6 +415,7 @@ bool dedup_index::set_original(std::int64_t id, std::int64_t original) {
 void dedup_index::expire(std::int64_t now_ms) {
   const std::int64_t oldest = now_ms - t_.window_ms;
   while (entries_.size() > staged_ && entries_.front().at_ms < oldest) {
+    if (entries_.front().sketch.confidential) confidential_.erase(entries_.front().id);
     entries_.pop_front();
     ++base_;
     ++expired_since_sweep_;

@@ -34,6 +34,7 @@
 #include <memory>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "gateway/dedup/sketch.h"
@@ -93,7 +94,9 @@ struct dedup_decision {
   std::string conflict;               // "problem", "place", "fact" (km, date, RT…), or ""
   // kind::possible: why it was not merged: a doubt ("new_incident", "adds_problem", "object",
   // "household", "elsewhere", "day", "number", "spot", "name", "holder", "swap", "ambiguous": sure
-  // of two complaints alike) or what was not established ("problem", "place", "score").
+  // of two complaints alike; "unproven": the original is Anonim or Rahasia and no identity the
+  // new report's channel proves is one of the matched report's) or what was not established
+  // ("problem", "place", "score").
   const char* doubt = nullptr;
 };
 
@@ -136,6 +139,11 @@ class dedup_index {
     std::int64_t at_ms;
     match_sketch sketch;
   };
+  // The ids of the confidential (Anonim or Rahasia) complaints in the window: a merge into a
+  // duplicate of one would tell its original's tracking ID too.
+  std::unordered_set<std::int64_t> confidential_;
+  // `e` is confidential, or a duplicate of a confidential original.
+  [[nodiscard]] bool confidential(const entry& e) const noexcept;
   using seq_t = std::uint64_t;
 
   [[nodiscard]] const entry* at(seq_t seq) const noexcept;

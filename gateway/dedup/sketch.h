@@ -56,6 +56,14 @@ struct match_sketch {
   // Pantai": karang, anyar, pantai; the low bit: a word long enough to be matched as a typo);
   // empty when placed coarser or not at all, and for sketches before version 6.
   std::vector<std::uint32_t> region_name;
+  // Anonim or Rahasia (SPEC §4): a later report merged into it would be told its tracking ID,
+  // so only one from an identity its channel proves may be (dedup_index::lookup). False for
+  // sketches before version 6.
+  bool confidential = false;
+  // Not stored: the hashes of the identities among `identities` that the channel proves (an
+  // SMS's sender, a tweet's author), as opposed to those a form, an app or a tweet's text
+  // only states. What a lookup asks of the incoming report.
+  std::vector<std::uint64_t> proven;
 };
 
 inline constexpr std::size_t verbatim_max = 48;

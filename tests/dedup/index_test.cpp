@@ -143,9 +143,12 @@ TEST_CASE("sketch: serialisation round-trips and refuses other versions") {
   set_region_name(s, "Karang Anyar Pantai");
   REQUIRE(s.region_name.size() == 3);
   CHECK(parse_sketch(serialize_sketch(s))->region_name == s.region_name);
+  CHECK_FALSE(parse_sketch(serialize_sketch(s))->confidential);
+  s.confidential = true;
+  CHECK(parse_sketch(serialize_sketch(s))->confidential);
   // A version-5 row (before the region's name) still loads, naming none.
   std::string v5 = serialize_sketch(s);
-  v5.resize(v5.size() - 1 - 4 * s.region_name.size());
+  v5.resize(v5.size() - 1 - 1 - 4 * s.region_name.size());  // the flags, the name
   v5[0] = 5;
   REQUIRE(parse_sketch(v5));
   CHECK(parse_sketch(v5)->region_name.empty());
@@ -153,14 +156,14 @@ TEST_CASE("sketch: serialisation round-trips and refuses other versions") {
   s.region_name.clear();
   // A version-4 row (before the words as written) still loads, keeping none.
   std::string v4 = serialize_sketch(s);
-  v4.resize(v4.size() - 1 - 1 - 4 * s.verbatim.size());
+  v4.resize(v4.size() - 1 - 1 - 1 - 4 * s.verbatim.size());
   v4[0] = 4;
   REQUIRE(parse_sketch(v4));
   CHECK(parse_sketch(v4)->verbatim.empty());
   s.verbatim.clear();
   // A version-3 row (before the objects) still loads, naming none.
   std::string v3 = serialize_sketch(s);
-  v3.resize(v3.size() - 1 - 1 - 8);
+  v3.resize(v3.size() - 1 - 1 - 1 - 8);
   v3[0] = 3;
   REQUIRE(parse_sketch(v3));
   CHECK(parse_sketch(v3)->what.objects == 0);
@@ -168,7 +171,7 @@ TEST_CASE("sketch: serialisation round-trips and refuses other versions") {
   // count as its main ones, and without loose facets every difference of facts is a conflict.
   s.what.problems = 5, s.what.main = 4;
   std::string v2 = serialize_sketch(s);
-  v2.resize(v2.size() - 1 - 1 - 8 - 8 - 1 - 4 * s.loose_facets.size());
+  v2.resize(v2.size() - 1 - 1 - 1 - 8 - 8 - 1 - 4 * s.loose_facets.size());
   v2[0] = 2;
   auto old = parse_sketch(v2);
   REQUIRE(old);
@@ -595,4 +598,40 @@ TEST_CASE("index: a short SMS naming the village another report was placed in sh
     idx.commit();
     CHECK(idx.lookup(sms(named), t0 + day_ms).what == dedup_decision::kind::possible);
   }
+}
+
+TEST_CASE("index: an Anonim or Rahasia original takes a merge only from an identity the channel proves") {
+  const char* phone = "tel:+6281299990002";
+  const auto report = [&](bool confidential, bool proven) {
+    match_sketch s = sketch_of(web_text, {phone});
+    s.confidential = confidential;
+    if (proven) s.proven.push_back(stable_hash64(phone));
+    return s;
+  };
+  dedup_index idx;
+  idx.add(20, 20, t0, report(true, false));  // an Anonim app report stating the phone
+  idx.commit();
+  // Someone typing that phone into a tweet or an app: its own complaint, a hint for the verifier.
+  const auto stated = idx.lookup(report(false, false), t0 + day_ms);
+  CHECK(stated.what == dedup_decision::kind::possible);
+  CHECK(std::string(stated.doubt) == "unproven");
+  // The same phone as an SMS's sender (the operator's network proves it): merged.
+  CHECK(idx.lookup(report(false, true), t0 + day_ms).what == dedup_decision::kind::duplicate);
+  // A duplicate of the confidential original, itself not confidential, tells the original's ID
+  // too: the same rule.
+  idx.add(21, 20, t0 + 1, report(false, true));
+  idx.commit();
+  CHECK(idx.lookup(report(false, false), t0 + day_ms).what == dedup_decision::kind::possible);
+  // An ordinary original takes a merge from a stated identity, as before.
+  dedup_index plain;
+  plain.add(30, 30, t0, report(false, false));
+  plain.commit();
+  CHECK(plain.lookup(report(false, false), t0 + day_ms).what == dedup_decision::kind::duplicate);
+  // Rolled back or expired, the mark goes with the entry.
+  dedup_index staged;
+  staged.add(40, 40, t0, report(true, false));
+  staged.rollback();
+  staged.add(41, 41, t0, report(false, false));
+  staged.commit();
+  CHECK(staged.lookup(report(false, false), t0 + day_ms).what == dedup_decision::kind::duplicate);
 }

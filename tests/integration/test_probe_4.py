@@ -1,0 +1,85 @@
+"""What the fourth outside probe (2026-12-04) found beyond the Twitter channel, against the
+real daemon; each check failed on the binary it probed.
+
+  * privacy: anyone may type an Anonim reporter's phone into the app (or a tweet); a similar
+    text must not be merged into the Anonim report, which would tell the stranger its
+    tracking ID. Only an identity the channel proves (an SMS's sender) merges into it.
+"""
+import json
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from lapor_harness import Daemon, TempDir, wait_until  # noqa: E402
+from smpp_support import BIND_TRANSCEIVER, ESME_ROK, RESP, SUBMIT_SM, RawSmpp, dispatched, sm_body, write_config  # noqa: E402
+from test_http_probe_2 import check, PASSED  # noqa: E402
+from web_client import api  # noqa: E402
+
+KEYS = 'mobile.api_keys=[{key_id="app1", secret="app1-secret"}]'
+TEXT = ("Kepala desa Sukamaju memungut biaya Rp500 ribu untuk surat keterangan tidak mampu, "
+        "padahal seharusnya gratis. Warga yang tidak bayar tidak dilayani.")
+ATTACK = ("Kades Sukamaju minta biaya 500 ribu untuk surat keterangan tidak mampu, padahal gratis. "
+          "Yang tidak bayar tidak dilayani.")
+SMS = b"Kades Sukamaju pungut 500rb utk surat keterangan tdk mampu, pdhl gratis, yg gk bayar gk dilayani"
+
+
+def submit(c, phone, text):
+    seq = c.send(SUBMIT_SM, sm_body(phone, "1708", text))
+    _, status, _, resp = c.expect(SUBMIT_SM | RESP, seq, timeout=10)
+    return status, resp.rstrip(b"\0").decode(errors="replace")
+
+
+def test_anonim_needs_a_proven_identity(d):
+    base = f"http://127.0.0.1:{d.ports['web']}"
+    report = {"title": "Pungli surat keterangan", "body": TEXT, "kind": "complaint", "anonymous": True,
+              "confidential": True, "reporter": {"phone": "081299990002"}, "device_id": "dev-victim"}
+    st, _, first = api(base, "POST", "/api/v1/reports", report, idem="victim-1")
+    assert st == 201 and first["status"] == "received", (st, first)
+    victim = first["tracking_id"]
+    # The victim's own phone as an SMS's sender (the operator's network proves it): merged.
+    c = RawSmpp(d.ports["smpp"], timeout=10)
+    try:
+        assert c.bind(kind=BIND_TRANSCEIVER) == ESME_ROK
+        status, _ = submit(c, "6281299990002", SMS)
+        assert status == ESME_ROK, status
+    finally:
+        c.close()
+    links = wait_until(lambda: [x for x in dispatched(d.data_dir) if x.get("schema") == "lapor.duplicate/v1"], 10,
+                       what="the SMS merged")
+    assert links[0]["duplicate_of"] == victim, links
+
+    # A stranger states the victim's phone with a similar text: a complaint of its own.
+    stranger = dict(report, body=ATTACK, anonymous=False, confidential=False, device_id="dev-stranger")
+    st, _, second = api(base, "POST", "/api/v1/reports", stranger, idem="stranger-1")
+    assert st == 201 and second["status"] == "received", (st, second)
+    assert second["tracking_id"] != victim and victim not in json.dumps(second), second
+    # For the verifier, the forwarded document names the possible duplicate.
+    doc = wait_until(lambda: [x for x in dispatched(d.data_dir) if x.get("tracking_id") == second["tracking_id"]], 10,
+                     what="the stranger's complaint")[0]
+    assert [p["tracking_id"] for p in doc.get("possible_duplicates", [])] == [victim], doc
+    st, _, body = d.request("admin", "GET", f"/admin/complaints/{second['tracking_id']}")
+    assert st == 200 and json.loads(body)["meta"]["dedup"]["doubt"] == "unproven", body
+
+
+def main():
+    tmp = TempDir("lapor-probe4-")
+    d = None
+    try:
+        cfg = write_config(os.path.join(tmp.path, "smpp.toml"))
+        d = Daemon(os.path.join(tmp.path, "data"), config_file=cfg,
+                   sets=[KEYS, "web.rate_limit_per_minute=0", "smpp.auto_reply_window_s=0"]).start()
+        check("an Anonim report takes a merge only from an identity the channel proves",
+              test_anonim_needs_a_proven_identity, d)
+    except BaseException:
+        if d:
+            print(d.tail_log(), file=sys.stderr)
+        raise
+    finally:
+        if d:
+            d.stop()
+        tmp.cleanup()
+    print(f"{len(PASSED)} passed, 0 failed")
+
+
+if __name__ == "__main__":
+    main()
