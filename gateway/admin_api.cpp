@@ -4,12 +4,12 @@
 #include <chrono>
 
 #include <boost/json/parse.hpp>
-#include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
 #include "gateway/complaint_status.h"
 #include "gateway/dedup_engine.h"
 #include "gateway/digest.h"
+#include "gateway/json_out.h"
 #include "gateway/submit_answer.h"
 
 namespace lapor::gateway {
@@ -177,7 +177,7 @@ void add_admin_routes(http_router& router, admin_deps d) {
       for (const auto& i : items) a.push_back(outbox_json(i));
       boost::json::object o;
       o["items"] = std::move(a);
-      respond(http_response::json(200, boost::json::serialize(o)));
+      respond(http_response::json(200, serialize_json(o)));
     });
   });
 
@@ -209,7 +209,7 @@ void add_admin_routes(http_router& router, admin_deps d) {
                  boost::system::error_code ec;
                  auto meta = boost::json::parse(s->status_meta, ec);
                  o["meta"] = ec ? boost::json::value(nullptr) : meta;
-                 respond(http_response::json(200, boost::json::serialize(o)));
+                 respond(http_response::json(200, serialize_json(o)));
                });
              });
 
@@ -243,7 +243,7 @@ void add_admin_routes(http_router& router, admin_deps d) {
                  ev["was_duplicate_of"] = s->duplicate_of;
                  ev["at"] = utc_timestamp(now_ms);
                  auto payload = make_unmerge_payload(s->tracking_id, s->duplicate_of, now_ms);
-                 writer.relink(id, s->duplicate_of, "", with_dedup_evidence(s->status_meta, boost::json::serialize(ev)),
+                 writer.relink(id, s->duplicate_of, "", with_dedup_evidence(s->status_meta, serialize_json(ev)),
                                std::move(payload.prefix), std::move(payload.suffix),
                                [respond, tracking_id = s->tracking_id, was = s->duplicate_of](bool ok, std::string error) {
                                  if (!ok) return respond(http_response::problem(409, "Conflict", error));
@@ -251,7 +251,7 @@ void add_admin_routes(http_router& router, admin_deps d) {
                                  o["tracking_id"] = tracking_id;
                                  o["status"] = "unmerged";
                                  o["was_duplicate_of"] = was;
-                                 respond(http_response::json(200, boost::json::serialize(o)));
+                                 respond(http_response::json(200, serialize_json(o)));
                                });
                });
              });

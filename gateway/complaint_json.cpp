@@ -101,7 +101,7 @@ std::string to_duplicate_json(const duplicate_link& d) {
   o.emplace("channel", to_string(d.channel));
   o.emplace("received_at", format_timestamp_utc(d.received_at));
   o.emplace("score", std::isfinite(d.score) ? json::value(d.score) : json::value(nullptr));
-  std::string out = json::serialize(o);
+  std::string out = serialize_json(o);
   if (!d.complaint_json.empty()) {
     // Spliced, not re-parsed: the document is the one stored, byte for byte.
     out.pop_back();
@@ -125,7 +125,7 @@ std::string with_possible_duplicates(const std::string& document, const std::vec
   out.pop_back();
   if (out.size() > 1) out += ',';
   out += "\"possible_duplicates\":";
-  out += json::serialize(a);
+  out += serialize_json(a);
   out += '}';
   return out;
 }

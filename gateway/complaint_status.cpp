@@ -3,9 +3,9 @@
 #include <chrono>
 
 #include <boost/json/parse.hpp>
-#include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
+#include "gateway/json_out.h"
 #include "gateway/sla.h"
 #include "store/store.h"
 
@@ -65,7 +65,7 @@ std::string complaint_status_json(const complaint_status& s) {
   sla["respond_within_working_days"] =
       s.respond_within_working_days ? boost::json::value(s.respond_within_working_days) : boost::json::value(nullptr);
   o["sla"] = std::move(sla);
-  return boost::json::serialize(o);
+  return serialize_json(o);
 }
 
 }  // namespace lapor::gateway

@@ -5,7 +5,6 @@
 #include <cmath>
 
 #include <boost/json/parse.hpp>
-#include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
 #include "gateway/complaint_json.h"
@@ -123,7 +122,7 @@ std::string with_dedup_evidence(const std::string& meta, const std::string& evid
   auto e = boost::json::parse(evidence_json, ec);
   if (ec) return meta;
   v.get_object()["dedup"] = std::move(e);
-  return boost::json::serialize(v);
+  return serialize_json(v);
 }
 
 unmerge_payload make_unmerge_payload(const std::string& tracking_id, const std::string& was_duplicate_of,
@@ -133,7 +132,7 @@ unmerge_payload make_unmerge_payload(const std::string& tracking_id, const std::
   o["tracking_id"] = tracking_id;
   o["was_duplicate_of"] = was_duplicate_of;
   o["unmerged_at"] = utc_timestamp(at_ms);
-  std::string head = boost::json::serialize(o);
+  std::string head = serialize_json(o);
   head.pop_back();  // the closing brace: the document follows as "complaint"
   head += ",\"complaint\":";
   return unmerge_payload{std::move(head), "}"};

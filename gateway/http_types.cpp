@@ -2,9 +2,9 @@
 
 #include <unistd.h>
 
-#include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
+#include "gateway/json_out.h"
 #include "gateway/text.h"
 
 namespace lapor::gateway {
@@ -64,7 +64,7 @@ http_response http_response::problem(int status, std::string_view title, std::st
   http_response r;
   r.status = status;
   r.content_type = "application/problem+json";
-  r.body = boost::json::serialize(o);
+  r.body = serialize_json(o);
   return r;
 }
 

@@ -26,6 +26,36 @@ json_out& json_out::number(double v) {
   return raw(std::string_view(buf, static_cast<std::size_t>(end - buf)));
 }
 
+json_out& json_out::value(const boost::json::value& v) {
+  switch (v.kind()) {
+    case boost::json::kind::null: return null();
+    case boost::json::kind::bool_: return boolean(v.get_bool());
+    case boost::json::kind::int64: return integer(v.get_int64());
+    case boost::json::kind::uint64: {
+      char buf[24];
+      const auto r = std::to_chars(buf, buf + sizeof buf, v.get_uint64());
+      return raw(std::string_view(buf, static_cast<std::size_t>(r.ptr - buf)));
+    }
+    case boost::json::kind::double_: return number(v.get_double());
+    case boost::json::kind::string: return string(v.get_string());
+    case boost::json::kind::array:
+      begin_array();
+      for (const auto& x : v.get_array()) value(x);
+      return end_array();
+    case boost::json::kind::object:
+      begin_object();
+      for (const auto& [k, x] : v.get_object()) key(k).value(x);
+      return end_object();
+  }
+  return null();
+}
+
+std::string serialize_json(const boost::json::value& v) {
+  std::string out;
+  json_out(out).value(v);
+  return out;
+}
+
 namespace {
 
 // Whether any of the eight bytes at `p` needs an escape (below 0x20, '"' or '\\').

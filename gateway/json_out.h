@@ -12,7 +12,13 @@
 #include <string>
 #include <string_view>
 
+#include <boost/json/fwd.hpp>
+
 namespace lapor::gateway {
+
+// What every JSON answer and document is written with: boost::json::serialize's bytes but for
+// doubles, which it writes as "8.13E-1" (the README promises plain numbers).
+[[nodiscard]] std::string serialize_json(const boost::json::value& v);
 
 class json_out {
  public:
@@ -42,8 +48,11 @@ class json_out {
     const auto r = std::to_chars(buf, buf + sizeof buf, v);
     return raw(std::string_view(buf, static_cast<std::size_t>(r.ptr - buf)));
   }
-  // Boost.JSON's shortest round-trip form ("1E0", "-6.2088E0"); null when not finite.
+  // The shortest text that reads back as the same double, plain where that is shortest
+  // ("-2.2", "0.813", "1"); null when not finite.
   json_out& number(double v);
+  // Any Boost.JSON value, written as Boost's serializer would but for doubles (number()).
+  json_out& value(const boost::json::value& v);
   // Already serialised JSON, spliced as one value.
   json_out& raw(std::string_view json) {
     if (comma_due()) out_.push_back(',');

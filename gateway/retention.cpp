@@ -6,10 +6,10 @@
 #include <set>
 
 #include <boost/json/parse.hpp>
-#include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
 #include "gateway/complaint_status.h"
+#include "gateway/json_out.h"
 #include "gateway/log.h"
 #include "store/retention.h"
 
@@ -53,7 +53,7 @@ std::string erased_status_meta(std::string_view meta, std::int64_t erased_at_ms)
   if (!ec && v.is_object()) o = std::move(v.get_object());
   if (auto* dedup = o.if_contains("dedup"); dedup && dedup->is_object()) dedup->get_object().erase("identity");
   o["erased_at"] = utc_timestamp(erased_at_ms);
-  return boost::json::serialize(o);
+  return serialize_json(o);
 }
 
 std::vector<std::string> attachment_hashes(std::string_view document) {

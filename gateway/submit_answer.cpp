@@ -1,7 +1,8 @@
 #include "gateway/submit_answer.h"
 
-#include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
+
+#include "gateway/json_out.h"
 
 namespace lapor::gateway {
 
@@ -18,7 +19,7 @@ http_response submit_answer(const submit_result& r) {
       o["status"] = received ? "received" : "duplicate";
       if (r.duplicate_of.empty()) o["duplicate_of"] = nullptr;
       else o["duplicate_of"] = r.duplicate_of;
-      return http_response::json(201, boost::json::serialize(o));
+      return http_response::json(201, serialize_json(o));
     }
     case st::rejected: {
       std::vector<std::pair<std::string, std::string>> errors{{r.field, r.message}};

@@ -234,6 +234,21 @@ TEST_CASE("complaint_json: duplicate link") {
 
   d.score = 1.0;
   CHECK(json::parse(to_duplicate_json(d)).at("score").to_number<double>() == 1.0);
+  // Scores as people write them (the fourth probe saw "1E0" and "8.13E-1").
+  CHECK(to_duplicate_json(d).find(R"("score":1})") != std::string::npos);
+  d.score = 0.813;
+  CHECK(to_duplicate_json(d).find(R"("score":0.813)") != std::string::npos);
+  const auto hinted = with_possible_duplicates("{}", {{"LPR-7K3D-9QX2-M", 1.0}, {"LPR-AAAA-BBBB-C", 0.813}});
+  CHECK(hinted == R"({"possible_duplicates":[{"tracking_id":"LPR-7K3D-9QX2-M","score":1},)"
+                  R"({"tracking_id":"LPR-AAAA-BBBB-C","score":0.813}]})");
+}
+
+TEST_CASE("serialize_json: Boost.JSON's bytes but for doubles") {
+  const json::value v = json::parse(R"({"a":[1,-2,18446744073709551615,"x\u0001\"",{}],"b":{"c":null,"d":false,)"
+                                    R"("e":0.813,"f":1.0,"g":-2.53}})");
+  CHECK(serialize_json(v) ==
+        R"({"a":[1,-2,18446744073709551615,"x\u0001\"",{}],"b":{"c":null,"d":false,"e":0.813,"f":1,"g":-2.53}})");
+  CHECK(json::parse(serialize_json(v)).at("b").at("e").as_double() == 0.813);  // read back exactly
 }
 
 // json_out (gateway/json_out.h) writes the bytes Boost.JSON's serializer writes: escaping of

@@ -3,10 +3,12 @@ real daemon; each check failed on the binary it probed.
 
   * privacy: anyone may type an Anonim reporter's phone into the app (or a tweet); a similar
     text must not be merged into the Anonim report, which would tell the stranger its
-    tracking ID. Only an identity the channel proves (an SMS's sender) merges into it.
+    tracking ID. Only an identity the channel proves (an SMS's sender) merges into it;
+  * scores are plain numbers ("0.813"), not "8.13E-1", in documents and the admin view.
 """
 import json
 import os
+import re
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -61,6 +63,17 @@ def test_anonim_needs_a_proven_identity(d):
     assert st == 200 and json.loads(body)["meta"]["dedup"]["doubt"] == "unproven", body
 
 
+def test_plain_scores(d):
+    # Scores as people write them, in what is forwarded and in the admin view ("1", "0.813", not
+    # Boost's "1E0", "8.13E-1"): the README's promise for every number.
+    with open(os.path.join(d.data_dir, "dispatched.jsonl"), "rb") as f:
+        raw = f.read()
+    assert b'"score":' in raw and not re.search(rb'"score":-?[0-9.]+[eE]', raw), raw[-600:]
+    for doc in dispatched(d.data_dir):
+        st, _, body = d.request("admin", "GET", f"/admin/complaints/{doc['tracking_id']}")
+        assert st == 200 and not re.search(rb'"score":-?[0-9.]+[eE]', body), body
+
+
 def main():
     tmp = TempDir("lapor-probe4-")
     d = None
@@ -70,6 +83,7 @@ def main():
                    sets=[KEYS, "web.rate_limit_per_minute=0", "smpp.auto_reply_window_s=0"]).start()
         check("an Anonim report takes a merge only from an identity the channel proves",
               test_anonim_needs_a_proven_identity, d)
+        check("scores are written in plain notation, forwarded and in the admin view", test_plain_scores, d)
     except BaseException:
         if d:
             print(d.tail_log(), file=sys.stderr)
