@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <limits>
 
+#include "gateway/digest.h"
+
 namespace lapor::gateway {
 
 std::string idempotency_key_of(const store::outbox_item& item) {
@@ -10,8 +12,13 @@ std::string idempotency_key_of(const store::outbox_item& item) {
   return "outbox-" + std::to_string(item.id);
 }
 
-std::string batch_idempotency_key(const std::string& first_key, const std::string& last_key) {
-  return "batch-" + first_key + "-" + last_key;
+std::string batch_idempotency_key(const std::vector<std::string>& keys) {
+  if (keys.empty()) return "batch-";
+  std::string all;
+  for (const auto& k : keys) all.append(k).push_back('\n');
+  std::string key = "batch-";
+  key.append(keys.front()).append("-").append(keys.back()).append("-").append(sha256_hex(all).substr(0, 16));
+  return key;
 }
 
 channel_kind channel_of_document(std::string_view json) noexcept {
@@ -38,6 +45,23 @@ channel_kind channel_of_document(std::string_view json) noexcept {
     pos = p;
   }
   return channel_kind::test;
+}
+
+std::vector<std::string> document_order_keys(std::string_view json) {
+  std::vector<std::string> keys;
+  if (!json.starts_with(R"({"schema":"lapor.)")) return keys;
+  // The head: what precedes a carried complaint (whose own members come later), at most the
+  // first 512 bytes (the schema and the IDs lead every lapor.* document).
+  std::string_view head = json.substr(0, std::min(json.find(R"(,"complaint":)"), std::size_t{512}));
+  for (const std::string_view member : {R"("tracking_id":")", R"("duplicate_of":")", R"("was_duplicate_of":")"}) {
+    const auto at = head.find(member);
+    if (at == std::string_view::npos) continue;
+    const auto start = at + member.size();
+    const auto end = head.find('"', start);
+    if (end == std::string_view::npos || end == start) continue;
+    keys.emplace_back(head.substr(start, end - start));
+  }
+  return keys;
 }
 
 std::string redact_url(std::string_view url) {
@@ -89,8 +113,27 @@ dispatch_queue::admit dispatch_queue::add(store::outbox_item item) {
   if (rows_.size() >= max_resident_) return admit::full;
   const auto id = item.id;
   due_.emplace(item.next_attempt_ms, id);
-  rows_.emplace(id, row{std::move(item), false});
+  auto keys = document_order_keys(item.payload);
+  for (const auto& k : keys) holders_[k].insert(id);
+  rows_.emplace(id, row{std::move(item), false, 0, std::move(keys)});
   return admit::added;
+}
+
+bool dispatch_queue::held_back(const row& r) const {
+  for (const auto& k : r.order_keys) {
+    const auto h = holders_.find(k);
+    if (h != holders_.end() && !h->second.empty() && *h->second.begin() < r.item.id) return true;
+  }
+  return false;
+}
+
+void dispatch_queue::release_keys(const row& r) {
+  for (const auto& k : r.order_keys) {
+    auto h = holders_.find(k);
+    if (h == holders_.end()) continue;
+    h->second.erase(r.item.id);
+    if (h->second.empty()) holders_.erase(h);
+  }
 }
 
 bool dispatch_queue::expedite(store::outbox_item fresh, std::int64_t now_ms) {
@@ -105,11 +148,15 @@ bool dispatch_queue::expedite(store::outbox_item fresh, std::int64_t now_ms) {
 
 std::vector<std::int64_t> dispatch_queue::take_due(std::int64_t now_ms, std::size_t n) {
   std::vector<std::int64_t> out;
-  while (out.size() < n && !due_.empty() && due_.begin()->first <= now_ms) {
-    const auto id = due_.begin()->second;
-    due_.erase(due_.begin());
-    rows_.at(id).in_flight = true;
-    out.push_back(id);
+  for (auto it = due_.begin(); out.size() < n && it != due_.end() && it->first <= now_ms;) {
+    auto& r = rows_.at(it->second);
+    if (held_back(r)) {
+      ++it;
+      continue;
+    }
+    r.in_flight = true;
+    out.push_back(it->second);
+    it = due_.erase(it);
   }
   return out;
 }
@@ -123,6 +170,7 @@ void dispatch_queue::finish(std::int64_t id) {
   auto it = rows_.find(id);
   if (it == rows_.end()) return;
   if (!it->second.in_flight) due_.erase({it->second.item.next_attempt_ms, id});
+  release_keys(it->second);
   rows_.erase(it);
   finishing_.insert(id);
 }
@@ -159,8 +207,9 @@ std::size_t dispatch_queue::pull_in(std::int64_t now_ms) {
 }
 
 std::optional<std::int64_t> dispatch_queue::next_due_ms() const {
-  if (due_.empty()) return std::nullopt;
-  return due_.begin()->first;
+  for (const auto& [due, id] : due_)
+    if (!held_back(rows_.at(id))) return due;
+  return std::nullopt;
 }
 
 bool dispatch_queue::in_flight(std::int64_t id) const {

@@ -28,13 +28,21 @@ namespace lapor::gateway {
 // The Idempotency-Key of one row: its complaint's tracking ID, or "outbox-<id>" for a row not
 // tied to a complaint (or stored without a tracking ID).
 [[nodiscard]] std::string idempotency_key_of(const store::outbox_item& item);
-// The Idempotency-Key of a batch request: "batch-<first key>-<last key>" (one key: "batch-<key>-<key>").
-[[nodiscard]] std::string batch_idempotency_key(const std::string& first_key, const std::string& last_key);
+// The Idempotency-Key of a batch request: "batch-<first key>-<last key>-<16 hex digits of the
+// SHA-256 of every key, in order>". A batch's rows change between retries (backoff with
+// jitter), and a key must name one body: a dispatcher that keeps keys refuses (or, worse,
+// replays its answer to) a known key with other documents.
+[[nodiscard]] std::string batch_idempotency_key(const std::vector<std::string>& keys);
 
 // The channel named by a document's top-level "channel" member, found by a cheap scan of the
 // canonical JSON ({"schema":…,"tracking_id":…,"channel":"sms",…}); channel_kind::test when the
 // document names none or an unknown one. Used only to label metrics.
 [[nodiscard]] channel_kind channel_of_document(std::string_view json) noexcept;
+
+// The tracking IDs a lapor.* document must be delivered in order with (SPEC §4): its own, and
+// for a lapor.duplicate/v1 or lapor.unmerge/v1 the original's ("duplicate_of",
+// "was_duplicate_of"). Read from the document's head; empty for other payloads (reply rows).
+[[nodiscard]] std::vector<std::string> document_order_keys(std::string_view json);
 
 // "http://user:secret@host:8080/path?token=x" -> "http://host:8080/path": safe to log.
 [[nodiscard]] std::string redact_url(std::string_view url);
@@ -69,6 +77,12 @@ inline constexpr long max_retry_after_seconds = 86400;
 // A row that finished (sent or dead) is remembered as "finishing" until the store confirms the
 // change (`committed`), so that a scan reading a snapshot taken before that commit does not
 // bring it back and send it twice.
+//
+// Order: a row is not taken while a resident row of a smaller id (older) shares one of its
+// document_order_keys. So a lapor.duplicate/v1 waits for its original's lapor.complaint/v1
+// (a dispatcher may refuse a link to a ticket it does not know yet), and a lapor.unmerge/v1
+// for the duplicate link it corrects (sent after it, it would be undone by it). Rows not
+// resident (beyond max_resident, or another node's in cluster mode) are not waited for.
 class dispatch_queue {
  public:
   explicit dispatch_queue(std::size_t max_resident) : max_resident_(max_resident == 0 ? 1 : max_resident) {}
@@ -105,7 +119,9 @@ class dispatch_queue {
   // An operator requeued `id`: forget that it was finishing, so it may be added again.
   void forget_finished(std::int64_t id) { finishing_.erase(id); }
 
-  // When the earliest waiting row is due; nullopt when none waits.
+  // When the earliest waiting row not held back by an older one is due; nullopt when none.
+  // A row held back becomes takeable when the older row finishes (finish(): the caller takes
+  // due rows after every outcome).
   [[nodiscard]] std::optional<std::int64_t> next_due_ms() const;
 
   [[nodiscard]] bool in_flight(std::int64_t id) const;
@@ -122,9 +138,13 @@ class dispatch_queue {
     store::outbox_item item;
     bool in_flight = false;
     std::int64_t not_before_ms = 0;
+    std::vector<std::string> order_keys;
   };
+  [[nodiscard]] bool held_back(const row& r) const;
+  void release_keys(const row& r);
   std::size_t max_resident_;
   std::unordered_map<std::int64_t, row> rows_;
+  std::unordered_map<std::string, std::set<std::int64_t>> holders_;  // order key -> resident ids
   std::set<std::pair<std::int64_t, std::int64_t>> due_;  // (next_attempt_ms, id) of waiting rows
   std::unordered_set<std::int64_t> finishing_;
 };

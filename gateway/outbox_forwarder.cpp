@@ -467,8 +467,14 @@ struct outbox_forwarder::impl {
       r.tag = next_tag++;
       r.documents.reserve(ids.size());
       for (auto id : ids) r.documents.push_back(queue.find(id)->payload);
-      const auto first = idempotency_key_of(*queue.find(ids.front()));
-      r.idempotency_key = opts.batch ? batch_idempotency_key(first, idempotency_key_of(*queue.find(ids.back()))) : first;
+      if (opts.batch) {
+        std::vector<std::string> keys;
+        keys.reserve(ids.size());
+        for (auto id : ids) keys.push_back(idempotency_key_of(*queue.find(id)));
+        r.idempotency_key = batch_idempotency_key(keys);
+      } else {
+        r.idempotency_key = idempotency_key_of(*queue.find(ids.front()));
+      }
       requests.emplace(r.tag, std::move(ids));
       sink->begin(std::move(r));
     }

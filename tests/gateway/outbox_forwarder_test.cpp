@@ -199,11 +199,61 @@ TEST_CASE("next_step: outcome, Retry-After and max_attempts") {
   CHECK(next_step(delivery_outcome::retry, 100000, p, now, -1, 0.5).what == dispatch_step::action::retry);
 }
 
-TEST_CASE("idempotency keys: tracking ID, outbox-<id>, batch-<first>-<last>") {
+TEST_CASE("idempotency keys: tracking ID, outbox-<id>, batch-<first>-<last>-<digest of all>") {
   CHECK(idempotency_key_of(row(7, 0, "LPR-7K3D-9QX2-M")) == "LPR-7K3D-9QX2-M");
   CHECK(idempotency_key_of(row(42, 0)) == "outbox-42");
-  CHECK(batch_idempotency_key("LPR-AAAA-AAAA-A", "LPR-BBBB-BBBB-B") == "batch-LPR-AAAA-AAAA-A-LPR-BBBB-BBBB-B");
-  CHECK(batch_idempotency_key("outbox-1", "outbox-1") == "batch-outbox-1-outbox-1");
+  const std::string two = batch_idempotency_key({"LPR-AAAA-AAAA-A", "LPR-BBBB-BBBB-B"});
+  CHECK(two.starts_with("batch-LPR-AAAA-AAAA-A-LPR-BBBB-BBBB-B-"));
+  CHECK(two.size() == std::string("batch-LPR-AAAA-AAAA-A-LPR-BBBB-BBBB-B-").size() + 16);
+  CHECK(two == batch_idempotency_key({"LPR-AAAA-AAAA-A", "LPR-BBBB-BBBB-B"}));  // a retry of one set
+  // The same first and last key with another row between them (the fourth probe saw one key
+  // name two sets): another key.
+  CHECK(two != batch_idempotency_key({"LPR-AAAA-AAAA-A", "LPR-CCCC-CCCC-C", "LPR-BBBB-BBBB-B"}));
+  CHECK(batch_idempotency_key({"outbox-1"}).starts_with("batch-outbox-1-outbox-1-"));
+}
+
+TEST_CASE("document_order_keys: a document's own tracking ID and its original's") {
+  CHECK(document_order_keys(R"({"schema":"lapor.complaint/v1","tracking_id":"LPR-A","channel":"sms"})") ==
+        std::vector<std::string>{"LPR-A"});
+  CHECK(document_order_keys(R"({"schema":"lapor.duplicate/v1","tracking_id":"LPR-B","duplicate_of":"LPR-A",)"
+                            R"("score":1,"complaint":{"schema":"lapor.complaint/v1","tracking_id":"LPR-B"}})") ==
+        std::vector<std::string>{"LPR-B", "LPR-A"});
+  CHECK(document_order_keys(R"({"schema":"lapor.unmerge/v1","tracking_id":"LPR-B","was_duplicate_of":"LPR-A",)"
+                            R"("unmerged_at":"x","complaint":{}})") == std::vector<std::string>{"LPR-B", "LPR-A"});
+  CHECK(document_order_keys(R"({"to":"6281","text":"Laporan LPR-A"})").empty());  // a reply row
+  CHECK(document_order_keys("").empty());
+}
+
+TEST_CASE("dispatch_queue: a duplicate link waits for its original, an unmerge for its link") {
+  const auto doc = [](std::int64_t id, const char* json) {
+    store::outbox_item it = row(id, 0);
+    it.payload = json;
+    return it;
+  };
+  dispatch_queue q(10);
+  REQUIRE(q.add(doc(1, R"({"schema":"lapor.complaint/v1","tracking_id":"LPR-A"})")) == dispatch_queue::admit::added);
+  REQUIRE(q.add(doc(2, R"({"schema":"lapor.duplicate/v1","tracking_id":"LPR-B","duplicate_of":"LPR-A"})")) ==
+          dispatch_queue::admit::added);
+  REQUIRE(q.add(doc(3, R"({"schema":"lapor.complaint/v1","tracking_id":"LPR-C"})")) == dispatch_queue::admit::added);
+  // The original and an unrelated complaint go; the link waits.
+  CHECK(q.take_due(0, 10) == std::vector<std::int64_t>{1, 3});
+  CHECK(q.take_due(0, 10).empty());
+  // The original fails and waits for its retry: the link still waits, and no wake-up is due for it.
+  q.defer(1, 1, 500, "503");
+  CHECK(q.take_due(100, 10).empty());
+  CHECK(q.next_due_ms() == 500);
+  CHECK(q.take_due(500, 10) == std::vector<std::int64_t>{1});
+  q.finish(1);
+  CHECK(q.take_due(500, 10) == std::vector<std::int64_t>{2});
+  // An unmerge waits for the link it corrects, however long that one backs off.
+  REQUIRE(q.add(doc(4, R"({"schema":"lapor.unmerge/v1","tracking_id":"LPR-B","was_duplicate_of":"LPR-A"})")) ==
+          dispatch_queue::admit::added);
+  q.defer(2, 1, 10'000, "503");
+  CHECK(q.take_due(600, 10).empty());
+  CHECK(q.next_due_ms() == 10'000);
+  CHECK(q.take_due(10'000, 10) == std::vector<std::int64_t>{2});
+  q.finish(2);
+  CHECK(q.take_due(10'000, 10) == std::vector<std::int64_t>{4});
 }
 
 TEST_CASE("channel_of_document labels metrics from the canonical JSON") {

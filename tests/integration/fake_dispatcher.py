@@ -2,7 +2,8 @@
 """A fake national dispatcher for integration tests (SPEC §4). Python 3 standard library only.
 
 It accepts what the gateway sends -- `POST <any path>` with `Content-Type: application/json`,
-`Idempotency-Key: <tracking_id>` (or `batch-<first>-<last>` for a JSON array) and a body that
+`Idempotency-Key: <tracking_id>` (`batch-<first>-<last>-<digest>` for a JSON array, `outbox-<id>`
+for a lapor.unmerge/v1) and a body that
 is a `lapor.complaint/v1` or `lapor.duplicate/v1` document, or an array of them -- and answers
 200 {"accepted": true}. Misbehaviour is scripted on the command line:
 
@@ -13,6 +14,8 @@ is a `lapor.complaint/v1` or `lapor.duplicate/v1` document, or an array of them 
                           (the gateway must retry with the same Idempotency-Key)
   --reject-tracking PFX   422 for documents whose tracking_id starts with PFX (repeatable)
   --reject-marker TEXT    422 for documents whose JSON text contains TEXT (repeatable)
+  --fail-schema SCHEMA:N  503 for the first N requests with a document of that schema
+                          (repeatable): one kind of document kept back
   --expect-token TOKEN    401 unless `Authorization: Bearer TOKEN`
   --delay-ms D            wait D ms before answering
   --seed S                seed of the random choices
@@ -37,7 +40,7 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-SCHEMAS = ("lapor.complaint/v1", "lapor.duplicate/v1")
+SCHEMAS = ("lapor.complaint/v1", "lapor.duplicate/v1", "lapor.unmerge/v1")
 MAX_BODY = 64 * 1024 * 1024
 
 
@@ -53,6 +56,17 @@ class State:
         self.accepted_ids = []  # first acceptance order, unique
         self.accepted_set = set()
         self.log = open(args.log, "a", encoding="utf-8") if args.log else None
+        self.schema_failures = {}  # SCHEMA -> 503s answered so far
+
+    def fail_for_schema(self, schemas):
+        """True when one of --fail-schema's SCHEMAs is in `schemas` and still has 503s left."""
+        with self.lock:
+            for spec in self.args.fail_schema:
+                schema, _, count = spec.rpartition(":")
+                if schema in schemas and self.schema_failures.get(schema, 0) < int(count):
+                    self.schema_failures[schema] = self.schema_failures.get(schema, 0) + 1
+                    return True
+        return False
 
     def next_request(self):
         with self.lock:
@@ -168,6 +182,8 @@ class Handler(BaseHTTPRequestHandler):
 
         if n <= args.fail_first:
             return finish(503, "failed", {"error": "warming up"})
+        if args.fail_schema and self.state.fail_for_schema([d.get("schema") for d in docs if isinstance(d, dict)]):
+            return finish(503, "failed", {"error": "kept back"})
         if args.rate_limit_every and n % args.rate_limit_every == 0:
             return finish(429, "rate_limited", {"error": "slow down"}, [("Retry-After", str(args.retry_after))])
         if r1 < args.flaky:
@@ -193,7 +209,8 @@ class Handler(BaseHTTPRequestHandler):
             return finish(400, "invalid", {"error": problems[0]})
         if not key:
             return finish(400, "invalid", {"error": "Idempotency-Key required"})
-        if not isinstance(body, list) and key != body["tracking_id"]:
+        # A correction (lapor.unmerge/v1) is keyed by its outbox row ("outbox-<id>", README).
+        if not isinstance(body, list) and body["schema"] != "lapor.unmerge/v1" and key != body["tracking_id"]:
             return finish(400, "invalid", {"error": "Idempotency-Key must be the tracking_id"})
         for d in docs:
             tid = d["tracking_id"]
@@ -224,6 +241,7 @@ def main():
     ap.add_argument("--lost-ack", type=float, default=0.0)
     ap.add_argument("--reject-tracking", action="append", default=[])
     ap.add_argument("--reject-marker", action="append", default=[])
+    ap.add_argument("--fail-schema", action="append", default=[])
     ap.add_argument("--expect-token")
     ap.add_argument("--delay-ms", type=int, default=0)
     ap.add_argument("--seed", type=int, default=1)

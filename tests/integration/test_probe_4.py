@@ -4,7 +4,11 @@ real daemon; each check failed on the binary it probed.
   * privacy: anyone may type an Anonim reporter's phone into the app (or a tweet); a similar
     text must not be merged into the Anonim report, which would tell the stranger its
     tracking ID. Only an identity the channel proves (an SMS's sender) merges into it;
-  * scores are plain numbers ("0.813"), not "8.13E-1", in documents and the admin view.
+  * scores are plain numbers ("0.813"), not "8.13E-1", in documents and the admin view;
+  * order at the dispatcher: a duplicate link is delivered after its original's complaint (a
+    dispatcher may refuse a link to a ticket it does not know), and an unmerge after the
+    link it corrects (the stale link delivered after it undid the operator's unmerge); a
+    batch's Idempotency-Key names one set of documents.
 """
 import json
 import os
@@ -12,7 +16,7 @@ import re
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from lapor_harness import Daemon, TempDir, wait_until  # noqa: E402
+from lapor_harness import Daemon, FakeDispatcher, TempDir, wait_until  # noqa: E402
 from smpp_support import BIND_TRANSCEIVER, ESME_ROK, RESP, SUBMIT_SM, RawSmpp, dispatched, sm_body, write_config  # noqa: E402
 from test_http_probe_2 import check, PASSED  # noqa: E402
 from web_client import api  # noqa: E402
@@ -74,6 +78,41 @@ def test_plain_scores(d):
         assert st == 200 and not re.search(rb'"score":-?[0-9.]+[eE]', body), body
 
 
+def test_delivery_order(tmp):
+    # The original's complaint is kept back three times, and so is the duplicate link after it.
+    dispatcher = FakeDispatcher(tmp, "--fail-schema", "lapor.complaint/v1:3", "--fail-schema", "lapor.duplicate/v1:6")
+    d = None
+    try:
+        dispatcher.start()
+        d = Daemon(os.path.join(tmp, "data-order"),
+                   sets=[KEYS, f"dispatcher.url={dispatcher.url}", "dispatcher.backoff_initial_ms=400",
+                         "dispatcher.backoff_max_ms=800", "web.rate_limit_per_minute=0"]).start()
+        base = f"http://127.0.0.1:{d.ports['web']}"
+        report = {"title": "Jalan rusak", "body": TEXT, "kind": "complaint", "reporter": {"phone": "081344440001"},
+                  "device_id": "dev-1"}
+        st, _, first = api(base, "POST", "/api/v1/reports", report, idem="order-1")
+        assert st == 201, first
+        st, _, second = api(base, "POST", "/api/v1/reports", dict(report, body=ATTACK), idem="order-2")
+        assert st == 201 and second["status"] == "duplicate", second
+        # The operator undoes the merge while the link is still kept back (its own tracking ID
+        # is in the link the dispatcher refused).
+        link = wait_until(lambda: [r["body"] for r in dispatcher.received() if isinstance(r.get("body"), dict)
+                                   and r["body"].get("schema") == "lapor.duplicate/v1"], 20, what="the link tried")[0]
+        st, _, body = d.request("admin", "POST", f"/admin/complaints/{link['tracking_id']}/unmerge")
+        assert st == 200, body
+
+        def accepted():
+            return [(r["n"], r["body"]["schema"]) for r in dispatcher.received()
+                    if r.get("status") == 200 and isinstance(r.get("body"), dict)]
+        got = wait_until(lambda: (lambda a: a if len(a) >= 3 else None)(accepted()), 30, what="three documents accepted")
+        schemas = [s for _, s in sorted(got)]
+        assert schemas == ["lapor.complaint/v1", "lapor.duplicate/v1", "lapor.unmerge/v1"], schemas
+    finally:
+        if d:
+            d.stop()
+        dispatcher.stop()
+
+
 def main():
     tmp = TempDir("lapor-probe4-")
     d = None
@@ -84,6 +123,7 @@ def main():
         check("an Anonim report takes a merge only from an identity the channel proves",
               test_anonim_needs_a_proven_identity, d)
         check("scores are written in plain notation, forwarded and in the admin view", test_plain_scores, d)
+        check("a link after its original, an unmerge after its link", test_delivery_order, os.path.join(tmp.path))
     except BaseException:
         if d:
             print(d.tail_log(), file=sys.stderr)
