@@ -66,6 +66,9 @@ std::shared_ptr<dedup_context> context_of(const submission& s, std::string_view 
     const std::chrono::weekday wd{std::chrono::sys_days{days_since_epoch.time_since_epoch()}};
     with_sent_day(ctx->sketch.what, static_cast<int>(wd.iso_encoding()) - 1);  // 0 Senin … 6 Minggu
   }
+  // Sent as a request for information (SMS "INFO …", the form's or the app's kind): as the
+  // text's own words would say (event.h cue_information).
+  if (s.kind == complaint_kind::information_request) ctx->sketch.what.cues |= cue_information;
   if (s.where.region) {
     const region_ref& r = *s.where.region;
     ctx->sketch.what.place = place_code::parse(r.code);

@@ -90,7 +90,7 @@ bool place_code::contains(const place_code& o) const noexcept {
 std::optional<event_taxonomy> event_taxonomy::parse(std::string_view text, std::string& error) {
   event_taxonomy t;
   error = data::for_each_entry(text, "event taxonomy", [&](const data::entry_line& e) -> std::string {
-    if (!e.has_colon) return "expected 'problem NAME: words', 'fallback NAME: words', 'object NAME: words', 'followup: …', 'incident: …', 'changed: …', 'household: …' or 'plain: …'";
+    if (!e.has_colon) return "expected 'problem NAME: words', 'fallback NAME: words', 'object NAME: words', 'followup: …', 'incident: …', 'changed: …', 'household: …', 'information: …' or 'plain: …'";
     const auto head = e.head;
     meaning m;
     // The head is trimmed: "problem" or "object" alone is the one way to give no name.
@@ -117,6 +117,8 @@ std::optional<event_taxonomy> event_taxonomy::parse(std::string_view text, std::
       m.cues = cue_other_household;
     } else if (head == "elsewhere") {
       m.cues = cue_elsewhere;
+    } else if (head == "information") {
+      m.cues = cue_information;
     } else if (head == "plain") {
       // Read as themselves: no meaning, and never as a listed word's affixed or vowel-dropped
       // form ("gang" is an alley, not "genang"; "mengular" a queue, not "ular").
@@ -127,30 +129,49 @@ std::optional<event_taxonomy> event_taxonomy::parse(std::string_view text, std::
     while (!rest.empty()) {
       rest = data::trim(rest);
       const auto sp = std::min(rest.find(' '), rest.size());
-      const auto w = rest.substr(0, sp);
+      const auto token = rest.substr(0, sp);
       rest.remove_prefix(sp);
-      if (w.empty()) continue;
-      for (char c : w)
-        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '+'))
-          return "words are lowercase a-z, 0-9, _, +";
-      if (const auto plus = w.find('+'); plus != std::string_view::npos) {
-        if (plus == 0 || plus + 1 >= w.size() || w.find('+', plus + 1) != std::string_view::npos)
-          return "a pair is word+word";
-        if (t.pairs_.size() >= 64) return "more than 64 pairs";
-        const std::uint64_t bit = std::uint64_t{1} << t.pairs_.size();
-        t.pairs_.push_back(m);
-        t.words_[std::string(w.substr(0, plus))].pair_first |= bit;
-        t.words_[std::string(w.substr(plus + 1))].pair_second |= bit;
-        continue;
+      if (token.empty()) continue;
+      // "rumah|kebun_mertua|tetangga_saya|sa": every choice of one alternative per slot.
+      std::vector<std::string> choices{std::string()};
+      for (std::size_t from = 0; from <= token.size();) {
+        const auto to = std::min(token.find('_', from), token.size());
+        const auto slot = token.substr(from, to - from);
+        std::vector<std::string> next;
+        for (std::size_t a = 0; a <= slot.size();) {
+          const auto b = std::min(slot.find('|', a), slot.size());
+          if (b == a && slot.size() > 0) return "an empty alternative in '" + std::string(token) + "'";
+          for (const auto& c : choices) next.push_back(c.empty() ? std::string(slot.substr(a, b - a)) : c + "_" + std::string(slot.substr(a, b - a)));
+          a = b + 1;
+        }
+        if (next.size() > 1024) return "more than 1024 phrases from one word with '|'";
+        choices = std::move(next);
+        from = to + 1;
       }
-      auto& entry = t.words_[std::string(w)];
-      entry.m.problems |= m.problems;
-      entry.m.fallback |= m.fallback;
-      entry.m.objects |= m.objects;
-      entry.m.cues |= m.cues;
-      entry.listed = true;
-      for (auto us = w.find('_'); us != std::string_view::npos; us = w.find('_', us + 1))
-        t.words_[std::string(w.substr(0, us))].prefix = true;
+      for (const std::string& phrase : choices) {
+        const std::string_view w = phrase;
+        for (char c : w)
+          if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '+'))
+            return "words are lowercase a-z, 0-9, _, +";
+        if (const auto plus = w.find('+'); plus != std::string_view::npos) {
+          if (plus == 0 || plus + 1 >= w.size() || w.find('+', plus + 1) != std::string_view::npos)
+            return "a pair is word+word";
+          if (t.pairs_.size() >= 64) return "more than 64 pairs";
+          const std::uint64_t bit = std::uint64_t{1} << t.pairs_.size();
+          t.pairs_.push_back(m);
+          t.words_[std::string(w.substr(0, plus))].pair_first |= bit;
+          t.words_[std::string(w.substr(plus + 1))].pair_second |= bit;
+          continue;
+        }
+        auto& entry = t.words_[std::string(w)];
+        entry.m.problems |= m.problems;
+        entry.m.fallback |= m.fallback;
+        entry.m.objects |= m.objects;
+        entry.m.cues |= m.cues;
+        entry.listed = true;
+        for (auto us = w.find('_'); us != std::string_view::npos; us = w.find('_', us + 1))
+          t.words_[std::string(w.substr(0, us))].prefix = true;
+      }
     }
     return {};
   });
@@ -399,6 +420,7 @@ event_comparison compare(const event& a, const event& b) noexcept {
   const std::uint8_t da = a.weekdays & weekday_bits, db = b.weekdays & weekday_bits;
   if (da && db && !((a.weekdays & b.weekdays) & only_relative_days)) c.day_conflict = (da & db) == 0;
   c.household_differs = ((a.cues ^ b.cues) & cue_other_household) != 0;
+  c.kind_differs = ((a.cues ^ b.cues) & cue_information) != 0;
   if (a.named_count && b.named_count) {
     bool related = false;
     for (std::uint8_t i = 0; i < a.named_count && !related; ++i)

@@ -48,7 +48,8 @@ enum cue : std::uint8_t {
   cue_changed = 4,
   cue_other_household = 8,
   cue_elsewhere = 16,
-  cue_vague_problem = 32
+  cue_vague_problem = 32,
+  cue_information = 64  // asks for information ("mohon informasi jadwal …"), or was sent as INFO
 };
 
 struct event {
@@ -154,6 +155,7 @@ struct event_comparison {
   bool household_differs = false; // one speaks of a relative's or neighbour's house, the other not
   bool elsewhere = false;         // the later one compares with another place
   bool objects_differ = false;    // both name objects (roof, gate, pole, cable …), none in common
+  bool kind_differs = false;      // one asks for information, the other does not
 };
 [[nodiscard]] event_comparison compare(const event& earlier, const event& later) noexcept;
 

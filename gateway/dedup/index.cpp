@@ -56,11 +56,12 @@ const char* doubt_of(const match_sketch& earlier, const match_sketch& later, con
   if (cmp.mentions_other && later.distinct_words <= t.detail_length_ratio * earlier.distinct_words) return "adds_problem";
   if (cmp.objects_differ) return "object";  // a leaking roof and a broken gate of one school
   if (cmp.household_differs) return "household";
+  if (cmp.kind_differs) return "kind";  // a complaint and a request for information at one place
   if (cmp.elsewhere) return "elsewhere";
   if (cmp.day_conflict) return "day";
   if (sketch_adds_number(earlier, later)) return "number";
   if (sketch_spots_differ(earlier, later)) return "spot";
-  if (sketch_facets_loosely_differ(earlier, later)) return "name";
+  if (sketch_facets_loosely_differ(earlier, later) || sketch_extends_name(earlier, later)) return "name";
   if (sketch_names_document_holder_once(earlier, later)) return "holder";
   // The same words about a relative on one side only: "Kartu BPJS PBI sy … nonaktif" and
   // "Kartu BPJS PBI istri sy … nonaktif" are two cards, two complaints.

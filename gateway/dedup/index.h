@@ -93,7 +93,7 @@ struct dedup_decision {
   // Same reporter, text alike, but the events disagree: what was decisive (for the evidence).
   std::string conflict;               // "problem", "place", "fact" (km, date, RT…), or ""
   // kind::possible: why it was not merged: a doubt ("new_incident", "adds_problem", "object",
-  // "household", "elsewhere", "day", "number", "spot", "name", "holder", "swap", "ambiguous": sure
+  // "household", "kind", "elsewhere", "day", "number", "spot", "name", "holder", "swap", "ambiguous": sure
   // of two complaints alike; "unproven": the original is Anonim or Rahasia and no identity the
   // new report's channel proves is one of the matched report's) or what was not established
   // ("problem", "place", "score").

@@ -481,6 +481,31 @@ bool sketch_substitutes_word(const match_sketch& a, const match_sketch& b) noexc
   return true;
 }
 
+bool sketch_extends_name(const match_sketch& a, const match_sketch& b) noexcept {
+  const auto& shorter = a.verbatim.size() <= b.verbatim.size() ? a.verbatim : b.verbatim;
+  const auto& longer = a.verbatim.size() <= b.verbatim.size() ? b.verbatim : a.verbatim;
+  if (shorter.empty() || longer.size() - shorter.size() < 1 || longer.size() - shorter.size() > 2) return false;
+  const auto word = [](std::uint32_t v) { return v >> 16; };
+  std::size_t prefix = 0, suffix = 0;
+  while (prefix < shorter.size() && word(shorter[prefix]) == word(longer[prefix])) ++prefix;
+  while (suffix < shorter.size() - prefix && word(shorter[shorter.size() - 1 - suffix]) == word(longer[longer.size() - 1 - suffix]))
+    ++suffix;
+  if (prefix + suffix != shorter.size() || prefix == 0) return false;
+  // The words that extend a name: its new or old part, a direction, a part of a river's
+  // course, an upper or lower part, a Roman numeral.
+  static const std::array<std::uint16_t, 20> extensions = [] {
+    std::array<std::uint16_t, 20> h{};
+    std::size_t i = 0;
+    for (std::string_view w : {"baru", "lama", "utara", "selatan", "timur", "barat", "tengah", "hilir", "hulu", "ilir",
+                               "ulu", "atas", "bawah", "dalam", "luar", "induk", "ii", "iii", "iv", "satu"})
+      h[i++] = static_cast<std::uint16_t>(verbatim_code(w) >> 16);
+    return h;
+  }();
+  for (std::size_t k = prefix; k < longer.size() - suffix; ++k)
+    if (std::find(extensions.begin(), extensions.end(), word(longer[k])) == extensions.end()) return false;
+  return true;
+}
+
 bool sketch_names_document_holder_once(const match_sketch& a, const match_sketch& b) noexcept {
   const auto has = [](const match_sketch& x, char type) {
     for (const std::uint32_t f : x.facets)

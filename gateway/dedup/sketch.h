@@ -137,6 +137,12 @@ enum class place_agreement : std::uint8_t { none, street, place };
 // complaint again copies it, or rewrites it; a copy with one word changed is another one.
 [[nodiscard]] bool sketch_substitutes_word(const match_sketch& a, const match_sketch& b) noexcept;
 
+// True when one text is the other's words as written with one or two words put in after the
+// first, each of them a word that extends a place's name ("Jatibening" / "Jatibening Baru",
+// "Bailo" / "Bailo Baru", "Sako" / "Sako Baru", "Tomon" / "Tomon II"): another village or
+// hamlet of that name, told in the same words.
+[[nodiscard]] bool sketch_extends_name(const match_sketch& a, const match_sketch& b) noexcept;
+
 // How much of `of`'s text (place words left out) is in `in`'s, in [0, 1]: the containment
 // |of ∩ in| / |of| of words and skeletons, averaged. A report that does not say where must say
 // nothing the other does not: one word more may name another town ("Jalan Sultan Thaha, Kuala

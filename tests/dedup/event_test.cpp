@@ -152,6 +152,24 @@ TEST_CASE("event taxonomy: plain words are no vowel-dropped form; a reduplicatio
   CHECK(plain->read("gang").problems == 0);
 }
 
+TEST_CASE("event taxonomy: a request for information, another's premises from slots of alternatives") {
+  const auto& t = event_taxonomy::embedded();
+  CHECK((t.read("Kami mohon informasi jadwal imunisasi anak di Puskesmas Kanggime").cues & cue_information) != 0);
+  // A complaint asking to be told the schedule is still a complaint.
+  CHECK((t.read("Mohon Dinas Perhubungan memberi informasi jadwal yang jelas").cues & cue_information) == 0);
+  CHECK(compare(t.read("Puskesmas kehabisan obat malaria"), t.read("Permintaan informasi jadwal vaksinasi")).kind_differs);
+  CHECK((t.read("kebun mertua di sebelah kebun saya terbakar").cues & cue_other_household) != 0);
+  CHECK((t.read("rumah tetangga sa belum dapat bantuan").cues & cue_other_household) != 0);
+  CHECK((t.read("rumah tetangga juga kebanjiran").cues & cue_other_household) == 0);  // no owner named
+  std::string error;
+  auto slots = event_taxonomy::parse("household: rumah|kebun_ibu|bapak\n", error);
+  REQUIRE(slots);
+  for (const char* text : {"rumah ibu", "rumah bapak", "kebun ibu", "kebun bapak"})
+    CHECK(slots->read(text).cues == cue_other_household);
+  CHECK_FALSE(event_taxonomy::parse("household: rumah||kebun_ibu\n", error));
+  CHECK(error.find("empty alternative") != std::string::npos);
+}
+
 TEST_CASE("event taxonomy: a fallback word names its problem only when the text names no other") {
   std::string error;
   auto t = event_taxonomy::parse("problem power: listrik_mati\nproblem light: lampu_jalan\nfallback power: padam\n", error);

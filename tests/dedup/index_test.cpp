@@ -635,3 +635,18 @@ TEST_CASE("index: an Anonim or Rahasia original takes a merge only from an ident
   staged.commit();
   CHECK(staged.lookup(report(false, false), t0 + day_ms).what == dedup_decision::kind::duplicate);
 }
+
+TEST_CASE("sketch: a name extended by one word (Baru, Utara, II) in otherwise the same words is another place") {
+  const auto written = [](std::string_view text) {
+    match_sketch s = sketch_of(text, {});
+    add_verbatim_words(s, text, lexicon::embedded());
+    return s;
+  };
+  const auto a = written("sampah numpuk di pinggir kali Jatibening, Pondokgede, udah seminggu");
+  CHECK(sketch_extends_name(a, written("sampah numpuk di pinggir kali Jatibening Baru, Pondokgede, udah seminggu")));
+  CHECK(sketch_extends_name(written("Dermaga Bailo Baru Ampana rusak"), written("Dermaga Bailo Ampana rusak")));
+  // Words added that extend no name, or a text rewritten: detail, not another place.
+  CHECK_FALSE(sketch_extends_name(a, written("sampah numpuk di pinggir kali Jatibening, Pondokgede, udah seminggu lebih")));
+  CHECK_FALSE(sketch_extends_name(a, a));
+  CHECK_FALSE(sketch_extends_name(written("Baru sampah numpuk"), written("sampah numpuk")));  // not after a word
+}

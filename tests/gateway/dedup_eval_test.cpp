@@ -1,7 +1,7 @@
-// Evaluation of duplicate detection on the blind corpus tests/data/dedup/cases_{a,b,c,d,e,f,g,h,i}.jsonl
-// (3,010 pairs written and labelled by sessions that never saw the detector; each file split
+// Evaluation of duplicate detection on the blind corpus tests/data/dedup/cases_{a,b,c,d,e,f,g,h,i,j}.jsonl
+// (3,250 pairs written and labelled by sessions that never saw the detector; each file split
 // into a tune half and a frozen test half: tune/test, c_tune/c_test, d_tune/d_test, e_tune/e_test, f_tune/f_test,
-// g_tune/g_test, h_tune/h_test, i_tune/i_test). Each pair is judged as the daemon would: a fresh
+// g_tune/g_test, h_tune/h_test, i_tune/i_test, j_tune/j_test). Each pair is judged as the daemon would: a fresh
 // index holding report `a` (with the identity links the case states), then report `b` looked
 // up at its own time, both through the pipeline's own normalisation, region resolution and
 // event reading.
@@ -109,7 +109,7 @@ TEST_CASE("dedup blind corpus: merge precision, recall, caught and hints on the 
     const char* v = std::getenv("LAPOR_DEDUP_SHOW_SPLIT");
     if (v && (std::string_view(v) == "c_tune" || std::string_view(v) == "d_tune" || std::string_view(v) == "e_tune" ||
               std::string_view(v) == "f_tune" || std::string_view(v) == "g_tune" ||
-              std::string_view(v) == "h_tune" || std::string_view(v) == "i_tune"))
+              std::string_view(v) == "h_tune" || std::string_view(v) == "i_tune" || std::string_view(v) == "j_tune"))
       return std::string(v);
     return std::string("tune");
   }();
@@ -117,7 +117,7 @@ TEST_CASE("dedup blind corpus: merge precision, recall, caught and hints on the 
   std::map<std::string, std::pair<int, int>> per_case;  // tune: case -> (right, total)
   for (const char* file :
        {"cases_a.jsonl", "cases_b.jsonl", "cases_c.jsonl", "cases_d.jsonl", "cases_e.jsonl", "cases_f.jsonl",
-        "cases_g.jsonl", "cases_h.jsonl", "cases_i.jsonl"}) {
+        "cases_g.jsonl", "cases_h.jsonl", "cases_i.jsonl", "cases_j.jsonl"}) {
     std::ifstream in(data_path(file));
     REQUIRE_MESSAGE(in.good(), "cannot read " << data_path(file));
     std::string line;
