@@ -10,6 +10,24 @@ namespace lapor::gateway {
 
 namespace {
 
+// 127.0.0.0/8, ::1 or localhost: an address only this host reaches.
+bool is_loopback_host(std::string_view host) {
+  if (host == "localhost" || host == "::1" || host == "[::1]") return true;
+  if (!host.starts_with("127.")) return false;
+  int dots = 0, digits = 0;
+  for (const char c : host) {
+    if (c == '.') {
+      if (digits == 0) return false;
+      ++dots, digits = 0;
+    } else if (c >= '0' && c <= '9' && digits < 3) {
+      ++digits;
+    } else {
+      return false;
+    }
+  }
+  return dots == 3 && digits > 0;
+}
+
 using setter = std::function<std::optional<std::string>(const toml::node&, config&)>;
 
 struct key_spec {
@@ -548,6 +566,16 @@ std::optional<config_error> load_config(const std::optional<std::string>& file, 
                                               std::to_string(parsed.dedup.window_days) + ")"};
   if (parsed.smpp.system_id.empty() || parsed.smpp.system_id.size() > 15)
     return config_error{"smpp.system_id", "must be 1 to 15 characters"};
+  // Empty, every SMS to the short code would be refused as not addressed to it (and one to an
+  // empty address taken); an SMPP address holds at most 20 digits.
+  if (const auto& sc = parsed.smpp.short_code;
+      sc.empty() || sc.size() > 20 || sc.find_first_not_of("0123456789") != std::string::npos)
+    return config_error{"smpp.short_code", "must be 1 to 20 digits (\"1708\")"};
+  // The admin routes submit, unmerge and retry: on an address other hosts reach, only behind
+  // a token (its Host check guards browsers on this host, not a client that sends any Host).
+  if (parsed.admin.token.empty() && !is_loopback_host(parsed.admin.listen.host))
+    return config_error{"admin.token", "required when admin.listen is not a loopback address (" +
+                                           parsed.admin.listen.host + ")"};
   for (const auto& a : parsed.smpp.accounts)
     if (a.system_id.size() > 15) return config_error{"smpp.accounts", "system_id longer than 15 characters: " + a.system_id};
   out = std::move(parsed);

@@ -45,12 +45,26 @@ TEST_CASE("config: every error names its key") {
                  row{"threads=0", "threads"}, row{"threads=abc", "threads"}, row{"log_format=xml", "log_format"},
                  row{"smpp.window=true", "smpp.window"}, row{"dispatcher.url=ftp://x", "dispatcher.url"},
                  row{"tracking.key=123", "tracking.key"}, row{"smpp.accounts=[{system_id=\"a\"}]", "smpp.accounts"},
-                 row{"nosuch=1", "nosuch"}, row{"web=1", "web"}}) {
+                 row{"nosuch=1", "nosuch"}, row{"web=1", "web"},
+                 // The fourth probe: an empty short code passed, and refused every SMS to 1708;
+                 // an admin listener on another address than loopback had no token.
+                 row{"smpp.short_code=", "smpp.short_code"}, row{"smpp.short_code=+1708", "smpp.short_code"},
+                 row{"admin.listen=0.0.0.0:9090", "admin.token"}, row{"admin.listen=10.1.2.3:9090", "admin.token"}}) {
     config c;
     auto e = load_config(std::nullopt, {r.set}, c);
     REQUIRE_MESSAGE(e, r.set);
     CHECK_MESSAGE(e->key == r.key, r.set, " -> ", e->to_string());
   }
+}
+
+TEST_CASE("config: an admin listener beyond loopback needs a token; loopback does not") {
+  for (const char* ok : {"admin.listen=127.0.0.1:9090", "admin.listen=127.0.0.2:9090", "admin.listen=[::1]:9090",
+                         "admin.listen=localhost:9090"}) {
+    config c;
+    CHECK_MESSAGE(!load_config(std::nullopt, {ok}, c), ok);
+  }
+  config c;
+  CHECK_FALSE(load_config(std::nullopt, {"admin.listen=0.0.0.0:9090", "admin.token=s3cret"}, c));
 }
 
 // Found by tests/fuzz/config_toml_fuzz (corpus/config_toml/regress_float_for_integer_key):
