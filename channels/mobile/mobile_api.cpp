@@ -4,6 +4,7 @@
 
 #include <chrono>
 
+#include "channels/mobile/report_fingerprint.h"
 #include "gateway/attachment_name.h"
 #include "gateway/counted_responder.h"
 #include "gateway/digest.h"
@@ -278,7 +279,6 @@ void mobile_api::submit(std::shared_ptr<posted> p, parsed_report&& report) {
   auto* sink = sink_.load();
   g::submission s = std::move(report.sub);
   s.idempotency_key = p->key_id + ":" + p->idempotency_key;
-  s.request_fingerprint = p->body_sha256;
   s.channel_ref.emplace_back("app_key", p->key_id);
   if (!report.device_id.empty()) s.channel_ref.emplace_back("device_id", report.device_id);
   if (!report.attachments.empty() || !p->files.empty()) {
@@ -299,6 +299,8 @@ void mobile_api::submit(std::shared_ptr<posted> p, parsed_report&& report) {
     }
     p->files.clear();
   }
+  // The content, photos included: a rebuilt retry (another boundary, members reordered) is one.
+  s.request_fingerprint = report_fingerprint(s, report.device_id);
   sink->submit(std::move(s), [p](g::submit_result r) {
     p->respond.core_counted();
     auto res = g::submit_answer(r);

@@ -8,18 +8,21 @@ real daemon; each check failed on the binary it probed.
   * order at the dispatcher: a duplicate link is delivered after its original's complaint (a
     dispatcher may refuse a link to a ticket it does not know), and an unmerge after the
     link it corrects (the stale link delivered after it undid the operator's unmerge); a
-    batch's Idempotency-Key names one set of documents.
+    batch's Idempotency-Key names one set of documents;
+  * a rebuilt retry of an app report (a new multipart boundary, members reordered) gets the
+    first answer, not 422 "key reused".
 """
 import json
 import os
 import re
+import secrets
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from lapor_harness import Daemon, FakeDispatcher, TempDir, wait_until  # noqa: E402
 from smpp_support import BIND_TRANSCEIVER, ESME_ROK, RESP, SUBMIT_SM, RawSmpp, dispatched, sm_body, write_config  # noqa: E402
 from test_http_probe_2 import check, PASSED  # noqa: E402
-from web_client import api  # noqa: E402
+from web_client import api, png_bytes  # noqa: E402
 
 KEYS = 'mobile.api_keys=[{key_id="app1", secret="app1-secret"}]'
 TEXT = ("Kepala desa Sukamaju memungut biaya Rp500 ribu untuk surat keterangan tidak mampu, "
@@ -113,6 +116,28 @@ def test_delivery_order(tmp):
         dispatcher.stop()
 
 
+def test_rebuilt_retry(d):
+    base = f"http://127.0.0.1:{d.ports['web']}"
+
+    def multipart(report):
+        boundary = "P4" + secrets.token_hex(6)  # a new one per request, as OkHttp and URLSession do
+        body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"report\"\r\nContent-Type: application/json"
+                f"\r\n\r\n{report}\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"photo\"; "
+                f"filename=\"jalan.png\"\r\nContent-Type: image/png\r\n\r\n").encode() + png_bytes() + \
+            f"\r\n--{boundary}--\r\n".encode()
+        return api(base, "POST", "/api/v1/reports", body, idem="p4-multipart",
+                   content_type=f"multipart/form-data; boundary={boundary}")
+    report = {"title": "Jalan berlubang", "body": "Jalan berlubang di depan SDN 3 Melati PROBE4RETRY", "kind": "complaint"}
+    st, _, first = multipart(json.dumps(report))
+    assert st == 201 and first["status"] == "received", (st, first)
+    reordered = json.dumps(dict(reversed(list(report.items()))), indent=1)
+    st, _, again = multipart(reordered)
+    assert st == 201 and again == first, (st, again, first)
+    # Another photo or text under the key is another request.
+    st, _, other = multipart(json.dumps(dict(report, body=report["body"] + " dan retak")))
+    assert st == 422, (st, other)
+
+
 def main():
     tmp = TempDir("lapor-probe4-")
     d = None
@@ -123,6 +148,7 @@ def main():
         check("an Anonim report takes a merge only from an identity the channel proves",
               test_anonim_needs_a_proven_identity, d)
         check("scores are written in plain notation, forwarded and in the admin view", test_plain_scores, d)
+        check("a rebuilt retry of an app report gets the first answer", test_rebuilt_retry, d)
         check("a link after its original, an unmerge after its link", test_delivery_order, os.path.join(tmp.path))
     except BaseException:
         if d:
