@@ -14,6 +14,7 @@
 #include <stdexcept>
 #include <string_view>
 #include <thread>
+#include <unordered_set>
 
 namespace lapor::gateway {
 
@@ -328,6 +329,7 @@ class file_sink final : public dispatch_sink {
       }
     }
     const bool existed = fs::exists(p, ec);
+    if (existed && !tail_read_) read_tail();
     fd_ = ::open(path_.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
     if (fd_ < 0) {
       error = errno_text("open", errno);
@@ -344,6 +346,37 @@ class file_sink final : public dispatch_sink {
     return true;
   }
 
+  // The lines at the end of the file the last process wrote. After a kill -9 between the
+  // append and the store's "sent", the next process sends those rows again; a file has no
+  // Idempotency-Key, so the sink itself leaves out a document whose line is already there.
+  // The rows in doubt are the last ones written (at most the in-flight ones), well inside the
+  // last tail_bytes.
+  static constexpr std::size_t tail_bytes = 4u << 20;
+  void read_tail() {
+    tail_read_ = true;
+    const int fd = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return;
+    struct stat st {};
+    if (::fstat(fd, &st) == 0 && st.st_size > 0) {
+      const auto size = static_cast<std::size_t>(st.st_size);
+      const std::size_t from = size > tail_bytes ? size - tail_bytes : 0;
+      std::string tail(size - from, '\0');
+      const ssize_t n = ::pread(fd, tail.data(), tail.size(), static_cast<off_t>(from));
+      if (n > 0) {
+        tail.resize(static_cast<std::size_t>(n));
+        std::string_view rest(tail);
+        if (from > 0) rest.remove_prefix(std::min(rest.size(), rest.find('\n') + 1));  // a line cut by the window
+        while (!rest.empty()) {
+          const auto nl = rest.find('\n');
+          if (nl == std::string_view::npos) break;  // a torn last line: no document's
+          written_.emplace(rest.substr(0, nl));
+          rest.remove_prefix(nl + 1);
+        }
+      }
+    }
+    ::close(fd);
+  }
+
   bool append(std::string& error) {
     if (!open_file(error)) return false;
     std::string buf;
@@ -356,6 +389,10 @@ class file_sink final : public dispatch_sink {
         // with memchr before touching bytes one by one.
         if (std::memchr(d.data(), '\n', d.size()) != nullptr || std::memchr(d.data(), '\r', d.size()) != nullptr)
           std::replace_if(buf.begin() + static_cast<std::ptrdiff_t>(at), buf.end(), [](char c) { return c == '\n' || c == '\r'; }, ' ');
+        if (!written_.empty() && written_.contains(std::string_view(buf).substr(at))) {
+          buf.resize(at);  // written before the last process stopped
+          continue;
+        }
         buf += '\n';
       }
     struct stat st {};
@@ -389,6 +426,12 @@ class file_sink final : public dispatch_sink {
   std::size_t per_request_;
   int fd_ = -1;
   bool torn_line_ = false;  // a failed write left a partial line that ftruncate could not cut
+  bool tail_read_ = false;
+  struct line_hash {
+    using is_transparent = void;  // looked up by string_view: no copy per document
+    std::size_t operator()(std::string_view v) const noexcept { return std::hash<std::string_view>{}(v); }
+  };
+  std::unordered_set<std::string, line_hash, std::equal_to<>> written_;  // the lines at the file's end at start
   std::vector<dispatch_request> queued_;
   std::mutex mutex_;
   std::condition_variable cv_;

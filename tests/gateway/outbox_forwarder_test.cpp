@@ -423,10 +423,20 @@ TEST_CASE("file sink: JSON lines appended, parent folders created, one line per 
   REQUIRE(done.size() == 1);
   CHECK(done[0].outcome == delivery_outcome::delivered);
 
+  // A restart after a kill -9 between the append and the store's "sent" sends those rows
+  // again: a line already at the end of the file is not written twice (a file has no
+  // Idempotency-Key; the fourth probe counted 30 doubled lines after 5 kills).
+  auto after_kill = make_file_sink(file.string(), 10);
+  done.clear();
+  after_kill->begin({4, "LPR-3", {R"({"n":3})", "{\"n\":\n2}", R"({"n":5})"}});
+  after_kill->run_once(0ms, done);
+  REQUIRE(done.size() == 1);
+  CHECK(done[0].outcome == delivery_outcome::delivered);
+
   std::ifstream in(file);
   std::vector<std::string> lines;
   for (std::string l; std::getline(in, l);) lines.push_back(l);
-  CHECK(lines == std::vector<std::string>{R"({"n":1})", "{\"n\": 2}", R"({"n":3})", R"({"n":4})"});
+  CHECK(lines == std::vector<std::string>{R"({"n":1})", "{\"n\": 2}", R"({"n":3})", R"({"n":4})", R"({"n":5})"});
 
   // wakeup() from another thread ends an idle wait early.
   done.clear();
