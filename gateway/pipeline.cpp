@@ -169,8 +169,12 @@ std::optional<submit_result> pipeline::normalise(submission& s) const {
     else first->more_errors.emplace_back(std::move(e->field), std::move(e->message));
     return false;
   };
-  if (note(clean_text(s.body, "body", opts_.max_body_chars)) && s.body.empty())
-    note(reject("body", "isi laporan wajib diisi (body is required)"));
+  if (note(clean_text(s.body, "body", opts_.max_body_chars))) {
+    if (s.body.empty()) note(reject("body", "isi laporan wajib diisi (body is required)"));
+    // "\u200b\u200b": nothing a verifier can read. (Not for acknowledged SMS parts, see above.)
+    else if (s.completes_parts.empty() && !has_visible_text(s.body))
+      note(reject("body", "isi laporan tidak berisi teks yang terbaca (body has no visible text)"));
+  }
   if (note(clean_text(s.title, "title", opts_.max_title_chars)) && s.title.empty())
     s.title = utf8_prefix_words(s.body, 80);
   note(clean_optional(s.who.name, "reporter.name", opts_.max_name_chars));

@@ -266,4 +266,29 @@ std::string utf8_prefix_words(std::string_view s, std::size_t max_chars) {
   return std::string(trim(cut));
 }
 
+bool has_visible_text(std::string_view s) noexcept {
+  for (std::size_t i = 0; i < s.size();) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c < 0x80) {
+      if (c > 0x20 && c != 0x7f) return true;
+      ++i;
+      continue;
+    }
+    utf8proc_int32_t cp = 0;
+    const auto n = utf8proc_iterate(reinterpret_cast<const utf8proc_uint8_t*>(s.data() + i),
+                                    static_cast<utf8proc_ssize_t>(s.size() - i), &cp);
+    if (n <= 0) return true;  // not for this to judge: the UTF-8 check names it
+    switch (utf8proc_category(cp)) {
+      case UTF8PROC_CATEGORY_ZS: case UTF8PROC_CATEGORY_ZL: case UTF8PROC_CATEGORY_ZP:
+      case UTF8PROC_CATEGORY_CC: case UTF8PROC_CATEGORY_CF: case UTF8PROC_CATEGORY_MN:
+      case UTF8PROC_CATEGORY_ME: case UTF8PROC_CATEGORY_MC: case UTF8PROC_CATEGORY_CN:
+        break;
+      default:
+        return true;
+    }
+    i += static_cast<std::size_t>(n);
+  }
+  return false;
+}
+
 }  // namespace lapor::gateway

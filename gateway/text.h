@@ -22,6 +22,9 @@ namespace lapor::gateway {
 
 // Number of Unicode code points in valid UTF-8.
 [[nodiscard]] std::size_t utf8_length(std::string_view s) noexcept;
+// True when valid UTF-8 `s` holds a character that shows: not a space, a control, a format
+// character (zero-width space, BOM, bidi marks) or a combining mark alone.
+[[nodiscard]] bool has_visible_text(std::string_view s) noexcept;
 
 // The first `max_chars` code points of valid UTF-8, cut at a word boundary when one is near,
 // used to derive a title from a body. Never splits a code point.

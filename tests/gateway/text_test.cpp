@@ -123,6 +123,18 @@ TEST_CASE("text: normalize_text output is valid UTF-8 and idempotent") {
   }
 }
 
+TEST_CASE("text: has_visible_text, for a body of zero-width characters only (the fourth probe)") {
+  CHECK(has_visible_text("a"));
+  CHECK(has_visible_text("  \xF0\x9F\x98\x80 "));           // an emoji shows
+  CHECK(has_visible_text("\xE2\x80\x8B" "jalan"));         // ZWSP then a word
+  CHECK_FALSE(has_visible_text(""));
+  CHECK_FALSE(has_visible_text(" \t\n"));
+  CHECK_FALSE(has_visible_text("\xE2\x80\x8B\xE2\x80\x8B"));  // ZWSP ZWSP
+  CHECK_FALSE(has_visible_text("\xEF\xBB\xBF\xE2\x80\x8F"));  // BOM, RLM
+  CHECK_FALSE(has_visible_text("\xCC\x81\xCC\x81"));          // combining acute accents alone
+  CHECK_FALSE(has_visible_text("\xC2\xA0\xE3\x80\x80"));      // no-break and ideographic spaces
+}
+
 TEST_CASE("text: utf8_length counts code points") {
   struct lcase {
     std::string s;

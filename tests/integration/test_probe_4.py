@@ -10,7 +10,8 @@ real daemon; each check failed on the binary it probed.
     link it corrects (the stale link delivered after it undid the operator's unmerge); a
     batch's Idempotency-Key names one set of documents;
   * a rebuilt retry of an app report (a new multipart boundary, members reordered) gets the
-    first answer, not 422 "key reused".
+    first answer, not 422 "key reused";
+  * a body of zero-width characters only is refused like an empty one.
 """
 import json
 import os
@@ -138,6 +139,13 @@ def test_rebuilt_retry(d):
     assert st == 422, (st, other)
 
 
+def test_invisible_body(d):
+    base = f"http://127.0.0.1:{d.ports['web']}"
+    for i, body in enumerate(("\u200b\u200b", "\ufeff\u200f ", "\u0301\u0301")):
+        st, _, ans = api(base, "POST", "/api/v1/reports", {"title": "", "body": body, "kind": "complaint"}, idem=f"p4-zw-{i}")
+        assert st == 422 and ans["errors"][0]["field"] == "body", (body, st, ans)
+
+
 def main():
     tmp = TempDir("lapor-probe4-")
     d = None
@@ -149,6 +157,7 @@ def main():
               test_anonim_needs_a_proven_identity, d)
         check("scores are written in plain notation, forwarded and in the admin view", test_plain_scores, d)
         check("a rebuilt retry of an app report gets the first answer", test_rebuilt_retry, d)
+        check("a body of zero-width characters or marks alone is refused, naming it", test_invisible_body, d)
         check("a link after its original, an unmerge after its link", test_delivery_order, os.path.join(tmp.path))
     except BaseException:
         if d:
