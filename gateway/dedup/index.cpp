@@ -236,8 +236,12 @@ dedup_decision dedup_index::lookup(const match_sketch& s, std::int64_t at_ms) co
       const double needed = one_unknown ? t_.unknown_problem_score
                             : (cmp.place_agrees_closely && (was.main & s.what.main) != 0) ? t_.same_event_score
                                                                                             : t_.duplicate_score;
-      bool sure = doubt == nullptr && (problem_sure || one_unknown) && place_sure &&
-                  (score >= needed || (followup && !one_unknown && score >= t_.followup_score));
+      // A reply in the conversation of the reporter's complaint ("Sudah seminggu belum ada
+      // tanggapan, masih gelap" under our reply to it) is about it whatever its words, unless
+      // something conflicts (above) or it adds something (the doubts).
+      const bool same_thread = s.thread != 0 && s.thread == e->sketch.thread;
+      bool sure = doubt == nullptr && (same_thread || ((problem_sure || one_unknown) && place_sure &&
+                                                       (score >= needed || (followup && !one_unknown && score >= t_.followup_score))));
       // A copy with a name changed (sketch_substitutes_word: a longest common subsequence of
       // the words as written) is asked last, and only of a candidate that would merge: the
       // same reporter's earlier reports are up to max_candidates per lookup.

@@ -60,6 +60,9 @@ struct match_sketch {
   // so only one from an identity its channel proves may be (dedup_index::lookup). False for
   // sketches before version 6.
   bool confidential = false;
+  // A tweet's conversation (the id of the tweet that began it: its own when it began one), 0
+  // for the other channels: a reply in the thread of a complaint is about that complaint.
+  std::uint64_t thread = 0;
   // Not stored: the hashes of the identities among `identities` that the channel proves (an
   // SMS's sender, a tweet's author), as opposed to those a form, an app or a tweet's text
   // only states. What a lookup asks of the incoming report.

@@ -146,9 +146,11 @@ TEST_CASE("sketch: serialisation round-trips and refuses other versions") {
   CHECK_FALSE(parse_sketch(serialize_sketch(s))->confidential);
   s.confidential = true;
   CHECK(parse_sketch(serialize_sketch(s))->confidential);
+  s.thread = 0x1234567890abcdefULL;
+  CHECK(parse_sketch(serialize_sketch(s))->thread == 0x1234567890abcdefULL);
   // A version-5 row (before the region's name) still loads, naming none.
   std::string v5 = serialize_sketch(s);
-  v5.resize(v5.size() - 1 - 1 - 4 * s.region_name.size());  // the flags, the name
+  v5.resize(v5.size() - 8 - 1 - 1 - 4 * s.region_name.size());  // the thread, the flags, the name
   v5[0] = 5;
   REQUIRE(parse_sketch(v5));
   CHECK(parse_sketch(v5)->region_name.empty());
@@ -156,14 +158,14 @@ TEST_CASE("sketch: serialisation round-trips and refuses other versions") {
   s.region_name.clear();
   // A version-4 row (before the words as written) still loads, keeping none.
   std::string v4 = serialize_sketch(s);
-  v4.resize(v4.size() - 1 - 1 - 1 - 4 * s.verbatim.size());
+  v4.resize(v4.size() - 8 - 1 - 1 - 1 - 4 * s.verbatim.size());
   v4[0] = 4;
   REQUIRE(parse_sketch(v4));
   CHECK(parse_sketch(v4)->verbatim.empty());
   s.verbatim.clear();
   // A version-3 row (before the objects) still loads, naming none.
   std::string v3 = serialize_sketch(s);
-  v3.resize(v3.size() - 1 - 1 - 1 - 8);
+  v3.resize(v3.size() - 8 - 1 - 1 - 1 - 8);
   v3[0] = 3;
   REQUIRE(parse_sketch(v3));
   CHECK(parse_sketch(v3)->what.objects == 0);
@@ -171,7 +173,7 @@ TEST_CASE("sketch: serialisation round-trips and refuses other versions") {
   // count as its main ones, and without loose facets every difference of facts is a conflict.
   s.what.problems = 5, s.what.main = 4;
   std::string v2 = serialize_sketch(s);
-  v2.resize(v2.size() - 1 - 1 - 1 - 8 - 8 - 1 - 4 * s.loose_facets.size());
+  v2.resize(v2.size() - 8 - 1 - 1 - 1 - 8 - 8 - 1 - 4 * s.loose_facets.size());
   v2[0] = 2;
   auto old = parse_sketch(v2);
   REQUIRE(old);
@@ -649,4 +651,24 @@ TEST_CASE("sketch: a name extended by one word (Baru, Utara, II) in otherwise th
   CHECK_FALSE(sketch_extends_name(a, written("sampah numpuk di pinggir kali Jatibening, Pondokgede, udah seminggu lebih")));
   CHECK_FALSE(sketch_extends_name(a, a));
   CHECK_FALSE(sketch_extends_name(written("Baru sampah numpuk"), written("sampah numpuk")));  // not after a word
+}
+
+TEST_CASE("index: a reply in the conversation of the reporter's complaint is about it, whatever its words") {
+  const auto tweet = [](std::string_view text, std::uint64_t thread) {
+    match_sketch s = sketch_of(text, {"twitter:warga_sampit"});
+    s.what = event_taxonomy::embedded().read(text);
+    s.thread = thread;
+    add_verbatim_words(s, text, lexicon::embedded());
+    return s;
+  };
+  dedup_index idx;
+  idx.add(50, 50, t0, tweet("@lapor1708 lampu jalan di Jl. Tjilik Riwut km 5 Sampit mati semua sejak Senin", 777));
+  idx.commit();
+  const char* reminder = "Sudah seminggu belum ada tanggapan, masih gelap";
+  // In the thread: a duplicate (a follow-up). Outside it, the same words: not even sure.
+  CHECK(idx.lookup(tweet(reminder, 777), t0 + day_ms).what == dedup_decision::kind::duplicate);
+  CHECK(idx.lookup(tweet(reminder, 0), t0 + day_ms).what != dedup_decision::kind::duplicate);
+  // A conflict still decides: another problem in the thread is another complaint.
+  CHECK(idx.lookup(tweet("Satu lagi, jalan di depan rumah rusak berlubang parah", 777), t0 + day_ms).what !=
+        dedup_decision::kind::duplicate);
 }
