@@ -81,16 +81,13 @@ std::shared_ptr<dedup_context> context_of(const submission& s, std::string_view 
   ctx->identity_keys = identity_keys_of(s);
   for (const auto& k : ctx->identity_keys) ctx->sketch.identities.push_back(stable_hash64(k));
   ctx->sketch.confidential = s.anonymous || s.confidential;
-  // A tweet's conversation: the one it replies in (channel_ref conversation_id), else its own.
-  if (s.channel == channel_kind::twitter) {
-    std::string_view conversation, own;
+  // A tweet: its own id, and the conversation it replies in (channel_ref: conversation_id is
+  // there only when another tweet began it).
+  if (s.channel == channel_kind::twitter)
     for (const auto& [k, v] : s.channel_ref) {
-      if (k == "conversation_id") conversation = v;
-      else if (k == "tweet_id") own = v;
+      if (k == "tweet_id") ctx->sketch.tweet = stable_hash64(v);
+      else if (k == "conversation_id") ctx->sketch.conversation = stable_hash64(v);
     }
-    const std::string_view root = conversation.empty() ? own : conversation;
-    if (!root.empty()) ctx->sketch.thread = stable_hash64(root);
-  }
   // What the channel proves: the operator's network the SMS's sender, X the tweet's author. A
   // form's or an app's phone and e-mail, and a phone a tweet states, are only stated.
   if (s.channel == channel_kind::sms && s.who.phone) ctx->sketch.proven.push_back(stable_hash64(phone_identity(*s.who.phone)));
@@ -291,6 +288,7 @@ void dedup_engine::decide(store::complaint_row& row) noexcept {
     }
     row.match_sketch = std::move(ctx->stored_sketch);
     ctx->sketch.proven = {};  // asked of the incoming report only; not kept per entry
+    ctx->sketch.conversation = 0;
     index_.add(row.id, original, at, std::move(ctx->sketch));
   } catch (...) {
     // Out of memory while deciding: the row is stored as an original, unindexed.

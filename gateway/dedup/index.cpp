@@ -239,7 +239,7 @@ dedup_decision dedup_index::lookup(const match_sketch& s, std::int64_t at_ms) co
       // A reply in the conversation of the reporter's complaint ("Sudah seminggu belum ada
       // tanggapan, masih gelap" under our reply to it) is about it whatever its words, unless
       // something conflicts (above) or it adds something (the doubts).
-      const bool same_thread = s.thread != 0 && s.thread == e->sketch.thread;
+      const bool same_thread = s.conversation != 0 && s.conversation == e->sketch.tweet;
       bool sure = doubt == nullptr && (same_thread || ((problem_sure || one_unknown) && place_sure &&
                                                        (score >= needed || (followup && !one_unknown && score >= t_.followup_score))));
       // A copy with a name changed (sketch_substitutes_word: a longest common subsequence of

@@ -15,7 +15,7 @@ namespace {
 // 1: text only; 2: + the event (problems, place, cues); 3: + the main problems and the loose
 // facets; 4: + the objects. Version 1 rows still load (no event), version 2 rows with their
 // problems as the main ones and no loose facets, version 3 rows with no objects; 5: + the words
-// as written; 6: + the region's name, the confidential flag and the tweet's conversation.
+// as written; 6: + the region's name, the confidential flag and the tweet's id.
 constexpr std::uint8_t sketch_version = 6;
 
 std::uint64_t mix64(std::uint64_t x) noexcept {  // the SplitMix64 / Murmur3 finaliser
@@ -649,7 +649,7 @@ std::string serialize_sketch(const match_sketch& s) {
   out.array(s.verbatim);
   out.array(s.region_name);
   out.put<std::uint8_t>(s.confidential ? 1 : 0);
-  out.put<std::uint64_t>(s.thread);
+  out.put<std::uint64_t>(s.tweet);
   return bytes;
 }
 
@@ -678,7 +678,7 @@ std::optional<match_sketch> parse_sketch(std::string_view bytes) {
     // Version 5 kept no region name: a place named in words is not established against it.
     if (version >= 6) {
       std::uint8_t flags = 0;
-      if (!r.array(s.region_name, verbatim_max) || !r.get(flags) || flags > 1 || !r.get(s.thread)) return std::nullopt;
+      if (!r.array(s.region_name, verbatim_max) || !r.get(flags) || flags > 1 || !r.get(s.tweet)) return std::nullopt;
       s.confidential = flags & 1;
     }
   }

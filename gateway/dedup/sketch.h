@@ -60,9 +60,12 @@ struct match_sketch {
   // so only one from an identity its channel proves may be (dedup_index::lookup). False for
   // sketches before version 6.
   bool confidential = false;
-  // A tweet's conversation (the id of the tweet that began it: its own when it began one), 0
-  // for the other channels: a reply in the thread of a complaint is about that complaint.
-  std::uint64_t thread = 0;
+  // A tweet's own id (stable_hash64 of it), 0 for the other channels: a reply in the
+  // conversation this tweet began is about it.
+  std::uint64_t tweet = 0;
+  // Not stored: the conversation a tweet replies in (the id of the tweet that began it), 0
+  // when it began none or is no tweet. What a lookup asks of the incoming report.
+  std::uint64_t conversation = 0;
   // Not stored: the hashes of the identities among `identities` that the channel proves (an
   // SMS's sender, a tweet's author), as opposed to those a form, an app or a tweet's text
   // only states. What a lookup asks of the incoming report.

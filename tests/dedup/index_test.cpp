@@ -146,8 +146,10 @@ TEST_CASE("sketch: serialisation round-trips and refuses other versions") {
   CHECK_FALSE(parse_sketch(serialize_sketch(s))->confidential);
   s.confidential = true;
   CHECK(parse_sketch(serialize_sketch(s))->confidential);
-  s.thread = 0x1234567890abcdefULL;
-  CHECK(parse_sketch(serialize_sketch(s))->thread == 0x1234567890abcdefULL);
+  s.tweet = 0x1234567890abcdefULL;
+  s.conversation = 42;
+  CHECK(parse_sketch(serialize_sketch(s))->tweet == 0x1234567890abcdefULL);
+  CHECK(parse_sketch(serialize_sketch(s))->conversation == 0);  // not stored
   // A version-5 row (before the region's name) still loads, naming none.
   std::string v5 = serialize_sketch(s);
   v5.resize(v5.size() - 8 - 1 - 1 - 4 * s.region_name.size());  // the thread, the flags, the name
@@ -654,21 +656,24 @@ TEST_CASE("sketch: a name extended by one word (Baru, Utara, II) in otherwise th
 }
 
 TEST_CASE("index: a reply in the conversation of the reporter's complaint is about it, whatever its words") {
-  const auto tweet = [](std::string_view text, std::uint64_t thread) {
+  const auto tweet = [](std::string_view text, std::uint64_t id, std::uint64_t conversation) {
     match_sketch s = sketch_of(text, {"twitter:warga_sampit"});
     s.what = event_taxonomy::embedded().read(text);
-    s.thread = thread;
+    s.tweet = id;
+    s.conversation = conversation;
     add_verbatim_words(s, text, lexicon::embedded());
     return s;
   };
   dedup_index idx;
-  idx.add(50, 50, t0, tweet("@lapor1708 lampu jalan di Jl. Tjilik Riwut km 5 Sampit mati semua sejak Senin", 777));
+  idx.add(50, 50, t0, tweet("@lapor1708 lampu jalan di Jl. Tjilik Riwut km 5 Sampit mati semua sejak Senin", 777, 0));
   idx.commit();
   const char* reminder = "Sudah seminggu belum ada tanggapan, masih gelap";
-  // In the thread: a duplicate (a follow-up). Outside it, the same words: not even sure.
-  CHECK(idx.lookup(tweet(reminder, 777), t0 + day_ms).what == dedup_decision::kind::duplicate);
-  CHECK(idx.lookup(tweet(reminder, 0), t0 + day_ms).what != dedup_decision::kind::duplicate);
+  // In the conversation the complaint began: a duplicate (a follow-up). In another one, or
+  // none, the same words: not sure.
+  CHECK(idx.lookup(tweet(reminder, 778, 777), t0 + day_ms).what == dedup_decision::kind::duplicate);
+  CHECK(idx.lookup(tweet(reminder, 778, 999), t0 + day_ms).what != dedup_decision::kind::duplicate);
+  CHECK(idx.lookup(tweet(reminder, 778, 0), t0 + day_ms).what != dedup_decision::kind::duplicate);
   // A conflict still decides: another problem in the thread is another complaint.
-  CHECK(idx.lookup(tweet("Satu lagi, jalan di depan rumah rusak berlubang parah", 777), t0 + day_ms).what !=
+  CHECK(idx.lookup(tweet("Satu lagi, jalan di depan rumah rusak berlubang parah", 779, 777), t0 + day_ms).what !=
         dedup_decision::kind::duplicate);
 }
