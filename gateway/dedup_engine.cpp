@@ -1,6 +1,7 @@
 #include "gateway/dedup_engine.h"
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cmath>
 
@@ -50,6 +51,30 @@ std::string matching_text(const submission& s) {
   return text;
 }
 
+// The tracking IDs ("LPR-…", any case) a body names when it says little else: at most four
+// other words ("LPR-3KQ7-W8ND-2 kapan?", "@lapor1708 LPR-6FJ2-QX9A-4 status"), mentions and
+// hashtags not counted. Empty for a longer text: that is read as a report of its own.
+std::vector<std::string> reminder_ids(std::string_view body) {
+  std::vector<std::string> ids;
+  std::size_t other = 0;
+  for (std::size_t i = 0; i < body.size();) {
+    while (i < body.size() && (body[i] == ' ' || body[i] == '\t' || body[i] == '\n' || body[i] == '\r')) ++i;
+    std::size_t end = i;
+    while (end < body.size() && !(body[end] == ' ' || body[end] == '\t' || body[end] == '\n' || body[end] == '\r')) ++end;
+    if (end == i) break;
+    std::string_view w = body.substr(i, end - i);
+    i = end;
+    if (w.front() == '@' || w.front() == '#') continue;
+    if (w.size() >= 12 && (w[0] == 'L' || w[0] == 'l') && (w[1] == 'P' || w[1] == 'p') && (w[2] == 'R' || w[2] == 'r')) {
+      while (!w.empty() && !std::isalnum(static_cast<unsigned char>(w.back()))) w.remove_suffix(1);  // "LPR-…?"
+      if (ids.size() < 3) ids.emplace_back(w);
+      continue;
+    }
+    if (++other > 4) return {};
+  }
+  return ids;
+}
+
 // The context of `s`, whose text (matching_text) is `text` and whose event `what`.
 std::shared_ptr<dedup_context> context_of(const submission& s, std::string_view text, const event& what,
                                           const region::input_words& words) {
@@ -78,6 +103,8 @@ std::shared_ptr<dedup_context> context_of(const submission& s, std::string_view 
   for (const auto& code : s.where.named_places)
     if (ctx->sketch.what.named_count < ctx->sketch.what.named.size())
       if (const auto p = place_code::parse(code)) ctx->sketch.what.named[ctx->sketch.what.named_count++] = p;
+  ctx->cited_ids = reminder_ids(s.body);
+  ctx->sketch.tracking_reminder = !ctx->cited_ids.empty();
   ctx->identity_keys = identity_keys_of(s);
   for (const auto& k : ctx->identity_keys) ctx->sketch.identities.push_back(stable_hash64(k));
   ctx->sketch.confidential = s.anonymous || s.confidential;
@@ -207,6 +234,8 @@ void dedup_engine::decide(store::complaint_row& row) noexcept {
   try {
     const std::int64_t at = row.received_at_ms;
     latest_ms_ = std::max(latest_ms_, at);
+    for (const auto& cited : ctx->cited_ids)
+      if (const auto parts = ids_.decode(cited)) ctx->sketch.cites.push_back(row_id(*parts));
     const dedup_decision d = index_.lookup(ctx->sketch, at);
 
     // A report that states several identities links them for every later report.
@@ -289,6 +318,7 @@ void dedup_engine::decide(store::complaint_row& row) noexcept {
     row.match_sketch = std::move(ctx->stored_sketch);
     ctx->sketch.proven = {};  // asked of the incoming report only; not kept per entry
     ctx->sketch.conversation = 0;
+    ctx->sketch.cites = {};
     index_.add(row.id, original, at, std::move(ctx->sketch));
   } catch (...) {
     // Out of memory while deciding: the row is stored as an original, unindexed.

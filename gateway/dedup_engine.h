@@ -59,6 +59,7 @@ struct dedup_context final : store::row_context {
   channel_kind channel = channel_kind::test;
   clock::time_point received_at{};
   bool anonymous = false;  // Anonim: the evidence names the kind of identity only ("tel")
+  std::vector<std::string> cited_ids;  // tracking IDs a short reminder names, decoded on the writer
 };
 
 // The identity keys of a normalised submission: its phone, e-mail and Twitter handle, plus

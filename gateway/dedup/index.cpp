@@ -151,9 +151,50 @@ bool dedup_index::link(std::uint64_t a, std::uint64_t b) {
   return true;
 }
 
+// "LPR-3KQ7-W8ND-2 kapan?": about the reporter's complaint that ID names (a duplicate, as a
+// follow-up), else, when the ID is none of theirs (mistyped, another node's), a hint to their
+// newest complaint in the window: the verifier sees which one it asks about.
+dedup_decision dedup_index::reminder_of(const match_sketch& s, const std::vector<std::uint64_t>& roots,
+                                        const std::vector<std::uint64_t>& root_identity, std::int64_t oldest) const {
+  dedup_decision d;
+  const entry* newest = nullptr;
+  std::uint64_t newest_identity = 0;
+  for (std::size_t i = 0; i < roots.size(); ++i) {
+    auto g = groups_.find(roots[i]);
+    if (g == groups_.end()) continue;
+    for (auto it = g->second.rbegin(); it != g->second.rend(); ++it) {
+      const entry* e = at(*it);
+      if (e == nullptr || e->at_ms < oldest) break;
+      if (newest == nullptr || e->at_ms > newest->at_ms) newest = e, newest_identity = root_identity[i];
+      const auto proven = [&] {
+        for (const std::uint64_t p : s.proven)
+          if (std::find(e->sketch.identities.begin(), e->sketch.identities.end(), p) != e->sketch.identities.end()) return true;
+        return false;
+      };
+      if (std::find(s.cites.begin(), s.cites.end(), e->id) != s.cites.end() && (!confidential(*e) || proven())) {
+        d.what = dedup_decision::kind::duplicate;
+        d.of = e->original;
+        d.matched = e->id;
+        d.score = 1;
+        d.identity = root_identity[i];
+        d.followup = true;
+        return d;
+      }
+    }
+  }
+  if (newest != nullptr) {
+    d.what = dedup_decision::kind::possible;
+    d.of = newest->original;
+    d.matched = newest->id;
+    d.identity = newest_identity;
+    d.doubt = "reminder";
+    d.possible.push_back({newest->original, 0});
+  }
+  return d;
+}
+
 dedup_decision dedup_index::lookup(const match_sketch& s, std::int64_t at_ms) const {
   dedup_decision d;
-  if (s.distinct_words < t_.min_words) return d;
   const std::int64_t oldest = at_ms - t_.window_ms;
 
   std::vector<std::uint64_t> roots;
@@ -165,6 +206,8 @@ dedup_decision dedup_index::lookup(const match_sketch& s, std::int64_t at_ms) co
       root_identity.push_back(id);
     }
   }
+  if (s.tracking_reminder) return reminder_of(s, roots, root_identity, oldest);
+  if (s.distinct_words < t_.min_words) return d;
 
   // 1. The same reporter: a duplicate only when the text is alike and the events agree;
   // a hint when they may be the same; nothing when the problem, the place or a stated fact

@@ -94,7 +94,8 @@ struct dedup_decision {
   std::string conflict;               // "problem", "place", "fact" (km, date, RT…), or ""
   // kind::possible: why it was not merged: a doubt ("new_incident", "adds_problem", "object",
   // "household", "kind", "elsewhere", "day", "number", "spot", "name", "holder", "swap", "ambiguous": sure
-  // of two complaints alike; "unproven": the original is Anonim or Rahasia and no identity the
+  // of two complaints alike; "reminder": a short text naming a tracking ID none of the
+  // reporter's, hinted to their newest; "unproven": the original is Anonim or Rahasia and no identity the
   // new report's channel proves is one of the matched report's) or what was not established
   // ("problem", "place", "score").
   const char* doubt = nullptr;
@@ -144,6 +145,8 @@ class dedup_index {
   std::unordered_set<std::int64_t> confidential_;
   // `e` is confidential, or a duplicate of a confidential original.
   [[nodiscard]] bool confidential(const entry& e) const noexcept;
+  [[nodiscard]] dedup_decision reminder_of(const match_sketch& s, const std::vector<std::uint64_t>& roots,
+                                           const std::vector<std::uint64_t>& root_identity, std::int64_t oldest) const;
   using seq_t = std::uint64_t;
 
   [[nodiscard]] const entry* at(seq_t seq) const noexcept;

@@ -66,6 +66,10 @@ struct match_sketch {
   // Not stored: the conversation a tweet replies in (the id of the tweet that began it), 0
   // when it began none or is no tweet. What a lookup asks of the incoming report.
   std::uint64_t conversation = 0;
+  // Not stored: a short reminder that names a tracking ID ("LPR-3KQ7-W8ND-2 kapan?", at most
+  // four other words), and the complaints its IDs decode to (rows of this node's codec).
+  bool tracking_reminder = false;
+  std::vector<std::int64_t> cites;
   // Not stored: the hashes of the identities among `identities` that the channel proves (an
   // SMS's sender, a tweet's author), as opposed to those a form, an app or a tweet's text
   // only states. What a lookup asks of the incoming report.

@@ -677,3 +677,27 @@ TEST_CASE("index: a reply in the conversation of the reporter's complaint is abo
   CHECK(idx.lookup(tweet("Satu lagi, jalan di depan rumah rusak berlubang parah", 779, 777), t0 + day_ms).what !=
         dedup_decision::kind::duplicate);
 }
+
+TEST_CASE("index: a short reminder naming a tracking ID is about that complaint of the reporter, else a hint") {
+  dedup_index idx;
+  idx.add(60, 60, t0, sketch_of(web_text, {"tel:+6281255550060"}));
+  idx.add(61, 61, t0 + 1000, sketch_of("Air PDAM di desa Soren tidak mengalir sudah dua minggu", {"tel:+6281255550060"}));
+  idx.commit();
+  match_sketch reminder = sketch_of("LPR-3KQ7-W8ND-2 kapan?", {"tel:+6281255550060"});
+  reminder.tracking_reminder = true;
+  reminder.cites = {60};  // the ID decodes to the first complaint
+  const auto d = idx.lookup(reminder, t0 + day_ms);
+  CHECK(d.what == dedup_decision::kind::duplicate);
+  CHECK(d.of == 60);
+  CHECK(d.followup);
+  // An ID that is none of the reporter's (mistyped): a hint to their newest complaint.
+  reminder.cites = {999};
+  const auto hint = idx.lookup(reminder, t0 + day_ms);
+  CHECK(hint.what == dedup_decision::kind::possible);
+  CHECK(hint.of == 61);
+  CHECK(std::string(hint.doubt) == "reminder");
+  // Another reporter naming the ID: nothing (not theirs).
+  reminder.identities = {stable_hash64("tel:+6281299999999")};
+  reminder.cites = {60};
+  CHECK(idx.lookup(reminder, t0 + day_ms).what == dedup_decision::kind::original);
+}

@@ -11,7 +11,8 @@ real daemon; each check failed on the binary it probed.
     batch's Idempotency-Key names one set of documents;
   * a rebuilt retry of an app report (a new multipart boundary, members reordered) gets the
     first answer, not 422 "key reused";
-  * a body of zero-width characters only is refused like an empty one.
+  * a body of zero-width characters only is refused like an empty one;
+  * (set J) "LPR-… gimane?" from the reporter is about that complaint.
 """
 import json
 import os
@@ -146,6 +147,18 @@ def test_invisible_body(d):
         assert st == 422 and ans["errors"][0]["field"] == "body", (body, st, ans)
 
 
+def test_tracking_reminder(d):
+    base = f"http://127.0.0.1:{d.ports['web']}"
+    report = {"title": "Got mampet", "body": "Got di Gg. Kelinci Kebon Manggis mampet, air hitam naik ke jalan tiap hujan",
+              "kind": "complaint", "reporter": {"phone": "081377771234"}, "device_id": "dev-r"}
+    st, _, first = api(base, "POST", "/api/v1/reports", report, idem="p4-rem-1")
+    assert st == 201 and first["status"] == "received", first
+    tid = first["tracking_id"]
+    # "LPR-… gimane?" from the same phone: about that complaint, merged as a follow-up.
+    st, _, again = api(base, "POST", "/api/v1/reports", dict(report, title="", body=f"{tid} gimane?"), idem="p4-rem-2")
+    assert st == 201 and again["status"] == "duplicate" and again["duplicate_of"] == tid, again
+
+
 def main():
     tmp = TempDir("lapor-probe4-")
     d = None
@@ -158,6 +171,7 @@ def main():
         check("scores are written in plain notation, forwarded and in the admin view", test_plain_scores, d)
         check("a rebuilt retry of an app report gets the first answer", test_rebuilt_retry, d)
         check("a body of zero-width characters or marks alone is refused, naming it", test_invisible_body, d)
+        check("a short reminder naming the reporter's tracking ID is about that complaint", test_tracking_reminder, d)
         check("a link after its original, an unmerge after its link", test_delivery_order, os.path.join(tmp.path))
     except BaseException:
         if d:
