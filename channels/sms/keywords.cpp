@@ -1,5 +1,7 @@
 #include "channels/sms/keywords.h"
 
+#include <algorithm>
+
 #include <array>
 #include <optional>
 #include <string>
@@ -145,6 +147,22 @@ sms_command parse_keywords(std::string_view utf8, const std::function<bool(std::
       return sms_command{k.intent, k.kind, std::move(*id), k.name};
     }
     return sms_command{k.intent, k.kind, std::string(*rest), k.name};
+  }
+  // "LPR-3KQ7-W8ND-2 kapan?" without CEK: a citizen asking after a report, when it begins with
+  // a valid tracking ID and says at most three words more (an ID failing its check symbol, or a
+  // longer text, stays a report; the dedup links a report naming the citizen's own ID).
+  if (is_tracking_id && !bare.empty()) {
+    std::size_t words = 0;
+    for (std::size_t i = 0; i < bare.size();) {
+      while (i < bare.size() && is_space(bare[i])) ++i;
+      if (i < bare.size()) ++words;
+      while (i < bare.size() && !is_space(bare[i])) ++i;
+    }
+    if (auto id = queried_id(bare, is_tracking_id); id && !id->empty() && is_tracking_id(*id)) {
+      const auto id_words = static_cast<std::size_t>(std::count(id->begin(), id->end(), ' ')) + 1;  // "LPR 7K3D 9QX2 M"
+      if (words <= id_words + 3)
+        return sms_command{sms_intent::status_query, gateway::complaint_kind::complaint, std::move(*id), {}};
+    }
   }
   return sms_command{sms_intent::report, gateway::complaint_kind::complaint, std::string(text), {}};
 }

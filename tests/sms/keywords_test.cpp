@@ -1,5 +1,8 @@
 #include <doctest/doctest.h>
 
+#include <cctype>
+#include <string>
+
 #include "channels/sms/keywords.h"
 
 using namespace lapor::sms;
@@ -92,4 +95,21 @@ TEST_CASE("keywords: a status query with words after a valid ID asks for that ID
   // Not an ID at all: a complaint that starts with "cek".
   cmd = parse_keywords("Cek jalan rusak di km 5", is_id);
   CHECK(cmd.intent == sms_intent::report);
+}
+
+TEST_CASE("keywords: a valid ID and at most three words, without CEK, ask after that report (set J)") {
+  auto is_id = [](std::string_view s) {  // the codec reads any case
+    std::string u(s);
+    for (auto& c : u) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    return u == "LPR-7K3D-9QX2-M" || u == "LPR 7K3D 9QX2 M";
+  };
+  for (const char* text : {"LPR-7K3D-9QX2-M kapan?", "LPR-7K3D-9QX2-M", "lpr-7k3d-9qx2-m gimane?", "LPR 7K3D 9QX2 M status",
+                           "LPR-7K3D-9QX2-M sudah sampai mana?"}) {
+    const auto cmd = parse_keywords(text, is_id);
+    CHECK_MESSAGE(cmd.intent == sms_intent::status_query, std::string(text));
+  }
+  CHECK(parse_keywords("LPR-7K3D-9QX2-M kapan?", is_id).text == "LPR-7K3D-9QX2-M");
+  // A longer text, or an ID failing its check symbol, is a report (the dedup links it).
+  CHECK(parse_keywords("LPR-7K3D-9QX2-M lampu jalan di gang Melati masih mati juga", is_id).intent == sms_intent::report);
+  CHECK(parse_keywords("LPR-7K3D-9QX2-X kapan?", is_id).intent == sms_intent::report);
 }
