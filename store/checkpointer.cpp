@@ -27,7 +27,12 @@ void checkpointer::stop() {
 }
 
 void checkpointer::wal_grew(int frames) noexcept {
-  if (frames < threshold_ || due_.load(std::memory_order_relaxed)) return;
+  int copied = copied_.load(std::memory_order_relaxed);
+  if (frames < copied) {  // the WAL restarted from its start: none of its frames is copied
+    copied = 0;
+    copied_.store(0, std::memory_order_relaxed);
+  }
+  if (frames - copied < threshold_ || due_.load(std::memory_order_relaxed)) return;
   due_.store(true, std::memory_order_relaxed);
   {
     std::lock_guard lk(mu_);
@@ -79,12 +84,14 @@ void checkpointer::checkpoint_once() {
     int log = 0, copied = 0;
     const int rc = sqlite3_wal_checkpoint_v2(db_->handle(), "main", SQLITE_CHECKPOINT_PASSIVE, &log, &copied);
     // BUSY: another checkpoint or a reader's snapshot; the next pass continues.
+    copied_.store((rc == SQLITE_OK || rc == SQLITE_BUSY) && copied > 0 ? copied : 0, std::memory_order_relaxed);
     if (rc != SQLITE_OK && rc != SQLITE_BUSY) {
       error = "checkpoint: " + db_->error_text(rc);
       if (needs_reopen(rc)) db_.reset();
     }
   } catch (const std::exception& e) {
     error = e.what();
+    copied_.store(0, std::memory_order_relaxed);
     db_.reset();
   }
   std::lock_guard lk(mu_);

@@ -6,6 +6,13 @@
 // commit (wal_grew); past `threshold` frames this thread runs a PASSIVE checkpoint, which
 // copies frames while the writer keeps appending. A PASSIVE pass never blocks the writer.
 //
+// A pass is due once `threshold` frames were committed beyond what the last pass copied (or
+// since the WAL restarted), not whenever the WAL is longer than that: a pass sorts the page
+// numbers of every frame in each 4096-frame segment it visits, those copied before included,
+// so a pass after every commit (the WAL stays past the threshold until it restarts) sorted
+// ~1000-4000 frames to copy the last commit's few, and fsynced the WAL and the file for them:
+// ~14k instructions per message (bench/RESULTS.md run Q).
+//
 // Under sustained load the writer appends during every pass, so the WAL never gets fully
 // copied and cannot restart from its beginning. The writer therefore calls
 // wait_for_pass() when the WAL exceeds its cap: a pass that starts after the writer paused
@@ -34,7 +41,8 @@ class checkpointer {
   checkpointer(const checkpointer&) = delete;
   checkpointer& operator=(const checkpointer&) = delete;
 
-  // From the writer's WAL hook after each commit. Cheap: no lock unless a pass is due.
+  // From the writer's WAL hook after each commit with the WAL's size in frames. Cheap: no lock
+  // unless a pass is due.
   void wal_grew(int frames) noexcept;
   // Blocks until a pass that started after this call finished, or `timeout` passed.
   void wait_for_pass(std::chrono::milliseconds timeout);
@@ -58,6 +66,9 @@ class checkpointer {
   std::uint64_t started_ = 0, finished_ = 0;
   std::string last_error_;
   std::atomic<bool> due_{false};
+  // Frames of the WAL the last pass had copied (0 before any, after a failed one, and once the
+  // WAL restarted): wal_grew counts the frames beyond it.
+  std::atomic<int> copied_{0};
   std::thread thread_;
   std::once_flag stopped_;
 };
