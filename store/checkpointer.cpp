@@ -2,12 +2,17 @@
 
 #include <pthread.h>
 
+#include <algorithm>
+#include <climits>
+
 #include <sqlite3.h>
 
 namespace lapor::store {
 
-checkpointer::checkpointer(const connection_options& co, int threshold_frames)
-    : co_(co), threshold_(threshold_frames > 0 ? threshold_frames : 1000) {
+checkpointer::checkpointer(const connection_options& co, int threshold_frames, int cap_frames)
+    : co_(co),
+      threshold_(threshold_frames > 0 ? threshold_frames : 1000),
+      continuous_from_(cap_frames > 0 ? std::max(cap_frames - threshold_, threshold_) : INT_MAX) {
   db_ = std::make_unique<database>(co_);
   thread_ = std::thread([this] { run(); });
 }
@@ -32,7 +37,8 @@ void checkpointer::wal_grew(int frames) noexcept {
     copied = 0;
     copied_.store(0, std::memory_order_relaxed);
   }
-  if (frames - copied < threshold_ || due_.load(std::memory_order_relaxed)) return;
+  const bool due = frames - copied >= threshold_ || (frames >= continuous_from_ && frames > copied);
+  if (!due || due_.load(std::memory_order_relaxed)) return;
   due_.store(true, std::memory_order_relaxed);
   {
     std::lock_guard lk(mu_);

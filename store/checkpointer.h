@@ -6,18 +6,19 @@
 // commit (wal_grew); past `threshold` frames this thread runs a PASSIVE checkpoint, which
 // copies frames while the writer keeps appending. A PASSIVE pass never blocks the writer.
 //
-// A pass is due once `threshold` frames were committed beyond what the last pass copied (or
-// since the WAL restarted), not whenever the WAL is longer than that: a pass sorts the page
-// numbers of every frame in each 4096-frame segment it visits, those copied before included,
-// so a pass after every commit (the WAL stays past the threshold until it restarts) sorted
-// ~1000-4000 frames to copy the last commit's few, and fsynced the WAL and the file for them:
-// ~14k instructions per message (bench/RESULTS.md run Q).
-//
 // Under sustained load the writer appends during every pass, so the WAL never gets fully
 // copied and cannot restart from its beginning. The writer therefore calls
 // wait_for_pass() when the WAL exceeds its cap: a pass that starts after the writer paused
 // copies everything, and the writer's next transaction restarts the WAL. That bounds the WAL
 // at about `cap` frames and costs the writer one (mostly already done) pass now and then.
+//
+// When a pass is due: once `threshold` frames were committed beyond what the last pass copied
+// (or since the WAL restarted), and after every commit only in the last `threshold` frames
+// before the cap, so that the writer's pause there finds little left to copy. A pass sorts the
+// page numbers of every frame in each 4096-frame segment it visits, those copied before
+// included, and fsyncs the WAL and the file: a pass after every commit from `threshold` on
+// (as before run Q) sorted ~1000-4000 frames to copy the last commit's few, ~14k instructions
+// per message on the SMPP bench (bench/RESULTS.md run Q).
 #pragma once
 
 #include <atomic>
@@ -35,8 +36,9 @@ namespace lapor::store {
 
 class checkpointer {
  public:
-  // Opens its own connection with `co` (an existing database). Throws db_error.
-  checkpointer(const connection_options& co, int threshold_frames);
+  // Opens its own connection with `co` (an existing database). `cap_frames`: where the writer
+  // waits for a pass (0: nowhere). Throws db_error.
+  checkpointer(const connection_options& co, int threshold_frames, int cap_frames = 0);
   ~checkpointer();
   checkpointer(const checkpointer&) = delete;
   checkpointer& operator=(const checkpointer&) = delete;
@@ -57,6 +59,7 @@ class checkpointer {
 
   connection_options co_;
   int threshold_;
+  int continuous_from_;  // frames from which every commit makes a pass due (cap - threshold)
   std::unique_ptr<database> db_;
 
   mutable std::mutex mu_;

@@ -77,6 +77,22 @@ TEST_CASE("checkpointer: the next pass waits for threshold frames beyond what th
   c.wal_grew(100);
   CHECK(passes_reach(3));
   CHECK(c.last_error().empty());
+  c.stop();
+
+  // With a cap, every commit in the last `threshold` frames before it makes a pass due: the
+  // writer's pause at the cap then finds little left to copy.
+  checkpointer near_cap(co, 100, frames + 160);  // every commit is due from frames + 60 on
+  const auto near_cap_passes_reach = [&near_cap](std::uint64_t n) {
+    for (int i = 0; i < 200 && near_cap.passes() < n; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    return near_cap.passes() >= n;
+  };
+  near_cap.wal_grew(frames + 100);
+  REQUIRE(near_cap_passes_reach(1));
+  near_cap.wal_grew(frames + 50);  // ~50 beyond what was copied, before the last 100 frames
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  CHECK(near_cap.passes() == 1);
+  near_cap.wal_grew(frames + 70);  // ~70 beyond, within the last 100 before the cap: due
+  CHECK(near_cap_passes_reach(2));
 }
 
 TEST_CASE("background checkpoints keep the WAL bounded under sustained writes") {
