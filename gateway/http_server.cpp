@@ -39,6 +39,24 @@ void ascii_lowercase(std::string& s) noexcept {
     if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
 }
 
+// A response's bytes as Beast writes them (status line, fields in order, the blank line, the
+// body), serialised by Beast into one string: sent as one buffer, where http::async_write
+// walked Beast's nested buffer sequences again for each size, prefix and send (~8k
+// instructions per answer). Beast's own serialiser makes the bytes the same by construction.
+std::string wire_bytes(http::response<http::string_body>& res) {
+  std::string out;
+  out.reserve(256 + res.body().size());
+  http::serializer<false, http::string_body> sr{res};
+  beast::error_code ec;
+  do {
+    sr.next(ec, [&](beast::error_code&, const auto& buffers) {
+      for (const auto b : beast::buffers_range_ref(buffers)) out.append(static_cast<const char*>(b.data()), b.size());
+      sr.consume(beast::buffer_bytes(buffers));
+    });
+  } while (!ec && !sr.is_done());
+  return out;
+}
+
 constexpr std::size_t max_refusals = 1024;
 // Room in a session's read buffer beyond the header limit: one read (Beast reads 64 KiB at a
 // time) and a chunk-size line or trailer section up to the header limit.
@@ -459,23 +477,26 @@ class session : public std::enable_shared_from_this<session> {
     // HTTP/1.1 also to an HTTP/1.0 request: the highest version we conform to with the
     // request's major version (RFC 9110 §2.5). Such a client reads a persistent connection only
     // from "Connection: keep-alive", which Beast leaves out of a 1.1 answer.
-    auto res = std::make_shared<http::response<http::string_body>>(static_cast<http::status>(r.status), 11);
-    res->set(http::field::server, "lapor-gateway");
-    if (!r.content_type.empty()) res->set(http::field::content_type, r.content_type);
-    for (auto& [k, v] : r.headers) res->set(k, v);
-    res->keep_alive(keep_alive_ && !state_->stopping);
-    if (version_ == 10 && res->keep_alive()) res->set(http::field::connection, "keep-alive");
+    http::response<http::string_body> res{static_cast<http::status>(r.status), 11u};
+    res.set(http::field::server, "lapor-gateway");
+    if (!r.content_type.empty()) res.set(http::field::content_type, r.content_type);
+    for (auto& [k, v] : r.headers) res.set(k, v);
+    res.keep_alive(keep_alive_ && !state_->stopping);
+    if (version_ == 10 && res.keep_alive()) res.set(http::field::connection, "keep-alive");
     if (head_ || r.head_only) {
-      res->content_length(r.body.size());
+      res.content_length(r.body.size());
     } else {
-      res->body() = std::move(r.body);
-      res->prepare_payload();
+      res.body() = std::move(r.body);
+      res.prepare_payload();
     }
+    const bool keep_alive = res.keep_alive();
+    auto wire = std::make_shared<std::string>(wire_bytes(res));
     stream_.expires_after(std::chrono::milliseconds(state_->limits.write_timeout_ms));
-    http::async_write(stream_, *res, [self = shared_from_this(), res](beast::error_code ec, std::size_t) {
+    const net::const_buffer bytes = net::buffer(*wire);
+    net::async_write(stream_, bytes, [self = shared_from_this(), wire, keep_alive](beast::error_code ec, std::size_t) {
       if (ec) return self->close();
       if (self->closing_after_refusal_) return self->graceful_close();
-      if (!res->keep_alive()) return self->close();
+      if (!keep_alive) return self->close();
       self->buffer_.consume(0);
       self->do_read(false);
     });

@@ -2,12 +2,17 @@
 
 #include <pthread.h>
 
+#include <algorithm>
+#include <climits>
+
 #include <sqlite3.h>
 
 namespace lapor::store {
 
-checkpointer::checkpointer(const connection_options& co, int threshold_frames)
-    : co_(co), threshold_(threshold_frames > 0 ? threshold_frames : 1000) {
+checkpointer::checkpointer(const connection_options& co, int threshold_frames, int cap_frames)
+    : co_(co),
+      threshold_(threshold_frames > 0 ? threshold_frames : 1000),
+      continuous_from_(cap_frames > 0 ? std::max(cap_frames - threshold_, threshold_) : INT_MAX) {
   db_ = std::make_unique<database>(co_);
   thread_ = std::thread([this] { run(); });
 }
@@ -27,7 +32,13 @@ void checkpointer::stop() {
 }
 
 void checkpointer::wal_grew(int frames) noexcept {
-  if (frames < threshold_ || due_.load(std::memory_order_relaxed)) return;
+  int copied = copied_.load(std::memory_order_relaxed);
+  if (frames < copied) {  // the WAL restarted from its start: none of its frames is copied
+    copied = 0;
+    copied_.store(0, std::memory_order_relaxed);
+  }
+  const bool due = frames - copied >= threshold_ || (frames >= continuous_from_ && frames > copied);
+  if (!due || due_.load(std::memory_order_relaxed)) return;
   due_.store(true, std::memory_order_relaxed);
   {
     std::lock_guard lk(mu_);
@@ -79,12 +90,14 @@ void checkpointer::checkpoint_once() {
     int log = 0, copied = 0;
     const int rc = sqlite3_wal_checkpoint_v2(db_->handle(), "main", SQLITE_CHECKPOINT_PASSIVE, &log, &copied);
     // BUSY: another checkpoint or a reader's snapshot; the next pass continues.
+    copied_.store((rc == SQLITE_OK || rc == SQLITE_BUSY) && copied > 0 ? copied : 0, std::memory_order_relaxed);
     if (rc != SQLITE_OK && rc != SQLITE_BUSY) {
       error = "checkpoint: " + db_->error_text(rc);
       if (needs_reopen(rc)) db_.reset();
     }
   } catch (const std::exception& e) {
     error = e.what();
+    copied_.store(0, std::memory_order_relaxed);
     db_.reset();
   }
   std::lock_guard lk(mu_);

@@ -11,6 +11,14 @@
 // wait_for_pass() when the WAL exceeds its cap: a pass that starts after the writer paused
 // copies everything, and the writer's next transaction restarts the WAL. That bounds the WAL
 // at about `cap` frames and costs the writer one (mostly already done) pass now and then.
+//
+// When a pass is due: once `threshold` frames were committed beyond what the last pass copied
+// (or since the WAL restarted), and after every commit only in the last `threshold` frames
+// before the cap, so that the writer's pause there finds little left to copy. A pass sorts the
+// page numbers of every frame in each 4096-frame segment it visits, those copied before
+// included, and fsyncs the WAL and the file: a pass after every commit from `threshold` on
+// (as before run Q) sorted ~1000-4000 frames to copy the last commit's few, ~14k instructions
+// per message on the SMPP bench (bench/RESULTS.md run Q).
 #pragma once
 
 #include <atomic>
@@ -28,13 +36,15 @@ namespace lapor::store {
 
 class checkpointer {
  public:
-  // Opens its own connection with `co` (an existing database). Throws db_error.
-  checkpointer(const connection_options& co, int threshold_frames);
+  // Opens its own connection with `co` (an existing database). `cap_frames`: where the writer
+  // waits for a pass (0: nowhere). Throws db_error.
+  checkpointer(const connection_options& co, int threshold_frames, int cap_frames = 0);
   ~checkpointer();
   checkpointer(const checkpointer&) = delete;
   checkpointer& operator=(const checkpointer&) = delete;
 
-  // From the writer's WAL hook after each commit. Cheap: no lock unless a pass is due.
+  // From the writer's WAL hook after each commit with the WAL's size in frames. Cheap: no lock
+  // unless a pass is due.
   void wal_grew(int frames) noexcept;
   // Blocks until a pass that started after this call finished, or `timeout` passed.
   void wait_for_pass(std::chrono::milliseconds timeout);
@@ -49,6 +59,7 @@ class checkpointer {
 
   connection_options co_;
   int threshold_;
+  int continuous_from_;  // frames from which every commit makes a pass due (cap - threshold)
   std::unique_ptr<database> db_;
 
   mutable std::mutex mu_;
@@ -58,6 +69,9 @@ class checkpointer {
   std::uint64_t started_ = 0, finished_ = 0;
   std::string last_error_;
   std::atomic<bool> due_{false};
+  // Frames of the WAL the last pass had copied (0 before any, after a failed one, and once the
+  // WAL restarted): wal_grew counts the frames beyond it.
+  std::atomic<int> copied_{0};
   std::thread thread_;
   std::once_flag stopped_;
 };

@@ -137,7 +137,7 @@ struct group_writer::impl {
       co.synchronous_full = opts.synchronous_full;  // a checkpoint syncs the WAL before, the file after
       const int threshold = opts.wal_autocheckpoint > 0 ? opts.wal_autocheckpoint : 1000;
       wal_cap = threshold * wal_cap_factor;
-      ckpt = std::make_unique<checkpointer>(co, threshold);
+      ckpt = std::make_unique<checkpointer>(co, threshold, wal_cap);
       sqlite->set_wal_listener([c = ckpt.get()](int frames) { c->wal_grew(frames); });
     }
     pipelined = sqlite != nullptr && sqlite->caller_syncs();

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <filesystem>
 #include <string>
+#include <thread>
 
 #include "store/checkpointer.h"
 #include "store/database.h"
@@ -42,6 +43,56 @@ TEST_CASE("checkpointer: a pass copies the WAL into the database file") {
   CHECK(file_size_or_zero(t.path()) > before + 1'000'000);
   c.stop();
   c.stop();  // idempotent
+}
+
+TEST_CASE("checkpointer: the next pass waits for threshold frames beyond what the last one copied") {
+  temp_db t;
+  connection_options co;
+  co.path = t.path();
+  database db(co);
+  migrate(db);
+  db.exec_or_throw("CREATE TABLE filler(x TEXT)");
+  db.exec_or_throw("PRAGMA wal_autocheckpoint=0");
+  db.exec_or_throw("INSERT INTO filler SELECT hex(randomblob(3000)) FROM (SELECT 1 UNION ALL SELECT 2)");
+  // About the frames in the WAL (a 32-byte header, then a 24-byte header and a page per frame;
+  // the checks leave a margin of 10).
+  const auto frames = static_cast<int>((file_size_or_zero(t.path() + "-wal") - 32) / (24 + 4096));
+  REQUIRE(frames > 2);
+  checkpointer c(co, 100);
+  c.wal_grew(frames + 100);  // as if the WAL were that long: due
+  const auto passes_reach = [&c](std::uint64_t n) {
+    for (int i = 0; i < 200 && c.passes() < n; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    return c.passes() >= n;
+  };
+  REQUIRE(passes_reach(1));  // it copied the `frames` there are
+  c.wal_grew(frames + 90);   // ~90 beyond them: not yet
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  CHECK(c.passes() == 1);
+  c.wal_grew(frames + 110);
+  CHECK(passes_reach(2));
+  c.wal_grew(1);  // shorter than what was copied: the WAL restarted, none of it is copied
+  c.wal_grew(99);
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  CHECK(c.passes() == 2);
+  c.wal_grew(100);
+  CHECK(passes_reach(3));
+  CHECK(c.last_error().empty());
+  c.stop();
+
+  // With a cap, every commit in the last `threshold` frames before it makes a pass due: the
+  // writer's pause at the cap then finds little left to copy.
+  checkpointer near_cap(co, 100, frames + 160);  // every commit is due from frames + 60 on
+  const auto near_cap_passes_reach = [&near_cap](std::uint64_t n) {
+    for (int i = 0; i < 200 && near_cap.passes() < n; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    return near_cap.passes() >= n;
+  };
+  near_cap.wal_grew(frames + 100);
+  REQUIRE(near_cap_passes_reach(1));
+  near_cap.wal_grew(frames + 50);  // ~50 beyond what was copied, before the last 100 frames
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  CHECK(near_cap.passes() == 1);
+  near_cap.wal_grew(frames + 70);  // ~70 beyond, within the last 100 before the cap: due
+  CHECK(near_cap_passes_reach(2));
 }
 
 TEST_CASE("background checkpoints keep the WAL bounded under sustained writes") {
