@@ -33,6 +33,11 @@ std::vector<std::string> identity_keys_of(const submission& s) {
   if (s.who.phone) add(phone_identity(*s.who.phone));
   if (s.who.email) add(email_identity(*s.who.email));
   if (s.who.twitter) add(twitter_identity(*s.who.twitter));
+  // The X account's numeric id: it outlives a change of handle, and it is all a post of a
+  // suspended or protected author carries (no handle in includes.users).
+  if (s.channel == channel_kind::twitter)
+    for (const auto& [k, v] : s.channel_ref)
+      if (k == "author_id" && !v.empty()) add(twitter_account_identity(v));
   // A tweet cannot state a phone in a field: "… hub 0812-…" in its text links the handle.
   if (s.channel == channel_kind::twitter && s.who.twitter && !s.who.phone)
     for (const auto& p : contact_phones_in_text(s.body)) add(phone_identity(p));

@@ -63,7 +63,8 @@ struct dedup_context final : store::row_context {
 };
 
 // The identity keys of a normalised submission: its phone, e-mail and Twitter handle, plus
-// for Twitter the contact phones it states in its text.
+// for Twitter the account id (channel_ref.author_id) and the contact phones it states in its
+// text.
 [[nodiscard]] std::vector<std::string> identity_keys_of(const submission& s);
 
 // Normalises the title and body and sketches them. Pure; any thread.

@@ -21,6 +21,11 @@ struct dispatch_request {
   std::uint64_t tag = 0;                 // chosen by the caller, returned in the result
   std::string idempotency_key;
   std::vector<std::string> documents;    // each one JSON document
+  // False only when no earlier attempt of any of these rows can have reached the
+  // destination: committed by this process and never begun. A sink whose destination
+  // answers "already have it" (X's 403 duplicate content) tells a lost earlier success from
+  // a refusal by it.
+  bool may_have_reached = true;
 };
 
 struct dispatch_result {

@@ -10,6 +10,7 @@
 #include <string_view>
 #include <thread>
 #include <unordered_map>
+#include <unordered_set>
 #include <utility>
 
 #include "gateway/dispatch_queue.h"
@@ -230,6 +231,9 @@ struct outbox_forwarder::impl {
   retry_policy policy;
   std::mt19937_64 rng;
   std::unordered_map<std::uint64_t, std::vector<std::int64_t>> requests;  // tag -> row ids in flight
+  // Rows this process committed and has not attempted yet (dispatch_request::may_have_reached):
+  // a row read from the store instead may have been in flight when an earlier process died.
+  std::unordered_set<std::int64_t> never_begun;
   std::uint64_t next_tag = 1;
   bool stopping = false;
   std::chrono::steady_clock::time_point stop_deadline{};
@@ -335,8 +339,14 @@ struct outbox_forwarder::impl {
     // before the writer got round to announcing it, and the writer announces a row before it
     // confirms our sent/dead for it. In this order such a late announcement meets the row
     // still "finishing" and is ignored instead of sending it a second time.
-    for (auto& item : created)
-      if (queue.add(std::move(item)) == dispatch_queue::admit::full) overflow = true;
+    for (auto& item : created) {
+      const std::int64_t id = item.id;
+      const bool untried = item.attempts == 0;
+      const auto admitted = queue.add(std::move(item));
+      if (admitted == dispatch_queue::admit::full) overflow = true;
+      // Committed by this process and admitted now: no attempt of it can have been made.
+      else if (admitted == dispatch_queue::admit::added && untried) never_begun.insert(id);
+    }
     for (auto id : committed) queue.committed(id);
     if (overflow) request_rescan();
     if (stop && !stopping) {
@@ -467,6 +477,7 @@ struct outbox_forwarder::impl {
       r.tag = next_tag++;
       r.documents.reserve(ids.size());
       for (auto id : ids) r.documents.push_back(queue.find(id)->payload);
+      r.may_have_reached = std::any_of(ids.begin(), ids.end(), [this](std::int64_t id) { return !never_begun.count(id); });
       if (opts.batch) {
         std::vector<std::string> keys;
         keys.reserve(ids.size());
@@ -524,6 +535,7 @@ struct outbox_forwarder::impl {
     if (it == requests.end()) return;
     const std::vector<std::int64_t> ids = std::move(it->second);
     requests.erase(it);
+    for (auto id : ids) never_begun.erase(id);  // attempted: from now on it may have arrived
     note_health(r);
     const auto now = wall_ms();
 

@@ -35,6 +35,8 @@ std::string twitter_identity(std::string_view handle) {
   return h;
 }
 
+std::string twitter_account_identity(std::string_view author_id) { return "twitter-id:" + std::string(author_id); }
+
 std::vector<std::string> contact_phones_in_text(std::string_view text) {
   // A contact marker, then within a few characters a number starting 08, 628 or +628.
   static constexpr std::array<std::string_view, 10> markers = {"hub", "wa", "hp", "telp", "tlp",

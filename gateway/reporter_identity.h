@@ -15,6 +15,8 @@ namespace lapor::gateway {
 [[nodiscard]] std::string phone_identity(std::string_view e164);
 // "twitter:" + the handle lowercased, without '@'.
 [[nodiscard]] std::string twitter_identity(std::string_view handle);
+// "twitter-id:" + the account's numeric id (an all-digit handle is another account).
+[[nodiscard]] std::string twitter_account_identity(std::string_view author_id);
 
 // Indonesian mobile numbers a reporter states as contact in free text ("hub/wa/hp/telp/no
 // 0812-3456-7890"), E.164; used to link a Twitter handle to a phone.

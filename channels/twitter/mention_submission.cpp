@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "channels/twitter/tweet_text.h"
+#include "gateway/pipeline.h"
 
 namespace lapor::twitter {
 
@@ -11,6 +12,7 @@ const char* to_string(skip_reason r) noexcept {
     case skip_reason::none: return "none";
     case skip_reason::retweet: return "retweet";
     case skip_reason::own_post: return "own_post";
+    case skip_reason::empty: return "empty";
   }
   return "none";
 }
@@ -27,6 +29,12 @@ bool digits(std::string_view s, std::size_t at, std::size_t n, int& out) {
   out = v;
   return true;
 }
+
+// The limits a mention is fitted to are the core's: within them it is never refused.
+constexpr gateway::pipeline_options core_limits{};
+static_assert(field_limits{}.body_chars == core_limits.max_body_chars);
+static_assert(field_limits{}.name_chars == core_limits.max_name_chars);
+static_assert(field_limits{}.location_chars == core_limits.max_location_chars);
 
 }  // namespace
 
@@ -51,7 +59,8 @@ std::optional<gateway::clock::time_point> parse_created_at(std::string_view s) {
   return time_point_cast<gateway::clock::duration>(sys_days{ymd} + hours{h} + minutes{mi} + seconds{sec} + milliseconds{ms});
 }
 
-mention_decision decide_mention(const tweet& t, const mentions_page& page, const mention_options& opts) {
+mention_decision decide_mention(const tweet& t, const mentions_page& page, const mention_options& opts,
+                                gateway::clock::time_point polled_at) {
   mention_decision d;
   for (const auto& r : t.referenced)
     if (r.type == "retweeted") {
@@ -75,14 +84,16 @@ mention_decision decide_mention(const tweet& t, const mentions_page& page, const
   if (original != t.id) ref.emplace_back("original_tweet_id", std::to_string(original));
   if (t.author_id != 0) ref.emplace_back("author_id", std::to_string(t.author_id));
   const user* author = page.find_user(t.author_id);
-  if (author && !author->username.empty()) {
-    s.who.twitter = author->username;
-    ref.emplace_back("username", author->username);
-    ref.emplace_back("url", "https://x.com/" + author->username + "/status/" + std::to_string(t.id));
+  const std::string username = author ? fit_line(author->username, opts.limits.handle_chars).text : std::string();
+  if (!username.empty()) {
+    s.who.twitter = username;
+    ref.emplace_back("username", username);
+    ref.emplace_back("url", "https://x.com/" + username + "/status/" + std::to_string(t.id));
   } else {
     ref.emplace_back("url", "https://x.com/i/web/status/" + std::to_string(t.id));
   }
-  if (author && !author->name.empty()) s.who.name = author->name;
+  if (author)
+    if (auto name = fit_line(author->name, opts.limits.name_chars).text; !name.empty()) s.who.name = std::move(name);
   if (t.conversation_id != 0 && t.conversation_id != t.id)
     ref.emplace_back("conversation_id", std::to_string(t.conversation_id));
   for (const auto& r : t.referenced) {
@@ -92,7 +103,16 @@ mention_decision decide_mention(const tweet& t, const mentions_page& page, const
   }
 
   cleaned_text text = clean_tweet_text(t.text, t.entities, opts.our_handle);
-  s.body = std::move(text.body);
+  fitted_text body = fit_body(text.body, opts.limits.body_chars);
+  s.body = std::move(body.text);
+  s.incomplete = body.cut;
+  if (body.cut) ref.emplace_back("cut", "body");
+  // Hashtags alone are the citizen's words ("#JalanRusak #Sampit"): the body, not nothing.
+  if (s.body.empty() && !text.hashtags.empty()) {
+    std::string words;
+    for (const auto& h : text.hashtags) words += (words.empty() ? "" : " ") + h;
+    s.body = fit_body(words, opts.limits.body_chars).text;
+  }
   if (!text.hashtags.empty()) {
     std::string joined;
     for (const auto& h : text.hashtags) joined += (joined.empty() ? "" : ",") + h;
@@ -100,9 +120,11 @@ mention_decision decide_mention(const tweet& t, const mentions_page& page, const
   }
 
   std::string media_urls;
+  bool has_video = false;
   for (const auto& key : t.media_keys) {
     const media* m = page.find_media(key);
     if (!m) continue;
+    if (m->type != "photo") has_video = true;
     const std::string& url = m->type == "photo" ? m->url : m->preview_image_url;
     if (url.empty()) continue;
     media_urls += (media_urls.empty() ? "" : " ") + url;
@@ -112,12 +134,30 @@ mention_decision decide_mention(const tweet& t, const mentions_page& page, const
   if (!t.lang.empty()) ref.emplace_back("lang", t.lang);
 
   if (!t.place_id.empty())
-    if (const place* p = page.find_place(t.place_id)) s.where.text = p->full_name;
+    if (const place* p = page.find_place(t.place_id)) s.where.text = fit_line(p->full_name, opts.limits.location_chars).text;
   if (t.point) {
     s.where.lat = t.point->first;
     s.where.lon = t.point->second;
   }
-  if (auto when = parse_created_at(t.created_at)) s.received_at = *when;
+  if (auto when = parse_created_at(t.created_at)) {
+    // X's clock, not ours: trusted unless it is ahead of the poll by more than a skew.
+    const bool bounded = polled_at != gateway::clock::time_point{};
+    s.received_at = bounded && *when > polled_at + opts.max_clock_skew ? polled_at : *when;
+    if (s.received_at != *when) ref.emplace_back("created_at", t.created_at);
+  }
+
+  if (s.body.empty()) {
+    // No words: what the post holds is the complaint (a photo of a broken road is one).
+    std::uint64_t linked = 0;
+    for (const auto& r : t.referenced)
+      if ((r.type == "replied_to" || r.type == "quoted") && r.id != 0) linked = r.id;
+    if (has_video && item.photos.empty()) s.body = empty_body_text::video;
+    else if (!t.media_keys.empty()) s.body = empty_body_text::photo;  // also media the page did not expand
+    else if (!s.where.text.empty() || s.where.lat) s.body = empty_body_text::place;
+    else if (linked != 0)
+      s.body = std::string(empty_body_text::linked) + " https://x.com/i/web/status/" + std::to_string(linked);
+    else d.skip = skip_reason::empty;
+  }
   return d;
 }
 

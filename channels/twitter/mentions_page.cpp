@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <charconv>
 
+#include "channels/twitter/json_repair.h"
+
 namespace lapor::twitter {
 
 namespace dom = simdjson::dom;
@@ -197,6 +199,12 @@ std::uint64_t mentions_page::newest_id() const noexcept {
 
 page_parse_result parse_mentions_page(std::string_view json) {
   page_parse_result r;
+  // A lone surrogate escape or a stray byte in one post's text must not refuse the page.
+  std::optional<json_repair> repaired = repair_json_text(json);
+  if (repaired) {
+    json = repaired->text;
+    r.page.repaired_text = repaired->repaired;
+  }
   dom::parser parser;
   if (parser.allocate(json.size() + simdjson::SIMDJSON_PADDING, max_depth)) {
     r.error = "cannot allocate the JSON parser";

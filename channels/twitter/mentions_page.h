@@ -113,6 +113,9 @@ struct mentions_page {
   page_meta meta;
   // Items of `data` that were dropped because they had no usable id (counted, not fatal).
   std::size_t malformed_items = 0;
+  // Lone UTF-16 surrogate escapes and invalid UTF-8 bytes replaced by U+FFFD before parsing
+  // (json_repair.h): the post is kept, with U+FFFD where its text was broken.
+  std::size_t repaired_text = 0;
 
   [[nodiscard]] const user* find_user(std::uint64_t id) const noexcept;
   [[nodiscard]] const media* find_media(std::string_view key) const noexcept;
@@ -128,7 +131,10 @@ struct page_parse_result {
 };
 
 // Parses a 200 body. Fails only when the body is not JSON, not an object, or `data`/`meta`
-// have the wrong type; unknown members and odd optional members are ignored.
+// have the wrong type; unknown members and odd optional members are ignored. Broken text
+// inside a string (a lone surrogate escape, an invalid UTF-8 byte) is repaired to U+FFFD
+// first, never a reason to fail the page; an item of `data` that is not a post is counted
+// in malformed_items and skipped.
 [[nodiscard]] page_parse_result parse_mentions_page(std::string_view json);
 
 // "2123616243545145355" -> 2123616243545145355; nullopt unless 1..19 ASCII digits and < 2^63.

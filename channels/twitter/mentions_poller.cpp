@@ -3,6 +3,7 @@
 #include <random>
 
 #include "channels/twitter/reply_sink.h"
+#include "gateway/attachment_name.h"
 #include "gateway/log.h"
 
 namespace lapor::twitter {
@@ -83,7 +84,7 @@ void mentions_poller::stop() {
 
 std::optional<std::string> mentions_poller::readiness_problem() const {
   std::lock_guard lock(health_mutex_);
-  if (!is_config_error(health_)) return std::nullopt;
+  if (!blocks_intake(health_)) return std::nullopt;
   return std::string(to_string(health_)) + ": " + health_error_;
 }
 
@@ -204,7 +205,9 @@ void mentions_poller::attach_photos(mention_item& item) {
     att.sha256 = std::move(*sha);
     att.mime = mime;
     att.size = d.bytes.size();
-    att.name = p.media_key + extension(mime);
+    // The media key is the API's text: made a safe file name (attachment_name.h), so that an
+    // odd one never makes the core refuse the mention over its photo's name.
+    att.name = gateway::safe_attachment_name(p.media_key + extension(mime), item.sub.attachments.size(), mime);
     item.sub.attachments.push_back(std::move(att));
   }
 }
@@ -224,7 +227,7 @@ std::vector<item_outcome> mentions_poller::submit_all(std::vector<mention_item>&
       p.destination = opts_.reply_destination;
       p.recipient = "twitter:" + std::to_string(item.tweet_id);
       p.payload = [tmpl = opts_.reply_template, tweet = item.tweet_id](const gateway::submit_result& r) {
-        return reply_body(reply_text(tmpl, r.tracking_id), tweet);
+        return reply_body(mention_reply_text(tmpl, r.tracking_id, tweet), tweet);
       };
       copy.replies.push_back(std::move(p));
     }
@@ -306,9 +309,12 @@ void mentions_poller::publish(const mentions_walk& walk) {
   g("lapor_twitter_mentions{result=\"rejected\"}", s.rejected);
   g("lapor_twitter_mentions{result=\"skipped_retweet\"}", s.skipped_retweets);
   g("lapor_twitter_mentions{result=\"skipped_own\"}", s.skipped_own);
+  g("lapor_twitter_mentions{result=\"skipped_empty\"}", s.skipped_empty);
   g("lapor_twitter_mentions{result=\"store_retry\"}", s.store_retries);
   g("lapor_twitter_partial_errors", s.partial_errors);
   g("lapor_twitter_malformed_items", s.malformed_items);
+  g("lapor_twitter_repaired_text", s.repaired_text);
+  g("lapor_twitter_stuck_page", walk.health() == walk_health::stuck_page ? 1 : 0);
   g("lapor_twitter_photo_failures", photo_failures_);
   g("lapor_twitter_replies{result=\"queued\"}", replies_queued_);
   g("lapor_twitter_replies{result=\"not_queued\"}", reply_queue_failures_);

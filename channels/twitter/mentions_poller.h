@@ -12,7 +12,8 @@
 //
 // Observability: gauges lapor_twitter_* (requests by result, mentions by outcome, partial
 // errors, rate-limit budget, config_error, replies queued), logs twitter_* (never the token), and
-// readiness_problem() for /readyz when an operator must act (401/403, 400, usage cap).
+// readiness_problem() for /readyz when an operator must act (401/403, 400, usage cap) or
+// intake is stuck on a page that keeps failing to parse.
 #pragma once
 
 #include <atomic>
@@ -74,7 +75,7 @@ class mentions_poller final : public gateway::channel {
   void stop() override;
 
   // Thread-safe: why the channel needs an operator (bad credentials, usage cap, rejected
-  // request), nullopt otherwise. Transient trouble (5xx, rate limit) is not reported here.
+  // request, a page that keeps failing to parse), nullopt otherwise. Transient trouble (5xx, rate limit) is not reported here.
   [[nodiscard]] std::optional<std::string> readiness_problem() const;
 
  private:

@@ -83,6 +83,7 @@ const char* to_string(walk_health h) noexcept {
     case walk_health::auth_error: return "auth_error";
     case walk_health::request_error: return "request_error";
     case walk_health::usage_capped: return "usage_capped";
+    case walk_health::stuck_page: return "stuck_page";
   }
   return "ok";
 }
@@ -90,6 +91,8 @@ const char* to_string(walk_health h) noexcept {
 bool is_config_error(walk_health h) noexcept {
   return h == walk_health::auth_error || h == walk_health::request_error || h == walk_health::usage_capped;
 }
+
+bool blocks_intake(walk_health h) noexcept { return is_config_error(h) || h == walk_health::stuck_page; }
 
 mentions_walk::mentions_walk(walk_options opts, std::optional<std::uint64_t> cursor)
     : opts_(std::move(opts)), cursor_(cursor) {
@@ -177,6 +180,7 @@ walk_action mentions_walk::config_error(walk_health h, std::string error) {
 
 walk_action mentions_walk::on_response(const api_response& r, wall_clock::time_point now, double rnd01) {
   if (r.limits.remaining) stats_.rate_limit_remaining = r.limits.remaining;
+  if (!r.transport_ok || r.status < 200 || r.status > 299) malformed_in_a_row_ = 0;
   if (!r.transport_ok) {
     ++stats_.network_errors;
     return transient("network: " + printable(r.error, 200), now, rnd01);
@@ -225,10 +229,19 @@ walk_action mentions_walk::on_response(const api_response& r, wall_clock::time_p
   page_parse_result parsed = parse_mentions_page(r.body);
   if (!parsed.ok()) {
     ++stats_.malformed;
-    return transient("malformed page: " + parsed.error, now, rnd01);
+    walk_action a = transient("malformed page: " + parsed.error, now, rnd01);
+    if (++malformed_in_a_row_ >= opts_.stuck_after) {
+      if (malformed_in_a_row_ == opts_.stuck_after)
+        log::error("twitter_page_stuck", {{"error", last_error_}, {"malformed_in_a_row", malformed_in_a_row_},
+                                          {"pagination", !token_.empty()}});
+      health_ = walk_health::stuck_page;
+      last_error_ = std::to_string(malformed_in_a_row_) + " answers in a row did not parse: " + last_error_;
+    }
+    return a;
   }
   // A good page: the window's budget paces the next request.
   failures_ = 0;
+  malformed_in_a_row_ = 0;
   health_ = walk_health::ok;
   last_error_.clear();
   ++stats_.ok_pages;
@@ -244,6 +257,11 @@ walk_action mentions_walk::on_response(const api_response& r, wall_clock::time_p
                                           {"resource_type", printable(e.resource_type, 40)},
                                           {"resource_id", printable(e.resource_id, 40)}});
   }
+  if (page.repaired_text > 0) {
+    stats_.repaired_text += page.repaired_text;
+    log::warn("twitter_text_repaired", {{"replaced", static_cast<std::int64_t>(page.repaired_text)},
+                                        {"hint", "lone UTF-16 surrogates or invalid UTF-8 in a post, stored as U+FFFD"}});
+  }
   if (page.malformed_items > 0) {
     stats_.malformed_items += page.malformed_items;
     log::warn("twitter_malformed_items", {{"count", static_cast<std::int64_t>(page.malformed_items)}});
@@ -257,11 +275,16 @@ walk_action mentions_walk::on_response(const api_response& r, wall_clock::time_p
   for (const tweet& t : page.tweets) {
     // Nothing at or below the cursor can be new (since_id is exclusive); an API that sends it
     // anyway gets the same idempotent handling, so it is submitted like the rest.
-    mention_decision d = decide_mention(t, page, opts_.mentions);
+    mention_decision d = decide_mention(t, page, opts_.mentions, now);
     if (d.skip != skip_reason::none) {
       if (d.skip == skip_reason::retweet) ++stats_.skipped_retweets;
+      else if (d.skip == skip_reason::empty) ++stats_.skipped_empty;
       else ++stats_.skipped_own;
-      log::debug("twitter_mention_skipped", {{"tweet_id", std::to_string(t.id)}, {"reason", to_string(d.skip)}});
+      // An empty mention is somebody's post we answer nothing to: worth an operator's eye.
+      if (d.skip == skip_reason::empty)
+        log::info("twitter_mention_skipped", {{"tweet_id", std::to_string(t.id)}, {"reason", to_string(d.skip)}});
+      else
+        log::debug("twitter_mention_skipped", {{"tweet_id", std::to_string(t.id)}, {"reason", to_string(d.skip)}});
       continue;
     }
     pending_.push_back(std::move(d.item));

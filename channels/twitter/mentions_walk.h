@@ -81,10 +81,15 @@ enum class walk_health {
   auth_error,    // 401/403: bad or unauthorised credentials
   request_error, // 400 without a pagination token: a configuration problem
   usage_capped,  // 429 usage-capped: the plan's monthly cap is spent
+  stuck_page,    // the same request answered a body that does not parse, `stuck_after` times in a row
 };
 [[nodiscard]] const char* to_string(walk_health h) noexcept;
-// True for the states an operator must fix (shown by /readyz).
+// True for the configuration states an operator must fix.
 [[nodiscard]] bool is_config_error(walk_health h) noexcept;
+// True when intake has stopped until somebody acts: a configuration error, or a page that
+// keeps failing to parse (every poll reads it again, so nothing newer is read either). Shown
+// by /readyz.
+[[nodiscard]] bool blocks_intake(walk_health h) noexcept;
 
 struct walk_options {
   mention_options mentions;
@@ -97,6 +102,9 @@ struct walk_options {
   std::size_t alarm_tweets = 700;
   std::chrono::milliseconds reconcile_window{600000};  // 0: no reconciling sets
   int reconcile_every = 10;                              // page sets between two reconciling ones
+  // Malformed answers in a row (each retried with backoff) after which the walk reports
+  // stuck_page: a rare truncated body is noise, the same page failing again and again is not.
+  int stuck_after = 5;
 };
 
 struct walk_action {
@@ -111,8 +119,9 @@ struct walk_action {
 // Counters since construction, for metrics.
 struct walk_stats {
   std::uint64_t requests = 0, ok_pages = 0, rate_limited = 0, server_errors = 0, network_errors = 0, malformed = 0,
-                auth_errors = 0, bad_requests = 0, partial_errors = 0, malformed_items = 0;
-  std::uint64_t skipped_retweets = 0, skipped_own = 0, stored = 0, duplicates = 0, rejected = 0, store_retries = 0;
+                auth_errors = 0, bad_requests = 0, partial_errors = 0, malformed_items = 0,
+                repaired_text = 0;
+  std::uint64_t skipped_retweets = 0, skipped_own = 0, skipped_empty = 0, stored = 0, duplicates = 0, rejected = 0, store_retries = 0;
   std::uint64_t cursor_saves = 0, backlog_alarms = 0, reconciles = 0, late_mentions = 0;
   std::optional<std::int64_t> rate_limit_remaining;
 };
@@ -172,6 +181,7 @@ class mentions_walk {
   std::vector<mention_item> pending_;  // submitted, waiting for outcomes / to be submitted again
   next after_wait_ = next::fetch;
   int failures_ = 0;                   // consecutive transient failures
+  int malformed_in_a_row_ = 0;         // of them, answers that did not parse
   wall_clock::time_point not_before_{};  // no request before (rate limit)
 };
 

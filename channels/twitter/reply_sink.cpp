@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "channels/twitter/mentions_walk.h"
+#include "gateway/text.h"
 
 namespace lapor::twitter {
 
@@ -26,6 +27,14 @@ std::string reply_text(std::string_view template_text, std::string_view tracking
   return out;
 }
 
+std::string mention_reply_text(std::string_view template_text, std::string_view tracking_id, std::uint64_t tweet_id) {
+  constexpr std::size_t max_chars = 280;
+  const std::string ref = " (ref. " + std::to_string(tweet_id) + ")";
+  std::string text = reply_text(template_text, tracking_id);
+  if (gateway::utf8_length(text) + ref.size() > max_chars) text = gateway::utf8_prefix_chars(text, max_chars - ref.size());
+  return text + ref;
+}
+
 std::string reply_body(std::string_view text, std::uint64_t in_reply_to_tweet_id) {
   boost::json::object reply;
   reply["in_reply_to_tweet_id"] = std::to_string(in_reply_to_tweet_id);
@@ -35,10 +44,11 @@ std::string reply_body(std::string_view text, std::uint64_t in_reply_to_tweet_id
   return boost::json::serialize(o);
 }
 
-gateway::delivery_outcome classify_reply(long status, std::string_view body) {
+gateway::delivery_outcome classify_reply(long status, std::string_view body, bool may_have_reached) {
   using gateway::delivery_outcome;
   if (status >= 200 && status <= 299) return delivery_outcome::delivered;
-  if (status == 403 && body.find("duplicate content") != std::string_view::npos) return delivery_outcome::delivered;
+  if (status == 403 && body.find("duplicate content") != std::string_view::npos)
+    return may_have_reached ? delivery_outcome::delivered : delivery_outcome::dead;
   if (status == 408 || status == 429 || status >= 500 || status < 200) return delivery_outcome::retry;
   return delivery_outcome::dead;
 }
@@ -157,7 +167,7 @@ class reply_sink final : public gateway::dispatch_sink {
       return res;
     }
     curl_easy_getinfo(easy_, CURLINFO_RESPONSE_CODE, &res.http_status);
-    res.outcome = classify_reply(res.http_status, resp.body);
+    res.outcome = classify_reply(res.http_status, resp.body, r.may_have_reached);
     if (res.http_status == 429 && resp.limits.reset_epoch_s) {
       const auto now_s =
           std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
@@ -165,6 +175,9 @@ class reply_sink final : public gateway::dispatch_sink {
     }
     if (res.outcome != gateway::delivery_outcome::delivered || res.http_status == 403)
       res.error = "http " + std::to_string(res.http_status) + ": " + printable(problem_kind(resp.body), 100);
+    if (res.http_status == 403 && res.outcome == gateway::delivery_outcome::dead &&
+        resp.body.find("duplicate content") != std::string::npos)
+      res.error += " (duplicate content: this text was never posted for this reply)";
     return res;
   }
 

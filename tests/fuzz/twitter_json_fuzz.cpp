@@ -35,7 +35,7 @@ int twitter_json(const std::uint8_t* data, std::size_t size) {
     require(t.id != 0 && t.id <= page.newest_id());
     const auto cleaned = clean_tweet_text(t.text, t.entities, opts.our_handle);
     if (lapor::gateway::is_valid_utf8(t.text)) require(lapor::gateway::is_valid_utf8(cleaned.body));
-    const auto decision = decide_mention(t, page, opts);
+    const auto decision = decide_mention(t, page, opts, {});
     if (decision.skip == skip_reason::none) {
       require(decision.item.tweet_id == t.id ||
               (!t.edit_history.empty() && decision.item.tweet_id == t.edit_history.front()));

@@ -24,6 +24,15 @@ TEST_CASE("identities: E.164 phones, normalised e-mails, handles, contact phones
   s.who.twitter = "Budi_Kotim";
   s.body = "@lapor1708 jalan rusak parah, kontak saya wa 0812-3456-7890";
   CHECK(identity_keys_of(s) == std::vector<std::string>{"twitter:budi_kotim", "tel:+6281234567890"});
+  // The account id links the handle (and stands alone for an author the page did not expand).
+  s.channel_ref.emplace_back("author_id", "1182734015987654656");
+  CHECK(identity_keys_of(s) ==
+        std::vector<std::string>{"twitter:budi_kotim", "twitter-id:1182734015987654656", "tel:+6281234567890"});
+  submission suspended;
+  suspended.channel = channel_kind::twitter;
+  suspended.channel_ref.emplace_back("author_id", "555");
+  CHECK(identity_keys_of(suspended) == std::vector<std::string>{"twitter-id:555"});
+  s.channel_ref.clear();
   s.channel = channel_kind::web;  // a web form states its phone in a field, never in the text
   CHECK(identity_keys_of(s) == std::vector<std::string>{"twitter:budi_kotim"});
   s.who.phone = "+6281234567890";

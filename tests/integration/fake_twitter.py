@@ -26,7 +26,12 @@ Misbehaviour is scripted through a control API, so a test can place it exactly:
                         {"remaining": 0, "reset_in": 2}  rate-limit headers of later answers
   POST /control/add     {"n": 5}                  new mentions, newer than all the others
   POST /control/add_late {"below": id}            a mention with id-1: indexed late
+  POST /control/add_raw [{"tweet": {…}, "includes": {…}}, …]  mentions as given, newer than
+                        all the others (id, edit_history_tweet_ids, conversation_id filled in
+                        when absent); answers {"ids": [...]}. A lone surrogate in a text
+                        ("\ud83d") is served as that JSON escape.
   POST /control/reply_faults [{"status": 503}, …] one per later POST /2/tweets
+                        ({"status": 403, "duplicate": true}: X's "duplicate content" answer)
   GET  /control/state   {"expected": [ids of mentions that are complaints], "all": [...],
                          "requests": n, "connections": n, "faults_left": n,
                          "bad_auth": n, "pages": n, "media": n}
@@ -77,6 +82,19 @@ class Mentions:
             tid = self.next_id
             self.next_id += 1000 + self.rng.randrange(1000)
             self.items.append(self.make(i, tid, base_url))
+
+    def add_raw(self, entries):
+        ids = []
+        for e in entries:
+            t = dict(e["tweet"])
+            if "id" not in t:
+                t["id"] = str(self.next_id)
+                self.next_id += 1000
+            t.setdefault("edit_history_tweet_ids", [t["id"]])
+            t.setdefault("conversation_id", t["id"])
+            self.items.append((t, e.get("includes") or {}, True, []))
+            ids.append(t["id"])
+        return ids
 
     def add_late(self, below, base_url):
         """A mention indexed late: its id is below ones already served (kind 9: plain text)."""
@@ -143,7 +161,7 @@ class Mentions:
                            "title": "Not Found Error", "resource_type": "tweet", "parameter": "referenced_tweets.id",
                            "resource_id": deleted, "type": "https://api.twitter.com/2/problems/resource-not-found"})
         elif kind == 6 and i % 20 == 16:
-            # Nothing left once the mentions are removed: refused by the core, never dispatched.
+            # Nothing left once the mentions are removed: skipped by the channel, never dispatched.
             t["text"] = f"@{OUR_HANDLE} @pemkotbdg"
             complaint = False
         elif kind == 6 and i % 20 == 6:
@@ -252,6 +270,8 @@ def make_handler(state):
                     state.mentions.add(int(body["n"]), state.base_url)
                 elif self.path == "/control/add_late":
                     state.mentions.add_late(int(body["below"]), state.base_url)
+                elif self.path == "/control/add_raw":
+                    return self.send_json(200, {"ids": state.mentions.add_raw(body)})
                 elif self.path == "/control/reply_faults":
                     state.reply_faults.extend(body)
                 elif self.path == "/2/tweets":
@@ -294,6 +314,9 @@ def make_handler(state):
             if state.reply_faults:
                 f = state.reply_faults.pop(0)
                 st = int(f.get("status", 503))
+                if f.get("duplicate"):
+                    return self.send_json(403, {"detail": "You are not allowed to create a Tweet with duplicate content.",
+                                                "type": "about:blank", "title": "Forbidden", "status": 403})
                 return self.send_json(st, problem(st, "Service Unavailable" if st == 503 else "Error"))
             text = (body or {}).get("text", "")
             to = ((body or {}).get("reply") or {}).get("in_reply_to_tweet_id")

@@ -57,7 +57,7 @@ def main():
         assert set(replies) == expected, f"replies to {set(replies) ^ expected} wrong"
         for tid, text in replies.items():
             tracking = got[tid][0]["tracking_id"]
-            assert text == f"Terima kasih, nomor laporan Anda {tracking}", text
+            assert text == f"Terima kasih, nomor laporan Anda {tracking} (ref. {tid})", text
         assert d.metric('lapor_twitter_replies{result="queued"}') == len(expected)
 
         # 4: kill -9, restart: the set is read again (mentions come back as duplicates), no new replies.

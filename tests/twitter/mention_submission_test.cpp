@@ -29,7 +29,7 @@ std::string ref(const g::submission& s, std::string_view key) {
 
 TEST_CASE("a photo complaint with a place: reporter, body, photo, location, key, time") {
   auto page = parse_mentions_page(fixtures::page1).page;
-  auto d = decide_mention(page.tweets[0], page, opts());
+  auto d = decide_mention(page.tweets[0], page, opts(), {});
   REQUIRE(d.skip == skip_reason::none);
   const auto& s = d.item.sub;
   CHECK(d.item.tweet_id == 2123616243545145355ull);
@@ -55,14 +55,14 @@ TEST_CASE("a photo complaint with a place: reporter, body, photo, location, key,
 
 TEST_CASE("a reply in a thread keeps its links; a long post uses the full text") {
   auto page = parse_mentions_page(fixtures::page1).page;
-  auto reply = decide_mention(page.tweets[1], page, opts());
+  auto reply = decide_mention(page.tweets[1], page, opts(), {});
   REQUIRE(reply.skip == skip_reason::none);
   CHECK(reply.item.sub.body == "Sama, di Kel. Cihapit sampah juga menumpuk sudah 3 hari tidak diangkut.");
   CHECK(reply.item.sub.who.twitter == std::optional<std::string>("rina_cihapit"));
   CHECK(ref(reply.item.sub, "in_reply_to_tweet_id") == "2123593971790905348");
   CHECK(ref(reply.item.sub, "conversation_id") == "2123593971790905348");
 
-  auto note = decide_mention(page.tweets[2], page, opts());
+  auto note = decide_mention(page.tweets[2], page, opts(), {});
   REQUIRE(note.skip == skip_reason::none);
   CHECK(note.item.sub.body.starts_with("Laporan: lampu penerangan"));
   CHECK(note.item.sub.body.ends_with("panel listrik di dekat SPBU. Terima kasih."));
@@ -70,32 +70,32 @@ TEST_CASE("a reply in a thread keeps its links; a long post uses the full text")
 
 TEST_CASE("an edited post is keyed by the original post; a quote keeps the quoted link; retweets are skipped") {
   auto page = parse_mentions_page(fixtures::page2).page;
-  auto edited = decide_mention(page.tweets[0], page, opts());
+  auto edited = decide_mention(page.tweets[0], page, opts(), {});
   REQUIRE(edited.skip == skip_reason::none);
   CHECK(edited.item.sub.idempotency_key == "2123602771440697349");
   CHECK(ref(edited.item.sub, "tweet_id") == "2123604973450297345");
   CHECK(ref(edited.item.sub, "original_tweet_id") == "2123602771440697349");
 
-  auto quote = decide_mention(page.tweets[1], page, opts());
+  auto quote = decide_mention(page.tweets[1], page, opts(), {});
   REQUIRE(quote.skip == skip_reason::none);
   CHECK(quote.item.sub.body == "Ini masih terjadi, tolong dicek lagi pak https://x.com/someone/status/2123580000000000001");
   CHECK(ref(quote.item.sub, "quoted_tweet_id") == "2123580000000000001");
 
-  CHECK(decide_mention(page.tweets[2], page, opts()).skip == skip_reason::retweet);
+  CHECK(decide_mention(page.tweets[2], page, opts(), {}).skip == skip_reason::retweet);
 }
 
 TEST_CASE("our own posts are not complaints") {
   auto page = parse_mentions_page(fixtures::page1).page;
   tweet t = page.tweets[0];
   t.author_id = our_id;
-  CHECK(decide_mention(t, page, opts()).skip == skip_reason::own_post);
+  CHECK(decide_mention(t, page, opts(), {}).skip == skip_reason::own_post);
 }
 
 TEST_CASE("an author missing from includes (protected, suspended) still files a complaint") {
   auto page = parse_mentions_page(R"({"data":[{"id":"77","text":"@lapor1708 Jembatan putus","author_id":"555",
       "geo":{"coordinates":{"type":"Point","coordinates":[113.0,-2.5]}}}],"meta":{"result_count":1}})")
                   .page;
-  auto d = decide_mention(page.tweets[0], page, opts());
+  auto d = decide_mention(page.tweets[0], page, opts(), {});
   REQUIRE(d.skip == skip_reason::none);
   CHECK_FALSE(d.item.sub.who.twitter.has_value());
   CHECK_FALSE(d.item.sub.who.name.has_value());
@@ -114,7 +114,7 @@ TEST_CASE("videos travel as URLs, photos are capped") {
                   .page;
   auto o = opts();
   o.max_photos = 2;
-  auto d = decide_mention(page.tweets[0], page, o);
+  auto d = decide_mention(page.tweets[0], page, o, {});
   CHECK(d.item.photos.size() == 2);
   CHECK(ref(d.item.sub, "media_urls") == "https://p/a.jpg https://p/b.jpg https://p/c.jpg https://p/v.jpg");
 }
