@@ -123,8 +123,11 @@ std::shared_ptr<dedup_context> context_of(const submission& s, std::string_view 
   // What the channel proves: the operator's network the SMS's sender, X the tweet's author. A
   // form's or an app's phone and e-mail, and a phone a tweet states, are only stated.
   if (s.channel == channel_kind::sms && s.who.phone) ctx->sketch.proven.push_back(stable_hash64(phone_identity(*s.who.phone)));
-  if (s.channel == channel_kind::twitter && s.who.twitter)
-    ctx->sketch.proven.push_back(stable_hash64(twitter_identity(*s.who.twitter)));
+  if (s.channel == channel_kind::twitter) {
+    if (s.who.twitter) ctx->sketch.proven.push_back(stable_hash64(twitter_identity(*s.who.twitter)));
+    for (const auto& [k, v] : s.channel_ref)
+      if (k == "author_id" && !v.empty()) ctx->sketch.proven.push_back(stable_hash64(twitter_account_identity(v)));
+  }
   ctx->stored_sketch = serialize_sketch(ctx->sketch);
   ctx->channel = s.channel;
   ctx->received_at = s.received_at;
