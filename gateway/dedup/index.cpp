@@ -166,12 +166,7 @@ dedup_decision dedup_index::reminder_of(const match_sketch& s, const std::vector
       const entry* e = at(*it);
       if (e == nullptr || e->at_ms < oldest) break;
       if (newest == nullptr || e->at_ms > newest->at_ms) newest = e, newest_identity = root_identity[i];
-      const auto proven = [&] {
-        for (const std::uint64_t p : s.proven)
-          if (std::find(e->sketch.identities.begin(), e->sketch.identities.end(), p) != e->sketch.identities.end()) return true;
-        return false;
-      };
-      if (std::find(s.cites.begin(), s.cites.end(), e->id) != s.cites.end() && (!confidential(*e) || proven())) {
+      if (std::find(s.cites.begin(), s.cites.end(), e->id) != s.cites.end() && (!confidential(*e) || proven_by(s, *e))) {
         d.what = dedup_decision::kind::duplicate;
         d.of = e->original;
         d.matched = e->id;
@@ -296,14 +291,9 @@ dedup_decision dedup_index::lookup(const match_sketch& s, std::int64_t at_ms) co
       // ID. Anyone can type another's phone number into a form, an app or a tweet; only an
       // identity the new report's channel proves (the SMS's sender, the tweet's author), one
       // of the matched report's own, shows it is the same citizen.
-      if (sure && confidential(*e)) {
-        bool proven = false;
-        for (const std::uint64_t p : s.proven)
-          proven = proven || std::find(e->sketch.identities.begin(), e->sketch.identities.end(), p) != e->sketch.identities.end();
-        if (!proven) {
-          sure = false;
-          doubt = "unproven";
-        }
+      if (sure && confidential(*e) && !proven_by(s, *e)) {
+        sure = false;
+        doubt = "unproven";
       }
       // Why it is at most a hint (the evidence): the first doubt, else what was not established.
       const char* why = doubt != nullptr ? doubt : !(problem_sure || one_unknown) ? "problem" : !place_sure ? "place" : "score";
@@ -415,6 +405,12 @@ void dedup_index::add(std::int64_t id, std::int64_t original, std::int64_t at_ms
 
 bool dedup_index::confidential(const entry& e) const noexcept {
   return e.sketch.confidential || (e.original != e.id && confidential_.contains(e.original));
+}
+
+bool dedup_index::proven_by(const match_sketch& s, const entry& e) noexcept {
+  for (const std::uint64_t p : s.proven)
+    if (std::find(e.sketch.identities.begin(), e.sketch.identities.end(), p) != e.sketch.identities.end()) return true;
+  return false;
 }
 
 void dedup_index::rollback_last(std::size_t links) {

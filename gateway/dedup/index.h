@@ -145,6 +145,8 @@ class dedup_index {
   std::unordered_set<std::int64_t> confidential_;
   // `e` is confidential, or a duplicate of a confidential original.
   [[nodiscard]] bool confidential(const entry& e) const noexcept;
+  // One of the identities `s`'s channel proves is one of `e`'s own.
+  [[nodiscard]] static bool proven_by(const match_sketch& s, const entry& e) noexcept;
   [[nodiscard]] dedup_decision reminder_of(const match_sketch& s, const std::vector<std::uint64_t>& roots,
                                            const std::vector<std::uint64_t>& root_identity, std::int64_t oldest) const;
   using seq_t = std::uint64_t;
