@@ -222,10 +222,12 @@ std::vector<item_outcome> mentions_poller::submit_all(std::vector<mention_item>&
     gateway::submission copy = item.sub;  // kept: a refused mention is submitted again
     if (!opts_.reply_template.empty()) {
       // The reply post is promised in the complaint's own transaction (SPEC §2), once per
-      // tweet: a mention read again after a restart is a replay and promises nothing new.
+      // tweet: a mention read again after a restart is a replay and promises nothing new, and
+      // so is an edit of it (keyed by the post's first version, its idempotency key: the
+      // fourth probe saw an edited post answered twice).
       gateway::reply_promise p;
       p.destination = opts_.reply_destination;
-      p.recipient = "twitter:" + std::to_string(item.tweet_id);
+      p.recipient = "twitter:" + (item.sub.idempotency_key.empty() ? std::to_string(item.tweet_id) : item.sub.idempotency_key);
       p.payload = [tmpl = opts_.reply_template, tweet = item.tweet_id](const gateway::submit_result& r) {
         return reply_body(mention_reply_text(tmpl, r.tracking_id, tweet), tweet);
       };

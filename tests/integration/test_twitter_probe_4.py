@@ -170,6 +170,36 @@ def case_controls(c):
     return "BEL, NUL and ESC dropped, the mentions stored; bidi override dropped; 2099 clamped"
 
 
+def case_edit_and_thread(c):
+    # An edited post is the same mention: one reply, not a second one to the new version.
+    first = c.add([{"tweet": mention("@lapor1708 Lampu jalan di Jl. Riau mati semua dekat pasar [e0]", "71"),
+                    "includes": user("71")}])
+    docs = c.dispatched(first)
+    wait_until(lambda: len(c.fake.state()["replies"]) == 1, 20, interval=0.1, what="the first reply")
+    c.add([{"tweet": mention("@lapor1708 Koreksi: lampu jalan di Jl. Riau mati semua dekat RS, bukan pasar [e0]", "71",
+                             edit_history_tweet_ids=[first[0]]), "includes": user("71")}])
+    # A reply in the conversation the complaint began: about it, whatever its words.
+    follow = c.add([{"tweet": mention("@lapor1708 Sudah seminggu belum ada tanggapan, masih gelap [e1]", "71",
+                                      conversation_id=first[0],
+                                      referenced_tweets=[{"type": "replied_to", "id": first[0]}]),
+                     "includes": user("71")}])
+
+    def linked():
+        path = os.path.join(c.data_dir, "dispatched.jsonl")
+        with open(path, encoding="utf-8") as f:
+            for line in f:
+                doc = json.loads(line)
+                if doc.get("schema") == "lapor.duplicate/v1" and "[e1]" in doc["complaint"]["body"]:
+                    return doc
+        return None
+    link = wait_until(linked, 20, interval=0.1, what="the reply in the thread merged")
+    assert link["duplicate_of"] == docs[0]["tracking_id"], link
+    time.sleep(2)  # time enough for a second reply to the edit, were one promised
+    replies = c.fake.state()["replies"]
+    assert sum(1 for r in replies if "[e0]" in json.dumps(r) or first[0] in json.dumps(r)) <= 1 and len(replies) == 2, replies
+    return "an edited post answered once; a reminder in the complaint's thread merged into it"
+
+
 CASES = {
     "surrogate": (case_surrogate, {}),
     "long": (case_long, {}),
@@ -179,6 +209,10 @@ CASES = {
                                "twitter__consumer_secret": OAUTH[1], "twitter__access_token": OAUTH[2],
                                "twitter__access_token_secret": OAUTH[3], "twitter__reply_max_attempts": "3"}),
     "controls": (case_controls, {}),
+    "edit_and_thread": (case_edit_and_thread, {"fake_args": ("--oauth", ":".join(OAUTH)),
+                                               "twitter__reply": "true", "twitter__consumer_key": OAUTH[0],
+                                               "twitter__consumer_secret": OAUTH[1], "twitter__access_token": OAUTH[2],
+                                               "twitter__access_token_secret": OAUTH[3]}),
 }
 
 
