@@ -120,13 +120,14 @@ std::shared_ptr<dedup_context> context_of(const submission& s, std::string_view 
       if (k == "tweet_id") ctx->sketch.tweet = stable_hash64(v);
       else if (k == "conversation_id") ctx->sketch.conversation = stable_hash64(v);
     }
-  // What the channel proves: the operator's network the SMS's sender, X the tweet's author. A
-  // form's or an app's phone and e-mail, and a phone a tweet states, are only stated.
-  if (s.channel == channel_kind::sms && s.who.phone) ctx->sketch.proven.push_back(stable_hash64(phone_identity(*s.who.phone)));
-  if (s.channel == channel_kind::twitter) {
-    if (s.who.twitter) ctx->sketch.proven.push_back(stable_hash64(twitter_identity(*s.who.twitter)));
-    for (const auto& [k, v] : s.channel_ref)
-      if (k == "author_id" && !v.empty()) ctx->sketch.proven.push_back(stable_hash64(twitter_account_identity(v)));
+  // What the channel proves, among the keys above: the operator's network the SMS's sender
+  // (its only key), X the tweet's author (handle and account id). A form's or an app's phone
+  // and e-mail, and a phone a tweet states ("tel:" keys of a tweet), are only stated.
+  for (std::size_t i = 0; i < ctx->identity_keys.size() && i < 16; ++i) {
+    const std::string_view key = ctx->identity_keys[i];
+    if ((s.channel == channel_kind::sms && key.starts_with("tel:")) ||
+        (s.channel == channel_kind::twitter && (key.starts_with("twitter:") || key.starts_with("twitter-id:"))))
+      ctx->sketch.proven |= static_cast<std::uint16_t>(1u << i);
   }
   ctx->stored_sketch = serialize_sketch(ctx->sketch);
   ctx->channel = s.channel;
@@ -324,7 +325,7 @@ void dedup_engine::decide(store::complaint_row& row) noexcept {
       row.status_meta = with_dedup_evidence(row.status_meta, evidence);
     }
     row.match_sketch = std::move(ctx->stored_sketch);
-    ctx->sketch.proven = {};  // asked of the incoming report only; not kept per entry
+    ctx->sketch.proven = 0;  // asked of the incoming report only; not kept per entry
     ctx->sketch.conversation = 0;
     ctx->sketch.cites = {};
     index_.add(row.id, original, at, std::move(ctx->sketch));

@@ -408,8 +408,10 @@ bool dedup_index::confidential(const entry& e) const noexcept {
 }
 
 bool dedup_index::proven_by(const match_sketch& s, const entry& e) noexcept {
-  for (const std::uint64_t p : s.proven)
-    if (std::find(e.sketch.identities.begin(), e.sketch.identities.end(), p) != e.sketch.identities.end()) return true;
+  for (std::size_t i = 0; i < s.identities.size() && i < 16; ++i)
+    if ((s.proven >> i & 1u) &&
+        std::find(e.sketch.identities.begin(), e.sketch.identities.end(), s.identities[i]) != e.sketch.identities.end())
+      return true;
   return false;
 }
 

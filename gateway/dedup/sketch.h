@@ -70,10 +70,10 @@ struct match_sketch {
   // four other words), and the complaints its IDs decode to (rows of this node's codec).
   bool tracking_reminder = false;
   std::vector<std::int64_t> cites;
-  // Not stored: the hashes of the identities among `identities` that the channel proves (an
-  // SMS's sender, a tweet's author), as opposed to those a form, an app or a tweet's text
-  // only states. What a lookup asks of the incoming report.
-  std::vector<std::uint64_t> proven;
+  // Not stored: bit i set when identities[i] is one the channel proves (an SMS's sender, a
+  // tweet's author), as opposed to one a form, an app or a tweet's text only states. What a
+  // lookup asks of the incoming report.
+  std::uint16_t proven = 0;
 };
 
 inline constexpr std::size_t verbatim_max = 48;
