@@ -13,6 +13,7 @@ over raw sockets and curl: what it found, and the siblings of each.
     errors (first wins dropped text; "ON" was read as unticked: an Anonim report made public);
   * the admin listener's Origin check compares scheme, host and port.
 """
+import contextlib
 import json
 import os
 import socket
@@ -32,6 +33,27 @@ def check(name, fn, *a):
     fn(*a)
     PASSED.append(name)
     print(f"ok - {name}", flush=True)
+
+
+@contextlib.contextmanager
+def probe_run(prefix, start):
+    """A probe test's daemon: `start(tmp_path)` makes it (started) in a temporary folder; the
+    checks run inside the block; its log's tail is printed when one fails; it is stopped and the
+    folder removed after, then the count of passed checks printed."""
+    tmp = TempDir(prefix)
+    d = None
+    try:
+        d = start(tmp.path)
+        yield tmp, d
+    except BaseException:
+        if d:
+            print(d.tail_log(), file=sys.stderr)
+        raise
+    finally:
+        if d:
+            d.stop()
+        tmp.cleanup()
+    print(f"{len(PASSED)} passed, 0 failed")
 
 
 def rss_kb(d):
@@ -216,10 +238,9 @@ def test_admin_origin(d):
 
 
 def main():
-    tmp = TempDir("lapor-probe2-")
-    d = None
-    try:
-        d = Daemon(os.path.join(tmp.path, "data"), sets=["web.rate_limit_per_minute=0"]).start()
+    def start(tmp):
+        return Daemon(os.path.join(tmp, "data"), sets=["web.rate_limit_per_minute=0"]).start()
+    with probe_run("lapor-probe2-", start) as (tmp, d):
         check("an endless chunk-size line, extension or trailer: 400, memory bounded", test_endless_chunk_lines, d)
         check("HTTP/1.0 Expect, two Connection lines, raw target bytes, huge Content-Length, Content-Encoding",
               test_protocol_details, d)
@@ -228,15 +249,6 @@ def main():
         check("admin Origin: scheme, host and port", test_admin_origin, d)
         assert d.stop() == 0
         check("a signed request captured before a restart is refused after it", test_replay_across_restart, tmp.path)
-    except BaseException:
-        if d:
-            print(d.tail_log(), file=sys.stderr)
-        raise
-    finally:
-        if d:
-            d.stop()
-        tmp.cleanup()
-    print(f"{len(PASSED)} passed, 0 failed")
 
 
 if __name__ == "__main__":

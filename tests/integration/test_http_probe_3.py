@@ -19,10 +19,10 @@ import re
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from lapor_harness import Daemon, TempDir, wait_until  # noqa: E402
+from lapor_harness import Daemon, wait_until  # noqa: E402
 from smpp_support import dispatched  # noqa: E402
 from test_http_probe import exchange, received  # noqa: E402
-from test_http_probe_2 import check, multipart, post_form, PASSED  # noqa: E402
+from test_http_probe_2 import check, multipart, post_form, probe_run  # noqa: E402
 from web_client import api, png_bytes  # noqa: E402
 
 MOBILE = ['mobile.api_keys=[{key_id="app1", secret="app1-secret"}]']
@@ -150,10 +150,9 @@ def test_plain_numbers(d):
 
 
 def main():
-    tmp = TempDir("lapor-probe3-")
-    d = None
-    try:
-        d = Daemon(os.path.join(tmp.path, "data"), sets=MOBILE + ["web.rate_limit_per_minute=0"]).start()
+    def start(tmp):
+        return Daemon(os.path.join(tmp, "data"), sets=MOBILE + ["web.rate_limit_per_minute=0"]).start()
+    with probe_run("lapor-probe3-", start) as (tmp, d):
         check("HTTP/1.0 and 1.2 answered as 1.1; 2.0, 3.0 and the h2 preface 505; a malformed version 400", test_versions, d)
         check("OPTIONS: 204 with Allow for a resource and for *", test_options, d)
         check("a head too large for a browser is a page", test_header_too_large_page, d)
@@ -163,15 +162,6 @@ def main():
         check("numbers in the forwarded document are plain", test_plain_numbers, d)
         assert d.stop() == 0
         check("a refusal for a field to correct keeps the address's budget", test_refusals_keep_the_budget, tmp.path)
-    except BaseException:
-        if d:
-            print(d.tail_log(), file=sys.stderr)
-        raise
-    finally:
-        if d:
-            d.stop()
-        tmp.cleanup()
-    print(f"{len(PASSED)} passed, 0 failed")
 
 
 if __name__ == "__main__":

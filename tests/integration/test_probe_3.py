@@ -18,11 +18,11 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from lapor_harness import Daemon, TempDir, wait_until  # noqa: E402
+from lapor_harness import Daemon, wait_until  # noqa: E402
 from smpp_support import (BIND_TRANSCEIVER, ENQUIRE_LINK, ESME_ROK, GENERIC_NACK, RESP, SUBMIT_SM, RawSmpp,  # noqa: E402
                           dispatched, pdu, sm_body, write_config)
 from test_http_probe import exchange  # noqa: E402
-from test_http_probe_2 import PASSED, check  # noqa: E402
+from test_http_probe_2 import check, probe_run  # noqa: E402
 from test_smpp_long_and_replies import collect_replies  # noqa: E402
 from web_client import api, png_bytes  # noqa: E402
 
@@ -122,13 +122,12 @@ def test_http_details(d):
 
 
 def main():
-    tmp = TempDir("lapor-probe3-")
-    d = None
-    try:
-        cfg = write_config(os.path.join(tmp.path, "smpp.toml"))
-        d = Daemon(os.path.join(tmp.path, "data"), config_file=cfg,
-                   sets=['mobile.api_keys=[{key_id="app1", secret="app1-secret"}]', "web.rate_limit_per_minute=0",
-                         "smpp.reply_limit_per_hour=100", "smpp.auto_reply_window_s=0"]).start()
+    def start(tmp):
+        cfg = write_config(os.path.join(tmp, "smpp.toml"))
+        return Daemon(os.path.join(tmp, "data"), config_file=cfg,
+                      sets=['mobile.api_keys=[{key_id="app1", secret="app1-secret"}]', "web.rate_limit_per_minute=0",
+                            "smpp.reply_limit_per_hour=100", "smpp.auto_reply_window_s=0"]).start()
+    with probe_run("lapor-probe3-", start) as (tmp, d):
         port = d.ports["smpp"]
         check("status queries with punctuation are queries; keywords with punctuation keep their kind",
               test_status_queries, d, port)
@@ -136,15 +135,6 @@ def main():
         check("mobile photo parts without filename= or Content-Type, and filename*, are stored", test_mobile_photo_parts, d)
         check("Vary: Accept, 501 for unknown methods, OPTIONS in Allow, escaped unreserved characters",
               test_http_details, d)
-    except BaseException:
-        if d:
-            print(d.tail_log(), file=sys.stderr)
-        raise
-    finally:
-        if d:
-            d.stop()
-        tmp.cleanup()
-    print(f"{len(PASSED)} passed, 0 failed")
 
 
 if __name__ == "__main__":

@@ -21,9 +21,9 @@ import secrets
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from lapor_harness import Daemon, FakeDispatcher, TempDir, wait_until  # noqa: E402
+from lapor_harness import Daemon, FakeDispatcher, wait_until  # noqa: E402
 from smpp_support import BIND_TRANSCEIVER, ESME_ROK, RESP, SUBMIT_SM, RawSmpp, dispatched, sm_body, write_config  # noqa: E402
-from test_http_probe_2 import check, PASSED  # noqa: E402
+from test_http_probe_2 import check, probe_run  # noqa: E402
 from web_client import api, png_bytes  # noqa: E402
 
 KEYS = 'mobile.api_keys=[{key_id="app1", secret="app1-secret"}]'
@@ -160,12 +160,11 @@ def test_tracking_reminder(d):
 
 
 def main():
-    tmp = TempDir("lapor-probe4-")
-    d = None
-    try:
-        cfg = write_config(os.path.join(tmp.path, "smpp.toml"))
-        d = Daemon(os.path.join(tmp.path, "data"), config_file=cfg,
-                   sets=[KEYS, "web.rate_limit_per_minute=0", "smpp.auto_reply_window_s=0"]).start()
+    def start(tmp):
+        cfg = write_config(os.path.join(tmp, "smpp.toml"))
+        return Daemon(os.path.join(tmp, "data"), config_file=cfg,
+                      sets=[KEYS, "web.rate_limit_per_minute=0", "smpp.auto_reply_window_s=0"]).start()
+    with probe_run("lapor-probe4-", start) as (tmp, d):
         check("an Anonim report takes a merge only from an identity the channel proves",
               test_anonim_needs_a_proven_identity, d)
         check("scores are written in plain notation, forwarded and in the admin view", test_plain_scores, d)
@@ -173,15 +172,6 @@ def main():
         check("a body of zero-width characters or marks alone is refused, naming it", test_invisible_body, d)
         check("a short reminder naming the reporter's tracking ID is about that complaint", test_tracking_reminder, d)
         check("a link after its original, an unmerge after its link", test_delivery_order, os.path.join(tmp.path))
-    except BaseException:
-        if d:
-            print(d.tail_log(), file=sys.stderr)
-        raise
-    finally:
-        if d:
-            d.stop()
-        tmp.cleanup()
-    print(f"{len(PASSED)} passed, 0 failed")
 
 
 if __name__ == "__main__":
